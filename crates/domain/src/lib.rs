@@ -1,0 +1,15 @@
+//! The task manager's domain: what a task, a user and a list query are, and the rules they obey.
+//! Nothing here performs I/O, so every rule can be tested in isolation and reused by every role.
+
+mod query;
+mod task;
+mod user;
+mod validation;
+
+pub use query::{Cursor, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT};
+pub use task::{
+    CreateTask, NewTask, Priority, Recurrence, Task, TaskPatch, UpdateTask, MAX_DESCRIPTION_CHARS,
+    MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
+};
+pub use user::{normalize_email, Credentials, SignIn, SignUp, User};
+pub use validation::{parse_due, ValidationError};

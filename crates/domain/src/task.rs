@@ -1,0 +1,410 @@
+use chrono::{DateTime, Duration, Months, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::validation::{parse_due, ValidationError};
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+pub const MAX_TAGS: usize = 10;
+pub const MAX_TAG_CHARS: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Priority {
+    /// Stored as a small integer so `sort=priority` orders by importance, not alphabetically.
+    pub fn rank(self) -> i16 {
+        match self {
+            Priority::Low => 1,
+            Priority::Medium => 2,
+            Priority::High => 3,
+        }
+    }
+
+    pub fn from_rank(rank: i16) -> Self {
+        match rank {
+            1 => Priority::Low,
+            3 => Priority::High,
+            _ => Priority::Medium,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "low" => Some(Priority::Low),
+            "medium" => Some(Priority::Medium),
+            "high" => Some(Priority::High),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Recurrence {
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+impl Recurrence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recurrence::Daily => "daily",
+            Recurrence::Weekly => "weekly",
+            Recurrence::Monthly => "monthly",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "daily" => Some(Recurrence::Daily),
+            "weekly" => Some(Recurrence::Weekly),
+            "monthly" => Some(Recurrence::Monthly),
+            _ => None,
+        }
+    }
+
+    fn step(self, from: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Recurrence::Daily => from + Duration::days(1),
+            Recurrence::Weekly => from + Duration::weeks(1),
+            // chrono clamps to the month's last day (Jan 31 -> Feb 28), which is what people mean.
+            Recurrence::Monthly => from.checked_add_months(Months::new(1)).unwrap_or(from),
+        }
+    }
+
+    /// The next due date after `due` (or after `now` for an undated task) that lies in the future,
+    /// so a daily task completed three days late is next due tomorrow, not three days ago.
+    pub fn next_due(self, due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
+        let mut next = self.step(due.unwrap_or(now));
+        while next <= now {
+            next = self.step(next);
+        }
+        next
+    }
+}
+
+/// A task as stored and returned by the API.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Task {
+    #[schema(example = 42)]
+    pub id: i64,
+    /// The owner: the `sub` of the token that created it.
+    pub user_id: String,
+    #[schema(example = "Buy milk")]
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub priority: Priority,
+    #[schema(example = json!(["home"]))]
+    pub tags: Vec<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub recurrence: Option<Recurrence>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A validated task ready to be inserted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTask {
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub recurrence: Option<Recurrence>,
+}
+
+/// Body of `POST /api/{user_id}/tasks`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTask {
+    /// 1–200 characters after trimming.
+    #[schema(example = "Buy milk")]
+    pub title: String,
+    /// Up to 1000 characters; empty means none.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// Up to 10 labels of 1–32 letters, digits, `-` or `_`; a leading `#` is dropped, case is folded.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// RFC 3339 date-time or `YYYY-MM-DD`.
+    #[serde(default)]
+    #[schema(example = "2026-05-01T17:00:00Z")]
+    pub due_at: Option<String>,
+    #[serde(default)]
+    pub recurrence: Option<Recurrence>,
+    /// Accepted for compatibility with earlier clients; the owner is always the caller.
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+/// Body of `PUT /api/{user_id}/tasks/{id}`: only the fields present change; `null` clears an optional field.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTask {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default)]
+    pub completed: Option<bool>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub due_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Recurrence>)]
+    pub recurrence: Option<Option<Recurrence>>,
+    /// Accepted for compatibility with earlier clients; the owner never changes.
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+/// Distinguishes a field sent as `null` (`Some(None)`) from a field left out (`None`, via `default`).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A validated partial update.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskPatch {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub completed: Option<bool>,
+    pub priority: Option<Priority>,
+    pub tags: Option<Vec<String>>,
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    pub recurrence: Option<Option<Recurrence>>,
+}
+
+fn check_title(raw: &str, errors: &mut ValidationError) -> String {
+    let title = raw.trim();
+    let n = title.chars().count();
+    if n == 0 {
+        errors.add("title", "must not be empty");
+    } else if n > MAX_TITLE_CHARS {
+        errors.add("title", format!("must be at most {MAX_TITLE_CHARS} characters (got {n})"));
+    }
+    title.to_owned()
+}
+
+fn check_description(raw: Option<&str>, errors: &mut ValidationError) -> Option<String> {
+    let d = raw.map(str::trim).filter(|d| !d.is_empty())?;
+    let n = d.chars().count();
+    if n > MAX_DESCRIPTION_CHARS {
+        errors.add("description", format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {n})"));
+    }
+    Some(d.to_owned())
+}
+
+fn check_due(raw: Option<&str>, errors: &mut ValidationError) -> Option<DateTime<Utc>> {
+    let s = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    match parse_due(s) {
+        Ok(d) => Some(d),
+        Err(msg) => {
+            errors.add("due_at", msg);
+            None
+        }
+    }
+}
+
+/// Normalises a tag the way users type them (`#Work` -> `work`); `None` when it is not a valid label.
+pub(crate) fn normalize_tag(raw: &str) -> Option<String> {
+    let t = raw.trim().trim_start_matches('#').to_lowercase();
+    let ok = !t.is_empty()
+        && t.chars().count() <= MAX_TAG_CHARS
+        && t.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    ok.then_some(t)
+}
+
+fn check_tags(raw: &[String], errors: &mut ValidationError) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
+    for (i, t) in raw.iter().enumerate() {
+        match normalize_tag(t) {
+            Some(t) if !tags.contains(&t) => tags.push(t),
+            Some(_) => {}
+            None => errors.add(
+                format!("tags[{i}]"),
+                format!("must be 1–{MAX_TAG_CHARS} letters, digits, '-' or '_'"),
+            ),
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        errors.add("tags", format!("at most {MAX_TAGS} tags (got {})", tags.len()));
+    }
+    tags
+}
+
+impl CreateTask {
+    pub fn validate(self) -> Result<NewTask, ValidationError> {
+        let mut errors = ValidationError::default();
+        let task = NewTask {
+            title: check_title(&self.title, &mut errors),
+            description: check_description(self.description.as_deref(), &mut errors),
+            completed: false,
+            priority: self.priority.unwrap_or_default(),
+            tags: check_tags(self.tags.as_deref().unwrap_or_default(), &mut errors),
+            due_at: check_due(self.due_at.as_deref(), &mut errors),
+            recurrence: self.recurrence,
+        };
+        errors.into_result(task)
+    }
+}
+
+impl UpdateTask {
+    pub fn validate(self) -> Result<TaskPatch, ValidationError> {
+        let mut errors = ValidationError::default();
+        let patch = TaskPatch {
+            title: self.title.as_deref().map(|t| check_title(t, &mut errors)),
+            description: self
+                .description
+                .map(|d| check_description(d.as_deref(), &mut errors)),
+            completed: self.completed,
+            priority: self.priority,
+            tags: self.tags.as_deref().map(|t| check_tags(t, &mut errors)),
+            due_at: self.due_at.map(|d| check_due(d.as_deref(), &mut errors)),
+            recurrence: self.recurrence,
+        };
+        if patch == TaskPatch::default() {
+            errors.add("body", "give at least one field to change");
+        }
+        errors.into_result(patch)
+    }
+}
+
+impl TaskPatch {
+    pub fn toggle(current: &Task) -> Self {
+        TaskPatch { completed: Some(!current.completed), ..Default::default() }
+    }
+}
+
+impl Task {
+    /// Applies `patch` and returns, when this completes a recurring task, the task's next occurrence.
+    pub fn apply(&mut self, patch: TaskPatch, now: DateTime<Utc>) -> Option<NewTask> {
+        let was_completed = self.completed;
+        if let Some(t) = patch.title {
+            self.title = t;
+        }
+        if let Some(d) = patch.description {
+            self.description = d;
+        }
+        if let Some(c) = patch.completed {
+            self.completed = c;
+        }
+        if let Some(p) = patch.priority {
+            self.priority = p;
+        }
+        if let Some(t) = patch.tags {
+            self.tags = t;
+        }
+        if let Some(d) = patch.due_at {
+            self.due_at = d;
+        }
+        if let Some(r) = patch.recurrence {
+            self.recurrence = r;
+        }
+        self.updated_at = now;
+        let recurrence = self.recurrence.filter(|_| self.completed && !was_completed)?;
+        Some(NewTask {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            completed: false,
+            priority: self.priority,
+            tags: self.tags.clone(),
+            due_at: Some(recurrence.next_due(self.due_at, now)),
+            recurrence: Some(recurrence),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap()
+    }
+
+    fn create(json: serde_json::Value) -> Result<NewTask, ValidationError> {
+        serde_json::from_value::<CreateTask>(json).unwrap().validate()
+    }
+
+    #[test]
+    fn create_normalises_and_validates() {
+        let t = create(serde_json::json!({"title": "  Buy milk ", "description": "", "tags": ["#Home", "home", "x-1"]})).unwrap();
+        assert_eq!(t.title, "Buy milk");
+        assert_eq!(t.description, None);
+        assert_eq!(t.tags, vec!["home", "x-1"]);
+        assert_eq!(t.priority, Priority::Medium);
+
+        let e = create(serde_json::json!({"title": " ", "tags": ["a b"], "due_at": "soon"})).unwrap_err();
+        assert_eq!(e.fields.keys().collect::<Vec<_>>(), vec!["due_at", "tags[0]", "title"]);
+
+        let long = "x".repeat(201);
+        assert!(create(serde_json::json!({ "title": long })).unwrap_err().fields.contains_key("title"));
+        let tags: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
+        assert!(create(serde_json::json!({"title": "a", "tags": tags})).unwrap_err().fields.contains_key("tags"));
+    }
+
+    #[test]
+    fn update_distinguishes_null_from_absent() {
+        let u: UpdateTask = serde_json::from_str(r#"{"description": null}"#).unwrap();
+        assert_eq!(u.validate().unwrap().description, Some(None));
+        let u: UpdateTask = serde_json::from_str(r#"{"title": "x"}"#).unwrap();
+        assert_eq!(u.validate().unwrap().description, None);
+        let u: UpdateTask = serde_json::from_str("{}").unwrap();
+        assert!(u.validate().unwrap_err().fields.contains_key("body"));
+    }
+
+    #[test]
+    fn recurrence_steps_into_the_future() {
+        let now = at(2026, 1, 10);
+        assert_eq!(Recurrence::Daily.next_due(Some(at(2026, 1, 10)), now), at(2026, 1, 11));
+        assert_eq!(Recurrence::Daily.next_due(Some(at(2026, 1, 5)), now), at(2026, 1, 11));
+        assert_eq!(Recurrence::Weekly.next_due(Some(at(2026, 1, 9)), now), at(2026, 1, 16));
+        assert_eq!(Recurrence::Monthly.next_due(Some(at(2026, 1, 31)), at(2026, 1, 30)), at(2026, 2, 28));
+        assert_eq!(Recurrence::Daily.next_due(None, now), at(2026, 1, 11));
+    }
+
+    #[test]
+    fn completing_a_recurring_task_yields_the_next_one_once() {
+        let now = at(2026, 1, 10);
+        let mut task = Task {
+            id: 1,
+            user_id: "u".into(),
+            title: "Water plants".into(),
+            description: None,
+            completed: false,
+            priority: Priority::High,
+            tags: vec!["home".into()],
+            due_at: Some(at(2026, 1, 10)),
+            recurrence: Some(Recurrence::Weekly),
+            created_at: now,
+            updated_at: now,
+        };
+        let next = task.apply(TaskPatch::toggle(&task), now).expect("next occurrence");
+        assert!(task.completed);
+        assert_eq!(next.due_at, Some(at(2026, 1, 17)));
+        assert_eq!((next.priority, next.completed), (Priority::High, false));
+        // Completing again (already complete) or un-completing creates nothing.
+        assert!(task.apply(TaskPatch { completed: Some(true), ..Default::default() }, now).is_none());
+        assert!(task.apply(TaskPatch::toggle(&task), now).is_none());
+    }
+}

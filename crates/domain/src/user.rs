@@ -1,0 +1,108 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::validation::ValidationError;
+
+const MIN_PASSWORD_CHARS: usize = 8;
+const MAX_PASSWORD_CHARS: usize = 128;
+const MAX_EMAIL_CHARS: usize = 254;
+const MAX_NAME_CHARS: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    #[serde(rename = "emailVerified")]
+    pub email_verified: bool,
+    pub image: Option<String>,
+    #[serde(rename = "createdAt")]
+    pub created_at: DateTime<Utc>,
+    #[serde(rename = "updatedAt")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Body of `POST /api/auth/sign-up/email`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SignUp {
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+    /// 8–128 characters.
+    pub password: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+/// Body of `POST /api/auth/sign-in/email`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+/// Sign-up data after validation: a normalised email and a display name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credentials {
+    pub email: String,
+    pub name: String,
+    pub image: Option<String>,
+}
+
+/// Emails compare case-insensitively, so they are stored trimmed and lower-cased.
+pub fn normalize_email(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
+fn plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.chars().count() <= MAX_EMAIL_CHARS
+}
+
+impl SignUp {
+    pub fn validate(&self) -> Result<Credentials, ValidationError> {
+        let mut e = ValidationError::default();
+        let email = normalize_email(&self.email);
+        if !plausible_email(&email) {
+            e.add("email", "must be an email address like ada@example.com");
+        }
+        let n = self.password.chars().count();
+        if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
+            e.add("password", format!("must be {MIN_PASSWORD_CHARS}–{MAX_PASSWORD_CHARS} characters"));
+        }
+        let name = self.name.as_deref().map(str::trim).unwrap_or_default();
+        if name.chars().count() > MAX_NAME_CHARS {
+            e.add("name", format!("must be at most {MAX_NAME_CHARS} characters"));
+        }
+        // Without a name, greet people by the part of their address before the @.
+        let name = if name.is_empty() { email.split('@').next().unwrap_or_default() } else { name };
+        let creds = Credentials {
+            name: name.to_owned(),
+            email,
+            image: self.image.clone().filter(|i| !i.trim().is_empty()),
+        };
+        e.into_result(creds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_up_normalises_and_names_bad_fields() {
+        let s = SignUp { email: " Ada@Example.COM ".into(), password: "correct horse".into(), name: None, image: None };
+        let c = s.validate().unwrap();
+        assert_eq!((c.email.as_str(), c.name.as_str()), ("ada@example.com", "ada"));
+        let s = SignUp { email: "nope".into(), password: "short".into(), name: None, image: None };
+        let e = s.validate().unwrap_err();
+        assert!(e.fields.contains_key("email") && e.fields.contains_key("password"));
+    }
+}

@@ -1,0 +1,69 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Invalid client input, with a message per offending field so the caller can show it next to the field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidationError {
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ValidationError {
+    pub fn field(name: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut e = Self::default();
+        e.add(name, message);
+        e
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, message: impl Into<String>) {
+        self.fields.entry(name.into()).or_insert_with(|| message.into());
+    }
+
+    /// `Ok(value)` when no field was flagged, so validators can collect every problem before failing.
+    pub fn into_result<T>(self, value: T) -> Result<T, Self> {
+        if self.fields.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        write!(f, "invalid input ({})", parts.join("; "))
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Accepts an RFC 3339 date-time or a plain `YYYY-MM-DD` date (taken as midnight UTC).
+pub fn parse_due(input: &str) -> Result<DateTime<Utc>, &'static str> {
+    let s = input.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Ok(dt.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc())
+        .ok_or("must be an RFC 3339 date-time (2026-05-01T17:00:00Z) or a date (2026-05-01)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_accepts_datetime_and_date() {
+        assert_eq!(
+            parse_due("2026-05-01T17:00:00+02:00").unwrap().to_rfc3339(),
+            "2026-05-01T15:00:00+00:00"
+        );
+        assert_eq!(parse_due("2026-05-01").unwrap().to_rfc3339(), "2026-05-01T00:00:00+00:00");
+        assert!(parse_due("tomorrow").is_err());
+        assert!(parse_due("2026-13-01").is_err());
+    }
+}
