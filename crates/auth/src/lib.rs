@@ -1,1 +1,11 @@
-//! wip
+//! Who is calling: password hashes, opaque session tokens, and JWTs (issued with HS256, verified with
+//! HS256 or through a JWKS so tokens from an external Better Auth server work too).
+
+mod jwks;
+mod jwt;
+mod password;
+mod session;
+
+pub use jwt::{AuthConfig, AuthError, Authenticator, Identity};
+pub use password::{hash_password, verify_password};
+pub use session::{hash_session_token, new_session_token};

@@ -1,1 +1,13 @@
-//! wip
+//! Persistence for tasks, users and sessions. One set of SQL statements serves SQLite and PostgreSQL:
+//! [`with_pool!`] expands each operation once per driver, so both run natively typed code without a
+//! second implementation to keep in step.
+
+mod error;
+mod store;
+mod tasks;
+mod users;
+
+pub use error::StorageError;
+pub use store::{DbKind, Schema, Store, StoreOptions};
+pub use tasks::TaskPage;
+pub use users::SessionUser;

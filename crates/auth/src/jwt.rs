@@ -1,0 +1,141 @@
+use std::time::Duration;
+
+use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::jwks::Jwks;
+
+/// How tokens are issued and checked; parsed once from configuration.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// HS256 secret (`BETTER_AUTH_SECRET`), at least 32 characters.
+    pub secret: String,
+    /// Required `iss` of incoming tokens and the `iss` of issued ones (`BETTER_AUTH_ISSUER`).
+    pub issuer: Option<String>,
+    /// Required `aud` of incoming tokens when set.
+    pub audience: Option<String>,
+    /// JWKS of an external Better Auth server, for EdDSA/ES256/RS256 tokens.
+    pub jwks_url: Option<String>,
+    /// Lifetime of the JWTs `GET /api/auth/token` hands out.
+    pub token_ttl: Duration,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("missing bearer token")]
+    Missing,
+    #[error("token expired")]
+    Expired,
+    #[error("invalid token: {0}")]
+    Invalid(String),
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub user_id: String,
+}
+
+#[derive(Serialize)]
+struct IssuedClaims<'a> {
+    sub: &'a str,
+    email: &'a str,
+    name: &'a str,
+    iat: u64,
+    exp: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct IncomingClaims {
+    sub: Option<String>,
+    id: Option<String>,
+}
+
+pub struct Authenticator {
+    config: AuthConfig,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    jwks: Option<Jwks>,
+}
+
+impl Authenticator {
+    pub fn new(config: AuthConfig) -> Self {
+        Authenticator {
+            encoding: EncodingKey::from_secret(config.secret.as_bytes()),
+            decoding: DecodingKey::from_secret(config.secret.as_bytes()),
+            jwks: config.jwks_url.clone().map(Jwks::new),
+            config,
+        }
+    }
+
+    /// A short-lived HS256 JWT for this user.
+    pub fn issue(&self, user_id: &str, email: &str, name: &str) -> String {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = IssuedClaims {
+            sub: user_id,
+            email,
+            name,
+            iat: now,
+            exp: now + self.config.token_ttl.as_secs(),
+            iss: self.config.issuer.as_deref(),
+            aud: self.config.audience.as_deref(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 signing cannot fail")
+    }
+
+    pub fn token_ttl(&self) -> Duration {
+        self.config.token_ttl
+    }
+
+    /// Verifies a JWT. The algorithm is pinned by key type: the shared secret only ever checks HS256,
+    /// JWKS keys only the asymmetric algorithm they are for, so neither `none` nor HS/RS confusion pass.
+    pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+        let header = decode_header(token).map_err(|_| AuthError::Invalid("malformed token".into()))?;
+        let key = match header.alg {
+            Algorithm::HS256 => self.decoding.clone(),
+            Algorithm::EdDSA | Algorithm::ES256 | Algorithm::RS256 => match &self.jwks {
+                Some(jwks) => jwks.key_for(header.kid.as_deref(), header.alg).await?,
+                None => return Err(AuthError::Invalid("asymmetric tokens need BETTER_AUTH_JWKS_URL".into())),
+            },
+            other => return Err(AuthError::Invalid(format!("algorithm {other:?} is not accepted"))),
+        };
+        let data = decode::<IncomingClaims>(token, &key, &self.validation(header.alg)).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::ExpiredSignature => AuthError::Expired,
+                ErrorKind::InvalidSignature => AuthError::Invalid("bad signature".into()),
+                ErrorKind::InvalidIssuer => AuthError::Invalid("wrong issuer".into()),
+                ErrorKind::InvalidAudience => AuthError::Invalid("wrong audience".into()),
+                ErrorKind::MissingRequiredClaim(c) => AuthError::Invalid(format!("missing claim {c}")),
+                ErrorKind::ImmatureSignature => AuthError::Invalid("token not valid yet".into()),
+                _ => AuthError::Invalid("malformed token".into()),
+            }
+        })?;
+        let user_id = data.claims.sub.or(data.claims.id).filter(|s| !s.is_empty());
+        user_id.map(|user_id| Identity { user_id }).ok_or_else(|| AuthError::Invalid("no subject".into()))
+    }
+
+    fn validation(&self, alg: Algorithm) -> Validation {
+        let mut v = Validation::new(alg);
+        v.leeway = 30;
+        v.validate_nbf = true;
+        let mut required = vec!["exp"];
+        if let Some(iss) = &self.config.issuer {
+            v.set_issuer(&[iss]);
+            required.push("iss");
+        }
+        match &self.config.audience {
+            Some(aud) => {
+                v.set_audience(&[aud]);
+                required.push("aud");
+            }
+            None => v.validate_aud = false,
+        }
+        v.set_required_spec_claims(&required);
+        v
+    }
+}

@@ -1,0 +1,31 @@
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A new opaque session token (256 random bits). Only its hash is stored.
+pub fn new_session_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a session token: a leaked table cannot be replayed as sessions.
+pub fn hash_session_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_unique_and_hashes_stable() {
+        let (a, b) = (new_session_token(), new_session_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(hash_session_token(&a), hash_session_token(&a));
+        assert_ne!(hash_session_token(&a), hash_session_token(&b));
+    }
+}

@@ -1,0 +1,174 @@
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::ConnectOptions;
+
+use crate::StorageError;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the concrete pool, once per driver.
+macro_rules! with_pool {
+    ($pool:expr, |$p:ident| $body:expr) => {
+        match $pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { max_connections: 10, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Whether the database answers and carries every migration this binary knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schema {
+    Current,
+    Behind { applied: i64, required: i64 },
+}
+
+/// A handle on the database; cheap to clone (it is a connection pool).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: Pool,
+    /// SQLite's migrator takes no lock, so concurrent `todo migrate` runs serialise on this file.
+    lock_file: Option<PathBuf>,
+}
+
+impl Store {
+    /// Parses `url` and prepares a pool without connecting, so a process can start (unready) before its
+    /// database is reachable. Only the URL itself can make this fail.
+    pub fn open(url: &str, opts: &StoreOptions) -> Result<Store, String> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+        match scheme {
+            "sqlite" => {
+                let conn = SqliteConnectOptions::from_str(url)
+                    .map_err(|e| e.to_string())?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: an acknowledged write survives power loss, not only a crash.
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+                    .disable_statement_logging();
+                let file = conn.get_filename().to_path_buf();
+                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                // An in-memory database lives as long as its one connection.
+                let pool = if in_memory {
+                    SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+                } else {
+                    SqlitePoolOptions::new().max_connections(opts.max_connections)
+                };
+                let pool = pool.acquire_timeout(opts.acquire_timeout).connect_lazy_with(conn);
+                let lock_file = (!in_memory).then(|| {
+                    let mut name = file.into_os_string();
+                    name.push(".migrate-lock");
+                    PathBuf::from(name)
+                });
+                Ok(Store { pool: Pool::Sqlite(pool), lock_file })
+            }
+            "postgres" | "postgresql" => {
+                let conn = PgConnectOptions::from_str(url).map_err(|e| e.to_string())?.disable_statement_logging();
+                let pool = PgPoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .acquire_timeout(opts.acquire_timeout)
+                    .connect_lazy_with(conn);
+                Ok(Store { pool: Pool::Postgres(pool), lock_file: None })
+            }
+            _ => Err("must start with sqlite:// or postgres://".into()),
+        }
+    }
+
+    pub fn kind(&self) -> DbKind {
+        match self.pool {
+            Pool::Sqlite(_) => DbKind::Sqlite,
+            Pool::Postgres(_) => DbKind::Postgres,
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies pending migrations. Safe to run from several processes at once: PostgreSQL serialises
+    /// them with an advisory lock, SQLite with an exclusive lock on a file beside the database.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        let _guard = match &self.lock_file {
+            Some(path) => {
+                let path = path.clone();
+                let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+                    f.lock()?;
+                    Ok(f)
+                })
+                .await
+                .map_err(std::io::Error::other)??;
+                Some(file)
+            }
+            None => None,
+        };
+        let migrator = self.migrator();
+        with_pool!(&self.pool, |p| migrator.run(p).await)?;
+        Ok(())
+    }
+
+    /// The readiness check: the database answers and its schema is at least what this binary needs.
+    pub async fn schema(&self) -> Result<Schema, StorageError> {
+        let required = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        let applied: Result<i64, sqlx::Error> =
+            with_pool!(&self.pool, |p| sqlx::query_scalar(sql).fetch_one(p).await);
+        let applied = match applied {
+            Ok(v) => v,
+            // No migrations table yet: reachable, but nothing applied.
+            Err(sqlx::Error::Database(_)) => 0,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(if applied >= required { Schema::Current } else { Schema::Behind { applied, required } })
+    }
+
+    /// Returns the stored value of `key`, storing `value` first if the key is new (first writer wins).
+    pub async fn setting_or_init(&self, key: &str, value: &str) -> Result<String, StorageError> {
+        let insert = "INSERT INTO app_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+        let select = "SELECT value FROM app_settings WHERE key = $1";
+        let v = with_pool!(&self.pool, |p| {
+            sqlx::query(insert).bind(key).bind(value).execute(p).await?;
+            sqlx::query_scalar(select).bind(key).fetch_one(p).await?
+        });
+        Ok(v)
+    }
+
+    pub async fn close(&self) {
+        with_pool!(&self.pool, |p| p.close().await)
+    }
+}

@@ -1,0 +1,286 @@
+use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, Type};
+use todo_domain::{Cursor, ListQuery, NewTask, Order, Priority, Recurrence, SortKey, SortValue, Status, Task, TaskPatch};
+
+use crate::store::with_pool;
+use crate::{StorageError, Store};
+
+const COLUMNS: &str =
+    "id, user_id, title, description, completed, priority, tags, due_at, recurrence, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: i64,
+    user_id: String,
+    title: String,
+    description: Option<String>,
+    completed: bool,
+    priority: i16,
+    tags: String,
+    due_at: Option<i64>,
+    recurrence: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+impl From<TaskRow> for Task {
+    fn from(r: TaskRow) -> Task {
+        Task {
+            id: r.id,
+            user_id: r.user_id,
+            title: r.title,
+            description: r.description,
+            completed: r.completed,
+            priority: Priority::from_rank(r.priority),
+            tags: serde_json::from_str(&r.tags).unwrap_or_default(),
+            due_at: r.due_at.map(from_millis),
+            recurrence: r.recurrence.as_deref().and_then(Recurrence::parse),
+            created_at: from_millis(r.created_at),
+            updated_at: from_millis(r.updated_at),
+        }
+    }
+}
+
+/// One page of a task list, and the cursor of the next page when there is one.
+#[derive(Debug, Clone)]
+pub struct TaskPage {
+    pub tasks: Vec<Task>,
+    pub next_cursor: Option<Cursor>,
+}
+
+/// A value bound into a dynamically built statement.
+enum Arg {
+    Int(i64),
+    Small(i16),
+    Text(String),
+    Bool(bool),
+}
+
+type QueryAs<'q, DB, O> = sqlx::query::QueryAs<'q, DB, O, <DB as Database>::Arguments<'q>>;
+
+fn bind_all<'q, DB, O>(mut q: QueryAs<'q, DB, O>, args: Vec<Arg>) -> QueryAs<'q, DB, O>
+where
+    DB: Database,
+    i64: Encode<'q, DB> + Type<DB>,
+    i16: Encode<'q, DB> + Type<DB>,
+    String: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
+{
+    for a in args {
+        q = match a {
+            Arg::Int(v) => q.bind(v),
+            Arg::Small(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+            Arg::Bool(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+/// `LIKE` pattern matching `text` anywhere, with the pattern characters in `text` taken literally.
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The SQL expression each sort orders by; it must match the expression indexes in the migrations.
+fn sort_expr(sort: SortKey) -> &'static str {
+    match sort {
+        SortKey::Created => "created_at",
+        SortKey::Updated => "updated_at",
+        SortKey::Due => "COALESCE(due_at, 9223372036854775807)",
+        SortKey::Priority => "priority",
+        SortKey::Title => "LOWER(title)",
+    }
+}
+
+/// Builds the keyset-paginated list statement: filters, then `(key, id)` past the cursor, in a total order.
+fn list_sql(user_id: &str, q: &ListQuery) -> (String, Vec<Arg>) {
+    let mut sql = format!("SELECT {COLUMNS} FROM tasks WHERE user_id = $1");
+    let mut args = vec![Arg::Text(user_id.to_owned())];
+    let mut push = |sql: &mut String, clause: &str, arg: Arg| {
+        args.push(arg);
+        sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
+    };
+    match q.status {
+        Status::All => {}
+        Status::Pending => push(&mut sql, " AND completed = $?", Arg::Bool(false)),
+        Status::Completed => push(&mut sql, " AND completed = $?", Arg::Bool(true)),
+    }
+    if let Some(s) = &q.search {
+        push(
+            &mut sql,
+            r" AND (LOWER(title) LIKE $? ESCAPE '\' OR LOWER(COALESCE(description, '')) LIKE $? ESCAPE '\')",
+            Arg::Text(contains_pattern(s)),
+        );
+    }
+    if let Some(p) = q.priority {
+        push(&mut sql, " AND priority = $?", Arg::Small(p.rank()));
+    }
+    if let Some(t) = &q.tag {
+        // Tags are stored as a JSON array of validated labels, so the quoted label cannot occur by accident.
+        push(&mut sql, r" AND tags LIKE $? ESCAPE '\'", Arg::Text(contains_pattern(&format!("\"{t}\""))));
+    }
+    if let Some(d) = q.due_before {
+        push(&mut sql, " AND due_at < $?", Arg::Int(millis(d)));
+    }
+    let key = sort_expr(q.sort);
+    let (cmp, dir) = match q.order {
+        Order::Asc => (">", "ASC"),
+        Order::Desc => ("<", "DESC"),
+    };
+    if let Some(c) = &q.cursor {
+        let value = match &c.value {
+            SortValue::Int(v) if q.sort == SortKey::Priority => Arg::Small(*v as i16),
+            SortValue::Int(v) => Arg::Int(*v),
+            SortValue::Text(v) => Arg::Text(v.clone()),
+        };
+        push(&mut sql, &format!(" AND ({key}, id) {cmp} ($?, "), value);
+        push(&mut sql, "$?)", Arg::Int(c.id));
+    }
+    push(&mut sql, &format!(" ORDER BY {key} {dir}, id {dir} LIMIT $?"), Arg::Int(i64::from(q.limit) + 1));
+    (sql, args)
+}
+
+impl Store {
+    pub async fn create_task(&self, user_id: &str, new: NewTask) -> Result<Task, StorageError> {
+        let now = Utc::now();
+        with_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let task = insert_task(&mut *tx, user_id, &new, now).await?;
+            tx.commit().await?;
+            Ok(task)
+        })
+    }
+
+    pub async fn get_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
+        let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
+        let row: Option<TaskRow> =
+            with_pool!(&self.pool, |p| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(p).await?);
+        Ok(row.map(Task::from))
+    }
+
+    pub async fn list_tasks(&self, user_id: &str, q: &ListQuery) -> Result<TaskPage, StorageError> {
+        let (sql, args) = list_sql(user_id, q);
+        let rows: Vec<TaskRow> = with_pool!(&self.pool, |p| bind_all(sqlx::query_as(&sql), args).fetch_all(p).await?);
+        let mut tasks: Vec<Task> = rows.into_iter().map(Task::from).collect();
+        let next_cursor = if tasks.len() > q.limit as usize {
+            tasks.truncate(q.limit as usize);
+            tasks.last().map(|t| Cursor::after(t, q.sort, q.order))
+        } else {
+            None
+        };
+        Ok(TaskPage { tasks, next_cursor })
+    }
+
+    /// Applies `patch` to the caller's task atomically; completing a recurring task inserts its next
+    /// occurrence in the same transaction. `None` when the task does not exist for this user.
+    pub async fn update_task(&self, user_id: &str, id: i64, patch: TaskPatch) -> Result<Option<Task>, StorageError> {
+        self.modify_task(user_id, id, |_| patch).await
+    }
+
+    /// Flips `completed`, with the same recurrence rule as [`Store::update_task`].
+    pub async fn toggle_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
+        self.modify_task(user_id, id, TaskPatch::toggle).await
+    }
+
+    async fn modify_task(
+        &self,
+        user_id: &str,
+        id: i64,
+        patch: impl FnOnce(&Task) -> TaskPatch,
+    ) -> Result<Option<Task>, StorageError> {
+        let now = Utc::now();
+        // The first statement writes (a no-op touch) so the transaction holds the row, and on SQLite the
+        // write lock, before reading: concurrent updates queue instead of losing each other's changes.
+        let lock = format!("UPDATE tasks SET updated_at = updated_at WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
+        let write = "UPDATE tasks SET title = $1, description = $2, completed = $3, priority = $4, tags = $5, \
+                     due_at = $6, recurrence = $7, updated_at = $8 WHERE id = $9 AND user_id = $10";
+        with_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let row: Option<TaskRow> = sqlx::query_as(&lock).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
+            let Some(row) = row else { return Ok(None) };
+            let mut task = Task::from(row);
+            let next = task.apply(patch(&task), now);
+            sqlx::query(write)
+                .bind(&task.title)
+                .bind(&task.description)
+                .bind(task.completed)
+                .bind(task.priority.rank())
+                .bind(tags_json(&task.tags))
+                .bind(task.due_at.map(millis))
+                .bind(task.recurrence.map(Recurrence::as_str))
+                .bind(millis(task.updated_at))
+                .bind(id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(next) = next {
+                insert_task(&mut *tx, user_id, &next, now).await?;
+            }
+            tx.commit().await?;
+            Ok(Some(task))
+        })
+    }
+
+    /// Deletes the caller's task and returns it, or `None` when there is no such task for this user.
+    pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
+        let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
+        let row: Option<TaskRow> =
+            with_pool!(&self.pool, |p| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(p).await?);
+        Ok(row.map(Task::from))
+    }
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+async fn insert_task<'e, DB, E>(exec: E, user_id: &str, t: &NewTask, now: DateTime<Utc>) -> Result<Task, sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    TaskRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> i16: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let sql = format!(
+        "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, recurrence, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {COLUMNS}"
+    );
+    let row: TaskRow = sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(t.title.as_str())
+        .bind(t.description.as_deref())
+        .bind(t.completed)
+        .bind(t.priority.rank())
+        .bind(tags_json(&t.tags))
+        .bind(t.due_at.map(millis))
+        .bind(t.recurrence.map(Recurrence::as_str))
+        .bind(millis(now))
+        .fetch_one(exec)
+        .await?;
+    Ok(row.into())
+}
