@@ -1,1 +1,98 @@
-//! wip
+//! The HTTP API: thin handlers over the storage and auth crates, one error type mapped once to HTTP,
+//! and an OpenAPI document generated from the same route definitions so it cannot drift.
+
+mod error;
+mod extract;
+mod middleware;
+mod routes;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use todo_auth::Authenticator;
+use todo_storage::Store;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use error::ApiError;
+pub use middleware::HttpLimits;
+
+/// Settings of the HTTP layer that are not about auth or storage.
+#[derive(Clone, Debug)]
+pub struct ApiSettings {
+    pub limits: HttpLimits,
+    /// Browser origins allowed to call the API directly (`CORS_ORIGINS`, `FRONTEND_URL`).
+    pub cors_origins: Vec<String>,
+    /// Lifetime of a sign-in session.
+    pub session_ttl: Duration,
+    /// Mark the session cookie `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+struct Inner {
+    store: Store,
+    auth: Authenticator,
+    settings: ApiSettings,
+    draining: AtomicBool,
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    pub fn new(store: Store, auth: Authenticator, settings: ApiSettings) -> Self {
+        AppState(Arc::new(Inner { store, auth, settings, draining: AtomicBool::new(false) }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn auth(&self) -> &Authenticator {
+        &self.0.auth
+    }
+
+    fn settings(&self) -> &ApiSettings {
+        &self.0.settings
+    }
+
+    /// Makes `/ready` fail from now on, so load balancers stop routing here before the server stops.
+    pub fn start_draining(&self) {
+        self.0.draining.store(true, Ordering::SeqCst);
+    }
+
+    fn draining(&self) -> bool {
+        self.0.draining.load(Ordering::SeqCst)
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().merge(routes::health::router()).merge(routes::auth::router()).merge(routes::tasks::router())
+}
+
+/// The OpenAPI 3.1 document of every route.
+pub fn openapi() -> OpenApi {
+    let (_, mut doc) = api().split_for_parts();
+    doc.info.title = "todo".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some("Tasks with per-user isolation; a self-hostable todo app you can talk to.".into());
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+    );
+    doc
+}
+
+/// The backend role's complete router, with operational middleware applied.
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = api().split_for_parts();
+    let doc = openapi();
+    let routes = routes.route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }));
+    let settings = state.settings().clone();
+    middleware::apply(routes.with_state(state), &settings)
+}

@@ -1,1 +1,94 @@
-fn main() {}
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::Parser;
+use todo::config::{Cli, Command, ConfigError, ServerConfig};
+use todo::server::{migrate_with_retry, open_store, shutdown_signal, Server};
+
+fn main() -> ExitCode {
+    // A `.env` file is optional; real environment variables win over it.
+    let _ = dotenvy::dotenv();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
+    if let Err(e) = todo::telemetry::init(&cli.log) {
+        return fail(e);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(ConfigError(format!("cannot start the async runtime: {e}"))),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None => run_server(cli.serve.into_config()?).await,
+            Some(Command::Serve(args)) => run_server(args.into_config()?).await,
+            Some(Command::Backend(args)) => run_server(args.into_config()?).await,
+            Some(Command::Migrate(args)) => {
+                let store = open_store(&args.database_url, &Default::default())?;
+                migrate_with_retry(&store, Some(Duration::from_secs(args.wait_seconds)))
+                    .await
+                    .map_err(|e| ConfigError(format!("migration failed: {e}")))?;
+                store.close().await;
+                tracing::info!("database schema is current");
+                Ok(())
+            }
+            Some(Command::Healthcheck { url }) => healthcheck(&url).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+async fn run_server(config: ServerConfig) -> Result<(), ConfigError> {
+    let server = Server::bind(config).await?;
+    server.serve(shutdown_signal()).await.map_err(|e| ConfigError(format!("server error: {e}")))
+}
+
+async fn healthcheck(url: &str) -> Result<(), ConfigError> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .map_err(|e| ConfigError(format!("healthcheck: {e}")))?;
+    let response = client.get(url).send().await.map_err(|e| ConfigError(format!("healthcheck {url}: {e}")))?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(ConfigError(format!("healthcheck {url}: HTTP {}", response.status())))
+    }
+}
+
+/// One line on stderr, no backtrace.
+fn fail(e: ConfigError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
+}
+
+/// Help and version print as usual; a bad flag or environment value becomes one line naming it.
+fn clap_error(e: clap::Error) -> ExitCode {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let arg = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(a)) => a.clone(),
+        _ => String::new(),
+    };
+    let value = match e.get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(v)) => format!(" {v:?}"),
+        _ => String::new(),
+    };
+    let first_line = e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: ").to_owned();
+    if arg.is_empty() {
+        eprintln!("error: {first_line}");
+    } else {
+        // `--port <PORT>` also reads the PORT variable: name both.
+        let flag = arg.split_whitespace().next().unwrap_or_default();
+        let env = flag.trim_start_matches('-').replace('-', "_").to_uppercase();
+        eprintln!("error: invalid value{value} for {flag} (env {env}): {}", first_line.rsplit(": ").next().unwrap_or_default());
+    }
+    ExitCode::from(2)
+}

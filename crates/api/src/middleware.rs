@@ -1,0 +1,69 @@
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::ApiSettings;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Clone, Debug)]
+pub struct HttpLimits {
+    /// Largest accepted request body.
+    pub body_limit: usize,
+    /// A request taking longer is answered 503 and abandoned.
+    pub request_timeout: Duration,
+}
+
+pub(crate) fn apply(router: Router, settings: &ApiSettings) -> Router {
+    let cors = cors(&settings.cors_origins);
+    // Outermost last: the request id exists before logging, logging sees the final status.
+    router
+        .layer(RequestBodyLimitLayer::new(settings.limits.body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.limits.request_timeout))
+        .layer(cors)
+        .layer(axum::middleware::from_fn(log_request))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([axum::http::header::AUTHORIZATION, axum::http::header::COOKIE]))
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([axum::http::header::AUTHORIZATION, axum::http::header::CONTENT_TYPE])
+        .expose_headers([HeaderName::from_static("x-next-cursor"), axum::http::header::LINK, REQUEST_ID])
+        .max_age(Duration::from_secs(3600))
+}
+
+/// One log line per request: method, route template (never the raw path, which holds ids), status,
+/// latency and request id. Headers and bodies are never logged.
+async fn log_request(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_owned(), |p| p.as_str().to_owned());
+    let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let response = next.run(req).await;
+    let status = response.status().as_u16();
+    let latency_ms = (start.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    if status >= 500 {
+        tracing::warn!(%method, route, status, latency_ms, request_id, "request");
+    } else {
+        tracing::info!(%method, route, status, latency_ms, request_id, "request");
+    }
+    response
+}

@@ -1,0 +1,164 @@
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use todo_domain::{CreateTask, ListQuery, RawListQuery, Task, UpdateTask};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{task_id, Caller, JsonBody, PathParams};
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tasks, create_task))
+        .routes(routes!(get_task, update_task, delete_task))
+        .routes(routes!(toggle_task))
+}
+
+/// A compatibility `user_id` in a body must name the caller; the owner always is the caller.
+fn same_user(caller: &Caller, body_user: Option<&str>) -> Result<(), ApiError> {
+    match body_user {
+        Some(u) if u != caller.id() => Err(ApiError { fields: [("user_id".into(), "must be your own user id".into())].into(), ..ApiError::forbidden() }),
+        _ => Ok(()),
+    }
+}
+
+/// List the caller's tasks, filtered, sorted and paginated by cursor.
+#[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must be the caller's user id"), RawListQuery),
+    responses(
+        (status = 200, description = "One page, in the requested order", body = [Task], headers(
+            ("x-next-cursor" = String, description = "Pass as `cursor` to get the next page; absent on the last page"),
+            ("link" = String, description = "RFC 8288 link to the next page"))),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_tasks(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(user_id): PathParams<String>,
+    query: Result<Query<RawListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.owns(&user_id)?;
+    let Query(raw) = query.map_err(|e| ApiError::field("query", &e.body_text()))?;
+    let q = ListQuery::parse(&raw)?;
+    let page = state.store().list_tasks(caller.id(), &q).await?;
+    let mut headers = HeaderMap::new();
+    if let Some(cursor) = page.next_cursor.map(|c| c.encode()) {
+        let mut next = format!("/api/{user_id}/tasks?cursor={cursor}&limit={}", q.limit);
+        for (k, v) in [("status", &raw.status), ("q", &raw.q), ("priority", &raw.priority), ("tag", &raw.tag),
+            ("due_before", &raw.due_before), ("sort", &raw.sort), ("order", &raw.order)]
+        {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                next.push_str(&format!("&{k}={}", urlencode(v)));
+            }
+        }
+        if let Ok(v) = HeaderValue::from_str(&cursor) {
+            headers.insert("x-next-cursor", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&format!("<{}>; rel=\"next\"", urlencode_path(&next))) {
+            headers.insert(axum::http::header::LINK, v);
+        }
+    }
+    Ok((headers, Json(page.tasks)).into_response())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// User ids are opaque strings; escape anything a header or URL cannot carry verbatim.
+fn urlencode_path(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_graphic() { c.to_string() } else { urlencode(&c.to_string()) }).collect()
+}
+
+/// Create a task owned by the caller.
+#[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "Must be the caller's user id")),
+    request_body = CreateTask,
+    responses((status = 201, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(user_id): PathParams<String>,
+    JsonBody(body): JsonBody<CreateTask>,
+) -> Result<(StatusCode, Json<Task>), ApiError> {
+    caller.owns(&user_id)?;
+    same_user(&caller, body.user_id.as_deref())?;
+    let task = state.store().create_task(caller.id(), body.validate()?).await?;
+    Ok((StatusCode::CREATED, Json(task)))
+}
+
+/// One of the caller's tasks.
+#[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, body = Task), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((user_id, id)): PathParams<(String, String)>,
+) -> Result<Json<Task>, ApiError> {
+    caller.owns(&user_id)?;
+    let task = state.store().get_task(caller.id(), task_id(&id)?).await?;
+    task.map(Json).ok_or_else(|| ApiError::not_found("task"))
+}
+
+/// Change the given fields of a task; `null` clears `description`, `due_at` or `recurrence`.
+/// Completing a recurring task creates its next occurrence.
+#[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    request_body = UpdateTask,
+    responses((status = 200, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((user_id, id)): PathParams<(String, String)>,
+    JsonBody(body): JsonBody<UpdateTask>,
+) -> Result<Json<Task>, ApiError> {
+    caller.owns(&user_id)?;
+    let id = task_id(&id)?;
+    same_user(&caller, body.user_id.as_deref())?;
+    let task = state.store().update_task(caller.id(), id, body.validate()?).await?;
+    task.map(Json).ok_or_else(|| ApiError::not_found("task"))
+}
+
+/// Delete a task.
+#[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn delete_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((user_id, id)): PathParams<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    caller.owns(&user_id)?;
+    match state.store().delete_task(caller.id(), task_id(&id)?).await? {
+        Some(_) => Ok(StatusCode::NO_CONTENT),
+        None => Err(ApiError::not_found("task")),
+    }
+}
+
+/// Toggle completion. Completing a recurring task creates its next occurrence.
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, body = Task), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn toggle_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((user_id, id)): PathParams<(String, String)>,
+) -> Result<Json<Task>, ApiError> {
+    caller.owns(&user_id)?;
+    let task = state.store().toggle_task(caller.id(), task_id(&id)?).await?;
+    task.map(Json).ok_or_else(|| ApiError::not_found("task"))
+}

@@ -1,0 +1,325 @@
+//! Command line and environment, parsed once into typed configuration. Every setting is a flag and an
+//! environment variable (names follow the seeds' ConfigMaps); bad values stop the process with one line
+//! that names the variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use todo_api::{ApiSettings, HttpLimits};
+use todo_storage::StoreOptions;
+
+#[derive(Parser, Debug)]
+#[command(name = "todo", version, about = "A self-hostable task manager you can talk to.", args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `todo` alone runs `todo serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Everything in one process on one port (the default): API, web and assistant, on SQLite by default.
+    Serve(ServeArgs),
+    /// The REST API role for a cluster (port 8000).
+    Backend(BackendArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(MigrateArgs),
+    /// Exit 0 when URL answers 2xx within 3 s: a liveness check for images without a shell.
+    Healthcheck {
+        /// For example http://127.0.0.1:8000/health
+        url: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LogArgs {
+    /// Log filter: a level (`info`, `debug`…) or a tracing filter (`todo=debug,info`).
+    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+    /// `json` or `pretty`; by default JSON unless standard output is a terminal.
+    #[arg(long, env = "LOG_FORMAT", global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to bind.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    #[arg(long, env = "PORT", default_value_t = 3000)]
+    pub port: u16,
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://todo.db", hide_env_values = true)]
+    pub database_url: String,
+    /// Apply migrations at start.
+    #[arg(long, env = "AUTO_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auto_migrate: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BackendArgs {
+    /// Address to bind.
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    pub host: String,
+    #[arg(long, env = "PORT", default_value_t = 8000)]
+    pub port: u16,
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://todo.db", hide_env_values = true)]
+    pub database_url: String,
+    /// Apply migrations at start (a cluster runs `todo migrate` as a Job instead).
+    #[arg(long, env = "AUTO_MIGRATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub auto_migrate: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct MigrateArgs {
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://todo.db", hide_env_values = true)]
+    pub database_url: String,
+    /// Keep retrying an unreachable database for this long before giving up.
+    #[arg(long, env = "MIGRATE_WAIT_SECONDS", default_value_t = 60)]
+    pub wait_seconds: u64,
+}
+
+/// Settings shared by the server roles.
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// HS256 signing secret, at least 32 characters. `todo serve` generates and keeps one if unset.
+    #[arg(long, env = "BETTER_AUTH_SECRET", hide_env_values = true)]
+    pub better_auth_secret: Option<String>,
+    /// Public URL of the auth server (informational; see BETTER_AUTH_JWKS_URL).
+    #[arg(long, env = "BETTER_AUTH_URL")]
+    pub better_auth_url: Option<String>,
+    /// Required `iss` of tokens, and the `iss` of tokens this server issues.
+    #[arg(long, env = "BETTER_AUTH_ISSUER")]
+    pub better_auth_issuer: Option<String>,
+    /// Required `aud` of tokens, when set.
+    #[arg(long, env = "BETTER_AUTH_AUDIENCE")]
+    pub better_auth_audience: Option<String>,
+    /// JWKS of an external Better Auth server, for EdDSA/ES256/RS256 tokens.
+    #[arg(long, env = "BETTER_AUTH_JWKS_URL")]
+    pub better_auth_jwks_url: Option<String>,
+    /// In-cluster base URL of the auth server; its JWKS is `<url>/api/auth/jwks` (used when BETTER_AUTH_JWKS_URL is unset).
+    #[arg(long, env = "BACKEND_BETTER_AUTH_URL")]
+    pub backend_better_auth_url: Option<String>,
+    /// Lifetime of the JWTs `GET /api/auth/token` issues.
+    #[arg(long, env = "JWT_TTL_SECONDS", default_value_t = 900)]
+    pub jwt_ttl_seconds: u64,
+    /// Lifetime of a sign-in session.
+    #[arg(long, env = "SESSION_TTL_SECONDS", default_value_t = 7 * 24 * 3600)]
+    pub session_ttl_seconds: u64,
+    /// Comma-separated browser origins allowed to call the API.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// The web UI's public URL; also allowed as a browser origin.
+    #[arg(long, env = "FRONTEND_URL")]
+    pub frontend_url: Option<String>,
+    /// Mark session cookies Secure (serve over HTTPS).
+    #[arg(long, env = "SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub secure_cookies: bool,
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+    /// A request running longer is answered 503.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+    /// Largest accepted request body.
+    #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 64 * 1024)]
+    pub body_limit_bytes: usize,
+    /// After SIGTERM, keep serving (unready) this long so load balancers notice, then drain.
+    #[arg(long, env = "SHUTDOWN_DELAY_SECONDS", default_value_t = 0)]
+    pub shutdown_delay_seconds: u64,
+    /// Longest wait for in-flight requests after shutdown begins.
+    #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 25)]
+    pub drain_timeout_seconds: u64,
+}
+
+/// A configuration problem, phrased for the one line the process prints before exiting.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The JWT secret: given, or (for `todo serve` only) generated once and kept in the database.
+#[derive(Debug, Clone)]
+pub enum Secret {
+    Given(String),
+    Generate,
+}
+
+/// Everything a server role needs, validated.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub addr: String,
+    pub database_url: String,
+    pub store: StoreOptions,
+    pub auto_migrate: bool,
+    pub secret: Secret,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub jwks_url: Option<String>,
+    pub jwt_ttl: Duration,
+    pub api: ApiSettings,
+    pub shutdown_delay: Duration,
+    pub drain_timeout: Duration,
+}
+
+pub const MIN_SECRET_CHARS: usize = 32;
+
+fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+fn check_url(name: &str, v: Option<String>) -> Result<Option<String>, ConfigError> {
+    match v {
+        Some(u) if url::Url::parse(&u).is_err() => Err(ConfigError(format!("{name} is not a valid URL: {u:?}"))),
+        v => Ok(v),
+    }
+}
+
+impl CommonArgs {
+    fn into_config(
+        self,
+        host: String,
+        port: u16,
+        database_url: String,
+        auto_migrate: bool,
+        may_generate_secret: bool,
+    ) -> Result<ServerConfig, ConfigError> {
+        let secret = match non_empty(&self.better_auth_secret) {
+            Some(s) if s.chars().count() < MIN_SECRET_CHARS => {
+                return Err(ConfigError(format!(
+                    "BETTER_AUTH_SECRET must be at least {MIN_SECRET_CHARS} characters (got {})",
+                    s.chars().count()
+                )))
+            }
+            Some(s) => Secret::Given(s),
+            None if may_generate_secret => Secret::Generate,
+            None => {
+                return Err(ConfigError(format!(
+                    "BETTER_AUTH_SECRET is required (at least {MIN_SECRET_CHARS} characters; e.g. `openssl rand -base64 32`)"
+                )))
+            }
+        };
+        let jwks_url = match non_empty(&self.better_auth_jwks_url) {
+            Some(u) => Some(u),
+            None => non_empty(&self.backend_better_auth_url).map(|base| {
+                if base.ends_with("/jwks") { base } else { format!("{}/api/auth/jwks", base.trim_end_matches('/')) }
+            }),
+        };
+        let jwks_url = check_url("BETTER_AUTH_JWKS_URL", jwks_url)?;
+        check_url("BETTER_AUTH_URL", non_empty(&self.better_auth_url))?;
+        let frontend_url = check_url("FRONTEND_URL", non_empty(&self.frontend_url))?;
+        let mut cors_origins: Vec<String> =
+            self.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+        cors_origins.extend(frontend_url);
+        if let Some(bad) = cors_origins.iter().find(|o| *o != "*" && url::Url::parse(o).is_err()) {
+            return Err(ConfigError(format!("CORS_ORIGINS has an entry that is not an origin URL: {bad:?}")));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError("DATABASE_MAX_CONNECTIONS must be at least 1".into()));
+        }
+        if self.request_timeout_seconds == 0 {
+            return Err(ConfigError("REQUEST_TIMEOUT_SECONDS must be at least 1".into()));
+        }
+        if self.jwt_ttl_seconds == 0 || self.session_ttl_seconds == 0 {
+            return Err(ConfigError("JWT_TTL_SECONDS and SESSION_TTL_SECONDS must be at least 1".into()));
+        }
+        let host = host.trim();
+        // Bracket IPv6 literals so `HOST=::` binds every interface.
+        let addr = if host.contains(':') && !host.starts_with('[') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+        if addr.parse::<SocketAddr>().is_err() && host.is_empty() {
+            return Err(ConfigError("HOST must not be empty".into()));
+        }
+        Ok(ServerConfig {
+            addr,
+            database_url,
+            store: StoreOptions { max_connections: self.database_max_connections, ..StoreOptions::default() },
+            auto_migrate,
+            secret,
+            issuer: non_empty(&self.better_auth_issuer),
+            audience: non_empty(&self.better_auth_audience),
+            jwks_url,
+            jwt_ttl: Duration::from_secs(self.jwt_ttl_seconds),
+            api: ApiSettings {
+                limits: HttpLimits {
+                    body_limit: self.body_limit_bytes,
+                    request_timeout: Duration::from_secs(self.request_timeout_seconds),
+                },
+                cors_origins,
+                session_ttl: Duration::from_secs(self.session_ttl_seconds),
+                secure_cookies: self.secure_cookies,
+            },
+            shutdown_delay: Duration::from_secs(self.shutdown_delay_seconds),
+            drain_timeout: Duration::from_secs(self.drain_timeout_seconds),
+        })
+    }
+}
+
+impl ServeArgs {
+    pub fn into_config(self) -> Result<ServerConfig, ConfigError> {
+        self.common.into_config(self.host, self.port, self.database_url, self.auto_migrate, true)
+    }
+}
+
+impl BackendArgs {
+    pub fn into_config(self) -> Result<ServerConfig, ConfigError> {
+        self.common.into_config(self.host, self.port, self.database_url, self.auto_migrate, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("todo").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn bare_todo_is_serve_on_port_3000() {
+        let cli = parse(&[]);
+        assert!(cli.command.is_none());
+        let cfg = cli.serve.into_config().unwrap();
+        assert_eq!(cfg.addr, "127.0.0.1:3000");
+        assert!(matches!(cfg.secret, Secret::Generate));
+    }
+
+    #[test]
+    fn backend_requires_a_long_secret() {
+        let Some(Command::Backend(b)) = parse(&["backend", "--better-auth-secret", "short"]).command else { panic!() };
+        let e = b.into_config().unwrap_err();
+        assert_eq!(e.0, "BETTER_AUTH_SECRET must be at least 32 characters (got 5)");
+        let Some(Command::Backend(b)) = parse(&["backend", "--port", "7860", "--better-auth-secret", &"s".repeat(32)]).command
+        else {
+            panic!()
+        };
+        assert_eq!(b.into_config().unwrap().addr, "0.0.0.0:7860");
+    }
+
+    #[test]
+    fn jwks_url_derives_from_the_in_cluster_auth_url() {
+        let Some(Command::Backend(b)) = parse(&[
+            "backend",
+            "--better-auth-secret",
+            &"s".repeat(40),
+            "--backend-better-auth-url",
+            "http://todo-frontend:3000/",
+        ])
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(b.into_config().unwrap().jwks_url.as_deref(), Some("http://todo-frontend:3000/api/auth/jwks"));
+    }
+}

@@ -1,0 +1,155 @@
+//! Starting and stopping a server role: storage, migrations, the JWT secret, the listener, and a
+//! graceful shutdown that fails readiness first, drains in-flight requests (bounded) and closes the pool.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use rand::distributions::{Alphanumeric, DistString};
+use todo_api::AppState;
+use todo_auth::{AuthConfig, Authenticator};
+use todo_storage::{DbKind, Store};
+use tokio::net::TcpListener;
+
+use crate::config::{ConfigError, Secret, ServerConfig};
+
+/// A server that has bound its port and is ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+    config: ServerConfig,
+}
+
+/// Opens storage from `DATABASE_URL`, naming the variable when it is not usable.
+pub fn open_store(url: &str, config: &todo_storage::StoreOptions) -> Result<Store, ConfigError> {
+    Store::open(url, config).map_err(|e| ConfigError(format!("DATABASE_URL is not usable: {e}")))
+}
+
+/// Retries `migrate` with backoff until it succeeds or `deadline` passes; a database that is still
+/// starting is normal in a cluster and not a reason to crash.
+pub async fn migrate_with_retry(store: &Store, deadline: Option<Duration>) -> Result<(), todo_storage::StorageError> {
+    let started = tokio::time::Instant::now();
+    let mut wait = Duration::from_millis(200);
+    loop {
+        match store.migrate().await {
+            Ok(()) => return Ok(()),
+            Err(todo_storage::StorageError::Unavailable(e)) if deadline.is_none_or(|d| started.elapsed() < d) => {
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "database not reachable yet; will retry migrations");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+impl Server {
+    /// Validates what can only be checked at start (the database URL, the port), migrates when asked,
+    /// and binds. Errors name the setting at fault.
+    pub async fn bind(config: ServerConfig) -> Result<Server, ConfigError> {
+        let store = open_store(&config.database_url, &config.store)?;
+        let listener = TcpListener::bind(&config.addr)
+            .await
+            .map_err(|e| ConfigError(format!("HOST/PORT: cannot listen on {}: {e}", config.addr)))?;
+        if config.auto_migrate {
+            if store.kind() == DbKind::Sqlite {
+                store.migrate().await.map_err(|e| ConfigError(format!("DATABASE_URL: cannot migrate the SQLite database: {e}")))?;
+            } else {
+                // PostgreSQL may still be starting: serve unready meanwhile, /ready turns green once migrated.
+                let store = store.clone();
+                tokio::spawn(async move {
+                    match migrate_with_retry(&store, None).await {
+                        Ok(()) => tracing::info!("migrations applied"),
+                        Err(e) => tracing::error!(error = %e, "migrations failed; /ready stays unavailable"),
+                    }
+                });
+            }
+        }
+        let secret = match &config.secret {
+            Secret::Given(s) => s.clone(),
+            Secret::Generate => {
+                let fresh = Alphanumeric.sample_string(&mut rand::thread_rng(), 48);
+                if !config.auto_migrate || store.kind() != DbKind::Sqlite {
+                    migrate_with_retry(&store, Some(Duration::from_secs(60)))
+                        .await
+                        .map_err(|e| ConfigError(format!("DATABASE_URL: cannot prepare the database: {e}")))?;
+                }
+                let kept = store
+                    .setting_or_init("jwt_secret", &fresh)
+                    .await
+                    .map_err(|e| ConfigError(format!("DATABASE_URL: cannot store the generated secret: {e}")))?;
+                if kept == fresh {
+                    tracing::info!("BETTER_AUTH_SECRET not set: generated one and stored it in the database");
+                } else {
+                    tracing::info!("BETTER_AUTH_SECRET not set: using the one generated earlier and kept in the database");
+                }
+                kept
+            }
+        };
+        let auth = Authenticator::new(AuthConfig {
+            secret,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            jwks_url: config.jwks_url.clone(),
+            token_ttl: config.jwt_ttl,
+        });
+        let state = AppState::new(store, auth, config.api.clone());
+        Ok(Server { listener, state, config })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// Serves until `shutdown` resolves, then drains: readiness fails at once, the listener stays open for
+    /// the configured delay, in-flight requests get up to the drain timeout, and the pool closes.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let Server { listener, state, config } = self;
+        let app = todo_api::router(state.clone());
+        let (began_tx, began_rx) = tokio::sync::oneshot::channel::<()>();
+        let draining = state.clone();
+        let delay = config.shutdown_delay;
+        let graceful = async move {
+            shutdown.await;
+            draining.start_draining();
+            tracing::info!(delay_s = delay.as_secs(), "shutting down: readiness now fails");
+            tokio::time::sleep(delay).await;
+            let _ = began_tx.send(());
+        };
+        tracing::info!(addr = %listener.local_addr()?, database = ?state.store().kind(), "listening");
+        let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(graceful);
+        let drain = config.drain_timeout;
+        let result = tokio::select! {
+            r = server => r,
+            () = async move {
+                if began_rx.await.is_ok() { tokio::time::sleep(drain).await } else { std::future::pending().await }
+            } => {
+                tracing::warn!(drain_s = drain.as_secs(), "drain timeout reached; closing remaining connections");
+                Ok(())
+            }
+        };
+        state.store().close().await;
+        tracing::info!("stopped");
+        result
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
