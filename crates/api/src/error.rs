@@ -36,7 +36,12 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), fields: BTreeMap::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+        }
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -44,11 +49,19 @@ impl ApiError {
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "you can only access your own tasks")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "you can only access your own tasks",
+        )
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -66,7 +79,14 @@ impl From<ValidationError> for ApiError {
             Some((field, msg)) if e.fields.len() == 1 => format!("{field} {msg}"),
             _ => "some fields are invalid".to_owned(),
         };
-        ApiError { fields: e.fields, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message) }
+        ApiError {
+            fields: e.fields,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                message,
+            )
+        }
     }
 }
 
@@ -81,12 +101,20 @@ impl From<StorageError> for ApiError {
         match e {
             StorageError::Unavailable(_) => {
                 tracing::warn!(error = %e, "database unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is unavailable; try again shortly")
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is unavailable; try again shortly",
+                )
             }
             StorageError::Conflict => Self::new(StatusCode::CONFLICT, "conflict", "already exists"),
             _ => {
                 tracing::error!(error = %e, "storage failure");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error",
+                )
             }
         }
     }
@@ -94,7 +122,13 @@ impl From<StorageError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, fields: self.fields } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                fields: self.fields,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

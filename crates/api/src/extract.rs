@@ -1,8 +1,8 @@
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::body::Bytes;
 use serde::de::DeserializeOwned;
 use todo_auth::{AuthError, Identity};
 
@@ -30,7 +30,10 @@ impl Caller {
 pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -67,13 +70,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("could not read the body: {e}"))
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("could not read the body: {e}"),
+            )
         })?;
         parse_json(&bytes).map(JsonBody)
     }
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde would read a struct from an array too; every body here is an object.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        Some(b'[' | b'"' | b'0'..=b'9' | b'-' | b't' | b'f' | b'n') => {
+            return Err(ApiError::field("body", "must be a JSON object"))
+        }
+        _ => return Err(ApiError::bad_request("malformed JSON: expected an object")),
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let inner = e.inner();
@@ -81,10 +96,17 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
             return ApiError::bad_request(format!("malformed JSON: {inner}"));
         }
         let message = inner.to_string();
-        let message = message.split(" at line ").next().unwrap_or_default().to_owned();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         // serde reports a missing or unknown field at the parent's path; name the field itself.
         let path = e.path().to_string();
-        let named = message.split('`').nth(1).filter(|_| message.contains("field `"));
+        let named = message
+            .split('`')
+            .nth(1)
+            .filter(|_| message.contains("field `"));
         let field = match (path.as_str(), named) {
             (".", Some(f)) => f.to_owned(),
             (".", None) => "body".to_owned(),
@@ -111,5 +133,6 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathPar
 
 /// A task id from the path: a 422 names `id` when it is not an integer.
 pub fn task_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().map_err(|_| ApiError::field("id", "must be an integer task id"))
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::field("id", "must be an integer task id"))
 }

@@ -45,7 +45,12 @@ pub struct AppState(Arc<Inner>);
 
 impl AppState {
     pub fn new(store: Store, auth: Authenticator, settings: ApiSettings) -> Self {
-        AppState(Arc::new(Inner { store, auth, settings, draining: AtomicBool::new(false) }))
+        AppState(Arc::new(Inner {
+            store,
+            auth,
+            settings,
+            draining: AtomicBool::new(false),
+        }))
     }
 
     pub fn store(&self) -> &Store {
@@ -71,7 +76,10 @@ impl AppState {
 }
 
 fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(routes::health::router()).merge(routes::auth::router()).merge(routes::tasks::router())
+    OpenApiRouter::new()
+        .merge(routes::health::router())
+        .merge(routes::auth::router())
+        .merge(routes::tasks::router())
 }
 
 /// The OpenAPI 3.1 document of every route.
@@ -79,11 +87,17 @@ pub fn openapi() -> OpenApi {
     let (_, mut doc) = api().split_for_parts();
     doc.info.title = "todo".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
-    doc.info.description = Some("Tasks with per-user isolation; a self-hostable todo app you can talk to.".into());
+    doc.info.description =
+        Some("Tasks with per-user isolation; a self-hostable todo app you can talk to.".into());
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
-        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
     );
     doc
 }
@@ -92,7 +106,10 @@ pub fn openapi() -> OpenApi {
 pub fn router(state: AppState) -> Router {
     let (routes, _) = api().split_for_parts();
     let doc = openapi();
-    let routes = routes.route("/openapi.json", axum::routing::get(move || async move { axum::Json(doc) }));
+    let routes = routes.route(
+        "/openapi.json",
+        axum::routing::get(move || async move { axum::Json(doc) }),
+    );
     let settings = state.settings().clone();
     middleware::apply(routes.with_state(state), &settings)
 }

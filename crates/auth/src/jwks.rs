@@ -35,7 +35,9 @@ pub(crate) struct Jwks {
 fn algorithm_of(jwk: &jsonwebtoken::jwk::Jwk) -> Option<Algorithm> {
     let by_type = match &jwk.algorithm {
         AlgorithmParameters::OctetKeyPair(_) => Algorithm::EdDSA,
-        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => Algorithm::ES256,
+        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
+            Algorithm::ES256
+        }
         AlgorithmParameters::RSA(_) => Algorithm::RS256,
         _ => return None,
     };
@@ -51,10 +53,19 @@ impl Jwks {
             .timeout(Duration::from_secs(5))
             .build()
             .expect("HTTP client with rustls");
-        Jwks { url, client, cache: RwLock::default(), refetch: Mutex::new(()) }
+        Jwks {
+            url,
+            client,
+            cache: RwLock::default(),
+            refetch: Mutex::new(()),
+        }
     }
 
-    pub(crate) async fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey, AuthError> {
+    pub(crate) async fn key_for(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<DecodingKey, AuthError> {
         {
             let cache = self.cache.read().await;
             let fresh = cache.fetched_at.is_some_and(|t| t.elapsed() < MAX_AGE);
@@ -64,10 +75,20 @@ impl Jwks {
         }
         // One refetch at a time; whoever waited re-checks what the winner fetched.
         let _turn = self.refetch.lock().await;
-        let recently = self.cache.read().await.fetched_at.is_some_and(|t| t.elapsed() < REFETCH_COOLDOWN);
+        let recently = self
+            .cache
+            .read()
+            .await
+            .fetched_at
+            .is_some_and(|t| t.elapsed() < REFETCH_COOLDOWN);
         if !recently {
             match self.fetch().await {
-                Ok(keys) => *self.cache.write().await = Cached { keys, fetched_at: Some(Instant::now()) },
+                Ok(keys) => {
+                    *self.cache.write().await = Cached {
+                        keys,
+                        fetched_at: Some(Instant::now()),
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(jwks_url = %self.url, error = %e, "could not fetch the JWKS; tokens signed by its keys are refused");
                     self.cache.write().await.fetched_at = Some(Instant::now());
@@ -79,14 +100,25 @@ impl Jwks {
     }
 
     async fn fetch(&self) -> Result<Vec<Key>, reqwest::Error> {
-        let set: JwkSet = self.client.get(&self.url).send().await?.error_for_status()?.json().await?;
+        let set: JwkSet = self
+            .client
+            .get(&self.url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
         Ok(set
             .keys
             .iter()
             .filter_map(|jwk| {
                 let alg = algorithm_of(jwk)?;
                 let key = DecodingKey::from_jwk(jwk).ok()?;
-                Some(Key { kid: jwk.common.key_id.clone(), alg, key })
+                Some(Key {
+                    kid: jwk.common.key_id.clone(),
+                    alg,
+                    key,
+                })
             })
             .collect())
     }
@@ -96,7 +128,9 @@ impl Jwks {
 fn find(keys: &[Key], kid: Option<&str>, alg: Algorithm) -> Option<DecodingKey> {
     let mut candidates = keys.iter().filter(|k| k.alg == alg);
     match kid {
-        Some(kid) => candidates.find(|k| k.kid.as_deref() == Some(kid)).map(|k| k.key.clone()),
+        Some(kid) => candidates
+            .find(|k| k.kid.as_deref() == Some(kid))
+            .map(|k| k.key.clone()),
         None => {
             let first = candidates.next()?;
             candidates.next().is_none().then(|| first.key.clone())

@@ -1,6 +1,8 @@
 use std::time::Duration;
 
-use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::jwks::Jwks;
@@ -84,7 +86,8 @@ impl Authenticator {
             iss: self.config.issuer.as_deref(),
             aud: self.config.audience.as_deref(),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 signing cannot fail")
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing cannot fail")
     }
 
     pub fn token_ttl(&self) -> Duration {
@@ -94,29 +97,45 @@ impl Authenticator {
     /// Verifies a JWT. The algorithm is pinned by key type: the shared secret only ever checks HS256,
     /// JWKS keys only the asymmetric algorithm they are for, so neither `none` nor HS/RS confusion pass.
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
-        let header = decode_header(token).map_err(|_| AuthError::Invalid("malformed token".into()))?;
+        let header =
+            decode_header(token).map_err(|_| AuthError::Invalid("malformed token".into()))?;
         let key = match header.alg {
             Algorithm::HS256 => self.decoding.clone(),
             Algorithm::EdDSA | Algorithm::ES256 | Algorithm::RS256 => match &self.jwks {
                 Some(jwks) => jwks.key_for(header.kid.as_deref(), header.alg).await?,
-                None => return Err(AuthError::Invalid("asymmetric tokens need BETTER_AUTH_JWKS_URL".into())),
+                None => {
+                    return Err(AuthError::Invalid(
+                        "asymmetric tokens need BETTER_AUTH_JWKS_URL".into(),
+                    ))
+                }
             },
-            other => return Err(AuthError::Invalid(format!("algorithm {other:?} is not accepted"))),
-        };
-        let data = decode::<IncomingClaims>(token, &key, &self.validation(header.alg)).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind;
-            match e.kind() {
-                ErrorKind::ExpiredSignature => AuthError::Expired,
-                ErrorKind::InvalidSignature => AuthError::Invalid("bad signature".into()),
-                ErrorKind::InvalidIssuer => AuthError::Invalid("wrong issuer".into()),
-                ErrorKind::InvalidAudience => AuthError::Invalid("wrong audience".into()),
-                ErrorKind::MissingRequiredClaim(c) => AuthError::Invalid(format!("missing claim {c}")),
-                ErrorKind::ImmatureSignature => AuthError::Invalid("token not valid yet".into()),
-                _ => AuthError::Invalid("malformed token".into()),
+            other => {
+                return Err(AuthError::Invalid(format!(
+                    "algorithm {other:?} is not accepted"
+                )))
             }
-        })?;
+        };
+        let data =
+            decode::<IncomingClaims>(token, &key, &self.validation(header.alg)).map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => AuthError::Expired,
+                    ErrorKind::InvalidSignature => AuthError::Invalid("bad signature".into()),
+                    ErrorKind::InvalidIssuer => AuthError::Invalid("wrong issuer".into()),
+                    ErrorKind::InvalidAudience => AuthError::Invalid("wrong audience".into()),
+                    ErrorKind::MissingRequiredClaim(c) => {
+                        AuthError::Invalid(format!("missing claim {c}"))
+                    }
+                    ErrorKind::ImmatureSignature => {
+                        AuthError::Invalid("token not valid yet".into())
+                    }
+                    _ => AuthError::Invalid("malformed token".into()),
+                }
+            })?;
         let user_id = data.claims.sub.or(data.claims.id).filter(|s| !s.is_empty());
-        user_id.map(|user_id| Identity { user_id }).ok_or_else(|| AuthError::Invalid("no subject".into()))
+        user_id
+            .map(|user_id| Identity { user_id })
+            .ok_or_else(|| AuthError::Invalid("no subject".into()))
     }
 
     fn validation(&self, alg: Algorithm) -> Validation {

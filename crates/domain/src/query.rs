@@ -105,7 +105,12 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn after(task: &Task, sort: SortKey, order: Order) -> Self {
-        Cursor { sort, order, value: sort.value_of(task), id: task.id }
+        Cursor {
+            sort,
+            order,
+            value: sort.value_of(task),
+            id: task.id,
+        }
     }
 
     pub fn encode(&self) -> String {
@@ -208,7 +213,10 @@ impl ListQuery {
         }
         if let Some(s) = non_empty(&raw.sort) {
             q.sort = SortKey::parse(s).unwrap_or_else(|| {
-                e.add("sort", "must be one of created, updated, due, priority, title");
+                e.add(
+                    "sort",
+                    "must be one of created, updated, due, priority, title",
+                );
                 SortKey::Created
             });
         }
@@ -245,7 +253,10 @@ mod tests {
     fn raw(pairs: &[(&str, &str)]) -> RawListQuery {
         let qs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
         serde_json::from_value(serde_json::Value::Object(
-            pairs.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect(),
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+                .collect(),
         ))
         .unwrap_or_else(|_| panic!("{qs:?}"))
     }
@@ -253,7 +264,10 @@ mod tests {
     #[test]
     fn defaults_and_per_sort_order() {
         let q = ListQuery::parse(&RawListQuery::default()).unwrap();
-        assert_eq!((q.sort, q.order, q.limit), (SortKey::Created, Order::Desc, 50));
+        assert_eq!(
+            (q.sort, q.order, q.limit),
+            (SortKey::Created, Order::Desc, 50)
+        );
         let q = ListQuery::parse(&raw(&[("sort", "due")])).unwrap();
         assert_eq!(q.order, Order::Asc);
     }
@@ -274,13 +288,27 @@ mod tests {
         let keys: Vec<&str> = e.fields.keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            vec!["cursor", "due_before", "limit", "order", "priority", "sort", "status", "tag"]
+            vec![
+                "cursor",
+                "due_before",
+                "limit",
+                "order",
+                "priority",
+                "sort",
+                "status",
+                "tag"
+            ]
         );
     }
 
     #[test]
     fn cursor_round_trips_and_is_bound_to_its_sort() {
-        let c = Cursor { sort: SortKey::Title, order: Order::Asc, value: SortValue::Text("milk".into()), id: 7 };
+        let c = Cursor {
+            sort: SortKey::Title,
+            order: Order::Asc,
+            value: SortValue::Text("milk".into()),
+            id: 7,
+        };
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
         let e = ListQuery::parse(&raw(&[("cursor", &c.encode())])).unwrap_err();
         assert!(e.fields["cursor"].contains("different sort"));

@@ -9,7 +9,9 @@ pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 pub const MAX_TAGS: usize = 10;
 pub const MAX_TAG_CHARS: usize = 32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Low,
@@ -177,7 +179,9 @@ pub struct UpdateTask {
 }
 
 /// Distinguishes a field sent as `null` (`Some(None)`) from a field left out (`None`, via `default`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -199,7 +203,10 @@ fn check_title(raw: &str, errors: &mut ValidationError) -> String {
     if n == 0 {
         errors.add("title", "must not be empty");
     } else if n > MAX_TITLE_CHARS {
-        errors.add("title", format!("must be at most {MAX_TITLE_CHARS} characters (got {n})"));
+        errors.add(
+            "title",
+            format!("must be at most {MAX_TITLE_CHARS} characters (got {n})"),
+        );
     }
     title.to_owned()
 }
@@ -208,7 +215,10 @@ fn check_description(raw: Option<&str>, errors: &mut ValidationError) -> Option<
     let d = raw.map(str::trim).filter(|d| !d.is_empty())?;
     let n = d.chars().count();
     if n > MAX_DESCRIPTION_CHARS {
-        errors.add("description", format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {n})"));
+        errors.add(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {n})"),
+        );
     }
     Some(d.to_owned())
 }
@@ -229,7 +239,8 @@ pub(crate) fn normalize_tag(raw: &str) -> Option<String> {
     let t = raw.trim().trim_start_matches('#').to_lowercase();
     let ok = !t.is_empty()
         && t.chars().count() <= MAX_TAG_CHARS
-        && t.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        && t.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
     ok.then_some(t)
 }
 
@@ -246,7 +257,10 @@ fn check_tags(raw: &[String], errors: &mut ValidationError) -> Vec<String> {
         }
     }
     if tags.len() > MAX_TAGS {
-        errors.add("tags", format!("at most {MAX_TAGS} tags (got {})", tags.len()));
+        errors.add(
+            "tags",
+            format!("at most {MAX_TAGS} tags (got {})", tags.len()),
+        );
     }
     tags
 }
@@ -290,7 +304,10 @@ impl UpdateTask {
 
 impl TaskPatch {
     pub fn toggle(current: &Task) -> Self {
-        TaskPatch { completed: Some(!current.completed), ..Default::default() }
+        TaskPatch {
+            completed: Some(!current.completed),
+            ..Default::default()
+        }
     }
 }
 
@@ -320,7 +337,9 @@ impl Task {
             self.recurrence = r;
         }
         self.updated_at = now;
-        let recurrence = self.recurrence.filter(|_| self.completed && !was_completed)?;
+        let recurrence = self
+            .recurrence
+            .filter(|_| self.completed && !was_completed)?;
         Some(NewTask {
             title: self.title.clone(),
             description: self.description.clone(),
@@ -343,7 +362,9 @@ mod tests {
     }
 
     fn create(json: serde_json::Value) -> Result<NewTask, ValidationError> {
-        serde_json::from_value::<CreateTask>(json).unwrap().validate()
+        serde_json::from_value::<CreateTask>(json)
+            .unwrap()
+            .validate()
     }
 
     #[test]
@@ -354,13 +375,23 @@ mod tests {
         assert_eq!(t.tags, vec!["home", "x-1"]);
         assert_eq!(t.priority, Priority::Medium);
 
-        let e = create(serde_json::json!({"title": " ", "tags": ["a b"], "due_at": "soon"})).unwrap_err();
-        assert_eq!(e.fields.keys().collect::<Vec<_>>(), vec!["due_at", "tags[0]", "title"]);
+        let e = create(serde_json::json!({"title": " ", "tags": ["a b"], "due_at": "soon"}))
+            .unwrap_err();
+        assert_eq!(
+            e.fields.keys().collect::<Vec<_>>(),
+            vec!["due_at", "tags[0]", "title"]
+        );
 
         let long = "x".repeat(201);
-        assert!(create(serde_json::json!({ "title": long })).unwrap_err().fields.contains_key("title"));
+        assert!(create(serde_json::json!({ "title": long }))
+            .unwrap_err()
+            .fields
+            .contains_key("title"));
         let tags: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
-        assert!(create(serde_json::json!({"title": "a", "tags": tags})).unwrap_err().fields.contains_key("tags"));
+        assert!(create(serde_json::json!({"title": "a", "tags": tags}))
+            .unwrap_err()
+            .fields
+            .contains_key("tags"));
     }
 
     #[test]
@@ -376,10 +407,22 @@ mod tests {
     #[test]
     fn recurrence_steps_into_the_future() {
         let now = at(2026, 1, 10);
-        assert_eq!(Recurrence::Daily.next_due(Some(at(2026, 1, 10)), now), at(2026, 1, 11));
-        assert_eq!(Recurrence::Daily.next_due(Some(at(2026, 1, 5)), now), at(2026, 1, 11));
-        assert_eq!(Recurrence::Weekly.next_due(Some(at(2026, 1, 9)), now), at(2026, 1, 16));
-        assert_eq!(Recurrence::Monthly.next_due(Some(at(2026, 1, 31)), at(2026, 1, 30)), at(2026, 2, 28));
+        assert_eq!(
+            Recurrence::Daily.next_due(Some(at(2026, 1, 10)), now),
+            at(2026, 1, 11)
+        );
+        assert_eq!(
+            Recurrence::Daily.next_due(Some(at(2026, 1, 5)), now),
+            at(2026, 1, 11)
+        );
+        assert_eq!(
+            Recurrence::Weekly.next_due(Some(at(2026, 1, 9)), now),
+            at(2026, 1, 16)
+        );
+        assert_eq!(
+            Recurrence::Monthly.next_due(Some(at(2026, 1, 31)), at(2026, 1, 30)),
+            at(2026, 2, 28)
+        );
         assert_eq!(Recurrence::Daily.next_due(None, now), at(2026, 1, 11));
     }
 
@@ -399,12 +442,22 @@ mod tests {
             created_at: now,
             updated_at: now,
         };
-        let next = task.apply(TaskPatch::toggle(&task), now).expect("next occurrence");
+        let next = task
+            .apply(TaskPatch::toggle(&task), now)
+            .expect("next occurrence");
         assert!(task.completed);
         assert_eq!(next.due_at, Some(at(2026, 1, 17)));
         assert_eq!((next.priority, next.completed), (Priority::High, false));
         // Completing again (already complete) or un-completing creates nothing.
-        assert!(task.apply(TaskPatch { completed: Some(true), ..Default::default() }, now).is_none());
+        assert!(task
+            .apply(
+                TaskPatch {
+                    completed: Some(true),
+                    ..Default::default()
+                },
+                now
+            )
+            .is_none());
         assert!(task.apply(TaskPatch::toggle(&task), now).is_none());
     }
 }

@@ -57,7 +57,9 @@ pub fn normalize_email(raw: &str) -> String {
 }
 
 fn plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -75,14 +77,24 @@ impl SignUp {
         }
         let n = self.password.chars().count();
         if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
-            e.add("password", format!("must be {MIN_PASSWORD_CHARS}–{MAX_PASSWORD_CHARS} characters"));
+            e.add(
+                "password",
+                format!("must be {MIN_PASSWORD_CHARS}–{MAX_PASSWORD_CHARS} characters"),
+            );
         }
         let name = self.name.as_deref().map(str::trim).unwrap_or_default();
         if name.chars().count() > MAX_NAME_CHARS {
-            e.add("name", format!("must be at most {MAX_NAME_CHARS} characters"));
+            e.add(
+                "name",
+                format!("must be at most {MAX_NAME_CHARS} characters"),
+            );
         }
         // Without a name, greet people by the part of their address before the @.
-        let name = if name.is_empty() { email.split('@').next().unwrap_or_default() } else { name };
+        let name = if name.is_empty() {
+            email.split('@').next().unwrap_or_default()
+        } else {
+            name
+        };
         let creds = Credentials {
             name: name.to_owned(),
             email,
@@ -98,10 +110,23 @@ mod tests {
 
     #[test]
     fn sign_up_normalises_and_names_bad_fields() {
-        let s = SignUp { email: " Ada@Example.COM ".into(), password: "correct horse".into(), name: None, image: None };
+        let s = SignUp {
+            email: " Ada@Example.COM ".into(),
+            password: "correct horse".into(),
+            name: None,
+            image: None,
+        };
         let c = s.validate().unwrap();
-        assert_eq!((c.email.as_str(), c.name.as_str()), ("ada@example.com", "ada"));
-        let s = SignUp { email: "nope".into(), password: "short".into(), name: None, image: None };
+        assert_eq!(
+            (c.email.as_str(), c.name.as_str()),
+            ("ada@example.com", "ada")
+        );
+        let s = SignUp {
+            email: "nope".into(),
+            password: "short".into(),
+            name: None,
+            image: None,
+        };
         let e = s.validate().unwrap_err();
         assert!(e.fields.contains_key("email") && e.fields.contains_key("password"));
     }

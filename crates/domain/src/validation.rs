@@ -17,7 +17,9 @@ impl ValidationError {
     }
 
     pub fn add(&mut self, name: impl Into<String>, message: impl Into<String>) {
-        self.fields.entry(name.into()).or_insert_with(|| message.into());
+        self.fields
+            .entry(name.into())
+            .or_insert_with(|| message.into());
     }
 
     /// `Ok(value)` when no field was flagged, so validators can collect every problem before failing.
@@ -32,7 +34,11 @@ impl ValidationError {
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let parts: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
         write!(f, "invalid input ({})", parts.join("; "))
     }
 }
@@ -62,7 +68,10 @@ mod tests {
             parse_due("2026-05-01T17:00:00+02:00").unwrap().to_rfc3339(),
             "2026-05-01T15:00:00+00:00"
         );
-        assert_eq!(parse_due("2026-05-01").unwrap().to_rfc3339(), "2026-05-01T00:00:00+00:00");
+        assert_eq!(
+            parse_due("2026-05-01").unwrap().to_rfc3339(),
+            "2026-05-01T00:00:00+00:00"
+        );
         assert!(parse_due("tomorrow").is_err());
         assert!(parse_due("2026-13-01").is_err());
     }

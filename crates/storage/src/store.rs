@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::ConnectOptions;
 
 use crate::StorageError;
@@ -43,7 +45,10 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { max_connections: 10, acquire_timeout: Duration::from_secs(5) }
+        StoreOptions {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -82,25 +87,39 @@ impl Store {
                 let in_memory = url.contains(":memory:") || url.contains("mode=memory");
                 // An in-memory database lives as long as its one connection.
                 let pool = if in_memory {
-                    SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
                 } else {
                     SqlitePoolOptions::new().max_connections(opts.max_connections)
                 };
-                let pool = pool.acquire_timeout(opts.acquire_timeout).connect_lazy_with(conn);
+                let pool = pool
+                    .acquire_timeout(opts.acquire_timeout)
+                    .connect_lazy_with(conn);
                 let lock_file = (!in_memory).then(|| {
                     let mut name = file.into_os_string();
                     name.push(".migrate-lock");
                     PathBuf::from(name)
                 });
-                Ok(Store { pool: Pool::Sqlite(pool), lock_file })
+                Ok(Store {
+                    pool: Pool::Sqlite(pool),
+                    lock_file,
+                })
             }
             "postgres" | "postgresql" => {
-                let conn = PgConnectOptions::from_str(url).map_err(|e| e.to_string())?.disable_statement_logging();
+                let conn = PgConnectOptions::from_str(url)
+                    .map_err(|e| e.to_string())?
+                    .disable_statement_logging();
                 let pool = PgPoolOptions::new()
                     .max_connections(opts.max_connections)
                     .acquire_timeout(opts.acquire_timeout)
                     .connect_lazy_with(conn);
-                Ok(Store { pool: Pool::Postgres(pool), lock_file: None })
+                Ok(Store {
+                    pool: Pool::Postgres(pool),
+                    lock_file: None,
+                })
             }
             _ => Err("must start with sqlite:// or postgres://".into()),
         }
@@ -126,13 +145,18 @@ impl Store {
         let _guard = match &self.lock_file {
             Some(path) => {
                 let path = path.clone();
-                let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-                    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
-                    f.lock()?;
-                    Ok(f)
-                })
-                .await
-                .map_err(std::io::Error::other)??;
+                let file =
+                    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                        let f = std::fs::OpenOptions::new()
+                            .create(true)
+                            .truncate(false)
+                            .write(true)
+                            .open(&path)?;
+                        f.lock()?;
+                        Ok(f)
+                    })
+                    .await
+                    .map_err(std::io::Error::other)??;
                 Some(file)
             }
             None => None,
@@ -154,12 +178,17 @@ impl Store {
             Err(sqlx::Error::Database(_)) => 0,
             Err(e) => return Err(e.into()),
         };
-        Ok(if applied >= required { Schema::Current } else { Schema::Behind { applied, required } })
+        Ok(if applied >= required {
+            Schema::Current
+        } else {
+            Schema::Behind { applied, required }
+        })
     }
 
     /// Returns the stored value of `key`, storing `value` first if the key is new (first writer wins).
     pub async fn setting_or_init(&self, key: &str, value: &str) -> Result<String, StorageError> {
-        let insert = "INSERT INTO app_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+        let insert =
+            "INSERT INTO app_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
         let select = "SELECT value FROM app_settings WHERE key = $1";
         let v = with_pool!(&self.pool, |p| {
             sqlx::query(insert).bind(key).bind(value).execute(p).await?;

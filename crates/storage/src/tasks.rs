@@ -1,6 +1,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
-use todo_domain::{Cursor, ListQuery, NewTask, Order, Priority, Recurrence, SortKey, SortValue, Status, Task, TaskPatch};
+use todo_domain::{
+    Cursor, ListQuery, NewTask, Order, Priority, Recurrence, SortKey, SortValue, Status, Task,
+    TaskPatch,
+};
 
 use crate::store::with_pool;
 use crate::{StorageError, Store};
@@ -135,7 +138,11 @@ fn list_sql(user_id: &str, q: &ListQuery) -> (String, Vec<Arg>) {
     }
     if let Some(t) = &q.tag {
         // Tags are stored as a JSON array of validated labels, so the quoted label cannot occur by accident.
-        push(&mut sql, r" AND tags LIKE $? ESCAPE '\'", Arg::Text(contains_pattern(&format!("\"{t}\""))));
+        push(
+            &mut sql,
+            r" AND tags LIKE $? ESCAPE '\'",
+            Arg::Text(contains_pattern(&format!("\"{t}\""))),
+        );
     }
     if let Some(d) = q.due_before {
         push(&mut sql, " AND due_at < $?", Arg::Int(millis(d)));
@@ -154,7 +161,11 @@ fn list_sql(user_id: &str, q: &ListQuery) -> (String, Vec<Arg>) {
         push(&mut sql, &format!(" AND ({key}, id) {cmp} ($?, "), value);
         push(&mut sql, "$?)", Arg::Int(c.id));
     }
-    push(&mut sql, &format!(" ORDER BY {key} {dir}, id {dir} LIMIT $?"), Arg::Int(i64::from(q.limit) + 1));
+    push(
+        &mut sql,
+        &format!(" ORDER BY {key} {dir}, id {dir} LIMIT $?"),
+        Arg::Int(i64::from(q.limit) + 1),
+    );
     (sql, args)
 }
 
@@ -171,14 +182,19 @@ impl Store {
 
     pub async fn get_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
         let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
-        let row: Option<TaskRow> =
-            with_pool!(&self.pool, |p| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(p).await?);
+        let row: Option<TaskRow> = with_pool!(&self.pool, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(p)
+            .await?);
         Ok(row.map(Task::from))
     }
 
     pub async fn list_tasks(&self, user_id: &str, q: &ListQuery) -> Result<TaskPage, StorageError> {
         let (sql, args) = list_sql(user_id, q);
-        let rows: Vec<TaskRow> = with_pool!(&self.pool, |p| bind_all(sqlx::query_as(&sql), args).fetch_all(p).await?);
+        let rows: Vec<TaskRow> = with_pool!(&self.pool, |p| bind_all(sqlx::query_as(&sql), args)
+            .fetch_all(p)
+            .await?);
         let mut tasks: Vec<Task> = rows.into_iter().map(Task::from).collect();
         let next_cursor = if tasks.len() > q.limit as usize {
             tasks.truncate(q.limit as usize);
@@ -191,7 +207,12 @@ impl Store {
 
     /// Applies `patch` to the caller's task atomically; completing a recurring task inserts its next
     /// occurrence in the same transaction. `None` when the task does not exist for this user.
-    pub async fn update_task(&self, user_id: &str, id: i64, patch: TaskPatch) -> Result<Option<Task>, StorageError> {
+    pub async fn update_task(
+        &self,
+        user_id: &str,
+        id: i64,
+        patch: TaskPatch,
+    ) -> Result<Option<Task>, StorageError> {
         self.modify_task(user_id, id, |_| patch).await
     }
 
@@ -214,7 +235,11 @@ impl Store {
                      due_at = $6, recurrence = $7, updated_at = $8 WHERE id = $9 AND user_id = $10";
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let row: Option<TaskRow> = sqlx::query_as(&lock).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
+            let row: Option<TaskRow> = sqlx::query_as(&lock)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
             let Some(row) = row else { return Ok(None) };
             let mut task = Task::from(row);
             let next = task.apply(patch(&task), now);
@@ -242,8 +267,11 @@ impl Store {
     /// Deletes the caller's task and returns it, or `None` when there is no such task for this user.
     pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
         let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
-        let row: Option<TaskRow> =
-            with_pool!(&self.pool, |p| sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(p).await?);
+        let row: Option<TaskRow> = with_pool!(&self.pool, |p| sqlx::query_as(&sql)
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(p)
+            .await?);
         Ok(row.map(Task::from))
     }
 }
@@ -252,7 +280,12 @@ fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
-async fn insert_task<'e, DB, E>(exec: E, user_id: &str, t: &NewTask, now: DateTime<Utc>) -> Result<Task, sqlx::Error>
+async fn insert_task<'e, DB, E>(
+    exec: E,
+    user_id: &str,
+    t: &NewTask,
+    now: DateTime<Utc>,
+) -> Result<Task, sqlx::Error>
 where
     DB: Database,
     E: sqlx::Executor<'e, Database = DB>,

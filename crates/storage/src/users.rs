@@ -5,7 +5,8 @@ use crate::store::with_pool;
 use crate::tasks::{from_millis, millis};
 use crate::{StorageError, Store};
 
-const USER_COLUMNS: &str = "u.id, u.email, u.name, u.email_verified, u.image, u.created_at, u.updated_at";
+const USER_COLUMNS: &str =
+    "u.id, u.email, u.name, u.email_verified, u.image, u.created_at, u.updated_at";
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -48,7 +49,12 @@ pub struct SessionUser {
 
 impl Store {
     /// Creates a user with an already-hashed password; `Conflict` when the email is taken.
-    pub async fn create_user(&self, id: &str, c: &Credentials, password_hash: &str) -> Result<User, StorageError> {
+    pub async fn create_user(
+        &self,
+        id: &str,
+        c: &Credentials,
+        password_hash: &str,
+    ) -> Result<User, StorageError> {
         let now = millis(Utc::now());
         let sql = "INSERT INTO users (id, email, name, password_hash, email_verified, image, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
@@ -76,10 +82,17 @@ impl Store {
     }
 
     /// The user with this (normalised) email and their password hash.
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<(User, Option<String>)>, StorageError> {
-        let sql = format!("SELECT {USER_COLUMNS}, u.password_hash AS secret FROM users u WHERE u.email = $1");
-        let row: Option<UserWithSecret> =
-            with_pool!(&self.pool, |p| sqlx::query_as(&sql).bind(email).fetch_optional(p).await?);
+    pub async fn user_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(User, Option<String>)>, StorageError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, u.password_hash AS secret FROM users u WHERE u.email = $1"
+        );
+        let row: Option<UserWithSecret> = with_pool!(&self.pool, |p| sqlx::query_as(&sql)
+            .bind(email)
+            .fetch_optional(p)
+            .await?);
         Ok(row.map(|r| (r.user.into(), r.secret)))
     }
 
@@ -110,13 +123,20 @@ impl Store {
     }
 
     /// The user behind an unexpired session, looked up by the hash of its token.
-    pub async fn session_user(&self, token_hash: &str) -> Result<Option<SessionUser>, StorageError> {
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<SessionUser>, StorageError> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, CAST(s.expires_at AS TEXT) AS secret FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2"
         );
         let row: Option<UserWithSecret> = with_pool!(&self.pool, |p| {
-            sqlx::query_as(&sql).bind(token_hash).bind(millis(Utc::now())).fetch_optional(p).await?
+            sqlx::query_as(&sql)
+                .bind(token_hash)
+                .bind(millis(Utc::now()))
+                .fetch_optional(p)
+                .await?
         });
         Ok(row.map(|r| SessionUser {
             expires_at: from_millis(r.secret.and_then(|s| s.parse().ok()).unwrap_or_default()),
@@ -127,7 +147,11 @@ impl Store {
     /// Ends a session; returns whether one existed.
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StorageError> {
         let sql = "DELETE FROM sessions WHERE token_hash = $1";
-        let done = with_pool!(&self.pool, |p| sqlx::query(sql).bind(token_hash).execute(p).await?.rows_affected());
+        let done = with_pool!(&self.pool, |p| sqlx::query(sql)
+            .bind(token_hash)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(done > 0)
     }
 }

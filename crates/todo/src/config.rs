@@ -10,7 +10,12 @@ use todo_api::{ApiSettings, HttpLimits};
 use todo_storage::StoreOptions;
 
 #[derive(Parser, Debug)]
-#[command(name = "todo", version, about = "A self-hostable task manager you can talk to.", args_conflicts_with_subcommands = true)]
+#[command(
+    name = "todo",
+    version,
+    about = "A self-hostable task manager you can talk to.",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -59,7 +64,12 @@ pub struct ServeArgs {
     pub host: String,
     #[arg(long, env = "PORT", default_value_t = 3000)]
     pub port: u16,
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://todo.db", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://todo.db",
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Apply migrations at start.
     #[arg(long, env = "AUTO_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
@@ -75,7 +85,12 @@ pub struct BackendArgs {
     pub host: String,
     #[arg(long, env = "PORT", default_value_t = 8000)]
     pub port: u16,
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://todo.db", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://todo.db",
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Apply migrations at start (a cluster runs `todo migrate` as a Job instead).
     #[arg(long, env = "AUTO_MIGRATE", default_value_t = false, action = clap::ArgAction::Set)]
@@ -86,7 +101,12 @@ pub struct BackendArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct MigrateArgs {
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://todo.db", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://todo.db",
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Keep retrying an unreachable database for this long before giving up.
     #[arg(long, env = "MIGRATE_WAIT_SECONDS", default_value_t = 60)]
@@ -177,12 +197,17 @@ pub struct ServerConfig {
 pub const MIN_SECRET_CHARS: usize = 32;
 
 fn non_empty(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 fn check_url(name: &str, v: Option<String>) -> Result<Option<String>, ConfigError> {
     match v {
-        Some(u) if url::Url::parse(&u).is_err() => Err(ConfigError(format!("{name} is not a valid URL: {u:?}"))),
+        Some(u) if url::Url::parse(&u).is_err() => {
+            Err(ConfigError(format!("{name} is not a valid URL: {u:?}")))
+        }
         v => Ok(v),
     }
 }
@@ -214,37 +239,63 @@ impl CommonArgs {
         let jwks_url = match non_empty(&self.better_auth_jwks_url) {
             Some(u) => Some(u),
             None => non_empty(&self.backend_better_auth_url).map(|base| {
-                if base.ends_with("/jwks") { base } else { format!("{}/api/auth/jwks", base.trim_end_matches('/')) }
+                if base.ends_with("/jwks") {
+                    base
+                } else {
+                    format!("{}/api/auth/jwks", base.trim_end_matches('/'))
+                }
             }),
         };
         let jwks_url = check_url("BETTER_AUTH_JWKS_URL", jwks_url)?;
         check_url("BETTER_AUTH_URL", non_empty(&self.better_auth_url))?;
         let frontend_url = check_url("FRONTEND_URL", non_empty(&self.frontend_url))?;
-        let mut cors_origins: Vec<String> =
-            self.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+        let mut cors_origins: Vec<String> = self
+            .cors_origins
+            .iter()
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
         cors_origins.extend(frontend_url);
-        if let Some(bad) = cors_origins.iter().find(|o| *o != "*" && url::Url::parse(o).is_err()) {
-            return Err(ConfigError(format!("CORS_ORIGINS has an entry that is not an origin URL: {bad:?}")));
+        if let Some(bad) = cors_origins
+            .iter()
+            .find(|o| *o != "*" && url::Url::parse(o).is_err())
+        {
+            return Err(ConfigError(format!(
+                "CORS_ORIGINS has an entry that is not an origin URL: {bad:?}"
+            )));
         }
         if self.database_max_connections == 0 {
-            return Err(ConfigError("DATABASE_MAX_CONNECTIONS must be at least 1".into()));
+            return Err(ConfigError(
+                "DATABASE_MAX_CONNECTIONS must be at least 1".into(),
+            ));
         }
         if self.request_timeout_seconds == 0 {
-            return Err(ConfigError("REQUEST_TIMEOUT_SECONDS must be at least 1".into()));
+            return Err(ConfigError(
+                "REQUEST_TIMEOUT_SECONDS must be at least 1".into(),
+            ));
         }
         if self.jwt_ttl_seconds == 0 || self.session_ttl_seconds == 0 {
-            return Err(ConfigError("JWT_TTL_SECONDS and SESSION_TTL_SECONDS must be at least 1".into()));
+            return Err(ConfigError(
+                "JWT_TTL_SECONDS and SESSION_TTL_SECONDS must be at least 1".into(),
+            ));
         }
         let host = host.trim();
         // Bracket IPv6 literals so `HOST=::` binds every interface.
-        let addr = if host.contains(':') && !host.starts_with('[') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+        let addr = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
         if addr.parse::<SocketAddr>().is_err() && host.is_empty() {
             return Err(ConfigError("HOST must not be empty".into()));
         }
         Ok(ServerConfig {
             addr,
             database_url,
-            store: StoreOptions { max_connections: self.database_max_connections, ..StoreOptions::default() },
+            store: StoreOptions {
+                max_connections: self.database_max_connections,
+                ..StoreOptions::default()
+            },
             auto_migrate,
             secret,
             issuer: non_empty(&self.better_auth_issuer),
@@ -268,13 +319,25 @@ impl CommonArgs {
 
 impl ServeArgs {
     pub fn into_config(self) -> Result<ServerConfig, ConfigError> {
-        self.common.into_config(self.host, self.port, self.database_url, self.auto_migrate, true)
+        self.common.into_config(
+            self.host,
+            self.port,
+            self.database_url,
+            self.auto_migrate,
+            true,
+        )
     }
 }
 
 impl BackendArgs {
     pub fn into_config(self) -> Result<ServerConfig, ConfigError> {
-        self.common.into_config(self.host, self.port, self.database_url, self.auto_migrate, false)
+        self.common.into_config(
+            self.host,
+            self.port,
+            self.database_url,
+            self.auto_migrate,
+            false,
+        )
     }
 }
 
@@ -297,10 +360,24 @@ mod tests {
 
     #[test]
     fn backend_requires_a_long_secret() {
-        let Some(Command::Backend(b)) = parse(&["backend", "--better-auth-secret", "short"]).command else { panic!() };
+        let Some(Command::Backend(b)) =
+            parse(&["backend", "--better-auth-secret", "short"]).command
+        else {
+            panic!()
+        };
         let e = b.into_config().unwrap_err();
-        assert_eq!(e.0, "BETTER_AUTH_SECRET must be at least 32 characters (got 5)");
-        let Some(Command::Backend(b)) = parse(&["backend", "--port", "7860", "--better-auth-secret", &"s".repeat(32)]).command
+        assert_eq!(
+            e.0,
+            "BETTER_AUTH_SECRET must be at least 32 characters (got 5)"
+        );
+        let Some(Command::Backend(b)) = parse(&[
+            "backend",
+            "--port",
+            "7860",
+            "--better-auth-secret",
+            &"s".repeat(32),
+        ])
+        .command
         else {
             panic!()
         };
@@ -320,6 +397,9 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(b.into_config().unwrap().jwks_url.as_deref(), Some("http://todo-frontend:3000/api/auth/jwks"));
+        assert_eq!(
+            b.into_config().unwrap().jwks_url.as_deref(),
+            Some("http://todo-frontend:3000/api/auth/jwks")
+        );
     }
 }

@@ -45,7 +45,10 @@ fn main() -> ExitCode {
 
 async fn run_server(config: ServerConfig) -> Result<(), ConfigError> {
     let server = Server::bind(config).await?;
-    server.serve(shutdown_signal()).await.map_err(|e| ConfigError(format!("server error: {e}")))
+    server
+        .serve(shutdown_signal())
+        .await
+        .map_err(|e| ConfigError(format!("server error: {e}")))
 }
 
 async fn healthcheck(url: &str) -> Result<(), ConfigError> {
@@ -53,11 +56,18 @@ async fn healthcheck(url: &str) -> Result<(), ConfigError> {
         .timeout(Duration::from_secs(3))
         .build()
         .map_err(|e| ConfigError(format!("healthcheck: {e}")))?;
-    let response = client.get(url).send().await.map_err(|e| ConfigError(format!("healthcheck {url}: {e}")))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| ConfigError(format!("healthcheck {url}: {e}")))?;
     if response.status().is_success() {
         Ok(())
     } else {
-        Err(ConfigError(format!("healthcheck {url}: HTTP {}", response.status())))
+        Err(ConfigError(format!(
+            "healthcheck {url}: HTTP {}",
+            response.status()
+        )))
     }
 }
 
@@ -81,14 +91,26 @@ fn clap_error(e: clap::Error) -> ExitCode {
         Some(ContextValue::String(v)) => format!(" {v:?}"),
         _ => String::new(),
     };
-    let first_line = e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: ").to_owned();
+    let first_line = e
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_owned();
     if arg.is_empty() {
         eprintln!("error: {first_line}");
     } else {
         // `--port <PORT>` also reads the PORT variable: name both.
         let flag = arg.split_whitespace().next().unwrap_or_default();
-        let env = flag.trim_start_matches('-').replace('-', "_").to_uppercase();
-        eprintln!("error: invalid value{value} for {flag} (env {env}): {}", first_line.rsplit(": ").next().unwrap_or_default());
+        let env = flag
+            .trim_start_matches('-')
+            .replace('-', "_")
+            .to_uppercase();
+        eprintln!(
+            "error: invalid value{value} for {flag} (env {env}): {}",
+            first_line.rsplit(": ").next().unwrap_or_default()
+        );
     }
     ExitCode::from(2)
 }

@@ -27,13 +27,18 @@ pub fn open_store(url: &str, config: &todo_storage::StoreOptions) -> Result<Stor
 
 /// Retries `migrate` with backoff until it succeeds or `deadline` passes; a database that is still
 /// starting is normal in a cluster and not a reason to crash.
-pub async fn migrate_with_retry(store: &Store, deadline: Option<Duration>) -> Result<(), todo_storage::StorageError> {
+pub async fn migrate_with_retry(
+    store: &Store,
+    deadline: Option<Duration>,
+) -> Result<(), todo_storage::StorageError> {
     let started = tokio::time::Instant::now();
     let mut wait = Duration::from_millis(200);
     loop {
         match store.migrate().await {
             Ok(()) => return Ok(()),
-            Err(todo_storage::StorageError::Unavailable(e)) if deadline.is_none_or(|d| started.elapsed() < d) => {
+            Err(todo_storage::StorageError::Unavailable(e))
+                if deadline.is_none_or(|d| started.elapsed() < d) =>
+            {
                 tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "database not reachable yet; will retry migrations");
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(5));
@@ -48,19 +53,25 @@ impl Server {
     /// and binds. Errors name the setting at fault.
     pub async fn bind(config: ServerConfig) -> Result<Server, ConfigError> {
         let store = open_store(&config.database_url, &config.store)?;
-        let listener = TcpListener::bind(&config.addr)
-            .await
-            .map_err(|e| ConfigError(format!("HOST/PORT: cannot listen on {}: {e}", config.addr)))?;
+        let listener = TcpListener::bind(&config.addr).await.map_err(|e| {
+            ConfigError(format!("HOST/PORT: cannot listen on {}: {e}", config.addr))
+        })?;
         if config.auto_migrate {
             if store.kind() == DbKind::Sqlite {
-                store.migrate().await.map_err(|e| ConfigError(format!("DATABASE_URL: cannot migrate the SQLite database: {e}")))?;
+                store.migrate().await.map_err(|e| {
+                    ConfigError(format!(
+                        "DATABASE_URL: cannot migrate the SQLite database: {e}"
+                    ))
+                })?;
             } else {
                 // PostgreSQL may still be starting: serve unready meanwhile, /ready turns green once migrated.
                 let store = store.clone();
                 tokio::spawn(async move {
                     match migrate_with_retry(&store, None).await {
                         Ok(()) => tracing::info!("migrations applied"),
-                        Err(e) => tracing::error!(error = %e, "migrations failed; /ready stays unavailable"),
+                        Err(e) => {
+                            tracing::error!(error = %e, "migrations failed; /ready stays unavailable")
+                        }
                     }
                 });
             }
@@ -72,14 +83,22 @@ impl Server {
                 if !config.auto_migrate || store.kind() != DbKind::Sqlite {
                     migrate_with_retry(&store, Some(Duration::from_secs(60)))
                         .await
-                        .map_err(|e| ConfigError(format!("DATABASE_URL: cannot prepare the database: {e}")))?;
+                        .map_err(|e| {
+                            ConfigError(format!("DATABASE_URL: cannot prepare the database: {e}"))
+                        })?;
                 }
                 let kept = store
                     .setting_or_init("jwt_secret", &fresh)
                     .await
-                    .map_err(|e| ConfigError(format!("DATABASE_URL: cannot store the generated secret: {e}")))?;
+                    .map_err(|e| {
+                        ConfigError(format!(
+                            "DATABASE_URL: cannot store the generated secret: {e}"
+                        ))
+                    })?;
                 if kept == fresh {
-                    tracing::info!("BETTER_AUTH_SECRET not set: generated one and stored it in the database");
+                    tracing::info!(
+                        "BETTER_AUTH_SECRET not set: generated one and stored it in the database"
+                    );
                 } else {
                     tracing::info!("BETTER_AUTH_SECRET not set: using the one generated earlier and kept in the database");
                 }
@@ -94,17 +113,30 @@ impl Server {
             token_ttl: config.jwt_ttl,
         });
         let state = AppState::new(store, auth, config.api.clone());
-        Ok(Server { listener, state, config })
+        Ok(Server {
+            listener,
+            state,
+            config,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     /// Serves until `shutdown` resolves, then drains: readiness fails at once, the listener stays open for
     /// the configured delay, in-flight requests get up to the drain timeout, and the pool closes.
-    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Server { listener, state, config } = self;
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Server {
+            listener,
+            state,
+            config,
+        } = self;
         let app = todo_api::router(state.clone());
         let (began_tx, began_rx) = tokio::sync::oneshot::channel::<()>();
         let draining = state.clone();
@@ -112,13 +144,19 @@ impl Server {
         let graceful = async move {
             shutdown.await;
             draining.start_draining();
-            tracing::info!(delay_s = delay.as_secs(), "shutting down: readiness now fails");
+            tracing::info!(
+                delay_s = delay.as_secs(),
+                "shutting down: readiness now fails"
+            );
             tokio::time::sleep(delay).await;
             let _ = began_tx.send(());
         };
         tracing::info!(addr = %listener.local_addr()?, database = ?state.store().kind(), "listening");
-        let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(graceful);
+        let server = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(graceful);
         let drain = config.drain_timeout;
         let result = tokio::select! {
             r = server => r,

@@ -59,24 +59,47 @@ struct Jwt {
 }
 
 /// Creates a session for `user` and answers with its token and cookie.
-async fn start_session(state: &AppState, user: User, headers: &HeaderMap) -> Result<Response, ApiError> {
+async fn start_session(
+    state: &AppState,
+    user: User,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let token = new_session_token();
     let ttl = state.settings().session_ttl;
     let expires_at = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default();
-    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(|s| s.chars().take(500).collect::<String>());
-    let ip = header("x-forwarded-for").and_then(|v| v.split(',').next().map(|s| s.trim().to_owned()));
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(|s| s.chars().take(500).collect::<String>())
+    };
+    let ip =
+        header("x-forwarded-for").and_then(|v| v.split(',').next().map(|s| s.trim().to_owned()));
     let session_id = new_session_token();
     state
         .store()
-        .create_session(&session_id, &user.id, &hash_session_token(&token), expires_at, ip.as_deref(), header(USER_AGENT.as_str()).as_deref())
+        .create_session(
+            &session_id,
+            &user.id,
+            &hash_session_token(&token),
+            expires_at,
+            ip.as_deref(),
+            header(USER_AGENT.as_str()).as_deref(),
+        )
         .await?;
     let cookie = cookie(state, &token, ttl.as_secs());
     Ok(([(SET_COOKIE, cookie)], Json(SignedIn { token, user })).into_response())
 }
 
 fn cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
-    let secure = if state.settings().secure_cookies { "; Secure" } else { "" };
-    let c = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    let secure = if state.settings().secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let c = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    );
     HeaderValue::from_str(&c).expect("cookie is ASCII")
 }
 
@@ -85,32 +108,62 @@ fn session_token(parts: &Parts) -> Option<String> {
     if let Some(t) = bearer(parts) {
         return Some(t.to_owned());
     }
-    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_owned())
-    })
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_owned())
+        })
 }
 
-async fn current_session(state: &AppState, parts: &Parts) -> Result<Option<todo_storage::SessionUser>, ApiError> {
-    let Some(token) = session_token(parts) else { return Ok(None) };
-    Ok(state.store().session_user(&hash_session_token(&token)).await?)
+async fn current_session(
+    state: &AppState,
+    parts: &Parts,
+) -> Result<Option<todo_storage::SessionUser>, ApiError> {
+    let Some(token) = session_token(parts) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store()
+        .session_user(&hash_session_token(&token))
+        .await?)
 }
 
 /// Register with email and password; signs the new user in.
 #[utoipa::path(post, path = "/api/auth/sign-up/email", tag = "auth", request_body = SignUp,
     responses((status = 200, body = SignedIn, description = "Signed up and in; also sets the session cookie"),
         (status = 409, body = ErrorBody, description = "Email already registered"), (status = 422, body = ErrorBody)))]
-async fn sign_up(State(state): State<AppState>, headers: HeaderMap, JsonBody(body): JsonBody<SignUp>) -> Result<Response, ApiError> {
+async fn sign_up(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<SignUp>,
+) -> Result<Response, ApiError> {
     let creds = body.validate()?;
     let password = body.password;
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
-        .map_err(|_| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error"))?;
+        .map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        })?;
     let id = new_session_token();
     let user = match state.store().create_user(&id, &creds, &hash).await {
         Err(StorageError::Conflict) => {
-            return Err(ApiError { fields: [("email".into(), "is already registered".into())].into(),
-                ..ApiError::new(axum::http::StatusCode::CONFLICT, "conflict", "an account with this email already exists") })
+            return Err(ApiError {
+                fields: [("email".into(), "is already registered".into())].into(),
+                ..ApiError::new(
+                    axum::http::StatusCode::CONFLICT,
+                    "conflict",
+                    "an account with this email already exists",
+                )
+            })
         }
         other => other?,
     };
@@ -121,14 +174,23 @@ async fn sign_up(State(state): State<AppState>, headers: HeaderMap, JsonBody(bod
 #[utoipa::path(post, path = "/api/auth/sign-in/email", tag = "auth", request_body = SignIn,
     responses((status = 200, body = SignedIn, description = "Signed in; also sets the session cookie"),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn sign_in(State(state): State<AppState>, headers: HeaderMap, JsonBody(body): JsonBody<SignIn>) -> Result<Response, ApiError> {
-    let found = state.store().user_by_email(&normalize_email(&body.email)).await?;
+async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<SignIn>,
+) -> Result<Response, ApiError> {
+    let found = state
+        .store()
+        .user_by_email(&normalize_email(&body.email))
+        .await?;
     let (user, stored) = match found {
         Some((u, h)) => (Some(u), h),
         None => (None, None),
     };
     let password = body.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref())).await.unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
+        .await
+        .unwrap_or(false);
     match user.filter(|_| ok) {
         Some(user) => start_session(&state, user, &headers).await,
         None => Err(ApiError::unauthorized("invalid email or password")),
@@ -140,17 +202,30 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, JsonBody(bod
     responses((status = 200, description = "`{\"success\": true}`; clears the cookie")))]
 async fn sign_out(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
     if let Some(token) = session_token(&parts) {
-        state.store().delete_session(&hash_session_token(&token)).await?;
+        state
+            .store()
+            .delete_session(&hash_session_token(&token))
+            .await?;
     }
-    Ok(([(SET_COOKIE, cookie(&state, "", 0))], Json(json!({"success": true}))).into_response())
+    Ok((
+        [(SET_COOKIE, cookie(&state, "", 0))],
+        Json(json!({"success": true})),
+    )
+        .into_response())
 }
 
 /// The current session and its user, or `null` without one (as Better Auth answers).
 #[utoipa::path(get, path = "/api/auth/get-session", tag = "auth",
     responses((status = 200, body = Option<SessionInfo>)))]
-async fn get_session(State(state): State<AppState>, parts: Parts) -> Result<Json<Option<SessionInfo>>, ApiError> {
+async fn get_session(
+    State(state): State<AppState>,
+    parts: Parts,
+) -> Result<Json<Option<SessionInfo>>, ApiError> {
     let info = current_session(&state, &parts).await?.map(|s| SessionInfo {
-        session: SessionMeta { user_id: s.user.id.clone(), expires_at: s.expires_at },
+        session: SessionMeta {
+            user_id: s.user.id.clone(),
+            expires_at: s.expires_at,
+        },
         user: s.user,
     });
     Ok(Json(info))
@@ -160,9 +235,13 @@ async fn get_session(State(state): State<AppState>, parts: Parts) -> Result<Json
 #[utoipa::path(get, path = "/api/auth/token", tag = "auth",
     responses((status = 200, body = Jwt), (status = 401, body = ErrorBody)))]
 async fn token(State(state): State<AppState>, parts: Parts) -> Result<Json<Jwt>, ApiError> {
-    let session = current_session(&state, &parts).await?.ok_or_else(|| ApiError::unauthorized("sign in first"))?;
+    let session = current_session(&state, &parts)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("sign in first"))?;
     let u = session.user;
-    Ok(Json(Jwt { token: state.auth().issue(&u.id, &u.email, &u.name) }))
+    Ok(Json(Jwt {
+        token: state.auth().issue(&u.id, &u.email, &u.name),
+    }))
 }
 
 /// Public signing keys. Tokens are HS256 (a shared secret), so the set is empty.

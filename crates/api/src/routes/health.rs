@@ -29,7 +29,9 @@ pub struct Readiness {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(ready))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
 }
 
 /// Liveness: the process serves HTTP. Never touches the database.
@@ -51,13 +53,24 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     } else {
         match tokio::time::timeout(Duration::from_secs(2), state.store().schema()).await {
             Ok(Ok(Schema::Current)) => None,
-            Ok(Ok(Schema::Behind { applied, required })) => {
-                Some(format!("schema at migration {applied}, this version needs {required}; run `todo migrate`"))
-            }
+            Ok(Ok(Schema::Behind { applied, required })) => Some(format!(
+                "schema at migration {applied}, this version needs {required}; run `todo migrate`"
+            )),
             Ok(Err(e)) => Some(e.to_string()),
             Err(_) => Some("database did not answer within 2 s".to_owned()),
         }
     };
-    let (code, status) = if reason.is_none() { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "unavailable") };
-    (code, Json(Readiness { status, database, reason }))
+    let (code, status) = if reason.is_none() {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+    };
+    (
+        code,
+        Json(Readiness {
+            status,
+            database,
+            reason,
+        }),
+    )
 }

@@ -20,7 +20,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A compatibility `user_id` in a body must name the caller; the owner always is the caller.
 fn same_user(caller: &Caller, body_user: Option<&str>) -> Result<(), ApiError> {
     match body_user {
-        Some(u) if u != caller.id() => Err(ApiError { fields: [("user_id".into(), "must be your own user id".into())].into(), ..ApiError::forbidden() }),
+        Some(u) if u != caller.id() => Err(ApiError {
+            fields: [("user_id".into(), "must be your own user id".into())].into(),
+            ..ApiError::forbidden()
+        }),
         _ => Ok(()),
     }
 }
@@ -46,9 +49,15 @@ async fn list_tasks(
     let mut headers = HeaderMap::new();
     if let Some(cursor) = page.next_cursor.map(|c| c.encode()) {
         let mut next = format!("/api/{user_id}/tasks?cursor={cursor}&limit={}", q.limit);
-        for (k, v) in [("status", &raw.status), ("q", &raw.q), ("priority", &raw.priority), ("tag", &raw.tag),
-            ("due_before", &raw.due_before), ("sort", &raw.sort), ("order", &raw.order)]
-        {
+        for (k, v) in [
+            ("status", &raw.status),
+            ("q", &raw.q),
+            ("priority", &raw.priority),
+            ("tag", &raw.tag),
+            ("due_before", &raw.due_before),
+            ("sort", &raw.sort),
+            ("order", &raw.order),
+        ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 next.push_str(&format!("&{k}={}", urlencode(v)));
             }
@@ -56,7 +65,8 @@ async fn list_tasks(
         if let Ok(v) = HeaderValue::from_str(&cursor) {
             headers.insert("x-next-cursor", v);
         }
-        if let Ok(v) = HeaderValue::from_str(&format!("<{}>; rel=\"next\"", urlencode_path(&next))) {
+        if let Ok(v) = HeaderValue::from_str(&format!("<{}>; rel=\"next\"", urlencode_path(&next)))
+        {
             headers.insert(axum::http::header::LINK, v);
         }
     }
@@ -66,7 +76,9 @@ async fn list_tasks(
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -74,7 +86,15 @@ fn urlencode(s: &str) -> String {
 
 /// User ids are opaque strings; escape anything a header or URL cannot carry verbatim.
 fn urlencode_path(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_graphic() { c.to_string() } else { urlencode(&c.to_string()) }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() {
+                c.to_string()
+            } else {
+                urlencode(&c.to_string())
+            }
+        })
+        .collect()
 }
 
 /// Create a task owned by the caller.
@@ -91,7 +111,10 @@ async fn create_task(
 ) -> Result<(StatusCode, Json<Task>), ApiError> {
     caller.owns(&user_id)?;
     same_user(&caller, body.user_id.as_deref())?;
-    let task = state.store().create_task(caller.id(), body.validate()?).await?;
+    let task = state
+        .store()
+        .create_task(caller.id(), body.validate()?)
+        .await?;
     Ok((StatusCode::CREATED, Json(task)))
 }
 
@@ -127,7 +150,10 @@ async fn update_task(
     caller.owns(&user_id)?;
     let id = task_id(&id)?;
     same_user(&caller, body.user_id.as_deref())?;
-    let task = state.store().update_task(caller.id(), id, body.validate()?).await?;
+    let task = state
+        .store()
+        .update_task(caller.id(), id, body.validate()?)
+        .await?;
     task.map(Json).ok_or_else(|| ApiError::not_found("task"))
 }
 
@@ -142,7 +168,11 @@ async fn delete_task(
     PathParams((user_id, id)): PathParams<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     caller.owns(&user_id)?;
-    match state.store().delete_task(caller.id(), task_id(&id)?).await? {
+    match state
+        .store()
+        .delete_task(caller.id(), task_id(&id)?)
+        .await?
+    {
         Some(_) => Ok(StatusCode::NO_CONTENT),
         None => Err(ApiError::not_found("task")),
     }
@@ -159,6 +189,9 @@ async fn toggle_task(
     PathParams((user_id, id)): PathParams<(String, String)>,
 ) -> Result<Json<Task>, ApiError> {
     caller.owns(&user_id)?;
-    let task = state.store().toggle_task(caller.id(), task_id(&id)?).await?;
+    let task = state
+        .store()
+        .toggle_task(caller.id(), task_id(&id)?)
+        .await?;
     task.map(Json).ok_or_else(|| ApiError::not_found("task"))
 }

@@ -1,0 +1,744 @@
+//! The task API on both databases: every route's happy path, filters, sorting, pagination, recurrence,
+//! isolation between users, and each client error.
+
+use std::collections::HashSet;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::on_both_databases;
+use crate::support::{hs256, TestApp};
+
+on_both_databases!(
+    probes_and_openapi,
+    task_lifecycle,
+    filters_and_sorting,
+    pagination_is_stable_under_concurrent_inserts,
+    recurring_tasks_roll_forward,
+    users_are_isolated,
+    client_errors_are_clear,
+);
+
+async fn probes_and_openapi(app: TestApp) {
+    assert_eq!(
+        app.call(Method::GET, "/health", None, None).await,
+        (200, json!({"status": "healthy"}))
+    );
+    let (status, ready) = app.call(Method::GET, "/ready", None, None).await;
+    assert_eq!((status, ready["status"].as_str()), (200, Some("ready")));
+
+    let (status, doc) = app.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(status, 200);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, methods) in [
+        ("/api/{user_id}/tasks", &["get", "post"][..]),
+        ("/api/{user_id}/tasks/{id}", &["get", "put", "delete"]),
+        ("/api/{user_id}/tasks/{id}/complete", &["patch"]),
+        ("/api/auth/sign-up/email", &["post"]),
+        ("/api/auth/sign-in/email", &["post"]),
+        ("/api/auth/sign-out", &["post"]),
+        ("/api/auth/get-session", &["get"]),
+        ("/api/auth/token", &["get"]),
+        ("/api/auth/jwks", &["get"]),
+        ("/health", &["get"]),
+        ("/ready", &["get"]),
+    ] {
+        for m in methods {
+            assert!(paths[path][m].is_object(), "openapi lacks {m} {path}");
+        }
+    }
+    let list_params: Vec<&str> = paths["/api/{user_id}/tasks"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for p in [
+        "user_id",
+        "status",
+        "q",
+        "priority",
+        "tag",
+        "due_before",
+        "sort",
+        "order",
+        "limit",
+        "cursor",
+    ] {
+        assert!(
+            list_params.contains(&p),
+            "list lacks parameter {p}: {list_params:?}"
+        );
+    }
+    assert!(paths["/api/{user_id}/tasks/{id}"]["get"]["responses"]["404"].is_object());
+    assert!(doc["components"]["schemas"]["Task"]["properties"]["recurrence"].is_object());
+}
+
+async fn task_lifecycle(app: TestApp) {
+    let u = app.sign_up("life@example.com").await;
+    let base = format!("/api/{}/tasks", u.id);
+    let t = app
+        .create(&u, json!({"title": "  Buy milk ", "description": "2 litres", "priority": "high", "tags": ["#Home", "errands"], "due_at": "2030-01-02", "recurrence": "weekly"}))
+        .await;
+    assert_eq!(t["title"], "Buy milk");
+    assert_eq!(t["description"], "2 litres");
+    assert_eq!(t["priority"], "high");
+    assert_eq!(t["tags"], json!(["home", "errands"]));
+    assert_eq!(t["due_at"], "2030-01-02T00:00:00Z");
+    assert_eq!(t["recurrence"], "weekly");
+    assert_eq!(
+        (t["completed"].as_bool(), t["user_id"].as_str()),
+        (Some(false), Some(u.id.as_str()))
+    );
+    let id = t["id"].as_i64().unwrap();
+
+    let (status, got) = app
+        .call(Method::GET, &format!("{base}/{id}"), Some(&u.jwt), None)
+        .await;
+    assert_eq!((status, &got), (200, &t));
+
+    // Only the given fields change; null clears.
+    let (status, upd) = app
+        .call(
+            Method::PUT,
+            &format!("{base}/{id}"),
+            Some(&u.jwt),
+            Some(json!({"title": "Buy oat milk", "description": null, "recurrence": null})),
+        )
+        .await;
+    assert_eq!(status, 200, "{upd}");
+    assert_eq!(
+        (
+            upd["title"].as_str(),
+            &upd["description"],
+            &upd["recurrence"]
+        ),
+        (Some("Buy oat milk"), &Value::Null, &Value::Null)
+    );
+    assert_eq!(
+        (&upd["priority"], &upd["tags"], &upd["due_at"]),
+        (&t["priority"], &t["tags"], &t["due_at"])
+    );
+
+    let (status, done) = app
+        .call(
+            Method::PATCH,
+            &format!("{base}/{id}/complete"),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    assert_eq!((status, done["completed"].as_bool()), (200, Some(true)));
+    let (_, undone) = app
+        .call(
+            Method::PATCH,
+            &format!("{base}/{id}/complete"),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    assert_eq!(undone["completed"], false);
+
+    // Durable: visible through a fresh read of the list.
+    let (status, list) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    assert_eq!((status, list.as_array().unwrap().len()), (200, 1));
+
+    let (status, body) = app
+        .call(Method::DELETE, &format!("{base}/{id}"), Some(&u.jwt), None)
+        .await;
+    assert_eq!((status, body), (204, Value::Null));
+    assert_eq!(
+        app.call(Method::GET, &format!("{base}/{id}"), Some(&u.jwt), None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &format!("{base}/{id}"), Some(&u.jwt), None)
+            .await
+            .0,
+        404
+    );
+}
+
+fn titles(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect()
+}
+
+async fn filters_and_sorting(app: TestApp) {
+    let u = app.sign_up("filters@example.com").await;
+    let base = format!("/api/{}/tasks", u.id);
+    app.create(&u, json!({"title": "alpha report", "priority": "low", "tags": ["work"], "due_at": "2030-03-01T10:00:00Z"})).await;
+    app.create(&u, json!({"title": "Bravo", "description": "call the REPORT desk", "priority": "high", "tags": ["work", "phone"]})).await;
+    let c = app.create(&u, json!({"title": "charlie 100%_done", "priority": "medium", "due_at": "2030-01-01T10:00:00Z"})).await;
+    app.call(
+        Method::PATCH,
+        &format!("{base}/{}/complete", c["id"]),
+        Some(&u.jwt),
+        None,
+    )
+    .await;
+
+    let get = |q: &'static str| {
+        let path = format!("{base}?{q}");
+        let (app, jwt) = (&app, &u.jwt);
+        async move {
+            let (status, body) = app.call(Method::GET, &path, Some(jwt), None).await;
+            assert_eq!(status, 200, "{q}: {body}");
+            body
+        }
+    };
+    assert_eq!(
+        titles(&get("").await),
+        vec!["charlie 100%_done", "Bravo", "alpha report"],
+        "newest first"
+    );
+    assert_eq!(
+        titles(&get("status=pending").await),
+        vec!["Bravo", "alpha report"]
+    );
+    assert_eq!(
+        titles(&get("status=completed").await),
+        vec!["charlie 100%_done"]
+    );
+    assert_eq!(
+        titles(&get("q=Report").await),
+        vec!["Bravo", "alpha report"],
+        "title or description, any case"
+    );
+    assert_eq!(
+        titles(&get("q=100%25_").await),
+        vec!["charlie 100%_done"],
+        "LIKE wildcards are literal"
+    );
+    assert_eq!(titles(&get("q=%25").await), vec!["charlie 100%_done"]);
+    assert_eq!(titles(&get("priority=high").await), vec!["Bravo"]);
+    assert_eq!(
+        titles(&get("tag=WORK").await),
+        vec!["Bravo", "alpha report"]
+    );
+    assert_eq!(
+        titles(&get("tag=phone&status=pending").await),
+        vec!["Bravo"]
+    );
+    assert_eq!(
+        titles(&get("due_before=2030-02-01").await),
+        vec!["charlie 100%_done"]
+    );
+    assert_eq!(
+        titles(&get("sort=title").await),
+        vec!["alpha report", "Bravo", "charlie 100%_done"],
+        "case-insensitive"
+    );
+    assert_eq!(
+        titles(&get("sort=title&order=desc").await),
+        vec!["charlie 100%_done", "Bravo", "alpha report"]
+    );
+    assert_eq!(
+        titles(&get("sort=priority").await),
+        vec!["Bravo", "charlie 100%_done", "alpha report"]
+    );
+    assert_eq!(
+        titles(&get("sort=due").await),
+        vec!["charlie 100%_done", "alpha report", "Bravo"],
+        "undated last"
+    );
+    assert_eq!(
+        titles(&get("sort=created&order=asc&limit=2").await),
+        vec!["alpha report", "Bravo"]
+    );
+}
+
+/// Pages through a list with `limit` while `writer` inserts tasks concurrently: every task that existed
+/// before the walk appears exactly once, in order, and pages link through `x-next-cursor` and `Link`.
+async fn walk(app: &TestApp, base: &str, jwt: &str, query: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let mut path = format!("{base}?{query}");
+    loop {
+        let r = app
+            .request(Method::GET, &path, Some(jwt))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let next = r
+            .headers()
+            .get("x-next-cursor")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let link = r
+            .headers()
+            .get("link")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let page: Vec<Value> = r.json().await.unwrap();
+        seen.extend(page);
+        match next {
+            Some(cursor) => {
+                let link = link.expect("Link header with the cursor");
+                assert!(
+                    link.contains(&cursor) && link.ends_with("rel=\"next\""),
+                    "{link}"
+                );
+                path = format!("{base}?{query}&cursor={cursor}");
+            }
+            None => return seen,
+        }
+    }
+}
+
+const PRIORITIES: [&str; 3] = ["low", "medium", "high"];
+
+async fn pagination_is_stable_under_concurrent_inserts(app: TestApp) {
+    let u = app.sign_up("pages@example.com").await;
+    let base = format!("/api/{}/tasks", u.id);
+    let mut before = HashSet::new();
+    for i in 0..90 {
+        let t = app.create(&u, json!({"title": format!("task {:03}", (i * 37) % 90), "priority": PRIORITIES[i % 3]})).await;
+        before.insert(t["id"].as_i64().unwrap());
+    }
+    for query in [
+        "limit=7",
+        "limit=10&sort=title",
+        "limit=9&sort=priority",
+        "limit=11&sort=due&order=desc",
+    ] {
+        let writer = {
+            let (client, url, jwt) = (app.client.clone(), app.url(&base), u.jwt.clone());
+            tokio::spawn(async move {
+                for i in 0..30 {
+                    let r = client
+                        .post(&url)
+                        .bearer_auth(&jwt)
+                        .json(&json!({"title": format!("task {:03}x", i * 3)}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 201);
+                }
+            })
+        };
+        let seen = walk(&app, &base, &u.jwt, query).await;
+        writer.await.unwrap();
+        let ids: Vec<i64> = seen.iter().map(|t| t["id"].as_i64().unwrap()).collect();
+        let unique: HashSet<i64> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "{query}: a task appeared twice");
+        assert!(
+            before.is_subset(&unique),
+            "{query}: a task that existed before the walk was skipped"
+        );
+    }
+    let all = walk(&app, &base, &u.jwt, "limit=200&sort=title").await;
+    let keys: Vec<String> = all
+        .iter()
+        .map(|t| t["title"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] <= w[1]),
+        "title order holds across pages"
+    );
+}
+
+async fn recurring_tasks_roll_forward(app: TestApp) {
+    let u = app.sign_up("recur@example.com").await;
+    let base = format!("/api/{}/tasks", u.id);
+    let due = chrono::Utc::now() + chrono::Duration::hours(2);
+    let t = app.create(&u, json!({"title": "Water plants", "tags": ["home"], "priority": "high", "due_at": due.to_rfc3339(), "recurrence": "weekly"})).await;
+    let (status, done) = app
+        .call(
+            Method::PATCH,
+            &format!("{base}/{}/complete", t["id"]),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    assert_eq!((status, done["completed"].as_bool()), (200, Some(true)));
+
+    let (_, pending) = app
+        .call(
+            Method::GET,
+            &format!("{base}?status=pending"),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    let next = &pending.as_array().unwrap()[0];
+    assert_eq!(pending.as_array().unwrap().len(), 1);
+    assert_ne!(next["id"], t["id"]);
+    assert_eq!(
+        (
+            &next["title"],
+            &next["priority"],
+            &next["tags"],
+            &next["recurrence"]
+        ),
+        (&t["title"], &t["priority"], &t["tags"], &t["recurrence"])
+    );
+    let next_due: chrono::DateTime<chrono::Utc> = next["due_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        next_due.timestamp_millis(),
+        (due + chrono::Duration::weeks(1)).timestamp_millis()
+    );
+
+    // Un-completing does not spawn another; completing through PUT does, once.
+    app.call(
+        Method::PATCH,
+        &format!("{base}/{}/complete", t["id"]),
+        Some(&u.jwt),
+        None,
+    )
+    .await;
+    let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("{base}/{}", next["id"]),
+            Some(&u.jwt),
+            Some(json!({"completed": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("{base}/{}", next["id"]),
+            Some(&u.jwt),
+            Some(json!({"completed": true, "title": "Water the plants"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        3,
+        "already complete: no new occurrence"
+    );
+}
+
+async fn users_are_isolated(app: TestApp) {
+    let a = app.sign_up("alice@example.com").await;
+    let b = app.sign_up("bob@example.com").await;
+    let t = app.create(&a, json!({"title": "alice's secret"})).await;
+    let id = t["id"].as_i64().unwrap();
+    let (a_path, b_path) = (
+        format!("/api/{}/tasks", a.id),
+        format!("/api/{}/tasks", b.id),
+    );
+
+    // Bob on Alice's paths: 403 on every route.
+    for (m, p, body) in [
+        (Method::GET, a_path.clone(), None),
+        (
+            Method::POST,
+            a_path.clone(),
+            Some(json!({"title": "planted"})),
+        ),
+        (Method::GET, format!("{a_path}/{id}"), None),
+        (
+            Method::PUT,
+            format!("{a_path}/{id}"),
+            Some(json!({"title": "hijacked"})),
+        ),
+        (Method::DELETE, format!("{a_path}/{id}"), None),
+        (Method::PATCH, format!("{a_path}/{id}/complete"), None),
+    ] {
+        let (status, err) = app.call(m.clone(), &p, Some(&b.jwt), body).await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (403, Some("forbidden")),
+            "{m} {p}"
+        );
+    }
+    // Bob naming Alice's task id under his own path: 404, as if it did not exist.
+    for (m, p, body) in [
+        (Method::GET, format!("{b_path}/{id}"), None),
+        (
+            Method::PUT,
+            format!("{b_path}/{id}"),
+            Some(json!({"title": "hijacked"})),
+        ),
+        (Method::DELETE, format!("{b_path}/{id}"), None),
+        (Method::PATCH, format!("{b_path}/{id}/complete"), None),
+    ] {
+        let (status, err) = app.call(m.clone(), &p, Some(&b.jwt), body).await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (404, Some("not_found")),
+            "{m} {p}"
+        );
+    }
+    // A body claiming another owner is refused; the list never leaks.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &b_path,
+            Some(&b.jwt),
+            Some(json!({"title": "x", "user_id": a.id})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (_, b_list) = app
+        .call(
+            Method::GET,
+            &format!("{b_path}?q=secret"),
+            Some(&b.jwt),
+            None,
+        )
+        .await;
+    assert_eq!(b_list, json!([]));
+    // A token for any other subject (e.g. from an external auth server) is a separate user too.
+    let mallory = hs256("mallory", json!({}));
+    let (status, list) = app
+        .call(Method::GET, "/api/mallory/tasks", Some(&mallory), None)
+        .await;
+    assert_eq!((status, list), (200, json!([])));
+
+    let (_, still) = app
+        .call(Method::GET, &format!("{a_path}/{id}"), Some(&a.jwt), None)
+        .await;
+    assert_eq!(still, t, "Alice's task is untouched");
+    let (_, a_list) = app.call(Method::GET, &a_path, Some(&a.jwt), None).await;
+    assert_eq!(a_list.as_array().unwrap().len(), 1);
+}
+
+async fn client_errors_are_clear(app: TestApp) {
+    let u = app.sign_up("errors@example.com").await;
+    let base = format!("/api/{}/tasks", u.id);
+    let t = app.create(&u, json!({"title": "keep me"})).await;
+    let one = format!("{base}/{}", t["id"]);
+
+    // 401: no token, a malformed one, another scheme.
+    assert_eq!(app.call(Method::GET, &base, None, None).await.0, 401);
+    assert_eq!(
+        app.call(Method::GET, &base, Some("not.a.jwt"), None)
+            .await
+            .0,
+        401
+    );
+    let r = app
+        .client
+        .get(app.url(&base))
+        .header("authorization", format!("Basic {}", u.jwt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // The session token is for /api/auth/*, not a JWT for the task API.
+    assert_eq!(
+        app.call(Method::GET, &base, Some(&u.session), None).await.0,
+        401
+    );
+
+    let expect_422 = |field: &'static str, (status, body): (u16, Value)| {
+        assert_eq!(status, 422, "{field}: {body}");
+        assert_eq!(body["error"]["code"], "validation_failed");
+        assert!(
+            body["error"]["fields"][field].is_string(),
+            "422 must name {field}: {body}"
+        );
+    };
+    expect_422(
+        "title",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(json!({"title": "   "})),
+        )
+        .await,
+    );
+    expect_422(
+        "title",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(json!({"title": "x".repeat(201)})),
+        )
+        .await,
+    );
+    expect_422(
+        "title",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(json!({"description": "no title"})),
+        )
+        .await,
+    );
+    expect_422(
+        "title",
+        app.call(Method::POST, &base, Some(&u.jwt), Some(json!({"title": 5})))
+            .await,
+    );
+    expect_422(
+        "description",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(json!({"title": "a", "description": "d".repeat(1001)})),
+        )
+        .await,
+    );
+    expect_422(
+        "priority",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(json!({"title": "a", "priority": "urgent"})),
+        )
+        .await,
+    );
+    expect_422(
+        "recurrence",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(json!({"title": "a", "recurrence": "hourly"})),
+        )
+        .await,
+    );
+    expect_422(
+        "due_at",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(json!({"title": "a", "due_at": "next week"})),
+        )
+        .await,
+    );
+    expect_422(
+        "tags",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(
+                json!({"title": "a", "tags": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
+            ),
+        )
+        .await,
+    );
+    expect_422(
+        "tags[1]",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(json!({"title": "a", "tags": ["ok", "not ok"]})),
+        )
+        .await,
+    );
+    expect_422(
+        "body",
+        app.call(Method::PUT, &one, Some(&u.jwt), Some(json!({})))
+            .await,
+    );
+    expect_422(
+        "body",
+        app.call(Method::POST, &base, Some(&u.jwt), Some(json!(["title"])))
+            .await,
+    );
+    expect_422(
+        "completed",
+        app.call(
+            Method::PUT,
+            &one,
+            Some(&u.jwt),
+            Some(json!({"completed": "yes"})),
+        )
+        .await,
+    );
+    expect_422(
+        "id",
+        app.call(Method::GET, &format!("{base}/abc"), Some(&u.jwt), None)
+            .await,
+    );
+    expect_422(
+        "id",
+        app.call(
+            Method::DELETE,
+            &format!("{base}/99999999999999999999"),
+            Some(&u.jwt),
+            None,
+        )
+        .await,
+    );
+    for (q, field) in [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=x", "limit"),
+        ("status=done", "status"),
+        ("sort=size", "sort"),
+        ("order=up", "order"),
+        ("priority=urgent", "priority"),
+        ("due_before=soon", "due_before"),
+        ("cursor=bogus", "cursor"),
+    ] {
+        expect_422(
+            field,
+            app.call(Method::GET, &format!("{base}?{q}"), Some(&u.jwt), None)
+                .await,
+        );
+    }
+    assert_eq!(
+        app.call(Method::GET, &format!("{base}/0"), Some(&u.jwt), None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        app.call(Method::GET, &format!("{base}/-5"), Some(&u.jwt), None)
+            .await
+            .0,
+        404
+    );
+
+    // Malformed JSON: 400; not JSON: 415; too large: 413. Each as a JSON error.
+    let r = app
+        .request(Method::POST, &base, Some(&u.jwt))
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = crate::support::split(r).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
+    let r = app
+        .request(Method::POST, &base, Some(&u.jwt))
+        .header("content-type", "text/plain")
+        .body("title=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let r = app
+        .request(Method::POST, &base, Some(&u.jwt))
+        .json(&json!({"title": "a", "description": "x".repeat(100_000)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+
+    // None of that changed anything.
+    let (_, list) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    assert_eq!(list, json!([t]));
+}

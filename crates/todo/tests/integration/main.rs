@@ -1,0 +1,9 @@
+//! End-to-end tests: the real server, real HTTP, real SQLite and PostgreSQL.
+
+mod pg;
+mod support;
+
+mod api;
+mod auth;
+mod process;
+mod tokens;

@@ -1,0 +1,210 @@
+//! A real PostgreSQL for the tests: `TEST_DATABASE_URL` when given, otherwise a throwaway server made
+//! with the machine's own `initdb`/`pg_ctl` in a temp dir on a random port. Under `CI=true` a missing
+//! PostgreSQL fails the run instead of skipping.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use sqlx::Connection;
+
+pub struct PgServer {
+    /// URL of a maintenance database on which test databases are created.
+    pub admin_url: String,
+    data: Option<PathBuf>,
+    bin: PathBuf,
+}
+
+fn bin_dir() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .collect();
+    candidates.sort();
+    candidates
+        .into_iter()
+        .rev()
+        .find(|d| d.join("initdb").exists())
+        .or_else(|| {
+            let out = Command::new("pg_config").arg("--bindir").output().ok()?;
+            let dir = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
+            dir.join("initdb").exists().then_some(dir)
+        })
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// Runs a PostgreSQL tool, as the `postgres` user when we are root (PostgreSQL refuses to run as root).
+fn pg_command(bin: &Path, tool: &str) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin.join(tool));
+        c
+    } else {
+        Command::new(bin.join(tool))
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn run(mut c: Command, what: &str) {
+    let out = c.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl PgServer {
+    /// The server shared by every test of this run, or `None` (outside CI only) when there is none.
+    pub fn shared() -> Option<&'static PgServer> {
+        static SHARED: OnceLock<Option<PgServer>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| {
+                if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+                    return Some(PgServer {
+                        admin_url: url,
+                        data: None,
+                        bin: PathBuf::new(),
+                    });
+                }
+                PgServer::start_private()
+            })
+            .as_ref()
+    }
+
+    /// A server of our own (for tests that stop and start it).
+    pub fn start_private() -> Option<PgServer> {
+        let Some(bin) = bin_dir() else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but no PostgreSQL: install postgresql or set TEST_DATABASE_URL"
+            );
+            eprintln!("warning: no PostgreSQL found; PostgreSQL tests are skipped (set TEST_DATABASE_URL or install postgresql)");
+            return None;
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("todo-pg-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        if is_root() {
+            let mut chown = Command::new("chown");
+            chown.args(["-R", "postgres:postgres"]).arg(&dir);
+            run(chown, "chown");
+        }
+        let data = dir.join("data");
+        let mut initdb = pg_command(&bin, "initdb");
+        initdb
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "-D",
+            ])
+            .arg(&data);
+        run(initdb, "initdb");
+        let port = free_port();
+        let server = PgServer {
+            admin_url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            data: Some(data),
+            bin,
+        };
+        server.start(port);
+        // Stop the server and remove its files when this test process ends, however it ends.
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+            pid = std::process::id(),
+            stop = if is_root() { format!("runuser -u postgres -- {}", server.bin.join("pg_ctl").display()) } else { server.bin.join("pg_ctl").display().to_string() },
+            data = server.data.as_ref().unwrap().display(),
+            dir = dir.display(),
+        );
+        Command::new("setsid")
+            .args(["sh", "-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("watchdog");
+        Some(server)
+    }
+
+    fn port(&self) -> u16 {
+        let rest = self.admin_url.rsplit_once(':').unwrap().1;
+        rest.split('/').next().unwrap().parse().unwrap()
+    }
+
+    /// Starts (or restarts) the private server and waits until it accepts connections.
+    pub fn start(&self, port: u16) {
+        let data = self
+            .data
+            .as_ref()
+            .expect("only a private server can be started");
+        let sock_dir = data.parent().unwrap();
+        let mut c = pg_command(&self.bin, "pg_ctl");
+        c.args(["-D"]).arg(data).args(["-l"]).arg(sock_dir.join("log")).args([
+            "-w",
+            "-o",
+            &format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300", sock_dir.display()),
+            "start",
+        ]);
+        run(c, "pg_ctl start");
+    }
+
+    pub fn restart(&self) {
+        self.start(self.port());
+    }
+
+    pub fn stop(&self) {
+        let data = self
+            .data
+            .as_ref()
+            .expect("only a private server can be stopped");
+        let mut c = pg_command(&self.bin, "pg_ctl");
+        c.arg("-D").arg(data).args(["-m", "fast", "-w", "stop"]);
+        run(c, "pg_ctl stop");
+    }
+
+    /// A fresh, empty database for one test.
+    pub async fn new_database(&self) -> String {
+        let name = format!("t_{}", rand::random::<u64>());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut conn = loop {
+            match sqlx::PgConnection::connect(&self.admin_url).await {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("waiting for PostgreSQL: {e}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("PostgreSQL at {} unreachable: {e}", self.admin_url),
+            }
+        };
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let (base, _) = self.admin_url.rsplit_once('/').unwrap();
+        format!("{base}/{name}")
+    }
+}

@@ -1,0 +1,359 @@
+//! The `todo` binary as operators run it: configuration errors, signals, migrations from several
+//! processes, and readiness that follows the database.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::pg::{free_port, PgServer};
+use crate::support::SECRET;
+
+const ENV_TO_CLEAR: &[&str] = &[
+    "DATABASE_URL",
+    "PORT",
+    "HOST",
+    "BETTER_AUTH_SECRET",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "AUTO_MIGRATE",
+    "BETTER_AUTH_JWKS_URL",
+    "BETTER_AUTH_ISSUER",
+    "BACKEND_BETTER_AUTH_URL",
+    "CORS_ORIGINS",
+    "FRONTEND_URL",
+];
+
+fn todo(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_todo"));
+    c.current_dir(dir).stdin(Stdio::null());
+    for v in ENV_TO_CLEAR {
+        c.env_remove(v);
+    }
+    c
+}
+
+/// Runs `todo` to completion and returns (exit code, stderr).
+fn run(mut c: Command) -> (i32, String) {
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Starts a long-running role with its output in `dir/log`.
+fn spawn(mut c: Command, dir: &Path) -> Child {
+    let log = std::fs::File::create(dir.join("log")).unwrap();
+    c.stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+async fn get(url: &str) -> Option<(u16, String)> {
+    let r = reqwest::Client::new()
+        .get(url)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .ok()?;
+    Some((r.status().as_u16(), r.text().await.unwrap_or_default()))
+}
+
+async fn wait_for(url: &str, status: u16, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let got = get(url).await;
+        if got.as_ref().is_some_and(|(s, _)| *s == status) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{url} did not answer {status} within {within:?}; last: {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn terminate(child: &Child) {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> i32 {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process did not exit within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn bad_configuration_stops_with_one_line_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec!["backend"],
+            vec![("BETTER_AUTH_SECRET", "too-short")],
+            "BETTER_AUTH_SECRET must be at least 32 characters",
+        ),
+        (vec!["backend"], vec![], "BETTER_AUTH_SECRET is required"),
+        (
+            vec!["serve"],
+            vec![("DATABASE_URL", "mysql://db/todo")],
+            "DATABASE_URL",
+        ),
+        (
+            vec!["backend"],
+            vec![
+                ("DATABASE_URL", "postgres://u@h:notaport/db"),
+                ("BETTER_AUTH_SECRET", SECRET),
+            ],
+            "DATABASE_URL",
+        ),
+        (vec!["serve"], vec![("PORT", "seventy")], "PORT"),
+        (vec!["serve"], vec![("PORT", &busy_port)], "HOST/PORT"),
+        (
+            vec!["serve"],
+            vec![("AUTO_MIGRATE", "maybe")],
+            "AUTO_MIGRATE",
+        ),
+        (
+            vec!["serve"],
+            vec![("BETTER_AUTH_JWKS_URL", "not a url")],
+            "BETTER_AUTH_JWKS_URL",
+        ),
+        (
+            vec!["serve"],
+            vec![("DATABASE_URL", "sqlite:///nonexistent-dir/x/todo.db")],
+            "DATABASE_URL",
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let mut c = todo(dir.path());
+        c.args(&args).envs(env.iter().copied());
+        let (code, stderr) = run(c);
+        assert_ne!(code, 0, "{args:?} {env:?} should fail");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "one line for {env:?}, got:\n{stderr}"
+        );
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(expected),
+            "{env:?}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked")
+                && !stderr.contains(SECRET)
+                && !stderr.contains("too-short"),
+            "{stderr}"
+        );
+    }
+    drop(busy);
+
+    let out = todo(dir.path())
+        .args(["backend", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for needle in [
+        "[env: DATABASE_URL",
+        "[env: PORT",
+        "[default: 8000]",
+        "[env: BETTER_AUTH_SECRET",
+        "[env: BETTER_AUTH_JWKS_URL",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}");
+    }
+}
+
+#[tokio::test]
+async fn sigterm_fails_readiness_first_then_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut c = todo(dir.path());
+    c.env("PORT", port.to_string())
+        .env("SHUTDOWN_DELAY_SECONDS", "2")
+        .env("BETTER_AUTH_SECRET", SECRET);
+    let mut child = spawn(c, dir.path());
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(10)).await;
+    // An unauthorized request, so there is a request line to inspect.
+    get(&format!("{base}/api/someone/tasks")).await;
+
+    terminate(&child);
+    wait_for(&format!("{base}/ready"), 503, Duration::from_secs(1)).await;
+    assert_eq!(
+        get(&format!("{base}/health")).await.map(|r| r.0),
+        Some(200),
+        "still live while draining"
+    );
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
+
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("\"route\":\"/api/{user_id}/tasks\""))
+        .expect(&log);
+    let entry: serde_json::Value =
+        serde_json::from_str(line).expect("JSON logs when not on a terminal");
+    assert_eq!(
+        (entry["method"].as_str(), entry["status"].as_u64()),
+        (Some("GET"), Some(401))
+    );
+    assert!(
+        entry["latency_ms"].is_number()
+            && entry["request_id"].as_str().is_some_and(|s| s.len() >= 32),
+        "{entry}"
+    );
+    assert!(
+        !log.contains(SECRET) && !log.contains("someone"),
+        "no secrets or raw paths in logs"
+    );
+    // The generated database exists where the process ran, with the healthcheck seeing it gone now.
+    assert!(dir.path().join("todo.db").exists());
+    let mut hc = todo(dir.path());
+    hc.args(["healthcheck", &format!("{base}/health")]);
+    assert_ne!(run(hc).0, 0);
+}
+
+#[test]
+fn healthcheck_reports_by_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut c = todo(dir.path());
+    c.env("PORT", port.to_string());
+    let mut child = spawn(c, dir.path());
+    let url = format!("http://127.0.0.1:{port}/health");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut hc = todo(dir.path());
+        hc.args(["healthcheck", &url]);
+        if run(hc).0 == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "healthcheck never passed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut hc = todo(dir.path());
+    hc.args(["healthcheck", &format!("http://127.0.0.1:{port}/nowhere")]);
+    assert_eq!(run(hc).0, 1);
+    terminate(&child);
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
+}
+
+async fn two_processes_migrate(url: &str, dir: &Path) {
+    let children: Vec<Child> = (0..2)
+        .map(|_| {
+            let mut c = todo(dir);
+            c.args(["migrate"])
+                .env("DATABASE_URL", url)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "migrate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let store = todo_storage::Store::open(url, &Default::default()).unwrap();
+    assert_eq!(store.schema().await.unwrap(), todo_storage::Schema::Current);
+    let mut again = todo(dir);
+    again.args(["migrate"]).env("DATABASE_URL", url);
+    assert_eq!(run(again).0, 0, "migrating a current schema is a no-op");
+}
+
+#[tokio::test]
+async fn migrations_run_concurrently_by_two_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    two_processes_migrate(
+        &format!("sqlite://{}", dir.path().join("m.db").display()),
+        dir.path(),
+    )
+    .await;
+    if let Some(pg) = PgServer::shared() {
+        two_processes_migrate(&pg.new_database().await, dir.path()).await;
+    }
+}
+
+#[tokio::test]
+async fn readiness_follows_postgres_down_and_up() {
+    let Some(pg) = PgServer::start_private() else {
+        return;
+    };
+    let url = pg.new_database().await;
+    pg.stop();
+
+    // Started while PostgreSQL is down: alive and unready, not crashing.
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut c = todo(dir.path());
+    c.args(["backend"])
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", &url)
+        .env("BETTER_AUTH_SECRET", SECRET)
+        .env("AUTO_MIGRATE", "true");
+    let mut child = spawn(c, dir.path());
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/health"), 200, Duration::from_secs(10)).await;
+    wait_for(&format!("{base}/ready"), 503, Duration::from_secs(10)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the process must not exit because the database is late"
+    );
+
+    pg.restart();
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(20)).await;
+    let token = crate::support::hs256("pat", serde_json::json!({}));
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{base}/api/pat/tasks"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"title": "survives"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    pg.stop();
+    wait_for(&format!("{base}/ready"), 503, Duration::from_secs(10)).await;
+    let r = client
+        .get(format!("{base}/api/pat/tasks"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503, "a database outage is 503, not 500");
+
+    pg.restart();
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(20)).await;
+    let r = client
+        .get(format!("{base}/api/pat/tasks"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let tasks: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(tasks[0]["title"], "survives");
+
+    terminate(&child);
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
+    pg.stop();
+}

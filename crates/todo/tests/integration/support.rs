@@ -1,0 +1,213 @@
+//! Starts the real server (the same `Server` the binary runs) on a random port against a real database,
+//! and talks HTTP to it.
+
+use std::time::Duration;
+
+use clap::Parser;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use todo::config::{Cli, Command};
+use todo::server::Server;
+
+use crate::pg::PgServer;
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct TestUser {
+    pub id: String,
+    pub jwt: String,
+    pub session: String,
+}
+
+/// A database URL of the given kind, or `None` when PostgreSQL is unavailable outside CI.
+pub async fn database(db: Db) -> Option<(String, Option<tempfile::TempDir>)> {
+    match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("todo.db").display());
+            Some((url, Some(dir)))
+        }
+        Db::Postgres => Some((PgServer::shared()?.new_database().await, None)),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(db: Db) -> Option<TestApp> {
+        Self::spawn_with(db, &[]).await
+    }
+
+    /// Starts `todo serve` in-process with extra command-line flags.
+    pub async fn spawn_with(db: Db, extra: &[&str]) -> Option<TestApp> {
+        let (database_url, dir) = database(db).await?;
+        let mut args = vec![
+            "todo",
+            "serve",
+            "--port",
+            "0",
+            "--database-url",
+            &database_url,
+            "--better-auth-secret",
+            SECRET,
+        ];
+        args.extend_from_slice(extra);
+        let cli = Cli::try_parse_from(args).expect("valid test flags");
+        let Some(Command::Serve(serve)) = cli.command else {
+            unreachable!()
+        };
+        let server = Server::bind(serve.into_config().unwrap()).await.unwrap();
+        let base = format!("http://{}", server.local_addr());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.serve(async move {
+            let _ = stopped.await;
+        }));
+        let app = TestApp {
+            base,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+
+            _stop: stop,
+            _dir: dir,
+        };
+        app.wait_ready().await;
+        Some(app)
+    }
+
+    pub async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if let Ok(r) = self.client.get(self.url("/ready")).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server at {} never became ready", self.base);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let r = self.client.request(method, self.url(path));
+        match token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    /// Sends JSON (or nothing) with a bearer token and returns the status and parsed body (`Null` if empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut r = self.request(method, path, token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        split(r.send().await.unwrap()).await
+    }
+
+    pub async fn sign_up(&self, email: &str) -> TestUser {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/auth/sign-up/email",
+                None,
+                Some(
+                    json!({"email": email, "password": "correct horse battery", "name": "Tester"}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let session = body["token"].as_str().unwrap().to_owned();
+        let id = body["user"]["id"].as_str().unwrap().to_owned();
+        let (status, tok) = self
+            .call(Method::GET, "/api/auth/token", Some(&session), None)
+            .await;
+        assert_eq!(status, 200, "{tok}");
+        TestUser {
+            id,
+            jwt: tok["token"].as_str().unwrap().to_owned(),
+            session,
+        }
+    }
+
+    pub async fn create(&self, user: &TestUser, body: Value) -> Value {
+        let (status, task) = self
+            .call(
+                Method::POST,
+                &format!("/api/{}/tasks", user.id),
+                Some(&user.jwt),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 201, "{task}");
+        task
+    }
+}
+
+pub async fn split(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let bytes = r.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    (status, body)
+}
+
+/// An HS256 token signed with the test secret, with the given claims merged over `sub` and a valid `exp`.
+pub fn hs256(sub: &str, extra: Value) -> String {
+    let mut claims = json!({"sub": sub, "exp": chrono::Utc::now().timestamp() + 600});
+    for (k, v) in extra.as_object().unwrap() {
+        claims[k] = v.clone();
+    }
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// Runs a test body against SQLite and against PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let app = $crate::support::TestApp::spawn($crate::support::Db::Sqlite).await.unwrap();
+                super::$name(app).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(app) = $crate::support::TestApp::spawn($crate::support::Db::Postgres).await else { return };
+                super::$name(app).await;
+            })*
+        }
+    };
+}
