@@ -140,12 +140,13 @@ impl PgServer {
             data = server.data.as_ref().unwrap().display(),
             dir = dir.display(),
         );
+        // `setsid -f` detaches the watchdog from this process group and returns at once.
         Command::new("setsid")
-            .args(["sh", "-c", &script])
+            .args(["-f", "sh", "-c", &script])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
-            .spawn()
+            .status()
             .expect("watchdog");
         Some(server)
     }
