@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -8,6 +9,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::ConnectOptions;
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::StorageError;
 
@@ -65,6 +67,9 @@ pub struct Store {
     pub(crate) pool: Pool,
     /// SQLite's migrator takes no lock, so concurrent `todo migrate` runs serialise on this file.
     lock_file: Option<PathBuf>,
+    /// SQLite allows one writer at a time. Queueing this process's writers here, in order, replaces
+    /// SQLite's busy-wait backoff (sleeps of up to 100 ms) and keeps write latency tails short.
+    writer: Option<Arc<Mutex<()>>>,
 }
 
 impl Store {
@@ -106,6 +111,7 @@ impl Store {
                 Ok(Store {
                     pool: Pool::Sqlite(pool),
                     lock_file,
+                    writer: Some(Arc::default()),
                 })
             }
             "postgres" | "postgresql" => {
@@ -119,9 +125,18 @@ impl Store {
                 Ok(Store {
                     pool: Pool::Postgres(pool),
                     lock_file: None,
+                    writer: None,
                 })
             }
             _ => Err("must start with sqlite:// or postgres://".into()),
+        }
+    }
+
+    /// Held for the duration of a write transaction; a no-op on PostgreSQL, which locks rows itself.
+    pub(crate) async fn write_turn(&self) -> Option<MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(m) => Some(m.lock().await),
+            None => None,
         }
     }
 
@@ -190,6 +205,7 @@ impl Store {
         let insert =
             "INSERT INTO app_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
         let select = "SELECT value FROM app_settings WHERE key = $1";
+        let _turn = self.write_turn().await;
         let v = with_pool!(&self.pool, |p| {
             sqlx::query(insert).bind(key).bind(value).execute(p).await?;
             sqlx::query_scalar(select).bind(key).fetch_one(p).await?

@@ -172,6 +172,7 @@ fn list_sql(user_id: &str, q: &ListQuery) -> (String, Vec<Arg>) {
 impl Store {
     pub async fn create_task(&self, user_id: &str, new: NewTask) -> Result<Task, StorageError> {
         let now = Utc::now();
+        let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             let task = insert_task(&mut *tx, user_id, &new, now).await?;
@@ -228,6 +229,7 @@ impl Store {
         patch: impl FnOnce(&Task) -> TaskPatch,
     ) -> Result<Option<Task>, StorageError> {
         let now = Utc::now();
+        let _turn = self.write_turn().await;
         // The first statement writes (a no-op touch) so the transaction holds the row, and on SQLite the
         // write lock, before reading: concurrent updates queue instead of losing each other's changes.
         let lock = format!("UPDATE tasks SET updated_at = updated_at WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
@@ -267,6 +269,7 @@ impl Store {
     /// Deletes the caller's task and returns it, or `None` when there is no such task for this user.
     pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
         let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
+        let _turn = self.write_turn().await;
         let row: Option<TaskRow> = with_pool!(&self.pool, |p| sqlx::query_as(&sql)
             .bind(id)
             .bind(user_id)

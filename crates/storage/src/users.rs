@@ -58,6 +58,7 @@ impl Store {
         let now = millis(Utc::now());
         let sql = "INSERT INTO users (id, email, name, password_hash, email_verified, image, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
+        let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
             sqlx::query(sql)
                 .bind(id)
@@ -107,6 +108,7 @@ impl Store {
     ) -> Result<(), StorageError> {
         let sql = "INSERT INTO sessions (id, user_id, token_hash, expires_at, ip_address, user_agent, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
             sqlx::query(sql)
                 .bind(id)
@@ -147,6 +149,7 @@ impl Store {
     /// Ends a session; returns whether one existed.
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StorageError> {
         let sql = "DELETE FROM sessions WHERE token_hash = $1";
+        let _turn = self.write_turn().await;
         let done = with_pool!(&self.pool, |p| sqlx::query(sql)
             .bind(token_hash)
             .execute(p)

@@ -1,6 +1,5 @@
 //! End-to-end tests: the real server, real HTTP, real SQLite and PostgreSQL.
 
-mod pg;
 mod support;
 
 mod api;

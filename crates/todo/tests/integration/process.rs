@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::pg::{free_port, PgServer};
 use crate::support::SECRET;
+use todo_testkit::{free_port, PgServer};
 
 const ENV_TO_CLEAR: &[&str] = &[
     "DATABASE_URL",

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use todo::config::{Cli, Command};
 use todo::server::Server;
 
-use crate::pg::PgServer;
+use todo_testkit::PgServer;
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
 

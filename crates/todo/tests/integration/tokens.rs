@@ -265,7 +265,7 @@ async fn jwks_tokens_verify_with_kidless_keys_and_key_rotation() {
 
 #[tokio::test]
 async fn unreachable_jwks_refuses_tokens_but_not_the_server() {
-    let dead = format!("http://127.0.0.1:{}/jwks", crate::pg::free_port());
+    let dead = format!("http://127.0.0.1:{}/jwks", todo_testkit::free_port());
     let app = TestApp::spawn_with(Db::Sqlite, &["--better-auth-jwks-url", &dead])
         .await
         .unwrap();

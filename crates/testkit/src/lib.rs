@@ -1,4 +1,4 @@
-//! A real PostgreSQL for the tests: `TEST_DATABASE_URL` when given, otherwise a throwaway server made
+//! A real PostgreSQL for tests and benchmarks: `TEST_DATABASE_URL` when given, otherwise a throwaway server made
 //! with the machine's own `initdb`/`pg_ctl` in a temp dir on a random port. Under `CI=true` a missing
 //! PostgreSQL fails the run instead of skipping.
 
