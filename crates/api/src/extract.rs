@@ -70,10 +70,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            // Over the body limit (413), or the client went away mid-body (400).
+            let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                "payload_too_large"
+            } else {
+                "bad_request"
+            };
             ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("could not read the body: {e}"),
+                e.status(),
+                code,
+                format!("could not read the body: {}", e.body_text()),
             )
         })?;
         parse_json(&bytes).map(JsonBody)

@@ -37,6 +37,8 @@ struct Inner {
     auth: Authenticator,
     settings: ApiSettings,
     draining: AtomicBool,
+    /// Set once the database is seen at the schema this binary needs; it never goes back.
+    schema_current: AtomicBool,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -50,6 +52,7 @@ impl AppState {
             auth,
             settings,
             draining: AtomicBool::new(false),
+            schema_current: AtomicBool::new(false),
         }))
     }
 
@@ -73,13 +76,34 @@ impl AppState {
     fn draining(&self) -> bool {
         self.0.draining.load(Ordering::SeqCst)
     }
+
+    /// Whether the schema is current, asking the database only until it first is.
+    async fn schema_current(&self) -> bool {
+        if self.0.schema_current.load(Ordering::Relaxed) {
+            return true;
+        }
+        let current = matches!(
+            self.store().schema().await,
+            Ok(todo_storage::Schema::Current)
+        );
+        if current {
+            self.0.schema_current.store(true, Ordering::Relaxed);
+        }
+        current
+    }
+}
+
+/// Routes that read or write user data; they are only served on a current schema.
+fn data_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(routes::auth::router())
+        .merge(routes::tasks::router())
 }
 
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(routes::health::router())
-        .merge(routes::auth::router())
-        .merge(routes::tasks::router())
+        .merge(data_routes())
 }
 
 /// The OpenAPI 3.1 document of every route.
@@ -104,9 +128,14 @@ pub fn openapi() -> OpenApi {
 
 /// The backend role's complete router, with operational middleware applied.
 pub fn router(state: AppState) -> Router {
-    let (routes, _) = api().split_for_parts();
+    let (data, _) = data_routes().split_for_parts();
+    let (ops, _) = routes::health::router().split_for_parts();
+    let data = data.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::require_schema,
+    ));
     let doc = openapi();
-    let routes = routes.route(
+    let routes = ops.merge(data).route(
         "/openapi.json",
         axum::routing::get(move || async move { axum::Json(doc) }),
     );

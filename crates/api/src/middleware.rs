@@ -1,17 +1,16 @@
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::ApiSettings;
+use crate::{ApiError, ApiSettings, AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -27,7 +26,8 @@ pub(crate) fn apply(router: Router, settings: &ApiSettings) -> Router {
     let cors = cors(&settings.cors_origins);
     // Outermost last: the request id exists before logging, logging sees the final status.
     router
-        .layer(RequestBodyLimitLayer::new(settings.limits.body_limit))
+        .layer(DefaultBodyLimit::max(settings.limits.body_limit))
+        .layer(axum::middleware::map_response(close_after_unread_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             settings.limits.request_timeout,
@@ -91,6 +91,36 @@ async fn log_request(req: Request, next: Next) -> Response {
         tracing::warn!(%method, route, status, latency_ms, request_id, "request");
     } else {
         tracing::info!(%method, route, status, latency_ms, request_id, "request");
+    }
+    response
+}
+
+/// A replica never serves data on an older schema than it needs: until the database carries every
+/// migration this binary knows, data routes answer 503 (health, readiness and the OpenAPI document work).
+pub(crate) async fn require_schema(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if state.schema_current().await {
+        next.run(req).await
+    } else {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database schema is not current yet; run `todo migrate` or wait",
+        )
+        .into_response()
+    }
+}
+
+/// A 413 leaves the rest of the body unread on the socket; tell the client not to reuse the connection.
+async fn close_after_unread_body(mut response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
     }
     response
 }

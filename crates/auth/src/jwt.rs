@@ -132,7 +132,11 @@ impl Authenticator {
                     _ => AuthError::Invalid("malformed token".into()),
                 }
             })?;
-        let user_id = data.claims.sub.or(data.claims.id).filter(|s| !s.is_empty());
+        let user_id = data
+            .claims
+            .sub
+            .or(data.claims.id)
+            .filter(|s| !s.is_empty() && s.len() <= 255 && !s.chars().any(char::is_control));
         user_id
             .map(|user_id| Identity { user_id })
             .ok_or_else(|| AuthError::Invalid("no subject".into()))

@@ -218,7 +218,7 @@ async fn start_backend(url: &str, dir: &Path) -> (Backend, Duration) {
         .env("PORT", port.to_string())
         .env("HOST", "127.0.0.1")
         .env("BETTER_AUTH_SECRET", SECRET)
-        .env("LOG_LEVEL", "warn")
+        .env("LOG_LEVEL", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -117,9 +117,14 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursor serialises"))
     }
 
+    /// Cursors travel through clients unsigned, so a decoded one is checked like any other input.
     pub fn decode(s: &str) -> Option<Self> {
         let bytes = URL_SAFE_NO_PAD.decode(s.trim()).ok()?;
-        serde_json::from_slice(&bytes).ok()
+        let cursor: Cursor = serde_json::from_slice(&bytes).ok()?;
+        match &cursor.value {
+            SortValue::Text(t) if t.chars().any(char::is_control) || t.len() > 4 * 200 => None,
+            _ => Some(cursor),
+        }
     }
 }
 
@@ -193,6 +198,8 @@ impl ListQuery {
         if let Some(s) = non_empty(&raw.q) {
             if s.chars().count() > MAX_QUERY_CHARS {
                 e.add("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
+            } else if s.chars().any(char::is_control) {
+                e.add("q", "must not contain control characters");
             }
             q.search = Some(s.to_lowercase());
         }

@@ -202,6 +202,8 @@ fn check_title(raw: &str, errors: &mut ValidationError) -> String {
     let n = title.chars().count();
     if n == 0 {
         errors.add("title", "must not be empty");
+    } else if title.chars().any(char::is_control) {
+        errors.add("title", "must be one line without control characters");
     } else if n > MAX_TITLE_CHARS {
         errors.add(
             "title",
@@ -214,7 +216,14 @@ fn check_title(raw: &str, errors: &mut ValidationError) -> String {
 fn check_description(raw: Option<&str>, errors: &mut ValidationError) -> Option<String> {
     let d = raw.map(str::trim).filter(|d| !d.is_empty())?;
     let n = d.chars().count();
-    if n > MAX_DESCRIPTION_CHARS {
+    if d.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        errors.add(
+            "description",
+            "must not contain control characters other than line breaks and tabs",
+        );
+    } else if n > MAX_DESCRIPTION_CHARS {
         errors.add(
             "description",
             format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {n})"),

@@ -8,6 +8,7 @@ const MIN_PASSWORD_CHARS: usize = 8;
 const MAX_PASSWORD_CHARS: usize = 128;
 const MAX_EMAIL_CHARS: usize = 254;
 const MAX_NAME_CHARS: usize = 100;
+const MAX_IMAGE_CHARS: usize = 2048;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct User {
@@ -68,6 +69,14 @@ fn plausible_email(email: &str) -> bool {
         && email.chars().count() <= MAX_EMAIL_CHARS
 }
 
+impl SignIn {
+    /// The normalised email to look up, or `None` when it cannot belong to any account.
+    pub fn email(&self) -> Option<String> {
+        let email = normalize_email(&self.email);
+        plausible_email(&email).then_some(email)
+    }
+}
+
 impl SignUp {
     pub fn validate(&self) -> Result<Credentials, ValidationError> {
         let mut e = ValidationError::default();
@@ -88,6 +97,21 @@ impl SignUp {
                 "name",
                 format!("must be at most {MAX_NAME_CHARS} characters"),
             );
+        } else if name.chars().any(char::is_control) {
+            e.add("name", "must not contain control characters");
+        }
+        let image = self
+            .image
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty());
+        if image
+            .is_some_and(|i| i.chars().count() > MAX_IMAGE_CHARS || i.chars().any(char::is_control))
+        {
+            e.add(
+                "image",
+                format!("must be a URL of at most {MAX_IMAGE_CHARS} characters"),
+            );
         }
         // Without a name, greet people by the part of their address before the @.
         let name = if name.is_empty() {
@@ -98,7 +122,7 @@ impl SignUp {
         let creds = Credentials {
             name: name.to_owned(),
             email,
-            image: self.image.clone().filter(|i| !i.trim().is_empty()),
+            image: image.map(str::to_owned),
         };
         e.into_result(creds)
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use todo_auth::{hash_password, hash_session_token, new_session_token, verify_password};
-use todo_domain::{normalize_email, SignIn, SignUp, User};
+use todo_domain::{SignIn, SignUp, User};
 use todo_storage::StorageError;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -179,10 +179,10 @@ async fn sign_in(
     headers: HeaderMap,
     JsonBody(body): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
-    let found = state
-        .store()
-        .user_by_email(&normalize_email(&body.email))
-        .await?;
+    let found = match body.email() {
+        Some(email) => state.store().user_by_email(&email).await?,
+        None => None,
+    };
     let (user, stored) = match found {
         Some((u, h)) => (Some(u), h),
         None => (None, None),

@@ -664,6 +664,32 @@ async fn client_errors_are_clear(app: TestApp) {
         )
         .await,
     );
+    // A NUL would make PostgreSQL fail the statement: refused at the edge instead, on both databases.
+    expect_422(
+        "title",
+        app.call(
+            Method::POST,
+            &base,
+            Some(&u.jwt),
+            Some(json!({"title": "a\u{0}b"})),
+        )
+        .await,
+    );
+    expect_422(
+        "description",
+        app.call(
+            Method::PUT,
+            &one,
+            Some(&u.jwt),
+            Some(json!({"description": "x\u{0}"})),
+        )
+        .await,
+    );
+    expect_422(
+        "q",
+        app.call(Method::GET, &format!("{base}?q=%00"), Some(&u.jwt), None)
+            .await,
+    );
     expect_422(
         "id",
         app.call(Method::GET, &format!("{base}/abc"), Some(&u.jwt), None)
@@ -736,7 +762,11 @@ async fn client_errors_are_clear(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 413);
+    let (status, body) = crate::support::split(r).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
 
     // None of that changed anything.
     let (_, list) = app.call(Method::GET, &base, Some(&u.jwt), None).await;

@@ -151,6 +151,17 @@ async fn sign_up_and_sign_in_errors(app: TestApp) {
         wrong_pw, no_user,
         "the answer does not reveal whether the account exists"
     );
+    let (status, nul) = sign_in("dup\u{0}@example.com", "long enough password").await;
+    assert_eq!((status, nul), (401, no_user.clone()));
+    let (status, e) = up(
+        json!({"email": "nul@example.com", "password": "long enough password", "name": "a\u{0}"}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["fields"]["name"].is_string()),
+        (422, true),
+        "{e}"
+    );
 
     assert_eq!(
         app.call(Method::GET, "/api/auth/get-session", Some("forged"), None)

@@ -283,6 +283,47 @@ async fn two_processes_migrate(url: &str, dir: &Path) {
 }
 
 #[tokio::test]
+async fn an_unmigrated_database_is_not_served_until_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("fresh.db").display());
+    let port = free_port();
+    let mut c = todo(dir.path());
+    c.args(["backend"])
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", &url)
+        .env("BETTER_AUTH_SECRET", SECRET);
+    let mut child = spawn(c, dir.path());
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/health"), 200, Duration::from_secs(10)).await;
+    let (status, reason) = get(&format!("{base}/ready")).await.unwrap();
+    assert_eq!(status, 503);
+    assert!(reason.contains("todo migrate"), "{reason}");
+    let token = crate::support::hs256("early", serde_json::json!({}));
+    let client = reqwest::Client::new();
+    let r = client
+        .get(format!("{base}/api/early/tasks"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+
+    let mut migrate = todo(dir.path());
+    migrate.args(["migrate"]).env("DATABASE_URL", &url);
+    assert_eq!(run(migrate).0, 0);
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(5)).await;
+    let r = client
+        .get(format!("{base}/api/early/tasks"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    terminate(&child);
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
+}
+
+#[tokio::test]
 async fn migrations_run_concurrently_by_two_processes() {
     let dir = tempfile::tempdir().unwrap();
     two_processes_migrate(
