@@ -133,22 +133,31 @@ impl Cursor {
 #[into_params(parameter_in = Query)]
 pub struct RawListQuery {
     /// `all` (default), `pending` or `completed`.
+    #[param(value_type = Option<Status>, inline)]
     pub status: Option<String>,
     /// Case-insensitive text to find in the title or description.
+    #[param(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub q: Option<String>,
     /// `low`, `medium` or `high`.
+    #[param(value_type = Option<Priority>, inline)]
     pub priority: Option<String>,
     /// Only tasks carrying this tag.
+    #[param(pattern = r"^#?[A-Za-z0-9_-]{1,32}$")]
     pub tag: Option<String>,
     /// Only tasks due before this instant (RFC 3339 or `YYYY-MM-DD`).
+    #[param(format = DateTime)]
     pub due_before: Option<String>,
     /// `created` (default), `updated`, `due`, `priority` or `title`.
+    #[param(value_type = Option<SortKey>, inline)]
     pub sort: Option<String>,
     /// `asc` or `desc`; defaults to `desc` for created/updated/priority and `asc` for due/title.
+    #[param(value_type = Option<Order>, inline)]
     pub order: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// The `X-Next-Cursor` value of the previous page.
+    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

@@ -127,48 +127,81 @@ pub struct NewTask {
 }
 
 /// Body of `POST /api/{user_id}/tasks`.
+/// Unknown fields are ignored, so a client may send back a task it read (with `id`, `created_at`…).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct CreateTask {
-    /// 1–200 characters after trimming.
-    #[schema(example = "Buy milk")]
+    /// 1–200 characters after trimming, on one line.
+    #[schema(
+        example = "Buy milk",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
     /// Up to 1000 characters; empty means none.
     #[serde(default)]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
+    /// Create it already completed.
+    #[serde(default)]
+    pub completed: Option<bool>,
     #[serde(default)]
     pub priority: Option<Priority>,
     /// Up to 10 labels of 1–32 letters, digits, `-` or `_`; a leading `#` is dropped, case is folded.
     #[serde(default)]
+    #[schema(schema_with = tags_schema)]
     pub tags: Option<Vec<String>>,
-    /// RFC 3339 date-time or `YYYY-MM-DD`.
+    /// RFC 3339 date-time (or a plain `YYYY-MM-DD` date, taken as midnight UTC); `null` for none.
     #[serde(default)]
-    #[schema(example = "2026-05-01T17:00:00Z")]
+    #[schema(example = "2026-05-01T17:00:00Z", format = DateTime)]
     pub due_at: Option<String>,
     #[serde(default)]
     pub recurrence: Option<Recurrence>,
-    /// Accepted for compatibility with earlier clients; the owner is always the caller.
+    /// Accepted for compatibility with earlier clients; must be the caller when given.
     #[serde(default)]
     pub user_id: Option<String>,
 }
 
-/// Body of `PUT /api/{user_id}/tasks/{id}`: only the fields present change; `null` clears an optional field.
+/// OpenAPI schema of `tags`: up to 10 labels of letters, digits, `-` or `_`, each optionally after a `#`.
+fn tags_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let label = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^#?[A-Za-z0-9_-]{1,32}$"))
+        .examples(["home"]);
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(label)
+        .max_items(Some(MAX_TAGS))
+        .build()
+}
+
+/// Body of `PUT /api/{user_id}/tasks/{id}`: only the fields present change; `null` clears an optional
+/// field. Unknown fields are ignored, so a task read from the API can be sent back whole.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct UpdateTask {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub description: Option<Option<String>>,
     #[serde(default)]
     pub completed: Option<bool>,
     #[serde(default)]
     pub priority: Option<Priority>,
     #[serde(default)]
+    #[schema(schema_with = tags_schema)]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Recurrence>)]
@@ -233,8 +266,7 @@ fn check_description(raw: Option<&str>, errors: &mut ValidationError) -> Option<
 }
 
 fn check_due(raw: Option<&str>, errors: &mut ValidationError) -> Option<DateTime<Utc>> {
-    let s = raw.map(str::trim).filter(|s| !s.is_empty())?;
-    match parse_due(s) {
+    match parse_due(raw?) {
         Ok(d) => Some(d),
         Err(msg) => {
             errors.add("due_at", msg);
@@ -254,6 +286,13 @@ pub(crate) fn normalize_tag(raw: &str) -> Option<String> {
 }
 
 fn check_tags(raw: &[String], errors: &mut ValidationError) -> Vec<String> {
+    if raw.len() > MAX_TAGS {
+        errors.add(
+            "tags",
+            format!("at most {MAX_TAGS} tags (got {})", raw.len()),
+        );
+        return Vec::new();
+    }
     let mut tags: Vec<String> = Vec::with_capacity(raw.len());
     for (i, t) in raw.iter().enumerate() {
         match normalize_tag(t) {
@@ -265,12 +304,6 @@ fn check_tags(raw: &[String], errors: &mut ValidationError) -> Vec<String> {
             ),
         }
     }
-    if tags.len() > MAX_TAGS {
-        errors.add(
-            "tags",
-            format!("at most {MAX_TAGS} tags (got {})", tags.len()),
-        );
-    }
     tags
 }
 
@@ -280,7 +313,7 @@ impl CreateTask {
         let task = NewTask {
             title: check_title(&self.title, &mut errors),
             description: check_description(self.description.as_deref(), &mut errors),
-            completed: false,
+            completed: self.completed.unwrap_or(false),
             priority: self.priority.unwrap_or_default(),
             tags: check_tags(self.tags.as_deref().unwrap_or_default(), &mut errors),
             due_at: check_due(self.due_at.as_deref(), &mut errors),

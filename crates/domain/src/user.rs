@@ -27,13 +27,18 @@ pub struct User {
 /// Body of `POST /api/auth/sign-up/email`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SignUp {
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", format = Email, max_length = 254)]
     pub email: String,
     /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    /// Display name; defaults to the part of the email before the `@`.
     #[serde(default)]
+    #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: Option<String>,
+    /// Avatar URL.
     #[serde(default)]
+    #[schema(max_length = 2048, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub image: Option<String>,
 }
 

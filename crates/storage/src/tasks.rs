@@ -34,6 +34,11 @@ pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+/// The current time at the precision stored, so a write's response equals what a later read returns.
+pub(crate) fn now() -> DateTime<Utc> {
+    from_millis(millis(Utc::now()))
+}
+
 impl From<TaskRow> for Task {
     fn from(r: TaskRow) -> Task {
         Task {
@@ -171,7 +176,7 @@ fn list_sql(user_id: &str, q: &ListQuery) -> (String, Vec<Arg>) {
 
 impl Store {
     pub async fn create_task(&self, user_id: &str, new: NewTask) -> Result<Task, StorageError> {
-        let now = Utc::now();
+        let now = now();
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -228,7 +233,7 @@ impl Store {
         id: i64,
         patch: impl FnOnce(&Task) -> TaskPatch,
     ) -> Result<Option<Task>, StorageError> {
-        let now = Utc::now();
+        let now = now();
         let _turn = self.write_turn().await;
         // The first statement writes (a no-op touch) so the transaction holds the row, and on SQLite the
         // write lock, before reading: concurrent updates queue instead of losing each other's changes.

@@ -136,7 +136,7 @@ async fn current_session(
 /// Register with email and password; signs the new user in.
 #[utoipa::path(post, path = "/api/auth/sign-up/email", tag = "auth", request_body = SignUp,
     responses((status = 200, body = SignedIn, description = "Signed up and in; also sets the session cookie"),
-        (status = 409, body = ErrorBody, description = "Email already registered"), (status = 422, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 409, body = ErrorBody, description = "Email already registered"), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn sign_up(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -173,7 +173,7 @@ async fn sign_up(
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/api/auth/sign-in/email", tag = "auth", request_body = SignIn,
     responses((status = 200, body = SignedIn, description = "Signed in; also sets the session cookie"),
-        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,

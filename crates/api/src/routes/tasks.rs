@@ -35,7 +35,7 @@ fn same_user(caller: &Caller, body_user: Option<&str>) -> Result<(), ApiError> {
         (status = 200, description = "One page, in the requested order", body = [Task], headers(
             ("x-next-cursor" = String, description = "Pass as `cursor` to get the next page; absent on the last page"),
             ("link" = String, description = "RFC 8288 link to the next page"))),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn list_tasks(
     State(state): State<AppState>,
     caller: Caller,
@@ -102,7 +102,7 @@ fn urlencode_path(s: &str) -> String {
     params(("user_id" = String, Path, description = "Must be the caller's user id")),
     request_body = CreateTask,
     responses((status = 201, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn create_task(
     State(state): State<AppState>,
     caller: Caller,
@@ -122,7 +122,7 @@ async fn create_task(
 #[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path), ("id" = i64, Path)),
     responses((status = 200, body = Task), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn get_task(
     State(state): State<AppState>,
     caller: Caller,
@@ -139,8 +139,8 @@ async fn get_task(
     params(("user_id" = String, Path), ("id" = i64, Path)),
     request_body = UpdateTask,
     responses((status = 200, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn update_task(
     State(state): State<AppState>,
     caller: Caller,
@@ -161,7 +161,7 @@ async fn update_task(
 #[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path), ("id" = i64, Path)),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn delete_task(
     State(state): State<AppState>,
     caller: Caller,
@@ -182,7 +182,7 @@ async fn delete_task(
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path), ("id" = i64, Path)),
     responses((status = 200, body = Task), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn toggle_task(
     State(state): State<AppState>,
     caller: Caller,

@@ -124,6 +124,37 @@ async fn task_lifecycle(app: TestApp) {
         (&upd["priority"], &upd["tags"], &upd["due_at"]),
         (&t["priority"], &t["tags"], &t["due_at"])
     );
+    // What a write answers is exactly what a later read returns.
+    let (_, reread) = app
+        .call(Method::GET, &format!("{base}/{id}"), Some(&u.jwt), None)
+        .await;
+    assert_eq!(reread, upd);
+    // A task read from the API can be sent back whole: read-only fields are ignored.
+    let mut whole = upd.clone();
+    whole["priority"] = json!("low");
+    let (status, sent_back) = app
+        .call(
+            Method::PUT,
+            &format!("{base}/{id}"),
+            Some(&u.jwt),
+            Some(whole),
+        )
+        .await;
+    assert_eq!(
+        (status, sent_back["priority"].as_str(), &sent_back["id"]),
+        (200, Some("low"), &upd["id"])
+    );
+    let done_on_create = app
+        .create(&u, json!({"title": "already done", "completed": true}))
+        .await;
+    assert_eq!(done_on_create["completed"], true);
+    app.call(
+        Method::DELETE,
+        &format!("{base}/{}", done_on_create["id"]),
+        Some(&u.jwt),
+        None,
+    )
+    .await;
 
     let (status, done) = app
         .call(
