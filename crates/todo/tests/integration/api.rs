@@ -570,187 +570,122 @@ async fn client_errors_are_clear(app: TestApp) {
         401
     );
 
-    let expect_422 = |field: &'static str, (status, body): (u16, Value)| {
-        assert_eq!(status, 422, "{field}: {body}");
-        assert_eq!(body["error"]["code"], "validation_failed");
-        assert!(
-            body["error"]["fields"][field].is_string(),
-            "422 must name {field}: {body}"
-        );
-    };
-    expect_422(
-        "title",
-        app.call(
+    let eleven_tags: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
+    let query = |q: &str| format!("{base}?{q}");
+    // (field the 422 must name, method, path, body)
+    let cases: Vec<(&str, Method, String, Option<Value>)> = vec![
+        (
+            "title",
             Method::POST,
-            &base,
-            Some(&u.jwt),
+            base.clone(),
             Some(json!({"title": "   "})),
-        )
-        .await,
-    );
-    expect_422(
-        "title",
-        app.call(
+        ),
+        (
+            "title",
             Method::POST,
-            &base,
-            Some(&u.jwt),
+            base.clone(),
             Some(json!({"title": "x".repeat(201)})),
-        )
-        .await,
-    );
-    expect_422(
-        "title",
-        app.call(
+        ),
+        (
+            "title",
             Method::POST,
-            &base,
-            Some(&u.jwt),
+            base.clone(),
             Some(json!({"description": "no title"})),
-        )
-        .await,
-    );
-    expect_422(
-        "title",
-        app.call(Method::POST, &base, Some(&u.jwt), Some(json!({"title": 5})))
-            .await,
-    );
-    expect_422(
-        "description",
-        app.call(
+        ),
+        (
+            "title",
             Method::POST,
-            &base,
-            Some(&u.jwt),
+            base.clone(),
+            Some(json!({"title": 5})),
+        ),
+        (
+            "description",
+            Method::POST,
+            base.clone(),
             Some(json!({"title": "a", "description": "d".repeat(1001)})),
-        )
-        .await,
-    );
-    expect_422(
-        "priority",
-        app.call(
+        ),
+        (
+            "priority",
             Method::POST,
-            &base,
-            Some(&u.jwt),
+            base.clone(),
             Some(json!({"title": "a", "priority": "urgent"})),
-        )
-        .await,
-    );
-    expect_422(
-        "recurrence",
-        app.call(
+        ),
+        (
+            "recurrence",
             Method::POST,
-            &base,
-            Some(&u.jwt),
+            base.clone(),
             Some(json!({"title": "a", "recurrence": "hourly"})),
-        )
-        .await,
-    );
-    expect_422(
-        "due_at",
-        app.call(
+        ),
+        (
+            "due_at",
             Method::POST,
-            &base,
-            Some(&u.jwt),
+            base.clone(),
             Some(json!({"title": "a", "due_at": "next week"})),
-        )
-        .await,
-    );
-    expect_422(
-        "tags",
-        app.call(
+        ),
+        (
+            "due_at",
             Method::POST,
-            &base,
-            Some(&u.jwt),
-            Some(
-                json!({"title": "a", "tags": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
-            ),
-        )
-        .await,
-    );
-    expect_422(
-        "tags[1]",
-        app.call(
+            base.clone(),
+            Some(json!({"title": "a", "due_at": ""})),
+        ),
+        (
+            "tags",
             Method::POST,
-            &base,
-            Some(&u.jwt),
+            base.clone(),
+            Some(json!({"title": "a", "tags": eleven_tags})),
+        ),
+        (
+            "tags[1]",
+            Method::POST,
+            base.clone(),
             Some(json!({"title": "a", "tags": ["ok", "not ok"]})),
-        )
-        .await,
-    );
-    expect_422(
-        "body",
-        app.call(Method::PUT, &one, Some(&u.jwt), Some(json!({})))
-            .await,
-    );
-    expect_422(
-        "body",
-        app.call(Method::POST, &base, Some(&u.jwt), Some(json!(["title"])))
-            .await,
-    );
-    expect_422(
-        "completed",
-        app.call(
+        ),
+        ("body", Method::PUT, one.clone(), Some(json!({}))),
+        ("body", Method::POST, base.clone(), Some(json!(["title"]))),
+        (
+            "completed",
             Method::PUT,
-            &one,
-            Some(&u.jwt),
+            one.clone(),
             Some(json!({"completed": "yes"})),
-        )
-        .await,
-    );
-    // A NUL would make PostgreSQL fail the statement: refused at the edge instead, on both databases.
-    expect_422(
-        "title",
-        app.call(
+        ),
+        // A NUL would make PostgreSQL fail the statement: refused at the edge instead, on both databases.
+        (
+            "title",
             Method::POST,
-            &base,
-            Some(&u.jwt),
+            base.clone(),
             Some(json!({"title": "a\u{0}b"})),
-        )
-        .await,
-    );
-    expect_422(
-        "description",
-        app.call(
+        ),
+        (
+            "description",
             Method::PUT,
-            &one,
-            Some(&u.jwt),
+            one.clone(),
             Some(json!({"description": "x\u{0}"})),
-        )
-        .await,
-    );
-    expect_422(
-        "q",
-        app.call(Method::GET, &format!("{base}?q=%00"), Some(&u.jwt), None)
-            .await,
-    );
-    expect_422(
-        "id",
-        app.call(Method::GET, &format!("{base}/abc"), Some(&u.jwt), None)
-            .await,
-    );
-    expect_422(
-        "id",
-        app.call(
+        ),
+        ("q", Method::GET, query("q=%00"), None),
+        ("id", Method::GET, format!("{base}/abc"), None),
+        (
+            "id",
             Method::DELETE,
-            &format!("{base}/99999999999999999999"),
-            Some(&u.jwt),
+            format!("{base}/99999999999999999999"),
             None,
-        )
-        .await,
-    );
-    for (q, field) in [
-        ("limit=0", "limit"),
-        ("limit=201", "limit"),
-        ("limit=x", "limit"),
-        ("status=done", "status"),
-        ("sort=size", "sort"),
-        ("order=up", "order"),
-        ("priority=urgent", "priority"),
-        ("due_before=soon", "due_before"),
-        ("cursor=bogus", "cursor"),
-    ] {
-        expect_422(
-            field,
-            app.call(Method::GET, &format!("{base}?{q}"), Some(&u.jwt), None)
-                .await,
+        ),
+        ("limit", Method::GET, query("limit=0"), None),
+        ("limit", Method::GET, query("limit=201"), None),
+        ("limit", Method::GET, query("limit=x"), None),
+        ("status", Method::GET, query("status=done"), None),
+        ("sort", Method::GET, query("sort=size"), None),
+        ("order", Method::GET, query("order=up"), None),
+        ("priority", Method::GET, query("priority=urgent"), None),
+        ("due_before", Method::GET, query("due_before=soon"), None),
+        ("cursor", Method::GET, query("cursor=bogus"), None),
+    ];
+    for (field, method, path, body) in cases {
+        let (status, err) = app.call(method.clone(), &path, Some(&u.jwt), body).await;
+        assert_eq!(status, 422, "{method} {path} should name {field}: {err}");
+        assert_eq!(err["error"]["code"], "validation_failed");
+        assert!(
+            err["error"]["fields"][field].is_string(),
+            "422 must name {field}: {err}"
         );
     }
     assert_eq!(
