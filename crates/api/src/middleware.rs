@@ -8,7 +8,6 @@ use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::{ApiError, ApiSettings, AppState};
 
@@ -28,9 +27,9 @@ pub(crate) fn apply(router: Router, settings: &ApiSettings) -> Router {
     router
         .layer(DefaultBodyLimit::max(settings.limits.body_limit))
         .layer(axum::middleware::map_response(close_after_unread_body))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
+        .layer(axum::middleware::from_fn_with_state(
             settings.limits.request_timeout,
+            time_limit,
         ))
         .layer(cors)
         .layer(axum::middleware::from_fn(log_request))
@@ -123,4 +122,17 @@ async fn close_after_unread_body(mut response: Response) -> Response {
         );
     }
     response
+}
+
+/// Abandons a request that runs past the limit and answers 503 with the usual JSON error.
+async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} s", limit.as_secs_f32()),
+        )
+        .into_response(),
+    }
 }

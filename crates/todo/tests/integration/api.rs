@@ -738,3 +738,43 @@ async fn client_errors_are_clear(app: TestApp) {
     let (_, list) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
     assert_eq!(list, json!([t]));
 }
+
+/// A client that stalls mid-body holds nothing for long: the request is answered 503 at the time limit.
+#[tokio::test]
+async fn stalled_requests_time_out_with_a_json_error() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(
+        crate::support::Db::Sqlite,
+        &["--request-timeout-seconds", "1"],
+    )
+    .await
+    .unwrap();
+    let token = hs256("slow", json!({}));
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/slow/tasks HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"title\":"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut response = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !response.ends_with(b"}}") {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("answered within the limit")
+            .unwrap();
+        assert!(n > 0, "connection closed without an answer");
+        response.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("\"code\":\"timeout\""), "{text}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    let (_, list) = app
+        .call(Method::GET, "/api/slow/tasks", Some(&token), None)
+        .await;
+    assert_eq!(list, json!([]), "nothing was created");
+}
