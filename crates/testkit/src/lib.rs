@@ -15,6 +15,44 @@ pub struct PgServer {
     pub admin_url: String,
     data: Option<PathBuf>,
     bin: PathBuf,
+    /// Whether the server also accepts TLS (with a self-signed certificate).
+    pub tls: bool,
+}
+
+/// A self-signed certificate in the data directory, so the server can offer TLS as hosted
+/// PostgreSQL does. `false` when openssl is not available.
+fn make_certificate(data: &Path) -> bool {
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(data.join("server.key"))
+        .arg("-out")
+        .arg(data.join("server.crt"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if made && is_root() {
+        let mut chown = Command::new("chown");
+        chown
+            .arg("postgres:postgres")
+            .arg(data.join("server.key"))
+            .arg(data.join("server.crt"));
+        run(chown, "chown certificate");
+    }
+    made && Command::new("chmod")
+        .arg("600")
+        .arg(data.join("server.key"))
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn bin_dir() -> Option<PathBuf> {
@@ -83,6 +121,7 @@ impl PgServer {
                         admin_url: url,
                         data: None,
                         bin: PathBuf::new(),
+                        tls: false,
                     });
                 }
                 PgServer::start_private()
@@ -125,10 +164,12 @@ impl PgServer {
             ])
             .arg(&data);
         run(initdb, "initdb");
+        let tls = make_certificate(&data);
         let port = free_port();
         let server = PgServer {
             admin_url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
             data: Some(data),
+            tls,
             bin,
         };
         server.start(port);
@@ -167,7 +208,11 @@ impl PgServer {
         c.args(["-D"]).arg(data).args(["-l"]).arg(sock_dir.join("log")).args([
             "-w",
             "-o",
-            &format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300", sock_dir.display()),
+            &format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 -c ssl={}",
+                sock_dir.display(),
+                if self.tls { "on" } else { "off" }
+            ),
             "start",
         ]);
         run(c, "pg_ctl start");

@@ -400,3 +400,42 @@ async fn readiness_follows_postgres_down_and_up() {
     assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
     pg.stop();
 }
+
+/// Hosted PostgreSQL (Neon and the like) is reached with `sslmode=require`: the connection must be
+/// encrypted, through rustls.
+#[tokio::test]
+async fn postgres_with_sslmode_require_is_encrypted() {
+    let Some(pg) = PgServer::shared() else { return };
+    if !pg.tls {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI needs openssl for the TLS test"
+        );
+        eprintln!("warning: the test PostgreSQL has no TLS (openssl missing); skipped");
+        return;
+    }
+    let url = format!("{}?sslmode=require", pg.new_database().await);
+    let app = crate::support::TestApp::spawn_on(url.clone(), None, &[]).await;
+    let user = app.sign_up("tls@example.com").await;
+    app.create(&user, serde_json::json!({"title": "over TLS"}))
+        .await;
+
+    // From a plain connection, look at the server's own view of the app's pooled connections.
+    use sqlx::Connection;
+    let plain = url.replace("sslmode=require", "sslmode=disable");
+    let mut conn = sqlx::PgConnection::connect(&plain).await.unwrap();
+    let (app_conns, encrypted): (i64, bool) = sqlx::query_as(
+        "SELECT count(*), coalesce(bool_and(s.ssl), false) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+         WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(app_conns > 0, "the app holds connections");
+    assert!(encrypted, "every app connection is encrypted");
+    let mine: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(!mine, "the check itself tells plain from encrypted");
+}

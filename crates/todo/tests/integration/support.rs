@@ -52,6 +52,15 @@ impl TestApp {
     /// Starts `todo serve` in-process with extra command-line flags.
     pub async fn spawn_with(db: Db, extra: &[&str]) -> Option<TestApp> {
         let (database_url, dir) = database(db).await?;
+        Some(Self::spawn_on(database_url, dir, extra).await)
+    }
+
+    /// Starts `todo serve` in-process on the given database.
+    pub async fn spawn_on(
+        database_url: String,
+        dir: Option<tempfile::TempDir>,
+        extra: &[&str],
+    ) -> TestApp {
         let mut args = vec![
             "todo",
             "serve",
@@ -84,7 +93,7 @@ impl TestApp {
             _dir: dir,
         };
         app.wait_ready().await;
-        Some(app)
+        app
     }
 
     pub async fn wait_ready(&self) {
