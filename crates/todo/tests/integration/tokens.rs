@@ -284,3 +284,67 @@ async fn unreachable_jwks_refuses_tokens_but_not_the_server() {
     );
     assert_eq!(status_for(&app, "x", &hs256("x", json!({}))).await, 200);
 }
+
+/// RS256 and ES256 keys from a JWKS (fixed test keys in tests/fixtures), each verifying only its own
+/// algorithm.
+#[tokio::test]
+async fn jwks_rs256_and_es256_keys_verify_only_their_algorithm() {
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let rsa_jwk: Value = serde_json::from_slice(&fixture("rs256.jwk.json")).unwrap();
+    let ec_jwk: Value = serde_json::from_slice(&fixture("es256.jwk.json")).unwrap();
+    let keys = Arc::new(Mutex::new(json!({"keys": [rsa_jwk, ec_jwk]})));
+    let base = jwks_server(keys).await;
+    let app = TestApp::spawn_with(
+        Db::Sqlite,
+        &["--better-auth-jwks-url", &format!("{base}/api/auth/jwks")],
+    )
+    .await
+    .unwrap();
+    let rsa = EncodingKey::from_rsa_pem(&fixture("rs256.pem")).unwrap();
+    let ec = EncodingKey::from_ec_pem(&fixture("es256.pem")).unwrap();
+    let sign = |alg: Algorithm, kid: &str, key: &EncodingKey| {
+        let mut header = Header::new(alg);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(&header, &json!({"sub": "ext", "exp": now() + 300}), key).unwrap()
+    };
+    assert_eq!(
+        status_for(&app, "ext", &sign(Algorithm::RS256, "rsa-1", &rsa)).await,
+        200
+    );
+    assert_eq!(
+        status_for(&app, "ext", &sign(Algorithm::ES256, "ec-1", &ec)).await,
+        200
+    );
+    // A kid naming a key of another type is refused, whatever the signature.
+    assert_eq!(
+        status_for(&app, "ext", &sign(Algorithm::ES256, "rsa-1", &ec)).await,
+        401
+    );
+    assert_eq!(
+        status_for(&app, "ext", &sign(Algorithm::RS256, "ec-1", &rsa)).await,
+        401
+    );
+    // The classic confusion: HS256 keyed with the public key material.
+    let n = rsa_jwk["n"].as_str().unwrap().as_bytes();
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some("rsa-1".into());
+    let confused = jsonwebtoken::encode(
+        &header,
+        &json!({"sub": "ext", "exp": now() + 60}),
+        &EncodingKey::from_secret(n),
+    )
+    .unwrap();
+    assert_eq!(status_for(&app, "ext", &confused).await, 401);
+    // Algorithms outside the allowed set are refused outright.
+    let mut header = Header::new(Algorithm::RS512);
+    header.kid = Some("rsa-1".into());
+    let rs512 =
+        jsonwebtoken::encode(&header, &json!({"sub": "ext", "exp": now() + 60}), &rsa).unwrap();
+    assert_eq!(status_for(&app, "ext", &rs512).await, 401);
+}
