@@ -12,6 +12,31 @@ use todo_domain::{CreateTask, ListQuery, RawListQuery};
 use todo_storage::{Store, StoreOptions};
 use todo_testkit::{free_port, PgServer};
 
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+use tokio::sync::Mutex;
+
+type Conn = Mutex<SendRequest<Full<Bytes>>>;
+
+/// One keep-alive HTTP/1.1 connection per worker: a lean client, so the figures are the server's.
+async fn connect(addr: &str, n: usize) -> Vec<Conn> {
+    let mut conns = Vec::with_capacity(n);
+    for _ in 0..n {
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        conns.push(Mutex::new(send));
+    }
+    conns
+}
+
 const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
 const CONCURRENCY: [usize; 3] = [1, 16, 64];
 
@@ -75,7 +100,7 @@ fn summarise(mut latencies: Vec<Duration>, errors: usize, elapsed: Duration) -> 
 /// Runs `work` from `concurrency` workers for `duration`, timing each call.
 async fn drive<F, Fut>(concurrency: usize, duration: Duration, work: F) -> Stats
 where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
     let work = Arc::new(work);
@@ -87,7 +112,7 @@ where
                 let (mut lat, mut errors, mut i) = (Vec::new(), 0, 0);
                 while start.elapsed() < duration {
                     let t = Instant::now();
-                    if work(w * 1_000_000 + i).await {
+                    if work(w, w * 1_000_000 + i).await {
                         lat.push(t.elapsed())
                     } else {
                         errors += 1
@@ -197,7 +222,7 @@ fn todo_binary() -> PathBuf {
 
 struct Backend {
     child: Child,
-    base: String,
+    addr: String,
 }
 
 impl Drop for Backend {
@@ -237,7 +262,8 @@ async fn start_backend(url: &str, dir: &Path) -> (Backend, Duration) {
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    (Backend { child, base }, started.elapsed())
+    let addr = format!("127.0.0.1:{port}");
+    (Backend { child, addr }, started.elapsed())
 }
 
 fn row(kind: &str, label: &str, c: usize, http: &Stats, raw: &Stats, rss_mib: f64) {
@@ -269,32 +295,34 @@ async fn bench_database(kind: &str, url: String, duration: Duration) {
         rss_kib(pid, "VmRSS:") as f64 / 1024.0
     );
     let store = Store::open(&url, &StoreOptions::default()).unwrap();
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(128)
-        .build()
-        .unwrap();
 
     for op in OPS {
         for c in CONCURRENCY {
             let http = {
-                let (client, base) = (client.clone(), backend.base.clone());
-                let (tok, path) = match op {
-                    Op::List { user, limit } => (
-                        token(user),
-                        format!("{base}/api/{user}/tasks?limit={limit}"),
-                    ),
-                    Op::Create => (token("writer"), format!("{base}/api/writer/tasks")),
+                let (user, path) = match op {
+                    Op::List { user, limit } => (user, format!("/api/{user}/tasks?limit={limit}")),
+                    Op::Create => ("writer", "/api/writer/tasks".to_owned()),
                 };
-                drive(c, duration, move |i| {
-                    let req = match op {
-                        Op::List { .. } => client.get(&path),
-                        Op::Create => client.post(&path).json(&serde_json::json!({"title": format!("benchmark task {i}"), "priority": "medium", "tags": ["bench"]})),
+                let auth = format!("Bearer {}", token(user));
+                let conns = Arc::new(connect(&backend.addr, c).await);
+                drive(c, duration, move |w, i| {
+                    let mut req = Request::builder().uri(path.as_str()).header(HOST, "bench").header(AUTHORIZATION, &auth);
+                    let body = match op {
+                        Op::List { .. } => Full::default(),
+                        Op::Create => {
+                            req = req.method(Method::POST).header(CONTENT_TYPE, "application/json");
+                            Full::from(format!(r#"{{"title":"benchmark task {i}","priority":"medium","tags":["bench"]}}"#))
+                        }
                     };
-                    let req = req.bearer_auth(&tok);
+                    let req = req.body(body).unwrap();
+                    let conns = conns.clone();
                     async move {
-                        // Read the whole body: an unread response cannot return its connection to the pool.
-                        match req.send().await {
-                            Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                        let mut conn = conns[w].lock().await;
+                        if conn.ready().await.is_err() {
+                            return false;
+                        }
+                        match conn.send_request(req).await {
+                            Ok(r) => r.status().is_success() && r.into_body().collect().await.is_ok(),
                             Err(_) => false,
                         }
                     }
@@ -303,7 +331,7 @@ async fn bench_database(kind: &str, url: String, duration: Duration) {
             };
             let raw = {
                 let store = store.clone();
-                drive(c, duration, move |i| {
+                drive(c, duration, move |_, i| {
                     let store = store.clone();
                     async move {
                         match op {
