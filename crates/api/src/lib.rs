@@ -10,9 +10,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::StatusCode;
 use axum::Router;
 use todo_auth::Authenticator;
 use todo_storage::Store;
+use tokio::sync::Semaphore;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -39,6 +41,9 @@ struct Inner {
     draining: AtomicBool,
     /// Set once the database is seen at the schema this binary needs; it never goes back.
     schema_current: AtomicBool,
+    /// Password hashing costs ~19 MiB and tens of ms each; at most one per core runs at a time, so a
+    /// flood of sign-ins queues instead of exhausting memory.
+    password_slots: Semaphore,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -53,6 +58,9 @@ impl AppState {
             settings,
             draining: AtomicBool::new(false),
             schema_current: AtomicBool::new(false),
+            password_slots: Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         }))
     }
 
@@ -75,6 +83,29 @@ impl AppState {
 
     fn draining(&self) -> bool {
         self.0.draining.load(Ordering::SeqCst)
+    }
+
+    /// Runs password hashing or verification off the async threads, within the password slots.
+    async fn password_work<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let internal = || {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        };
+        let _slot = self
+            .0
+            .password_slots
+            .acquire()
+            .await
+            .map_err(|_| internal())?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| internal())
     }
 
     /// Whether the schema is current, asking the database only until it first is.
@@ -135,10 +166,20 @@ pub fn router(state: AppState) -> Router {
         middleware::require_schema,
     ));
     let doc = openapi();
-    let routes = ops.merge(data).route(
-        "/openapi.json",
-        axum::routing::get(move || async move { axum::Json(doc) }),
-    );
+    let routes = ops
+        .merge(data)
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move { axum::Json(doc) }),
+        )
+        .fallback(|| async { ApiError::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this route",
+            )
+        });
     let settings = state.settings().clone();
     middleware::apply(routes.with_state(state), &settings)
 }

@@ -157,7 +157,7 @@ async fn seed(url: &str, user: &str, n: usize) {
         (from..to)
             .map(|i| {
                 format!(
-                    "('{user}', 'seeded task {i}', NULL, {}, {}, '[\"bench\"]', {}, {}, {})",
+                    "('{user}', 'seeded task {i}', NULL, {}, {}, '[\"bench\"]', {}, {}, {}, 'seeded task {i}', 'seeded task {i}')",
                     i % 3 == 0,
                     1 + i % 3,
                     now + i as i64 * 60_000,
@@ -169,7 +169,7 @@ async fn seed(url: &str, user: &str, n: usize) {
             .join(",")
     };
     let insert = |from, to| {
-        format!("INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, created_at, updated_at) VALUES {}", rows(from, to))
+        format!("INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, title_key, search_text) VALUES {}", rows(from, to))
     };
     // Same statements on both drivers; only the connection type differs.
     macro_rules! load {

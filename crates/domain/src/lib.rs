@@ -8,8 +8,8 @@ mod validation;
 
 pub use query::{Cursor, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT};
 pub use task::{
-    CreateTask, NewTask, Priority, Recurrence, Task, TaskPatch, UpdateTask, MAX_DESCRIPTION_CHARS,
-    MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
+    search_text, title_key, CreateTask, NewTask, Priority, Recurrence, Task, TaskPatch, UpdateTask,
+    MAX_DESCRIPTION_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
 pub use user::{normalize_email, Credentials, SignIn, SignUp, User};
 pub use validation::{parse_due, ValidationError};

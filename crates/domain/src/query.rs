@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::task::{normalize_tag, Priority, Task};
+use crate::task::{normalize_tag, title_key, Priority, Task};
 use crate::validation::{parse_due, ValidationError};
 
 pub const MAX_LIMIT: u32 = 200;
@@ -70,7 +70,7 @@ impl SortKey {
             SortKey::Updated => SortValue::Int(task.updated_at.timestamp_millis()),
             SortKey::Due => SortValue::Int(task.due_at.map_or(i64::MAX, |d| d.timestamp_millis())),
             SortKey::Priority => SortValue::Int(task.priority.rank().into()),
-            SortKey::Title => SortValue::Text(task.title.to_lowercase()),
+            SortKey::Title => SortValue::Text(title_key(&task.title)),
         }
     }
 }
@@ -115,6 +115,16 @@ impl Cursor {
 
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursor serialises"))
+    }
+
+    /// Whether the value has the type (and, for priorities, the range) its sort compares.
+    fn fits_sort(&self) -> bool {
+        match (self.sort, &self.value) {
+            (SortKey::Title, SortValue::Text(_)) => true,
+            (SortKey::Priority, SortValue::Int(v)) => (1..=3).contains(v),
+            (SortKey::Created | SortKey::Updated | SortKey::Due, SortValue::Int(_)) => true,
+            _ => false,
+        }
     }
 
     /// Cursors travel through clients unsigned, so a decoded one is checked like any other input.
@@ -253,7 +263,9 @@ impl ListQuery {
         }
         if let Some(s) = non_empty(&raw.cursor) {
             match Cursor::decode(s) {
-                Some(c) if c.sort == q.sort && c.order == q.order => q.cursor = Some(c),
+                Some(c) if c.sort == q.sort && c.order == q.order && c.fits_sort() => {
+                    q.cursor = Some(c)
+                }
                 Some(_) => e.add("cursor", "belongs to a different sort or order"),
                 None => e.add("cursor", "is not a cursor this server issued"),
             }
@@ -329,5 +341,24 @@ mod tests {
         let e = ListQuery::parse(&raw(&[("cursor", &c.encode())])).unwrap_err();
         assert!(e.fields["cursor"].contains("different sort"));
         assert!(ListQuery::parse(&raw(&[("cursor", &c.encode()), ("sort", "title")])).is_ok());
+        // Hand-edited: a value of the wrong type or range for its sort.
+        for (sort, value) in [
+            (SortKey::Created, SortValue::Text("abc".into())),
+            (SortKey::Title, SortValue::Int(3)),
+            (SortKey::Priority, SortValue::Int(65539)),
+        ] {
+            let order = sort.default_order();
+            let forged = Cursor {
+                sort,
+                order,
+                value,
+                id: 1,
+            };
+            let e = ListQuery::parse(&raw(&[
+                ("cursor", &forged.encode()),
+                ("sort", &format!("{sort:?}").to_lowercase()),
+            ]));
+            assert!(e.unwrap_err().fields.contains_key("cursor"), "{forged:?}");
+        }
     }
 }

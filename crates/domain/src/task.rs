@@ -94,6 +94,19 @@ impl Recurrence {
     }
 }
 
+/// The key titles sort by: Unicode lower case, computed here so both databases compare the same text.
+pub fn title_key(title: &str) -> String {
+    title.to_lowercase()
+}
+
+/// What `q` searches: title and description, lower-cased like [`title_key`].
+pub fn search_text(title: &str, description: Option<&str>) -> String {
+    match description {
+        Some(d) => format!("{}\n{}", title.to_lowercase(), d.to_lowercase()),
+        None => title.to_lowercase(),
+    }
+}
+
 /// A task as stored and returned by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Task {

@@ -13,8 +13,15 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use crate::StorageError;
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+/// Migrations a newer release applied are tolerated (`ignore_missing`), so rolling back the binary
+/// still starts; readiness guards the other direction (a schema older than this binary needs).
+static SQLITE_MIGRATIONS: Migrator = tolerant(sqlx::migrate!("migrations/sqlite"));
+static POSTGRES_MIGRATIONS: Migrator = tolerant(sqlx::migrate!("migrations/postgres"));
+
+const fn tolerant(mut m: Migrator) -> Migrator {
+    m.ignore_missing = true;
+    m
+}
 
 #[derive(Clone, Debug)]
 pub(crate) enum Pool {

@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
 use todo_domain::{
-    Cursor, ListQuery, NewTask, Order, Priority, Recurrence, SortKey, SortValue, Status, Task,
-    TaskPatch,
+    search_text, title_key, Cursor, ListQuery, NewTask, Order, Priority, Recurrence, SortKey,
+    SortValue, Status, Task, TaskPatch,
 };
 
 use crate::store::with_pool;
@@ -55,6 +55,14 @@ impl From<TaskRow> for Task {
             updated_at: from_millis(r.updated_at),
         }
     }
+}
+
+/// A task row as locked for an update, with the bookkeeping the API does not show.
+#[derive(sqlx::FromRow)]
+struct LockedRow {
+    #[sqlx(flatten)]
+    row: TaskRow,
+    spawned_next: bool,
 }
 
 /// One page of a task list, and the cursor of the next page when there is one.
@@ -114,7 +122,7 @@ fn sort_expr(sort: SortKey) -> &'static str {
         SortKey::Updated => "updated_at",
         SortKey::Due => "COALESCE(due_at, 9223372036854775807)",
         SortKey::Priority => "priority",
-        SortKey::Title => "LOWER(title)",
+        SortKey::Title => "title_key",
     }
 }
 
@@ -134,7 +142,7 @@ fn list_sql(user_id: &str, q: &ListQuery) -> (String, Vec<Arg>) {
     if let Some(s) = &q.search {
         push(
             &mut sql,
-            r" AND (LOWER(title) LIKE $? ESCAPE '\' OR LOWER(COALESCE(description, '')) LIKE $? ESCAPE '\')",
+            r" AND search_text LIKE $? ESCAPE '\'",
             Arg::Text(contains_pattern(s)),
         );
     }
@@ -159,7 +167,10 @@ fn list_sql(user_id: &str, q: &ListQuery) -> (String, Vec<Arg>) {
     };
     if let Some(c) = &q.cursor {
         let value = match &c.value {
-            SortValue::Int(v) if q.sort == SortKey::Priority => Arg::Small(*v as i16),
+            // ListQuery::parse admits only ranks 1–3 here.
+            SortValue::Int(v) if q.sort == SortKey::Priority => {
+                Arg::Small(i16::try_from(*v).unwrap_or(i16::MAX))
+            }
             SortValue::Int(v) => Arg::Int(*v),
             SortValue::Text(v) => Arg::Text(v.clone()),
         };
@@ -237,19 +248,25 @@ impl Store {
         let _turn = self.write_turn().await;
         // The first statement writes (a no-op touch) so the transaction holds the row, and on SQLite the
         // write lock, before reading: concurrent updates queue instead of losing each other's changes.
-        let lock = format!("UPDATE tasks SET updated_at = updated_at WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
+        let lock = format!(
+            "UPDATE tasks SET updated_at = updated_at WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}, spawned_next"
+        );
         let write = "UPDATE tasks SET title = $1, description = $2, completed = $3, priority = $4, tags = $5, \
-                     due_at = $6, recurrence = $7, updated_at = $8 WHERE id = $9 AND user_id = $10";
+                     due_at = $6, recurrence = $7, updated_at = $8, title_key = $9, search_text = $10, \
+                     spawned_next = $11 WHERE id = $12 AND user_id = $13";
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let row: Option<TaskRow> = sqlx::query_as(&lock)
+            let row: Option<LockedRow> = sqlx::query_as(&lock)
                 .bind(id)
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some(row) = row else { return Ok(None) };
+            let Some(LockedRow { row, spawned_next }) = row else {
+                return Ok(None);
+            };
             let mut task = Task::from(row);
-            let next = task.apply(patch(&task), now);
+            // A series advances once per task: completing it again after an undo adds nothing.
+            let next = task.apply(patch(&task), now).filter(|_| !spawned_next);
             sqlx::query(write)
                 .bind(&task.title)
                 .bind(&task.description)
@@ -259,6 +276,9 @@ impl Store {
                 .bind(task.due_at.map(millis))
                 .bind(task.recurrence.map(Recurrence::as_str))
                 .bind(millis(task.updated_at))
+                .bind(title_key(&task.title))
+                .bind(search_text(&task.title, task.description.as_deref()))
+                .bind(spawned_next || next.is_some())
                 .bind(id)
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -309,7 +329,7 @@ where
 {
     let sql = format!(
         "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, recurrence, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {COLUMNS}"
+         updated_at, title_key, search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING {COLUMNS}"
     );
     let row: TaskRow = sqlx::query_as(&sql)
         .bind(user_id)
@@ -321,6 +341,8 @@ where
         .bind(t.due_at.map(millis))
         .bind(t.recurrence.map(Recurrence::as_str))
         .bind(millis(now))
+        .bind(title_key(&t.title))
+        .bind(search_text(&t.title, t.description.as_deref()))
         .fetch_one(exec)
         .await?;
     Ok(row.into())

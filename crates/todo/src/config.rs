@@ -119,7 +119,7 @@ pub struct CommonArgs {
     /// HS256 signing secret, at least 32 characters. `todo serve` generates and keeps one if unset.
     #[arg(long, env = "BETTER_AUTH_SECRET", hide_env_values = true)]
     pub better_auth_secret: Option<String>,
-    /// Public URL of the auth server (informational; see BETTER_AUTH_JWKS_URL).
+    /// Public URL of the auth server; its JWKS (`<url>/api/auth/jwks`) is the last fallback.
     #[arg(long, env = "BETTER_AUTH_URL")]
     pub better_auth_url: Option<String>,
     /// Required `iss` of tokens, and the `iss` of tokens this server issues.
@@ -161,7 +161,7 @@ pub struct CommonArgs {
     #[arg(long, env = "SHUTDOWN_DELAY_SECONDS", default_value_t = 0)]
     pub shutdown_delay_seconds: u64,
     /// Longest wait for in-flight requests after shutdown begins.
-    #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 25)]
+    #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 20)]
     pub drain_timeout_seconds: u64,
 }
 
@@ -195,6 +195,10 @@ pub struct ServerConfig {
 }
 
 pub const MIN_SECRET_CHARS: usize = 32;
+/// A day: these tokens cannot be revoked, so they stay short-lived.
+const MAX_JWT_TTL: u64 = 24 * 3600;
+/// A year.
+const MAX_SESSION_TTL: u64 = 366 * 24 * 3600;
 
 fn non_empty(v: &Option<String>) -> Option<String> {
     v.as_deref()
@@ -221,7 +225,9 @@ impl CommonArgs {
         auto_migrate: bool,
         may_generate_secret: bool,
     ) -> Result<ServerConfig, ConfigError> {
-        let secret = match non_empty(&self.better_auth_secret) {
+        // Used exactly as given (not trimmed): it must match the other party's copy byte for byte.
+        let given = self.better_auth_secret.filter(|s| !s.trim().is_empty());
+        let secret = match given {
             Some(s) if s.chars().count() < MIN_SECRET_CHARS => {
                 return Err(ConfigError(format!(
                     "BETTER_AUTH_SECRET must be at least {MIN_SECRET_CHARS} characters (got {})",
@@ -229,16 +235,31 @@ impl CommonArgs {
                 )))
             }
             Some(s) => Secret::Given(s),
-            None if may_generate_secret => Secret::Generate,
+            // Generating needs the settings table, which only exists once migrations have run.
+            None if may_generate_secret && auto_migrate => Secret::Generate,
+            None if may_generate_secret => {
+                return Err(ConfigError(
+                    "BETTER_AUTH_SECRET is required when AUTO_MIGRATE=false (at least 32 characters)".into(),
+                ))
+            }
             None => {
                 return Err(ConfigError(format!(
                     "BETTER_AUTH_SECRET is required (at least {MIN_SECRET_CHARS} characters; e.g. `openssl rand -base64 32`)"
                 )))
             }
         };
+        // The JWKS: given outright, or under the auth server's in-cluster URL, or under its public URL.
+        let auth_base = check_url(
+            "BACKEND_BETTER_AUTH_URL",
+            non_empty(&self.backend_better_auth_url),
+        )?
+        .or(check_url(
+            "BETTER_AUTH_URL",
+            non_empty(&self.better_auth_url),
+        )?);
         let jwks_url = match non_empty(&self.better_auth_jwks_url) {
             Some(u) => Some(u),
-            None => non_empty(&self.backend_better_auth_url).map(|base| {
+            None => auth_base.map(|base| {
                 if base.ends_with("/jwks") {
                     base
                 } else {
@@ -247,7 +268,6 @@ impl CommonArgs {
             }),
         };
         let jwks_url = check_url("BETTER_AUTH_JWKS_URL", jwks_url)?;
-        check_url("BETTER_AUTH_URL", non_empty(&self.better_auth_url))?;
         let frontend_url = check_url("FRONTEND_URL", non_empty(&self.frontend_url))?;
         let mut cors_origins: Vec<String> = self
             .cors_origins
@@ -256,10 +276,13 @@ impl CommonArgs {
             .filter(|o| !o.is_empty())
             .collect();
         cors_origins.extend(frontend_url);
-        if let Some(bad) = cors_origins
-            .iter()
-            .find(|o| *o != "*" && url::Url::parse(o).is_err())
-        {
+        if cors_origins.iter().any(|o| o == "*") {
+            return Err(ConfigError(
+                "CORS_ORIGINS cannot be * (the API accepts credentials); list the allowed origins"
+                    .into(),
+            ));
+        }
+        if let Some(bad) = cors_origins.iter().find(|o| url::Url::parse(o).is_err()) {
             return Err(ConfigError(format!(
                 "CORS_ORIGINS has an entry that is not an origin URL: {bad:?}"
             )));
@@ -274,10 +297,15 @@ impl CommonArgs {
                 "REQUEST_TIMEOUT_SECONDS must be at least 1".into(),
             ));
         }
-        if self.jwt_ttl_seconds == 0 || self.session_ttl_seconds == 0 {
-            return Err(ConfigError(
-                "JWT_TTL_SECONDS and SESSION_TTL_SECONDS must be at least 1".into(),
-            ));
+        if !(1..=MAX_JWT_TTL).contains(&self.jwt_ttl_seconds) {
+            return Err(ConfigError(format!(
+                "JWT_TTL_SECONDS must be 1–{MAX_JWT_TTL}"
+            )));
+        }
+        if !(1..=MAX_SESSION_TTL).contains(&self.session_ttl_seconds) {
+            return Err(ConfigError(format!(
+                "SESSION_TTL_SECONDS must be 1–{MAX_SESSION_TTL}"
+            )));
         }
         let host = host.trim();
         // Bracket IPv6 literals so `HOST=::` binds every interface.
@@ -400,6 +428,22 @@ mod tests {
         assert_eq!(
             b.into_config().unwrap().jwks_url.as_deref(),
             Some("http://todo-frontend:3000/api/auth/jwks")
+        );
+        // Only the public auth URL: its JWKS is the fallback.
+        let Some(Command::Backend(b)) = parse(&[
+            "backend",
+            "--better-auth-secret",
+            &"s".repeat(40),
+            "--better-auth-url",
+            "https://todo.example.com",
+        ])
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(
+            b.into_config().unwrap().jwks_url.as_deref(),
+            Some("https://todo.example.com/api/auth/jwks")
         );
     }
 }

@@ -80,7 +80,8 @@ impl Server {
             Secret::Given(s) => s.clone(),
             Secret::Generate => {
                 let fresh = Alphanumeric.sample_string(&mut rand::thread_rng(), 48);
-                if !config.auto_migrate || store.kind() != DbKind::Sqlite {
+                // Secrets are generated only with AUTO_MIGRATE (see config); SQLite is migrated above.
+                if store.kind() != DbKind::Sqlite {
                     migrate_with_retry(&store, Some(Duration::from_secs(60)))
                         .await
                         .map_err(|e| {
@@ -167,7 +168,13 @@ impl Server {
                 Ok(())
             }
         };
-        state.store().close().await;
+        // Connections still held by abandoned requests must not stretch shutdown past its bound.
+        if tokio::time::timeout(Duration::from_secs(5), state.store().close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database pool did not close within 5 s; exiting anyway");
+        }
         tracing::info!("stopped");
         result
     }

@@ -144,15 +144,9 @@ async fn sign_up(
 ) -> Result<Response, ApiError> {
     let creds = body.validate()?;
     let password = body.password;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error",
-            )
-        })?;
+    let hash = state
+        .password_work(move || hash_password(&password))
+        .await?;
     let id = new_session_token();
     let user = match state.store().create_user(&id, &creds, &hash).await {
         Err(StorageError::Conflict) => {
@@ -188,9 +182,9 @@ async fn sign_in(
         None => (None, None),
     };
     let password = body.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
-        .await
-        .unwrap_or(false);
+    let ok = state
+        .password_work(move || verify_password(&password, stored.as_deref()))
+        .await?;
     match user.filter(|_| ok) {
         Some(user) => start_session(&state, user, &headers).await,
         None => Err(ApiError::unauthorized("invalid email or password")),

@@ -34,6 +34,13 @@ CREATE TABLE tasks (
     tags        TEXT NOT NULL DEFAULT '[]',
     due_at      BIGINT,
     recurrence  TEXT,
+    -- Set once a completed recurring task has produced its next occurrence, so re-completing it
+    -- after an undo does not produce another.
+    spawned_next BOOLEAN NOT NULL DEFAULT FALSE,
+    -- Lower-cased by the application (Unicode-aware, identical on both databases) for sorting by
+    -- title and for search; compared byte-wise so both databases order titles alike.
+    title_key   TEXT COLLATE "C" NOT NULL,
+    search_text TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
@@ -42,7 +49,7 @@ CREATE INDEX tasks_user_created ON tasks (user_id, created_at, id);
 CREATE INDEX tasks_user_updated ON tasks (user_id, updated_at, id);
 CREATE INDEX tasks_user_due ON tasks (user_id, COALESCE(due_at, 9223372036854775807), id);
 CREATE INDEX tasks_user_priority ON tasks (user_id, priority, id);
-CREATE INDEX tasks_user_title ON tasks (user_id, LOWER(title), id);
+CREATE INDEX tasks_user_title ON tasks (user_id, title_key, id);
 
 CREATE TABLE app_settings (
     key   TEXT PRIMARY KEY,

@@ -10,6 +10,7 @@ use crate::on_both_databases;
 use crate::support::{hs256, TestApp};
 
 on_both_databases!(
+    unicode_titles_sort_search_and_page_alike,
     probes_and_openapi,
     task_lifecycle,
     filters_and_sorting,
@@ -18,6 +19,90 @@ on_both_databases!(
     users_are_isolated,
     client_errors_are_clear,
 );
+
+async fn unicode_titles_sort_search_and_page_alike(app: TestApp) {
+    let u = app.sign_up("unicode@example.com").await;
+    let base = format!("/api/{}/tasks", u.id);
+    for title in ["Émile", "ézra", "Éclair", "ΟΔΟΣ", "zebra", "Apple"] {
+        app.create(&u, json!({ "title": title })).await;
+    }
+    // One task per page: every title once, in case-insensitive order, in both directions.
+    let up = walk(&app, &base, &u.jwt, "sort=title&limit=1").await;
+    assert_eq!(
+        titles(&Value::Array(up.clone())),
+        vec!["Apple", "zebra", "Éclair", "Émile", "ézra", "ΟΔΟΣ"]
+    );
+    let down = walk(&app, &base, &u.jwt, "sort=title&order=desc&limit=1").await;
+    let mut reversed = titles(&Value::Array(down))
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    reversed.reverse();
+    assert_eq!(reversed, titles(&Value::Array(up)));
+    // Search is Unicode case-insensitive on both databases.
+    let (_, found) = app
+        .call(
+            Method::GET,
+            &format!("{base}?q=%C3%89MILE"),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    assert_eq!(titles(&found), vec!["Émile"]);
+    let (_, found) = app
+        .call(
+            Method::GET,
+            &format!("{base}?q=%CE%BF%CE%B4"),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    assert_eq!(titles(&found), vec!["ΟΔΟΣ"]);
+
+    // A hand-edited cursor (a value of the wrong type for its sort) is a 422, never a database error.
+    use base64::Engine;
+    let forge = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    for (sort, cursor) in [
+        (
+            "created",
+            forge(json!({"s": "created", "o": "desc", "v": "abc", "i": 1})),
+        ),
+        (
+            "title",
+            forge(json!({"s": "title", "o": "asc", "v": 5, "i": 1})),
+        ),
+        (
+            "priority",
+            forge(json!({"s": "priority", "o": "desc", "v": 65539, "i": 1})),
+        ),
+    ] {
+        let (status, body) = app
+            .call(
+                Method::GET,
+                &format!("{base}?sort={sort}&cursor={cursor}"),
+                Some(&u.jwt),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["fields"]["cursor"].is_string()),
+            (422, true),
+            "{sort}: {body}"
+        );
+    }
+
+    // Unknown routes and methods answer in the same JSON error shape.
+    let (status, body) = app.call(Method::GET, "/api/nowhere", None, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (status, body) = app.call(Method::PUT, "/health", None, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+}
 
 async fn probes_and_openapi(app: TestApp) {
     assert_eq!(
@@ -418,7 +503,16 @@ async fn recurring_tasks_roll_forward(app: TestApp) {
         (due + chrono::Duration::weeks(1)).timestamp_millis()
     );
 
-    // Un-completing does not spawn another; completing through PUT does, once.
+    // Un-completing keeps the next one; completing again (after the undo) does not add another.
+    app.call(
+        Method::PATCH,
+        &format!("{base}/{}/complete", t["id"]),
+        Some(&u.jwt),
+        None,
+    )
+    .await;
+    let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
     app.call(
         Method::PATCH,
         &format!("{base}/{}/complete", t["id"]),
@@ -428,6 +522,7 @@ async fn recurring_tasks_roll_forward(app: TestApp) {
     .await;
     let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
     assert_eq!(all.as_array().unwrap().len(), 2);
+    // Completing the next occurrence through PUT advances the series once more.
     let (status, _) = app
         .call(
             Method::PUT,

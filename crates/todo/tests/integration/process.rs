@@ -130,6 +130,17 @@ fn bad_configuration_stops_with_one_line_naming_the_setting() {
             vec![("AUTO_MIGRATE", "maybe")],
             "AUTO_MIGRATE",
         ),
+        (vec!["serve"], vec![("CORS_ORIGINS", "*")], "CORS_ORIGINS"),
+        (
+            vec!["serve"],
+            vec![("JWT_TTL_SECONDS", "99999999999999")],
+            "JWT_TTL_SECONDS",
+        ),
+        (
+            vec!["serve"],
+            vec![("AUTO_MIGRATE", "false")],
+            "BETTER_AUTH_SECRET is required when AUTO_MIGRATE=false",
+        ),
         (
             vec!["serve"],
             vec![("BETTER_AUTH_JWKS_URL", "not a url")],
