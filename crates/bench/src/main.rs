@@ -172,8 +172,10 @@ async fn seed(url: &str, user: &str, n: usize) {
         format!("INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, title_key, search_text) VALUES {}", rows(from, to))
     };
     // Same statements on both drivers; only the connection type differs.
+    // Afterwards, settle the database as a long-running one would be, so the measurements do not race
+    // background work the bulk load set off (autovacuum; an unfolded WAL).
     macro_rules! load {
-        ($conn:ty) => {{
+        ($conn:ty, $settle:expr) => {{
             use sqlx::Connection;
             let mut c = <$conn>::connect(url).await.unwrap();
             for from in (0..n).step_by(1000) {
@@ -182,20 +184,18 @@ async fn seed(url: &str, user: &str, n: usize) {
                     .await
                     .unwrap();
             }
-            sqlx::query("ANALYZE").execute(&mut c).await.unwrap();
-            if url.starts_with("sqlite") {
-                // Fold the bulk load into the main file, as a long-running database would have it.
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(&mut c)
-                    .await
-                    .unwrap();
+            for statement in $settle {
+                sqlx::query(statement).execute(&mut c).await.unwrap();
             }
         }};
     }
     if url.starts_with("sqlite") {
-        load!(sqlx::SqliteConnection)
+        load!(
+            sqlx::SqliteConnection,
+            ["ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"]
+        )
     } else {
-        load!(sqlx::PgConnection)
+        load!(sqlx::PgConnection, ["VACUUM ANALYZE tasks"])
     }
 }
 

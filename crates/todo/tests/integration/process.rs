@@ -450,3 +450,62 @@ async fn postgres_with_sslmode_require_is_encrypted() {
         .unwrap();
     assert!(!mine, "the check itself tells plain from encrypted");
 }
+
+/// A request in flight when SIGTERM arrives still completes; the process then exits 0.
+#[tokio::test]
+async fn in_flight_requests_finish_during_shutdown() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut c = todo(dir.path());
+    c.env("PORT", port.to_string())
+        .env("BETTER_AUTH_SECRET", SECRET);
+    let mut child = spawn(c, dir.path());
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(10)).await;
+
+    // Half a request: headers and the start of the body.
+    let token = crate::support::hs256("drain", serde_json::json!({}));
+    let body = r#"{"title":"finished during shutdown"}"#;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/drain/tasks HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    terminate(&child);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still draining the open request"
+    );
+    stream.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    assert!(response.contains("finished during shutdown"));
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
+
+    // The acknowledged write is there after a restart.
+    let mut c = todo(dir.path());
+    c.env("PORT", port.to_string())
+        .env("BETTER_AUTH_SECRET", SECRET);
+    let mut child = spawn(c, dir.path());
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(10)).await;
+    let r = reqwest::Client::new()
+        .get(format!("{base}/api/drain/tasks"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let tasks: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(tasks[0]["title"], "finished during shutdown");
+    terminate(&child);
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
+}
