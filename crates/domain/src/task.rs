@@ -74,23 +74,40 @@ impl Recurrence {
         }
     }
 
-    fn step(self, from: DateTime<Utc>) -> DateTime<Utc> {
-        match self {
-            Recurrence::Daily => from + Duration::days(1),
-            Recurrence::Weekly => from + Duration::weeks(1),
-            // chrono clamps to the month's last day (Jan 31 -> Feb 28), which is what people mean.
-            Recurrence::Monthly => from.checked_add_months(Months::new(1)).unwrap_or(from),
+    /// The next due date of a series that started at `start` (its first due date; the current `due` when
+    /// unknown): the first whole number of periods after `start` that lies after both `due` and `now`.
+    /// Counting from the start keeps a task due on the 31st on the last day of short months and back
+    /// on the 31st after them; and a daily task completed three days late is next due tomorrow.
+    pub fn next_due(
+        self,
+        start: Option<DateTime<Utc>>,
+        due: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        let start = start.or(due).unwrap_or(now);
+        let after = due.map_or(now, |d| d.max(now));
+        let at = |k: u32| {
+            match self {
+                Recurrence::Daily => start.checked_add_signed(Duration::days(k.into())),
+                Recurrence::Weekly => start.checked_add_signed(Duration::weeks(k.into())),
+                // chrono clamps to the month's last day (Jan 31 -> Feb 28), which is what people mean.
+                Recurrence::Monthly => start.checked_add_months(Months::new(k)),
+            }
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        };
+        // Jump close to `after` arithmetically (a series may have started years ago), then step.
+        let period_days = match self {
+            Recurrence::Daily => 1,
+            Recurrence::Weekly => 7,
+            Recurrence::Monthly => 31,
+        };
+        let mut k = u32::try_from((after - start).num_days().max(0) / period_days)
+            .unwrap_or(u32::MAX)
+            .max(1);
+        while at(k) <= after && k < u32::MAX {
+            k += 1;
         }
-    }
-
-    /// The next due date after `due` (or after `now` for an undated task) that lies in the future,
-    /// so a daily task completed three days late is next due tomorrow, not three days ago.
-    pub fn next_due(self, due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
-        let mut next = self.step(due.unwrap_or(now));
-        while next <= now {
-            next = self.step(next);
-        }
-        next
+        at(k)
     }
 }
 
@@ -125,6 +142,9 @@ pub struct Task {
     pub recurrence: Option<Recurrence>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// First due date of the recurring series this task belongs to (internal bookkeeping).
+    #[serde(skip)]
+    pub series_start: Option<DateTime<Utc>>,
 }
 
 /// A validated task ready to be inserted.
@@ -137,6 +157,7 @@ pub struct NewTask {
     pub tags: Vec<String>,
     pub due_at: Option<DateTime<Utc>>,
     pub recurrence: Option<Recurrence>,
+    pub series_start: Option<DateTime<Utc>>,
 }
 
 /// Body of `POST /api/{user_id}/tasks`.
@@ -331,6 +352,7 @@ impl CreateTask {
             tags: check_tags(self.tags.as_deref().unwrap_or_default(), &mut errors),
             due_at: check_due(self.due_at.as_deref(), &mut errors),
             recurrence: self.recurrence,
+            series_start: None,
         };
         errors.into_result(task)
     }
@@ -385,11 +407,14 @@ impl Task {
         if let Some(t) = patch.tags {
             self.tags = t;
         }
+        // A new due date or rule starts a new series.
         if let Some(d) = patch.due_at {
             self.due_at = d;
+            self.series_start = None;
         }
         if let Some(r) = patch.recurrence {
             self.recurrence = r;
+            self.series_start = None;
         }
         self.updated_at = now;
         let recurrence = self
@@ -401,8 +426,9 @@ impl Task {
             completed: false,
             priority: self.priority,
             tags: self.tags.clone(),
-            due_at: Some(recurrence.next_due(self.due_at, now)),
+            due_at: Some(recurrence.next_due(self.series_start, self.due_at, now)),
             recurrence: Some(recurrence),
+            series_start: self.series_start.or(self.due_at),
         })
     }
 }
@@ -462,23 +488,40 @@ mod tests {
     #[test]
     fn recurrence_steps_into_the_future() {
         let now = at(2026, 1, 10);
+        let next = |r: Recurrence, due, now| r.next_due(None, Some(due), now);
         assert_eq!(
-            Recurrence::Daily.next_due(Some(at(2026, 1, 10)), now),
+            next(Recurrence::Daily, at(2026, 1, 10), now),
             at(2026, 1, 11)
         );
         assert_eq!(
-            Recurrence::Daily.next_due(Some(at(2026, 1, 5)), now),
-            at(2026, 1, 11)
+            next(Recurrence::Daily, at(2026, 1, 5), now),
+            at(2026, 1, 11),
+            "late: next is in the future"
         );
         assert_eq!(
-            Recurrence::Weekly.next_due(Some(at(2026, 1, 9)), now),
+            next(Recurrence::Weekly, at(2026, 1, 9), now),
             at(2026, 1, 16)
         );
         assert_eq!(
-            Recurrence::Monthly.next_due(Some(at(2026, 1, 31)), at(2026, 1, 30)),
+            next(Recurrence::Weekly, at(2025, 1, 9), now),
+            at(2026, 1, 15),
+            "a year late"
+        );
+        assert_eq!(
+            next(Recurrence::Monthly, at(2026, 1, 31), at(2026, 1, 30)),
             at(2026, 2, 28)
         );
-        assert_eq!(Recurrence::Daily.next_due(None, now), at(2026, 1, 11));
+        assert_eq!(Recurrence::Daily.next_due(None, None, now), at(2026, 1, 11));
+        // A series on the 31st keeps its day after a short month.
+        let start = Some(at(2026, 1, 31));
+        assert_eq!(
+            Recurrence::Monthly.next_due(start, Some(at(2026, 2, 28)), at(2026, 2, 27)),
+            at(2026, 3, 31)
+        );
+        assert_eq!(
+            Recurrence::Monthly.next_due(start, Some(at(2026, 3, 31)), at(2026, 3, 30)),
+            at(2026, 4, 30)
+        );
     }
 
     #[test]
@@ -496,10 +539,16 @@ mod tests {
             recurrence: Some(Recurrence::Weekly),
             created_at: now,
             updated_at: now,
+            series_start: None,
         };
         let next = task
             .apply(TaskPatch::toggle(&task), now)
             .expect("next occurrence");
+        assert_eq!(
+            next.series_start,
+            Some(at(2026, 1, 10)),
+            "the series remembers its start"
+        );
         assert!(task.completed);
         assert_eq!(next.due_at, Some(at(2026, 1, 17)));
         assert_eq!((next.priority, next.completed), (Priority::High, false));

@@ -9,7 +9,8 @@ use crate::store::with_pool;
 use crate::{StorageError, Store};
 
 const COLUMNS: &str =
-    "id, user_id, title, description, completed, priority, tags, due_at, recurrence, created_at, updated_at";
+    "id, user_id, title, description, completed, priority, tags, due_at, recurrence, \
+                       created_at, updated_at, series_start";
 
 #[derive(sqlx::FromRow)]
 struct TaskRow {
@@ -24,6 +25,7 @@ struct TaskRow {
     recurrence: Option<String>,
     created_at: i64,
     updated_at: i64,
+    series_start: Option<i64>,
 }
 
 pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
@@ -53,6 +55,7 @@ impl From<TaskRow> for Task {
             recurrence: r.recurrence.as_deref().and_then(Recurrence::parse),
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
+            series_start: r.series_start.map(from_millis),
         }
     }
 }
@@ -253,7 +256,7 @@ impl Store {
         );
         let write = "UPDATE tasks SET title = $1, description = $2, completed = $3, priority = $4, tags = $5, \
                      due_at = $6, recurrence = $7, updated_at = $8, title_key = $9, search_text = $10, \
-                     spawned_next = $11 WHERE id = $12 AND user_id = $13";
+                     spawned_next = $11, series_start = $12 WHERE id = $13 AND user_id = $14";
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             let row: Option<LockedRow> = sqlx::query_as(&lock)
@@ -279,6 +282,7 @@ impl Store {
                 .bind(title_key(&task.title))
                 .bind(search_text(&task.title, task.description.as_deref()))
                 .bind(spawned_next || next.is_some())
+                .bind(task.series_start.map(millis))
                 .bind(id)
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -329,7 +333,8 @@ where
 {
     let sql = format!(
         "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, recurrence, created_at, \
-         updated_at, title_key, search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING {COLUMNS}"
+         updated_at, title_key, search_text, series_start) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, \
+         $12) RETURNING {COLUMNS}"
     );
     let row: TaskRow = sqlx::query_as(&sql)
         .bind(user_id)
@@ -343,6 +348,7 @@ where
         .bind(millis(now))
         .bind(title_key(&t.title))
         .bind(search_text(&t.title, t.description.as_deref()))
+        .bind(t.series_start.map(millis))
         .fetch_one(exec)
         .await?;
     Ok(row.into())

@@ -34,6 +34,8 @@ CREATE TABLE tasks (
     tags        TEXT NOT NULL DEFAULT '[]',
     due_at      BIGINT,
     recurrence  TEXT,
+    -- First due date of the recurring series, so monthly tasks keep their day of the month.
+    series_start BIGINT,
     -- Set once a completed recurring task has produced its next occurrence, so re-completing it
     -- after an undo does not produce another.
     spawned_next BOOLEAN NOT NULL DEFAULT FALSE,

@@ -549,6 +549,37 @@ async fn recurring_tasks_roll_forward(app: TestApp) {
         3,
         "already complete: no new occurrence"
     );
+
+    // A monthly series on the 31st: the last day of a short month, then the 31st again.
+    let mut task = app
+        .create(
+            &u,
+            json!({"title": "Pay rent", "due_at": "2030-01-31T09:00:00Z", "recurrence": "monthly"}),
+        )
+        .await;
+    for expected in [
+        "2030-02-28T09:00:00Z",
+        "2030-03-31T09:00:00Z",
+        "2030-04-30T09:00:00Z",
+    ] {
+        app.call(
+            Method::PATCH,
+            &format!("{base}/{}/complete", task["id"]),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+        let (_, pending) = app
+            .call(
+                Method::GET,
+                &format!("{base}?status=pending&q=rent"),
+                Some(&u.jwt),
+                None,
+            )
+            .await;
+        task = pending[0].clone();
+        assert_eq!(task["due_at"], expected, "{pending}");
+    }
 }
 
 async fn users_are_isolated(app: TestApp) {
