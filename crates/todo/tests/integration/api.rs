@@ -40,23 +40,9 @@ async fn unicode_titles_sort_search_and_page_alike(app: TestApp) {
     reversed.reverse();
     assert_eq!(reversed, titles(&Value::Array(up)));
     // Search is Unicode case-insensitive on both databases.
-    let (_, found) = app
-        .call(
-            Method::GET,
-            &format!("{base}?q=%C3%89MILE"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (_, found) = app.list(&u, "q=%C3%89MILE").await;
     assert_eq!(titles(&found), vec!["Émile"]);
-    let (_, found) = app
-        .call(
-            Method::GET,
-            &format!("{base}?q=%CE%BF%CE%B4"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (_, found) = app.list(&u, "q=%CE%BF%CE%B4").await;
     assert_eq!(titles(&found), vec!["ΟΔΟΣ"]);
 
     // A hand-edited cursor (a value of the wrong type for its sort) is a 422, never a database error.
@@ -76,14 +62,7 @@ async fn unicode_titles_sort_search_and_page_alike(app: TestApp) {
             forge(json!({"s": "priority", "o": "desc", "v": 65539, "i": 1})),
         ),
     ] {
-        let (status, body) = app
-            .call(
-                Method::GET,
-                &format!("{base}?sort={sort}&cursor={cursor}"),
-                Some(&u.jwt),
-                None,
-            )
-            .await;
+        let (status, body) = app.list(&u, &format!("sort={sort}&cursor={cursor}")).await;
         assert_eq!(
             (status, body["error"]["fields"]["cursor"].is_string()),
             (422, true),
@@ -241,27 +220,13 @@ async fn task_lifecycle(app: TestApp) {
     )
     .await;
 
-    let (status, done) = app
-        .call(
-            Method::PATCH,
-            &format!("{base}/{id}/complete"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (status, done) = app.toggle(&u, &json!(id)).await;
     assert_eq!((status, done["completed"].as_bool()), (200, Some(true)));
-    let (_, undone) = app
-        .call(
-            Method::PATCH,
-            &format!("{base}/{id}/complete"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (_, undone) = app.toggle(&u, &json!(id)).await;
     assert_eq!(undone["completed"], false);
 
     // Durable: visible through a fresh read of the list.
-    let (status, list) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    let (status, list) = app.list(&u, "").await;
     assert_eq!((status, list.as_array().unwrap().len()), (200, 1));
 
     let (status, body) = app
@@ -296,13 +261,7 @@ async fn filters_and_sorting(app: TestApp) {
     app.create(&u, json!({"title": "alpha report", "priority": "low", "tags": ["work"], "due_at": "2030-03-01T10:00:00Z"})).await;
     app.create(&u, json!({"title": "Bravo", "description": "call the REPORT desk", "priority": "high", "tags": ["work", "phone"]})).await;
     let c = app.create(&u, json!({"title": "charlie 100%_done", "priority": "medium", "due_at": "2030-01-01T10:00:00Z"})).await;
-    app.call(
-        Method::PATCH,
-        &format!("{base}/{}/complete", c["id"]),
-        Some(&u.jwt),
-        None,
-    )
-    .await;
+    app.toggle(&u, &c["id"]).await;
 
     let get = |q: &'static str| {
         let path = format!("{base}?{q}");
@@ -467,24 +426,10 @@ async fn recurring_tasks_roll_forward(app: TestApp) {
     let base = format!("/api/{}/tasks", u.id);
     let due = chrono::Utc::now() + chrono::Duration::hours(2);
     let t = app.create(&u, json!({"title": "Water plants", "tags": ["home"], "priority": "high", "due_at": due.to_rfc3339(), "recurrence": "weekly"})).await;
-    let (status, done) = app
-        .call(
-            Method::PATCH,
-            &format!("{base}/{}/complete", t["id"]),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (status, done) = app.toggle(&u, &t["id"]).await;
     assert_eq!((status, done["completed"].as_bool()), (200, Some(true)));
 
-    let (_, pending) = app
-        .call(
-            Method::GET,
-            &format!("{base}?status=pending"),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (_, pending) = app.list(&u, "status=pending").await;
     let next = &pending.as_array().unwrap()[0];
     assert_eq!(pending.as_array().unwrap().len(), 1);
     assert_ne!(next["id"], t["id"]);
@@ -504,23 +449,11 @@ async fn recurring_tasks_roll_forward(app: TestApp) {
     );
 
     // Un-completing keeps the next one; completing again (after the undo) does not add another.
-    app.call(
-        Method::PATCH,
-        &format!("{base}/{}/complete", t["id"]),
-        Some(&u.jwt),
-        None,
-    )
-    .await;
-    let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    app.toggle(&u, &t["id"]).await;
+    let (_, all) = app.list(&u, "").await;
     assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
-    app.call(
-        Method::PATCH,
-        &format!("{base}/{}/complete", t["id"]),
-        Some(&u.jwt),
-        None,
-    )
-    .await;
-    let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    app.toggle(&u, &t["id"]).await;
+    let (_, all) = app.list(&u, "").await;
     assert_eq!(all.as_array().unwrap().len(), 2);
     // Completing the next occurrence through PUT advances the series once more.
     let (status, _) = app
@@ -532,7 +465,7 @@ async fn recurring_tasks_roll_forward(app: TestApp) {
         )
         .await;
     assert_eq!(status, 200);
-    let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    let (_, all) = app.list(&u, "").await;
     assert_eq!(all.as_array().unwrap().len(), 3);
     let (status, _) = app
         .call(
@@ -543,7 +476,7 @@ async fn recurring_tasks_roll_forward(app: TestApp) {
         )
         .await;
     assert_eq!(status, 200);
-    let (_, all) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    let (_, all) = app.list(&u, "").await;
     assert_eq!(
         all.as_array().unwrap().len(),
         3,
@@ -562,21 +495,8 @@ async fn recurring_tasks_roll_forward(app: TestApp) {
         "2030-03-31T09:00:00Z",
         "2030-04-30T09:00:00Z",
     ] {
-        app.call(
-            Method::PATCH,
-            &format!("{base}/{}/complete", task["id"]),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
-        let (_, pending) = app
-            .call(
-                Method::GET,
-                &format!("{base}?status=pending&q=rent"),
-                Some(&u.jwt),
-                None,
-            )
-            .await;
+        app.toggle(&u, &task["id"]).await;
+        let (_, pending) = app.list(&u, "status=pending&q=rent").await;
         task = pending[0].clone();
         assert_eq!(task["due_at"], expected, "{pending}");
     }
@@ -861,7 +781,7 @@ async fn client_errors_are_clear(app: TestApp) {
     );
 
     // None of that changed anything.
-    let (_, list) = app.call(Method::GET, &base, Some(&u.jwt), None).await;
+    let (_, list) = app.list(&u, "").await;
     assert_eq!(list, json!([t]));
 }
 

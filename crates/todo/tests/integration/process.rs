@@ -75,6 +75,18 @@ async fn wait_for(url: &str, status: u16, within: Duration) {
     }
 }
 
+/// The task list of `user` as the running server answers it.
+async fn tasks_of(base: &str, user: &str, token: &str) -> serde_json::Value {
+    let r = reqwest::Client::new()
+        .get(format!("{base}/api/{user}/tasks"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
 fn terminate(child: &Child) {
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -398,13 +410,7 @@ async fn readiness_follows_postgres_down_and_up() {
 
     pg.restart();
     wait_for(&format!("{base}/ready"), 200, Duration::from_secs(20)).await;
-    let r = client
-        .get(format!("{base}/api/pat/tasks"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let tasks: serde_json::Value = r.json().await.unwrap();
+    let tasks = tasks_of(&base, "pat", &token).await;
     assert_eq!(tasks[0]["title"], "survives");
 
     terminate(&child);
@@ -498,13 +504,7 @@ async fn in_flight_requests_finish_during_shutdown() {
         .env("BETTER_AUTH_SECRET", SECRET);
     let mut child = spawn(c, dir.path());
     wait_for(&format!("{base}/ready"), 200, Duration::from_secs(10)).await;
-    let r = reqwest::Client::new()
-        .get(format!("{base}/api/drain/tasks"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let tasks: serde_json::Value = r.json().await.unwrap();
+    let tasks = tasks_of(&base, "drain", &token).await;
     assert_eq!(tasks[0]["title"], "finished during shutdown");
     terminate(&child);
     assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);

@@ -160,6 +160,18 @@ impl TestApp {
         }
     }
 
+    /// `PATCH …/complete` on one of the user's tasks.
+    pub async fn toggle(&self, user: &TestUser, id: &Value) -> (u16, Value) {
+        let path = format!("/api/{}/tasks/{id}/complete", user.id);
+        self.call(Method::PATCH, &path, Some(&user.jwt), None).await
+    }
+
+    /// `GET` the user's task list with a query string (without `?`).
+    pub async fn list(&self, user: &TestUser, query: &str) -> (u16, Value) {
+        let path = format!("/api/{}/tasks?{query}", user.id);
+        self.call(Method::GET, &path, Some(&user.jwt), None).await
+    }
+
     pub async fn create(&self, user: &TestUser, body: Value) -> Value {
         let (status, task) = self
             .call(
