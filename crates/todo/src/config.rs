@@ -386,64 +386,55 @@ mod tests {
         assert!(matches!(cfg.secret, Secret::Generate));
     }
 
+    /// `todo backend <args>` parsed and validated.
+    fn backend(args: &[&str]) -> Result<ServerConfig, ConfigError> {
+        let args: Vec<&str> = std::iter::once("backend")
+            .chain(args.iter().copied())
+            .collect();
+        match parse(&args).command {
+            Some(Command::Backend(b)) => b.into_config(),
+            other => panic!("not backend: {other:?}"),
+        }
+    }
+
     #[test]
     fn backend_requires_a_long_secret() {
-        let Some(Command::Backend(b)) =
-            parse(&["backend", "--better-auth-secret", "short"]).command
-        else {
-            panic!()
-        };
-        let e = b.into_config().unwrap_err();
+        let e = backend(&["--better-auth-secret", "short"]).unwrap_err();
         assert_eq!(
             e.0,
             "BETTER_AUTH_SECRET must be at least 32 characters (got 5)"
         );
-        let Some(Command::Backend(b)) = parse(&[
-            "backend",
-            "--port",
-            "7860",
-            "--better-auth-secret",
-            &"s".repeat(32),
-        ])
-        .command
-        else {
-            panic!()
-        };
-        assert_eq!(b.into_config().unwrap().addr, "0.0.0.0:7860");
+        let cfg = backend(&["--port", "7860", "--better-auth-secret", &"s".repeat(32)]).unwrap();
+        assert_eq!(cfg.addr, "0.0.0.0:7860");
     }
 
     #[test]
-    fn jwks_url_derives_from_the_in_cluster_auth_url() {
-        let Some(Command::Backend(b)) = parse(&[
-            "backend",
-            "--better-auth-secret",
-            &"s".repeat(40),
-            "--backend-better-auth-url",
-            "http://todo-frontend:3000/",
-        ])
-        .command
-        else {
-            panic!()
+    fn jwks_url_derives_from_the_auth_server_urls() {
+        let secret = "s".repeat(40);
+        let jwks = |args: &[&str]| {
+            let mut all = vec!["--better-auth-secret", &secret];
+            all.extend_from_slice(args);
+            backend(&all).unwrap().jwks_url
         };
         assert_eq!(
-            b.into_config().unwrap().jwks_url.as_deref(),
+            jwks(&["--backend-better-auth-url", "http://todo-frontend:3000/"]).as_deref(),
             Some("http://todo-frontend:3000/api/auth/jwks")
         );
-        // Only the public auth URL: its JWKS is the fallback.
-        let Some(Command::Backend(b)) = parse(&[
-            "backend",
-            "--better-auth-secret",
-            &"s".repeat(40),
-            "--better-auth-url",
-            "https://todo.example.com",
-        ])
-        .command
-        else {
-            panic!()
-        };
+        // Only the public auth URL: its JWKS is the fallback; the in-cluster URL wins over it.
         assert_eq!(
-            b.into_config().unwrap().jwks_url.as_deref(),
+            jwks(&["--better-auth-url", "https://todo.example.com"]).as_deref(),
             Some("https://todo.example.com/api/auth/jwks")
         );
+        assert_eq!(
+            jwks(&[
+                "--better-auth-url",
+                "https://todo.example.com",
+                "--backend-better-auth-url",
+                "http://fe:3000"
+            ])
+            .as_deref(),
+            Some("http://fe:3000/api/auth/jwks")
+        );
+        assert_eq!(jwks(&[]), None);
     }
 }
