@@ -43,7 +43,7 @@ struct Inner {
     schema_current: AtomicBool,
     /// Password hashing costs ~19 MiB and tens of ms each; at most one per core runs at a time, so a
     /// flood of sign-ins queues instead of exhausting memory.
-    password_slots: Semaphore,
+    password_slots: Arc<Semaphore>,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -58,9 +58,9 @@ impl AppState {
             settings,
             draining: AtomicBool::new(false),
             schema_current: AtomicBool::new(false),
-            password_slots: Semaphore::new(
+            password_slots: Arc::new(Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
-            ),
+            )),
         }))
     }
 
@@ -97,15 +97,21 @@ impl AppState {
                 "internal error",
             )
         };
-        let _slot = self
+        // The permit moves into the blocking task: a request abandoned mid-hash (timeout, disconnect)
+        // still holds its slot until the hash is done.
+        let slot = self
             .0
             .password_slots
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| internal())?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|_| internal())
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            work()
+        })
+        .await
+        .map_err(|_| internal())
     }
 
     /// Whether the schema is current, asking the database only until it first is.

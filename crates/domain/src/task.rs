@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration, Months, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -8,6 +8,8 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 pub const MAX_TAGS: usize = 10;
 pub const MAX_TAG_CHARS: usize = 32;
+/// The last year an RFC 3339 date can name.
+pub(crate) const MAX_YEAR: i32 = 9999;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Default,
@@ -83,17 +85,14 @@ impl Recurrence {
         start: Option<DateTime<Utc>>,
         due: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
-    ) -> DateTime<Utc> {
+    ) -> Option<DateTime<Utc>> {
         let start = start.or(due).unwrap_or(now);
         let after = due.map_or(now, |d| d.max(now));
-        let at = |k: u32| {
-            match self {
-                Recurrence::Daily => start.checked_add_signed(Duration::days(k.into())),
-                Recurrence::Weekly => start.checked_add_signed(Duration::weeks(k.into())),
-                // chrono clamps to the month's last day (Jan 31 -> Feb 28), which is what people mean.
-                Recurrence::Monthly => start.checked_add_months(Months::new(k)),
-            }
-            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        let at = |k: u32| match self {
+            Recurrence::Daily => start.checked_add_signed(Duration::days(k.into())),
+            Recurrence::Weekly => start.checked_add_signed(Duration::weeks(k.into())),
+            // chrono clamps to the month's last day (Jan 31 -> Feb 28), which is what people mean.
+            Recurrence::Monthly => start.checked_add_months(Months::new(k)),
         };
         // Jump close to `after` arithmetically (a series may have started years ago), then step.
         let period_days = match self {
@@ -102,12 +101,19 @@ impl Recurrence {
             Recurrence::Monthly => 31,
         };
         let mut k = u32::try_from((after - start).num_days().max(0) / period_days)
-            .unwrap_or(u32::MAX)
+            .ok()?
             .max(1);
-        while at(k) <= after && k < u32::MAX {
-            k += 1;
+        loop {
+            let next = at(k)?;
+            // Past the dates RFC 3339 can write, the series ends.
+            if next.year() > MAX_YEAR {
+                return None;
+            }
+            if next > after {
+                return Some(next);
+            }
+            k = k.checked_add(1)?;
         }
-        at(k)
     }
 }
 
@@ -145,6 +151,9 @@ pub struct Task {
     /// First due date of the recurring series this task belongs to (internal bookkeeping).
     #[serde(skip)]
     pub series_start: Option<DateTime<Utc>>,
+    /// Whether completing this task already produced the series' next occurrence (internal).
+    #[serde(skip)]
+    pub spawned_next: bool,
 }
 
 /// A validated task ready to be inserted.
@@ -184,7 +193,8 @@ pub struct CreateTask {
     pub completed: Option<bool>,
     #[serde(default)]
     pub priority: Option<Priority>,
-    /// Up to 10 labels of 1–32 letters, digits, `-` or `_`; a leading `#` is dropped, case is folded.
+    /// Up to 10 labels of 1–32 letters (of any script), digits, `-` or `_`; one leading `#` is dropped
+    /// and case is folded. The pattern in this document shows the ASCII subset.
     #[serde(default)]
     #[schema(schema_with = tags_schema)]
     pub tags: Option<Vec<String>>,
@@ -311,12 +321,14 @@ fn check_due(raw: Option<&str>, errors: &mut ValidationError) -> Option<DateTime
 
 /// Normalises a tag the way users type them (`#Work` -> `work`); `None` when it is not a valid label.
 pub(crate) fn normalize_tag(raw: &str) -> Option<String> {
-    let t = raw.trim().trim_start_matches('#').to_lowercase();
+    let t = raw.trim();
+    let t = t.strip_prefix('#').unwrap_or(t);
+    // Checked before lower-casing, which can add combining marks (`İ` -> `i̇`).
     let ok = !t.is_empty()
         && t.chars().count() <= MAX_TAG_CHARS
         && t.chars()
             .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
-    ok.then_some(t)
+    ok.then(|| t.to_lowercase())
 }
 
 fn check_tags(raw: &[String], errors: &mut ValidationError) -> Vec<String> {
@@ -407,26 +419,33 @@ impl Task {
         if let Some(t) = patch.tags {
             self.tags = t;
         }
-        // A new due date or rule starts a new series.
+        // A different due date or rule starts a new series (a task sent back unchanged does not).
+        let due_changed = patch.due_at.is_some_and(|d| d != self.due_at);
+        let rule_changed = patch.recurrence.is_some_and(|r| r != self.recurrence);
+        if due_changed || rule_changed {
+            self.series_start = None;
+            self.spawned_next = false;
+        }
         if let Some(d) = patch.due_at {
             self.due_at = d;
-            self.series_start = None;
         }
         if let Some(r) = patch.recurrence {
             self.recurrence = r;
-            self.series_start = None;
         }
         self.updated_at = now;
+        // A task advances its series once: completing it again after an undo adds nothing.
         let recurrence = self
             .recurrence
-            .filter(|_| self.completed && !was_completed)?;
+            .filter(|_| self.completed && !was_completed && !self.spawned_next)?;
+        let due_at = recurrence.next_due(self.series_start, self.due_at, now)?;
+        self.spawned_next = true;
         Some(NewTask {
             title: self.title.clone(),
             description: self.description.clone(),
             completed: false,
             priority: self.priority,
             tags: self.tags.clone(),
-            due_at: Some(recurrence.next_due(self.series_start, self.due_at, now)),
+            due_at: Some(due_at),
             recurrence: Some(recurrence),
             series_start: self.series_start.or(self.due_at),
         })
@@ -491,37 +510,88 @@ mod tests {
         let next = |r: Recurrence, due, now| r.next_due(None, Some(due), now);
         assert_eq!(
             next(Recurrence::Daily, at(2026, 1, 10), now),
-            at(2026, 1, 11)
+            Some(at(2026, 1, 11))
         );
         assert_eq!(
             next(Recurrence::Daily, at(2026, 1, 5), now),
-            at(2026, 1, 11),
+            Some(at(2026, 1, 11)),
             "late: next is in the future"
         );
         assert_eq!(
             next(Recurrence::Weekly, at(2026, 1, 9), now),
-            at(2026, 1, 16)
+            Some(at(2026, 1, 16))
         );
         assert_eq!(
             next(Recurrence::Weekly, at(2025, 1, 9), now),
-            at(2026, 1, 15),
+            Some(at(2026, 1, 15)),
             "a year late"
         );
         assert_eq!(
             next(Recurrence::Monthly, at(2026, 1, 31), at(2026, 1, 30)),
-            at(2026, 2, 28)
+            Some(at(2026, 2, 28))
         );
-        assert_eq!(Recurrence::Daily.next_due(None, None, now), at(2026, 1, 11));
+        assert_eq!(
+            Recurrence::Daily.next_due(None, None, now),
+            Some(at(2026, 1, 11))
+        );
         // A series on the 31st keeps its day after a short month.
         let start = Some(at(2026, 1, 31));
         assert_eq!(
             Recurrence::Monthly.next_due(start, Some(at(2026, 2, 28)), at(2026, 2, 27)),
-            at(2026, 3, 31)
+            Some(at(2026, 3, 31))
         );
         assert_eq!(
             Recurrence::Monthly.next_due(start, Some(at(2026, 3, 31)), at(2026, 3, 30)),
-            at(2026, 4, 30)
+            Some(at(2026, 4, 30))
         );
+        // Past year 9999 the series ends rather than producing a date RFC 3339 cannot write.
+        assert_eq!(next(Recurrence::Monthly, at(9999, 12, 31), now), None);
+        assert_eq!(
+            next(Recurrence::Daily, at(9999, 12, 30), now),
+            Some(at(9999, 12, 31))
+        );
+    }
+
+    #[test]
+    fn sending_a_task_back_unchanged_keeps_its_series() {
+        let now = at(2026, 2, 27);
+        let mut task = Task {
+            id: 2,
+            user_id: "u".into(),
+            title: "Rent".into(),
+            description: None,
+            completed: false,
+            priority: Priority::Medium,
+            tags: vec![],
+            due_at: Some(at(2026, 2, 28)),
+            recurrence: Some(Recurrence::Monthly),
+            created_at: now,
+            updated_at: now,
+            series_start: Some(at(2026, 1, 31)),
+            spawned_next: false,
+        };
+        let whole = TaskPatch {
+            completed: Some(true),
+            due_at: Some(task.due_at),
+            recurrence: Some(task.recurrence),
+            ..Default::default()
+        };
+        let next = task.apply(whole, now).expect("next occurrence");
+        assert_eq!(next.due_at, Some(at(2026, 3, 31)));
+        // Un-complete, move the date: a new series, which may advance again.
+        task.apply(
+            TaskPatch {
+                completed: Some(false),
+                due_at: Some(Some(at(2026, 3, 5))),
+                ..Default::default()
+            },
+            now,
+        );
+        assert_eq!((task.series_start, task.spawned_next), (None, false));
+        let next = task
+            .apply(TaskPatch::toggle(&task), now)
+            .expect("new series advances");
+        assert_eq!(next.due_at, Some(at(2026, 4, 5)));
     }
 
     #[test]
@@ -540,6 +610,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             series_start: None,
+            spawned_next: false,
         };
         let next = task
             .apply(TaskPatch::toggle(&task), now)

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// Invalid client input, with a message per offending field so the caller can show it next to the field.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,14 +48,17 @@ impl std::error::Error for ValidationError {}
 /// Accepts an RFC 3339 date-time or a plain `YYYY-MM-DD` date (taken as midnight UTC).
 pub fn parse_due(input: &str) -> Result<DateTime<Utc>, &'static str> {
     let s = input.trim();
-    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        return Ok(dt.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|dt| dt.and_utc())
-        .ok_or("must be an RFC 3339 date-time (2026-05-01T17:00:00Z) or a date (2026-05-01)")
+    let parsed = match DateTime::parse_from_rfc3339(s) {
+        Ok(dt) => Some(dt.with_timezone(&Utc)),
+        Err(_) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|dt| dt.and_utc()),
+    };
+    // Years RFC 3339 can write, in both directions (an offset can push 9999-12-31 into year 10000).
+    parsed
+        .filter(|d| (1..=crate::task::MAX_YEAR).contains(&d.year()))
+        .ok_or("must be an RFC 3339 date-time (2026-05-01T17:00:00Z) or a date (2026-05-01), years 0001–9999")
 }
 
 #[cfg(test)]
@@ -74,5 +77,11 @@ mod tests {
         );
         assert!(parse_due("tomorrow").is_err());
         assert!(parse_due("2026-13-01").is_err());
+        assert!(parse_due("+10000-01-01").is_err());
+        assert!(parse_due("-0001-01-01").is_err());
+        assert!(
+            parse_due("9999-12-31T23:00:00-05:00").is_err(),
+            "year 10000 in UTC"
+        );
     }
 }

@@ -10,7 +10,7 @@ use crate::{StorageError, Store};
 
 const COLUMNS: &str =
     "id, user_id, title, description, completed, priority, tags, due_at, recurrence, \
-                       created_at, updated_at, series_start";
+                       created_at, updated_at, series_start, spawned_next";
 
 #[derive(sqlx::FromRow)]
 struct TaskRow {
@@ -26,6 +26,7 @@ struct TaskRow {
     created_at: i64,
     updated_at: i64,
     series_start: Option<i64>,
+    spawned_next: bool,
 }
 
 pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
@@ -56,16 +57,9 @@ impl From<TaskRow> for Task {
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
             series_start: r.series_start.map(from_millis),
+            spawned_next: r.spawned_next,
         }
     }
-}
-
-/// A task row as locked for an update, with the bookkeeping the API does not show.
-#[derive(sqlx::FromRow)]
-struct LockedRow {
-    #[sqlx(flatten)]
-    row: TaskRow,
-    spawned_next: bool,
 }
 
 /// One page of a task list, and the cursor of the next page when there is one.
@@ -252,24 +246,21 @@ impl Store {
         // The first statement writes (a no-op touch) so the transaction holds the row, and on SQLite the
         // write lock, before reading: concurrent updates queue instead of losing each other's changes.
         let lock = format!(
-            "UPDATE tasks SET updated_at = updated_at WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}, spawned_next"
+            "UPDATE tasks SET updated_at = updated_at WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
         );
         let write = "UPDATE tasks SET title = $1, description = $2, completed = $3, priority = $4, tags = $5, \
                      due_at = $6, recurrence = $7, updated_at = $8, title_key = $9, search_text = $10, \
                      spawned_next = $11, series_start = $12 WHERE id = $13 AND user_id = $14";
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let row: Option<LockedRow> = sqlx::query_as(&lock)
+            let row: Option<TaskRow> = sqlx::query_as(&lock)
                 .bind(id)
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some(LockedRow { row, spawned_next }) = row else {
-                return Ok(None);
-            };
+            let Some(row) = row else { return Ok(None) };
             let mut task = Task::from(row);
-            // A series advances once per task: completing it again after an undo adds nothing.
-            let next = task.apply(patch(&task), now).filter(|_| !spawned_next);
+            let next = task.apply(patch(&task), now);
             sqlx::query(write)
                 .bind(&task.title)
                 .bind(&task.description)
@@ -281,7 +272,7 @@ impl Store {
                 .bind(millis(task.updated_at))
                 .bind(title_key(&task.title))
                 .bind(search_text(&task.title, task.description.as_deref()))
-                .bind(spawned_next || next.is_some())
+                .bind(task.spawned_next)
                 .bind(task.series_start.map(millis))
                 .bind(id)
                 .bind(user_id)

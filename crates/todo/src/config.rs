@@ -216,6 +216,27 @@ fn check_url(name: &str, v: Option<String>) -> Result<Option<String>, ConfigErro
     }
 }
 
+/// The browser origin (`scheme://host[:port]`, as browsers send it) of a configured URL, so
+/// `https://App.example.com/` matches the `Origin` header `https://app.example.com`.
+fn origin_of(value: &str) -> Result<String, ConfigError> {
+    if value == "*" {
+        return Err(ConfigError(
+            "CORS_ORIGINS cannot be * (the API accepts credentials); list the allowed origins"
+                .into(),
+        ));
+    }
+    let bad = |why: &str| ConfigError(format!("CORS_ORIGINS entry {value:?} {why}"));
+    let url =
+        url::Url::parse(value).map_err(|_| bad("is not a URL like https://app.example.com"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad("must be an http(s) URL with a host"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must be an origin, without a path, query or fragment"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
 impl CommonArgs {
     fn into_config(
         self,
@@ -269,23 +290,23 @@ impl CommonArgs {
         };
         let jwks_url = check_url("BETTER_AUTH_JWKS_URL", jwks_url)?;
         let frontend_url = check_url("FRONTEND_URL", non_empty(&self.frontend_url))?;
-        let mut cors_origins: Vec<String> = self
+        let given = self
             .cors_origins
             .iter()
-            .map(|o| o.trim().to_owned())
-            .filter(|o| !o.is_empty())
-            .collect();
-        cors_origins.extend(frontend_url);
-        if cors_origins.iter().any(|o| o == "*") {
-            return Err(ConfigError(
-                "CORS_ORIGINS cannot be * (the API accepts credentials); list the allowed origins"
-                    .into(),
-            ));
-        }
-        if let Some(bad) = cors_origins.iter().find(|o| url::Url::parse(o).is_err()) {
-            return Err(ConfigError(format!(
-                "CORS_ORIGINS has an entry that is not an origin URL: {bad:?}"
-            )));
+            .map(|o| o.trim())
+            .filter(|o| !o.is_empty());
+        let mut cors_origins = given.map(origin_of).collect::<Result<Vec<_>, _>>()?;
+        // FRONTEND_URL is the UI's address, which may have a path: only its origin matters here.
+        if let Some(u) = frontend_url
+            .as_deref()
+            .and_then(|f| url::Url::parse(f).ok())
+        {
+            if !matches!(u.scheme(), "http" | "https") {
+                return Err(ConfigError(format!(
+                    "FRONTEND_URL must be an http(s) URL (got {u})"
+                )));
+            }
+            cors_origins.push(u.origin().ascii_serialization());
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError(
@@ -394,6 +415,32 @@ mod tests {
         match parse(&args).command {
             Some(Command::Backend(b)) => b.into_config(),
             other => panic!("not backend: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_normalised_to_what_browsers_send() {
+        let secret = "s".repeat(40);
+        let cfg = backend(&[
+            "--better-auth-secret",
+            &secret,
+            "--cors-origins",
+            "https://App.Example.com/, http://localhost:3000",
+            "--frontend-url",
+            "https://todo.example.com:443/app",
+        ])
+        .unwrap();
+        assert_eq!(
+            cfg.api.cors_origins,
+            vec![
+                "https://app.example.com",
+                "http://localhost:3000",
+                "https://todo.example.com"
+            ]
+        );
+        for bad in ["*", "localhost:3000", "https://x.com/path", "ftp://x.com"] {
+            let e = backend(&["--better-auth-secret", &secret, "--cors-origins", bad]).unwrap_err();
+            assert!(e.0.starts_with("CORS_ORIGINS"), "{bad}: {}", e.0);
         }
     }
 

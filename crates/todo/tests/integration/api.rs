@@ -500,6 +500,20 @@ async fn recurring_tasks_roll_forward(app: TestApp) {
         task = pending[0].clone();
         assert_eq!(task["due_at"], expected, "{pending}");
     }
+    // Completing by sending the task back whole (due date and rule unchanged) keeps the series' day.
+    let mut whole = task.clone();
+    whole["completed"] = json!(true);
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("{base}/{}", task["id"]),
+            Some(&u.jwt),
+            Some(whole),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, pending) = app.list(&u, "status=pending&q=rent").await;
+    assert_eq!(pending[0]["due_at"], "2030-05-31T09:00:00Z", "{pending}");
 }
 
 async fn users_are_isolated(app: TestApp) {
