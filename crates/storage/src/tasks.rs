@@ -196,7 +196,17 @@ impl Store {
 
     pub async fn get_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
         let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2");
-        let row: Option<TaskRow> = with_pool!(&self.pool, |p| sqlx::query_as(&sql)
+        self.one_task(&sql, user_id, id).await
+    }
+
+    /// Runs a statement that takes `(id, user_id)` and returns at most one task row.
+    async fn one_task(
+        &self,
+        sql: &str,
+        user_id: &str,
+        id: i64,
+    ) -> Result<Option<Task>, StorageError> {
+        let row: Option<TaskRow> = with_pool!(&self.pool, |p| sqlx::query_as(sql)
             .bind(id)
             .bind(user_id)
             .fetch_optional(p)
@@ -290,12 +300,7 @@ impl Store {
     pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
         let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
         let _turn = self.write_turn().await;
-        let row: Option<TaskRow> = with_pool!(&self.pool, |p| sqlx::query_as(&sql)
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(p)
-            .await?);
-        Ok(row.map(Task::from))
+        self.one_task(&sql, user_id, id).await
     }
 }
 
