@@ -838,3 +838,33 @@ async fn stalled_requests_time_out_with_a_json_error() {
         .await;
     assert_eq!(list, json!([]), "nothing was created");
 }
+
+/// Browsers on a configured origin may call the API directly; others get no CORS grant.
+#[tokio::test]
+async fn cors_grants_only_configured_origins() {
+    let app = TestApp::spawn_with(
+        crate::support::Db::Sqlite,
+        &["--cors-origins", "https://App.Example.com/"],
+    )
+    .await
+    .unwrap();
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(Method::OPTIONS, app.url("/api/someone/tasks"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let r = preflight("https://app.example.com").await.unwrap();
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert_eq!(r.headers()["access-control-allow-credentials"], "true");
+    let r = preflight("https://evil.example.com").await.unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+}
