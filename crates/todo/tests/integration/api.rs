@@ -526,47 +526,40 @@ async fn users_are_isolated(app: TestApp) {
         format!("/api/{}/tasks", b.id),
     );
 
-    // Bob on Alice's paths: 403 on every route.
-    for (m, p, body) in [
-        (Method::GET, a_path.clone(), None),
+    // Bob on Alice's paths: 403 on every route. Bob naming Alice's task id under his own path: 404,
+    // as if it did not exist.
+    let forbidden = (403, Some("forbidden"));
+    let not_found = (404, Some("not_found"));
+    let hijack = || Some(json!({"title": "hijacked"}));
+    for (m, p, body, expected) in [
+        (Method::GET, a_path.clone(), None, forbidden),
         (
             Method::POST,
             a_path.clone(),
             Some(json!({"title": "planted"})),
+            forbidden,
         ),
-        (Method::GET, format!("{a_path}/{id}"), None),
+        (Method::GET, format!("{a_path}/{id}"), None, forbidden),
+        (Method::PUT, format!("{a_path}/{id}"), hijack(), forbidden),
+        (Method::DELETE, format!("{a_path}/{id}"), None, forbidden),
         (
-            Method::PUT,
-            format!("{a_path}/{id}"),
-            Some(json!({"title": "hijacked"})),
+            Method::PATCH,
+            format!("{a_path}/{id}/complete"),
+            None,
+            forbidden,
         ),
-        (Method::DELETE, format!("{a_path}/{id}"), None),
-        (Method::PATCH, format!("{a_path}/{id}/complete"), None),
+        (Method::GET, format!("{b_path}/{id}"), None, not_found),
+        (Method::PUT, format!("{b_path}/{id}"), hijack(), not_found),
+        (Method::DELETE, format!("{b_path}/{id}"), None, not_found),
+        (
+            Method::PATCH,
+            format!("{b_path}/{id}/complete"),
+            None,
+            not_found,
+        ),
     ] {
         let (status, err) = app.call(m.clone(), &p, Some(&b.jwt), body).await;
-        assert_eq!(
-            (status, err["error"]["code"].as_str()),
-            (403, Some("forbidden")),
-            "{m} {p}"
-        );
-    }
-    // Bob naming Alice's task id under his own path: 404, as if it did not exist.
-    for (m, p, body) in [
-        (Method::GET, format!("{b_path}/{id}"), None),
-        (
-            Method::PUT,
-            format!("{b_path}/{id}"),
-            Some(json!({"title": "hijacked"})),
-        ),
-        (Method::DELETE, format!("{b_path}/{id}"), None),
-        (Method::PATCH, format!("{b_path}/{id}/complete"), None),
-    ] {
-        let (status, err) = app.call(m.clone(), &p, Some(&b.jwt), body).await;
-        assert_eq!(
-            (status, err["error"]["code"].as_str()),
-            (404, Some("not_found")),
-            "{m} {p}"
-        );
+        assert_eq!((status, err["error"]["code"].as_str()), expected, "{m} {p}");
     }
     // A body claiming another owner is refused; the list never leaks.
     let (status, _) = app

@@ -37,14 +37,14 @@ async fn session_flow(app: TestApp) {
 
     // The cookie alone carries the session.
     let session_cookie = cookie.split(';').next().unwrap().to_owned();
-    let r = app
-        .client
-        .get(app.url("/api/auth/get-session"))
-        .header("cookie", &session_cookie)
-        .send()
-        .await
-        .unwrap();
-    let s: Value = r.json().await.unwrap();
+    let session_by_cookie = || async {
+        let r = app
+            .client
+            .get(app.url("/api/auth/get-session"))
+            .header("cookie", &session_cookie);
+        r.send().await.unwrap().json::<Value>().await.unwrap()
+    };
+    let s = session_by_cookie().await;
     assert_eq!(s["user"]["id"], user_id.as_str());
     assert!(s["session"]["expiresAt"].is_string());
 
@@ -93,15 +93,8 @@ async fn session_flow(app: TestApp) {
             .0,
         401
     );
-    let r = app
-        .client
-        .get(app.url("/api/auth/get-session"))
-        .header("cookie", &session_cookie)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        r.json::<Value>().await.unwrap()["user"]["id"],
+        session_by_cookie().await["user"]["id"],
         user_id.as_str(),
         "the first session lives on"
     );
