@@ -2,7 +2,6 @@
 //! environment variable (names follow the seeds' ConfigMaps); bad values stop the process with one line
 //! that names the variable.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -32,6 +31,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// The REST API role for a cluster (port 8000).
     Backend(BackendArgs),
+    /// The web UI role (port 3000): pages, and `/api/*` forwarded to the backend at BACKEND_URL.
+    Frontend(FrontendArgs),
     /// Apply pending database migrations and exit.
     Migrate(MigrateArgs),
     /// Exit 0 when URL answers 2xx within 3 s: a liveness check for images without a shell.
@@ -97,6 +98,87 @@ pub struct BackendArgs {
     pub auto_migrate: bool,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FrontendArgs {
+    /// Address to bind.
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    pub host: String,
+    #[arg(long, env = "PORT", default_value_t = 3000)]
+    pub port: u16,
+    /// Where the backend is reached, read at start (e.g. http://todo-backend:8000).
+    #[arg(long, env = "BACKEND_URL")]
+    pub backend_url: Option<String>,
+    /// Alias of BACKEND_URL, as the seeds' ConfigMaps name it.
+    #[arg(long, env = "NEXT_PUBLIC_API_URL", hide = true)]
+    pub next_public_api_url: Option<String>,
+    /// Mark the UI's cookies Secure (serve over HTTPS).
+    #[arg(long, env = "SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub secure_cookies: bool,
+    /// After SIGTERM, keep serving this long so load balancers notice, then drain.
+    #[arg(long, env = "SHUTDOWN_DELAY_SECONDS", default_value_t = 0)]
+    pub shutdown_delay_seconds: u64,
+    /// Longest wait for in-flight requests after shutdown begins.
+    #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 20)]
+    pub drain_timeout_seconds: u64,
+}
+
+/// The frontend role, validated.
+#[derive(Debug, Clone)]
+pub struct FrontendConfig {
+    pub addr: String,
+    /// The backend's base URL, without a trailing slash.
+    pub backend_url: String,
+    pub web: todo_web::WebSettings,
+    pub shutdown_delay: Duration,
+    pub drain_timeout: Duration,
+}
+
+const DEFAULT_BACKEND_URL: &str = "http://127.0.0.1:8000";
+
+impl FrontendArgs {
+    pub fn into_config(self) -> Result<FrontendConfig, ConfigError> {
+        let (name, raw) = match (
+            non_empty(&self.backend_url),
+            non_empty(&self.next_public_api_url),
+        ) {
+            (Some(u), _) => ("BACKEND_URL", u),
+            (None, Some(u)) => ("NEXT_PUBLIC_API_URL", u),
+            (None, None) => ("BACKEND_URL", DEFAULT_BACKEND_URL.to_owned()),
+        };
+        let bad = |why: &str| ConfigError(format!("{name} {why} (got {raw:?})"));
+        let url =
+            url::Url::parse(&raw).map_err(|_| bad("is not a URL like http://todo-backend:8000"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(bad("must be an http(s) URL with a host"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(bad("must not have a query or fragment"));
+        }
+        Ok(FrontendConfig {
+            addr: bind_addr(&self.host, self.port)?,
+            backend_url: url.as_str().trim_end_matches('/').to_owned(),
+            web: todo_web::WebSettings {
+                secure_cookies: self.secure_cookies,
+            },
+            shutdown_delay: Duration::from_secs(self.shutdown_delay_seconds),
+            drain_timeout: Duration::from_secs(self.drain_timeout_seconds),
+        })
+    }
+}
+
+/// `host:port`, with IPv6 literals bracketed so `HOST=::` binds every interface.
+fn bind_addr(host: &str, port: u16) -> Result<String, ConfigError> {
+    let host = host.trim();
+    if host.is_empty() {
+        return Err(ConfigError("HOST must not be empty".into()));
+    }
+    Ok(if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    })
 }
 
 #[derive(Args, Debug, Clone)]
@@ -192,6 +274,8 @@ pub struct ServerConfig {
     pub api: ApiSettings,
     pub shutdown_delay: Duration,
     pub drain_timeout: Duration,
+    /// Serve the web UI beside the API (`todo serve`).
+    pub with_ui: bool,
 }
 
 pub const MIN_SECRET_CHARS: usize = 32;
@@ -328,16 +412,7 @@ impl CommonArgs {
                 "SESSION_TTL_SECONDS must be 1–{MAX_SESSION_TTL}"
             )));
         }
-        let host = host.trim();
-        // Bracket IPv6 literals so `HOST=::` binds every interface.
-        let addr = if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        };
-        if addr.parse::<SocketAddr>().is_err() && host.is_empty() {
-            return Err(ConfigError("HOST must not be empty".into()));
-        }
+        let addr = bind_addr(&host, port)?;
         Ok(ServerConfig {
             addr,
             database_url,
@@ -362,6 +437,7 @@ impl CommonArgs {
             },
             shutdown_delay: Duration::from_secs(self.shutdown_delay_seconds),
             drain_timeout: Duration::from_secs(self.drain_timeout_seconds),
+            with_ui: may_generate_secret,
         })
     }
 }
@@ -453,6 +529,38 @@ mod tests {
         );
         let cfg = backend(&["--port", "7860", "--better-auth-secret", &"s".repeat(32)]).unwrap();
         assert_eq!(cfg.addr, "0.0.0.0:7860");
+    }
+
+    /// `todo frontend <args>` parsed and validated.
+    fn frontend(args: &[&str]) -> Result<FrontendConfig, ConfigError> {
+        let args: Vec<&str> = std::iter::once("frontend")
+            .chain(args.iter().copied())
+            .collect();
+        match parse(&args).command {
+            Some(Command::Frontend(f)) => f.into_config(),
+            other => panic!("not frontend: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn frontend_reads_the_backend_url() {
+        let cfg = frontend(&["--backend-url", "http://todo-backend:8000/"]).unwrap();
+        assert_eq!(cfg.backend_url, "http://todo-backend:8000");
+        assert_eq!(cfg.addr, "0.0.0.0:3000");
+        let alias = frontend(&["--next-public-api-url", "https://api.example.com/base"]).unwrap();
+        assert_eq!(alias.backend_url, "https://api.example.com/base");
+        assert_eq!(frontend(&[]).unwrap().backend_url, "http://127.0.0.1:8000");
+        let e = frontend(&["--backend-url", "todo-backend:8000"]).unwrap_err();
+        assert_eq!(
+            e.0,
+            "BACKEND_URL must be an http(s) URL with a host (got \"todo-backend:8000\")"
+        );
+        let e = frontend(&["--next-public-api-url", "not a url"]).unwrap_err();
+        assert!(
+            e.0.starts_with("NEXT_PUBLIC_API_URL is not a URL"),
+            "{}",
+            e.0
+        );
     }
 
     #[test]

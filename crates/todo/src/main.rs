@@ -4,7 +4,7 @@ use std::time::Duration;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 use todo::config::{Cli, Command, ConfigError, ServerConfig};
-use todo::server::{migrate_with_retry, open_store, shutdown_signal, Server};
+use todo::server::{migrate_with_retry, open_store, shutdown_signal, Frontend, Server};
 
 fn main() -> ExitCode {
     // A `.env` file is optional; real environment variables win over it.
@@ -25,6 +25,12 @@ fn main() -> ExitCode {
             None => run_server(cli.serve.into_config()?).await,
             Some(Command::Serve(args)) => run_server(args.into_config()?).await,
             Some(Command::Backend(args)) => run_server(args.into_config()?).await,
+            Some(Command::Frontend(args)) => {
+                Frontend::bind(args.into_config()?)
+                    .await?
+                    .serve(shutdown_signal())
+                    .await
+            }
             Some(Command::Migrate(args)) => {
                 let store = open_store(&args.database_url, &Default::default())?;
                 migrate_with_retry(&store, Some(Duration::from_secs(args.wait_seconds)))

@@ -11,7 +11,7 @@ use todo_auth::{AuthConfig, Authenticator};
 use todo_storage::{DbKind, Store};
 use tokio::net::TcpListener;
 
-use crate::config::{ConfigError, Secret, ServerConfig};
+use crate::config::{ConfigError, FrontendConfig, Secret, ServerConfig};
 
 /// A server that has bound its port and is ready to serve.
 pub struct Server {
@@ -138,36 +138,30 @@ impl Server {
             state,
             config,
         } = self;
-        let app = todo_api::router(state.clone());
-        let (began_tx, began_rx) = tokio::sync::oneshot::channel::<()>();
+        let api = todo_api::router(state.clone());
+        let app = if config.with_ui {
+            todo_web::router(
+                todo_web::Backend::Local(api),
+                todo_web::WebSettings {
+                    secure_cookies: config.api.secure_cookies,
+                },
+            )
+        } else {
+            api
+        };
         let draining = state.clone();
-        let delay = config.shutdown_delay;
-        let graceful = async move {
-            shutdown.await;
-            draining.start_draining();
-            tracing::info!(
-                delay_s = delay.as_secs(),
-                "shutting down: readiness now fails"
-            );
-            tokio::time::sleep(delay).await;
-            let _ = began_tx.send(());
-        };
         tracing::info!(addr = %listener.local_addr()?, database = ?state.store().kind(), "listening");
-        let server = axum::serve(
+        let result = serve_until(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            app,
+            async move {
+                shutdown.await;
+                draining.start_draining();
+            },
+            config.shutdown_delay,
+            config.drain_timeout,
         )
-        .with_graceful_shutdown(graceful);
-        let drain = config.drain_timeout;
-        let result = tokio::select! {
-            r = server => r,
-            () = async move {
-                if began_rx.await.is_ok() { tokio::time::sleep(drain).await } else { std::future::pending().await }
-            } => {
-                tracing::warn!(drain_s = drain.as_secs(), "drain timeout reached; closing remaining connections");
-                Ok(())
-            }
-        };
+        .await;
         // Connections still held by abandoned requests must not stretch shutdown past its bound.
         if tokio::time::timeout(Duration::from_secs(5), state.store().close())
             .await
@@ -177,6 +171,84 @@ impl Server {
         }
         tracing::info!("stopped");
         result
+    }
+}
+
+/// The frontend role: the web UI, with `/api/*` forwarded to the backend at `BACKEND_URL`.
+pub struct Frontend {
+    listener: TcpListener,
+    config: FrontendConfig,
+}
+
+impl Frontend {
+    pub async fn bind(config: FrontendConfig) -> Result<Frontend, ConfigError> {
+        let listener = TcpListener::bind(&config.addr).await.map_err(|e| {
+            ConfigError(format!("HOST/PORT: cannot listen on {}: {e}", config.addr))
+        })?;
+        Ok(Frontend { listener, config })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ConfigError> {
+        let Frontend { listener, config } = self;
+        let backend = todo_web::Backend::remote(&config.backend_url)
+            .map_err(|e| ConfigError(format!("BACKEND_URL: cannot build an HTTP client: {e}")))?;
+        let app = todo_web::router(backend, config.web.clone());
+        tracing::info!(addr = %config.addr, backend = %config.backend_url, "frontend listening");
+        serve_until(
+            listener,
+            app,
+            shutdown,
+            config.shutdown_delay,
+            config.drain_timeout,
+        )
+        .await
+        .map_err(|e| ConfigError(format!("server error: {e}")))?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Serves `app` until `shutdown` resolves; then keeps the listener open for `delay` (so load balancers
+/// notice) and gives in-flight requests up to `drain` to finish.
+async fn serve_until(
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    delay: Duration,
+    drain: Duration,
+) -> std::io::Result<()> {
+    let (began_tx, began_rx) = tokio::sync::oneshot::channel::<()>();
+    let graceful = async move {
+        shutdown.await;
+        tracing::info!(
+            delay_s = delay.as_secs(),
+            "shutting down: readiness fails, draining"
+        );
+        tokio::time::sleep(delay).await;
+        let _ = began_tx.send(());
+    };
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(graceful);
+    tokio::select! {
+        r = server => r,
+        () = async move {
+            if began_rx.await.is_ok() { tokio::time::sleep(drain).await } else { std::future::pending().await }
+        } => {
+            tracing::warn!(drain_s = drain.as_secs(), "drain timeout reached; closing remaining connections");
+            Ok(())
+        }
     }
 }
 

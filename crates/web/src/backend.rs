@@ -1,0 +1,104 @@
+//! "The backend" as the UI sees it: either the API router in the same process (`todo serve`) or a
+//! remote `todo backend` over HTTP (`todo frontend`). Pages and the `/api/*` proxy both go through
+//! [`Backend::send`], so the two roles share every line of UI code.
+
+use axum::body::Body;
+use axum::http::header::{HeaderName, CONNECTION, HOST};
+use axum::http::{HeaderMap, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use axum::Router;
+use futures_util::TryStreamExt;
+use tower::ServiceExt;
+
+#[derive(Clone)]
+pub enum Backend {
+    /// The API router of this process, called without a network hop.
+    Local(Router),
+    /// A backend reached over HTTP at `base` (`BACKEND_URL`, no trailing slash).
+    Remote {
+        client: reqwest::Client,
+        base: String,
+    },
+}
+
+/// The backend could not be reached (remote only).
+#[derive(Debug)]
+pub struct Unreachable(pub String);
+
+/// Headers that describe one connection, not the message (RFC 9110 §7.6.1): never forwarded.
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Drops hop-by-hop headers, including any the `Connection` header names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+}
+
+impl Backend {
+    /// A remote backend at `base` (e.g. `http://todo-backend:8000`).
+    pub fn remote(base: &str) -> Result<Backend, reqwest::Error> {
+        // No overall timeout: chat answers stream for as long as the model talks.
+        let client = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Backend::Remote {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// Sends one request; bodies stream both ways (server-sent events included).
+    pub async fn send(&self, req: Request<Body>) -> Result<Response<Body>, Unreachable> {
+        match self {
+            Backend::Local(router) => Ok(router
+                .clone()
+                .oneshot(req)
+                .await
+                .unwrap_or_else(|e| match e {})),
+            Backend::Remote { client, base } => {
+                let (parts, body) = req.into_parts();
+                let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let mut headers = parts.headers;
+                strip_hop_by_hop(&mut headers);
+                headers.remove(HOST);
+                let response = client
+                    .request(parts.method, format!("{base}{path}"))
+                    .headers(headers)
+                    .body(reqwest::Body::wrap_stream(body.into_data_stream()))
+                    .send()
+                    .await
+                    .map_err(|e| Unreachable(e.without_url().to_string()))?;
+                let mut out = Response::builder().status(response.status());
+                if let Some(h) = out.headers_mut() {
+                    *h = response.headers().clone();
+                    strip_hop_by_hop(h);
+                }
+                let stream = response.bytes_stream().map_err(std::io::Error::other);
+                Ok(out
+                    .body(Body::from_stream(stream))
+                    .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response()))
+            }
+        }
+    }
+}
