@@ -277,6 +277,12 @@ fn field_errors(body: &Value) -> BTreeMap<String, String> {
         .unwrap_or_default();
     for (field, message) in fields {
         let message = message.as_str().unwrap_or("is invalid");
+        // serde's wording for a value outside a fixed set is not for people.
+        let message = if message.contains("unknown variant") {
+            "is not one of the choices"
+        } else {
+            message
+        };
         let key = match field.split('[').next().unwrap_or_default() {
             "due_at" => "due",
             "title" | "description" | "priority" | "tags" | "recurrence" | "email" | "password"
@@ -700,14 +706,17 @@ impl TaskForm {
                 json!(v)
             }
         };
-        json!({
+        let mut body = json!({
             "title": self.title.trim(),
-            "priority": self.priority,
             "tags": self.tags(),
             "description": opt(&self.description),
             "due_at": opt(&self.due),
             "recurrence": opt(&self.recurrence),
-        })
+        });
+        if !self.priority.is_empty() {
+            body["priority"] = json!(self.priority);
+        }
+        body
     }
 }
 
@@ -1039,9 +1048,12 @@ pub async fn update(
     State(web): State<Web>,
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(input): Form<TaskInput>,
 ) -> Result<Response, PageError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(not_found().await);
+    };
     let Some(me) = web.me(&headers).await? else {
         return Ok(to_sign_in(&headers));
     };
@@ -1100,9 +1112,12 @@ pub struct Back {
 pub async fn toggle(
     State(web): State<Web>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(input): Form<Back>,
 ) -> Result<Response, PageError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(not_found().await);
+    };
     let Some(me) = web.me(&headers).await? else {
         return Ok(to_sign_in(&headers));
     };
@@ -1136,9 +1151,12 @@ pub async fn toggle(
 pub async fn delete(
     State(web): State<Web>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(input): Form<Back>,
 ) -> Result<Response, PageError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(not_found().await);
+    };
     let Some(me) = web.me(&headers).await? else {
         return Ok(to_sign_in(&headers));
     };

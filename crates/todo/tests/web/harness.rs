@@ -1,0 +1,249 @@
+//! The pieces the browser tests run on: the `todo` binary in its roles as real processes, and a real
+//! headless Chromium driven over WebDriver (chromedriver + fantoccini).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use todo_testkit::free_port;
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+
+/// A child process killed when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One deployment of the app: `todo serve`, or `todo frontend` in front of `todo backend`.
+pub struct App {
+    pub base: String,
+    _procs: Vec<Proc>,
+    _dir: tempfile::TempDir,
+}
+
+fn todo(dir: &tempfile::TempDir, name: &str, args: &[&str], env: &[(&str, String)]) -> Proc {
+    let log = std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_todo"));
+    c.args(args)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    for v in ["DATABASE_URL", "PORT", "HOST", "BETTER_AUTH_SECRET", "BACKEND_URL", "NEXT_PUBLIC_API_URL"] {
+        c.env_remove(v);
+    }
+    c.env("LOG_LEVEL", "warn");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    Proc(c.spawn().unwrap())
+}
+
+async fn wait_for_status(url: &str, want: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = reqwest::get(url).await.ok().map(|r| r.status().as_u16());
+        if got == Some(want) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{url} never answered {want} (last {got:?})");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl App {
+    /// `todo serve` on SQLite: UI and API in one process.
+    pub async fn serve() -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let db = format!("sqlite://{}", dir.path().join("todo.db").display());
+        let p = todo(
+            &dir,
+            "serve",
+            &["serve"],
+            &[("PORT", port.to_string()), ("DATABASE_URL", db), ("BETTER_AUTH_SECRET", SECRET.into())],
+        );
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for_status(&format!("{base}/ready"), 200).await;
+        App { base, _procs: vec![p], _dir: dir }
+    }
+
+    /// `todo backend` and `todo frontend` as two processes, the frontend reaching the backend at BACKEND_URL.
+    pub async fn split() -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let (bport, fport) = (free_port(), free_port());
+        let db = format!("sqlite://{}", dir.path().join("todo.db").display());
+        let backend = todo(
+            &dir,
+            "backend",
+            &["backend"],
+            &[
+                ("HOST", "127.0.0.1".into()),
+                ("PORT", bport.to_string()),
+                ("DATABASE_URL", db),
+                ("BETTER_AUTH_SECRET", SECRET.into()),
+                ("AUTO_MIGRATE", "true".into()),
+            ],
+        );
+        wait_for_status(&format!("http://127.0.0.1:{bport}/ready"), 200).await;
+        let frontend = todo(
+            &dir,
+            "frontend",
+            &["frontend"],
+            &[
+                ("HOST", "127.0.0.1".into()),
+                ("PORT", fport.to_string()),
+                ("BACKEND_URL", format!("http://127.0.0.1:{bport}")),
+            ],
+        );
+        let base = format!("http://127.0.0.1:{fport}");
+        wait_for_status(&format!("{base}/api/health"), 200).await;
+        App { base, _procs: vec![frontend, backend], _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// A headless Chromium session; chromedriver and the profile go away with it.
+pub struct Browser {
+    pub client: Client,
+    _driver: Proc,
+    _profile: tempfile::TempDir,
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+impl Browser {
+    /// Starts Chromium at `width`×`height`, with or without JavaScript. `None` (the test is skipped, with a
+    /// warning) when Chromium or chromedriver is not installed — except under `CI=true`, where that fails.
+    pub async fn start(width: u32, height: u32, javascript: bool) -> Option<Browser> {
+        let chromium = ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .find_map(|n| on_path(n));
+        let (Some(chromium), Some(driver)) = (chromium, on_path("chromedriver")) else {
+            let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+            assert!(!ci, "CI=true but chromium/chromedriver are missing: apt-get install chromium chromium-driver");
+            eprintln!("WARNING: skipping browser test: chromium or chromedriver not installed (apt-get install chromium chromium-driver)");
+            return None;
+        };
+        let port = free_port();
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let driver = Proc(
+            Command::new(driver)
+                .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log.reopen().unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        wait_for_status(&format!("http://127.0.0.1:{port}/status"), 200).await;
+        let profile = tempfile::tempdir().unwrap();
+        // These flags keep Chromium from hanging on a machine without network access.
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-dev-shm-usage".into(),
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        if !javascript {
+            args.push("--blink-settings=scriptEnabled=false".into());
+        }
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args},
+        });
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.as_object().unwrap().clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("WebDriver session");
+        // The window's outer size includes no chrome in headless mode; make the viewport exact.
+        client.set_window_size(width, height).await.unwrap();
+        Some(Browser { client, _driver: driver, _profile: profile })
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Runs JavaScript in the page (the test's probe, not the app's code) and returns its value.
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    /// Waits until `script` (an expression) is truthy in the page.
+    pub async fn until(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let ok = self
+                .client
+                .execute(&format!("return !!({script});"), vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if ok {
+                return;
+            }
+            if Instant::now() > deadline {
+                let body = self.js("return document.body.innerText").await;
+                panic!("timed out waiting until {what}; page text:\n{body}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// Saves a screenshot to `target/screenshots/<name>.png`.
+    pub async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn text(&self) -> String {
+        self.js("return document.body.innerText").await.as_str().unwrap_or_default().to_owned()
+    }
+}

@@ -1,0 +1,260 @@
+//! The pages without a browser: plain form posts as a no-JavaScript client sends them, the security
+//! headers, CSRF refusals, asset caching, and the frontend's own health and `/api/*` proxy.
+
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response};
+
+use crate::harness::App;
+
+/// A browser without JavaScript: keeps cookies, does not follow redirects by itself.
+struct FormClient {
+    http: Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl FormClient {
+    fn new() -> Self {
+        FormClient {
+            http: Client::builder().redirect(Policy::none()).build().unwrap(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, r: &Response) {
+        for c in r.headers().get_all(SET_COOKIE) {
+            let pair = c.to_str().unwrap().split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !v.is_empty() {
+                self.cookies.push((k.to_owned(), v.to_owned()));
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn csrf(&self) -> String {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == "todo.csrf")
+            .map(|(_, v)| v.clone())
+            .expect("a CSRF cookie")
+    }
+
+    async fn get(&mut self, url: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(url)
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&r);
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Posts a form; returns the status and the redirect target or the page.
+    async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let r = self
+            .http
+            .post(url)
+            .header(COOKIE, self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&r);
+        let status = r.status().as_u16();
+        match r.headers().get(LOCATION) {
+            Some(l) => (status, l.to_str().unwrap().to_owned()),
+            None => (status, r.text().await.unwrap()),
+        }
+    }
+}
+
+async fn plain_forms(app: App) {
+    let mut c = FormClient::new();
+    let (status, _) = c.get(&app.url("/sign-up")).await;
+    assert_eq!(status, 200);
+    let csrf = c.csrf();
+
+    // No token, a wrong token, or a foreign Origin: refused before anything happens.
+    let (status, page) = c
+        .post(&app.url("/sign-up"), &[("email", "x@example.com"), ("password", "correct horse")])
+        .await;
+    assert_eq!(status, 403);
+    assert!(page.contains("This form expired or did not come from this site"));
+    let (status, _) = c
+        .post(&app.url("/sign-up"), &[("_csrf", "forged"), ("email", "x@example.com")])
+        .await;
+    assert_eq!(status, 403);
+    let r = c
+        .http
+        .post(app.url("/sign-up"))
+        .header(COOKIE, c.cookie_header())
+        .header("origin", "https://evil.example")
+        .form(&[("_csrf", csrf.as_str()), ("email", "x@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // Sign up, add, toggle, delete: each a POST answered with a redirect back to the list.
+    let who = format!("plain-{}@example.com", std::process::id());
+    let (status, to) = c
+        .post(
+            &app.url("/sign-up"),
+            &[("_csrf", &csrf), ("name", "Plain"), ("email", &who), ("password", "correct horse battery")],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/"));
+    let (status, to) = c
+        .post(
+            &app.url("/tasks"),
+            &[("_csrf", &csrf), ("title", "Plain task"), ("priority", "high"), ("tags", "a, b"), ("due", "2030-01-02"), ("back", "/?status=pending")],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/?status=pending"));
+    let (_, page) = c.get(&app.url("/?status=pending")).await;
+    assert!(page.contains("Added “Plain task”."), "flash shown once");
+    assert!(page.contains("Plain task") && page.contains("#a") && page.contains("datetime=\"2030-01-02\""));
+    let (_, page) = c.get(&app.url("/")).await;
+    assert!(!page.contains("Added “Plain task”."), "flash shown only once");
+    let id = page
+        .split("<li class=\"task")
+        .nth(1)
+        .and_then(|s| s.split("id=\"task-").nth(1))
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+
+    // Junk input never makes a 500: the page comes back with the error beside the field.
+    let long = "x".repeat(300);
+    for (field, value, error) in [
+        ("title", long.as_str(), "Title must be"),
+        ("due", "next tuesday", "Due date"),
+        ("priority", "urgent", "Priority"),
+    ] {
+        let mut form = vec![("_csrf", csrf.as_str()), ("title", "ok"), ("back", "//evil.example")];
+        form.retain(|(k, _)| *k != field);
+        form.push((field, value));
+        let (status, page) = c.post(&app.url(&format!("/tasks/{id}")), &form).await;
+        assert_eq!(status, 422, "{field}");
+        assert!(page.contains(error), "{field}: no {error:?} on the page: {page}");
+        assert!(page.contains("class=\"field-error\""), "{field}");
+    }
+    let (status, to) = c
+        .post(&app.url(&format!("/tasks/{id}/toggle")), &[("_csrf", &csrf), ("back", "https://evil.example/")])
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/"), "redirects stay on this site");
+    let (_, page) = c.get(&app.url("/")).await;
+    assert!(page.contains("Completed “Plain task”."));
+    assert!(page.contains("aria-pressed=\"true\""));
+    let (status, page) = c.post(&app.url("/tasks/nope/toggle"), &[("_csrf", &csrf)]).await;
+    assert_eq!(status, 404);
+    assert!(page.contains("Page not found"));
+    let (status, _) = c.post(&app.url("/tasks/999999/toggle"), &[("_csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url("/")).await;
+    assert!(page.contains("That task no longer exists."));
+    let (status, _) = c.post(&app.url(&format!("/tasks/{id}/delete")), &[("_csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url("/")).await;
+    assert!(page.contains("Deleted “Plain task”.") && page.contains(">Undo<"));
+    assert!(page.contains("Nothing to do yet"));
+    // A filter the API refuses is explained, not a failure.
+    let (status, page) = c.get(&app.url("/?tag=not%20ok!")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"filter-error\""), "{page}");
+
+    // Signed out, the list is out of reach again.
+    let (status, to) = c.post(&app.url("/sign-out"), &[("_csrf", &csrf)]).await;
+    assert_eq!((status, to.as_str()), (303, "/sign-in"));
+    let (status, to) = c.post(&app.url("/tasks"), &[("_csrf", &csrf), ("title", "x")]).await;
+    assert_eq!((status, to.as_str()), (303, "/sign-in"));
+}
+
+#[tokio::test]
+async fn plain_forms_on_serve() {
+    plain_forms(App::serve().await).await;
+}
+
+#[tokio::test]
+async fn plain_forms_on_frontend_and_backend() {
+    plain_forms(App::split().await).await;
+}
+
+#[tokio::test]
+async fn headers_assets_and_the_frontend_proxy() {
+    let app = App::split().await;
+    let http = Client::builder().redirect(Policy::none()).build().unwrap();
+    let r = http.get(app.url("/sign-in")).send().await.unwrap();
+    let h = r.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    for part in ["script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"] {
+        assert!(csp.contains(part), "{csp}");
+    }
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    let csrf_cookie = h[SET_COOKIE].to_str().unwrap();
+    assert!(csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"));
+    let page = r.text().await.unwrap();
+    assert!(!page.contains("style=\""), "inline styles break the CSP");
+    assert!(!page.contains("<script>"), "inline scripts break the CSP");
+
+    // Assets: content-hashed URLs, cached for a year; a stale hash is a 404.
+    let css = page
+        .split("href=\"/static/app.")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap();
+    let r = http.get(app.url(&format!("/static/app.{css}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert!(r.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    let r = http.get(app.url("/static/app.0000000000.css")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+
+    // The frontend's own health, and the API through the proxy (cookie and JSON errors intact).
+    let r = http.get(app.url("/api/health")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), r#"{"status":"healthy"}"#);
+    let r = http
+        .post(app.url("/api/auth/sign-up/email"))
+        .json(&serde_json::json!({"email": format!("proxy-{}@example.com", std::process::id()), "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()[SET_COOKIE].to_str().unwrap().starts_with("better-auth.session_token="));
+    let body: serde_json::Value = r.json().await.unwrap();
+    let r = http
+        .get(app.url("/api/auth/token"))
+        .bearer_auth(body["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let jwt: serde_json::Value = r.json().await.unwrap();
+    let me = body["user"]["id"].as_str().unwrap();
+    let r = http
+        .post(app.url(&format!("/api/{me}/tasks")))
+        .bearer_auth(jwt["token"].as_str().unwrap())
+        .json(&serde_json::json!({"title": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert!(err["error"]["fields"]["title"].is_string(), "{err}");
+    let r = http.get(app.url("/nowhere")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("Page not found"));
+}

@@ -1,0 +1,388 @@
+//! The web UI in a real headless Chromium, against the real binary: `todo serve`, and `todo frontend`
+//! in front of `todo backend` as two processes. Screenshots land in `target/screenshots/`.
+//!
+//! WebDriver through fantoccini: a maintained Rust client, so the tests are ordinary `cargo test`s
+//! with no Node toolchain; chromedriver comes from the same Debian package set as Chromium, so the
+//! two always match.
+
+mod harness;
+
+use fantoccini::key::Key;
+use harness::{App, Browser};
+
+/// Browsers are heavy on a small machine: one at a time.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn key(k: Key) -> String {
+    char::from(k).to_string()
+}
+
+fn email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", std::process::id())
+}
+
+/// The id of the task row whose title is `title`, if shown.
+async fn row(b: &Browser, title: &str) -> Option<String> {
+    let script = format!(
+        "const li = [...document.querySelectorAll('.task')].find(li => li.querySelector('.task-title').textContent === {title:?}); return li ? li.id : null;"
+    );
+    b.js(&script).await.as_str().map(str::to_owned)
+}
+
+async fn titles(b: &Browser) -> Vec<String> {
+    let v = b
+        .js("return [...document.querySelectorAll('.task-title')].map(e => e.textContent)")
+        .await;
+    serde_json::from_value(v).unwrap()
+}
+
+fn shown(title: &str) -> String {
+    format!("[...document.querySelectorAll('.task-title')].some(e => e.textContent === {title:?})")
+}
+
+async fn sign_up(b: &Browser, app: &App, who: &str) {
+    b.goto(&app.url("/sign-up")).await;
+    b.fill("#name", "Ada").await;
+    b.fill("#email", who).await;
+    b.fill("#password", "correct horse battery").await;
+    b.click("button[type=submit]").await;
+    b.until("the task list shows", "document.getElementById('tasks')").await;
+}
+
+/// Adds a task through the add form, opening "More options" when details are given.
+async fn add_task(b: &Browser, title: &str, priority: &str, tags: &str, due: Option<&str>) {
+    b.fill("#new-title", title).await;
+    if priority != "medium" || !tags.is_empty() || due.is_some() {
+        b.js("document.querySelector('.add-more').open = true").await;
+        b.find("#new-priority")
+            .await
+            .select_by_value(priority)
+            .await
+            .unwrap();
+        b.fill("#new-tags", tags).await;
+        if let Some(d) = due {
+            // Typing into a date control depends on the browser's locale; set the value as the picker would.
+            b.js(&format!("document.getElementById('new-due').value = {d:?}"))
+                .await;
+        }
+    }
+    b.click(".add button[type=submit]").await;
+    b.until(&format!("“{title}” is listed"), &shown(title)).await;
+}
+
+fn day(offset: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+}
+
+/// Everything a user does, through the pages as they are (with or without JavaScript).
+async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
+    // Signed out, the list sends you to sign in.
+    b.goto(&app.url("/")).await;
+    b.until("the sign-in page", "document.title === 'Sign in · Todo'")
+        .await;
+    if !shots.is_empty() {
+        b.shot(&format!("{shots}-sign-in")).await;
+    }
+    b.click(".switch a").await;
+    b.until("the sign-up page", "document.title === 'Sign up · Todo'")
+        .await;
+
+    // Bad input: each error next to its field, the typed email kept.
+    b.fill("#email", "not-an-email").await;
+    b.fill("#password", "short").await;
+    b.click("button[type=submit]").await;
+    b.until("field errors", "document.getElementById('password-error')")
+        .await;
+    let email_error = b.find("#email-error").await.text().await.unwrap();
+    assert!(email_error.starts_with("Email must be an email address"), "{email_error}");
+    assert_eq!(
+        b.find("#email").await.prop("value").await.unwrap().as_deref(),
+        Some("not-an-email")
+    );
+    assert_eq!(
+        b.find("#password").await.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+
+    let who = email(&format!("journey-{shots}-{javascript}"));
+    b.fill("#name", "Ada").await;
+    b.fill("#email", &who).await;
+    b.fill("#password", "correct horse battery").await;
+    b.click("button[type=submit]").await;
+    b.until("the empty list", "document.querySelector('.empty')")
+        .await;
+    assert!(b.text().await.contains("Nothing to do yet"));
+    assert_eq!(b.client.title().await.unwrap(), "Tasks · Todo");
+
+    if javascript {
+        // From here on the page must update in place: this marker would not survive a reload.
+        b.js("window.__noReload = true").await;
+    }
+
+    // Add: an empty title is refused beside the field.
+    b.fill("#new-title", " ").await;
+    b.click(".add button[type=submit]").await;
+    b.until("the title error", "document.getElementById('new-title-error')")
+        .await;
+    assert_eq!(
+        b.find("#new-title-error").await.text().await.unwrap(),
+        "Title must not be empty."
+    );
+
+    add_task(b, "Buy milk", "high", "home, errands", Some(&day(-2))).await;
+    add_task(b, "Write report", "low", "work", Some(&day(5))).await;
+    add_task(b, "Call mom", "medium", "", None).await;
+    let milk = row(b, "Buy milk").await.unwrap();
+    let milk_row = b.find(&format!("#{milk}")).await;
+    assert_eq!(milk_row.attr("class").await.unwrap().as_deref(), Some("task overdue"));
+    let milk_text = milk_row.text().await.unwrap();
+    for part in ["HIGH", "Overdue", "#home", "#errands"] {
+        assert!(milk_text.contains(part), "{part} missing in {milk_text:?}");
+    }
+    if !shots.is_empty() {
+        b.shot(&format!("{shots}-list")).await;
+    }
+
+    // Inline edit: title and priority, and a bad tag refused next to the field.
+    let report = row(b, "Write report").await.unwrap();
+    b.click(&format!("#{report} .edit summary")).await;
+    b.fill(&format!("#edit-{}-tags", &report[5..]), "work, not ok!").await;
+    b.click(&format!("#{report} .edit-form button[type=submit]")).await;
+    let tags_error = format!("edit-{}-tags-error", &report[5..]);
+    b.until("the tag error", &format!("document.getElementById('{tags_error}')"))
+        .await;
+    b.fill(&format!("#edit-{}-title", &report[5..]), "Write quarterly report")
+        .await;
+    b.fill(&format!("#edit-{}-tags", &report[5..]), "work").await;
+    b.find(&format!("#edit-{}-priority", &report[5..]))
+        .await
+        .select_by_value("high")
+        .await
+        .unwrap();
+    b.click(&format!("#{report} .edit-form button[type=submit]")).await;
+    b.until("the new title", &shown("Write quarterly report")).await;
+    assert!(row(b, "Write report").await.is_none());
+
+    // Complete: the check is pressed, the row done and no longer overdue.
+    b.click(&format!("#{milk} .check")).await;
+    b.until(
+        "Buy milk done",
+        &format!("document.querySelector('#{milk}.done .check[aria-pressed=true]')"),
+    )
+    .await;
+    assert!(!b
+        .find(&format!("#{milk}"))
+        .await
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap()
+        .contains("overdue"));
+
+    // Filter by status, search, filter by tag, sort.
+    b.find("#f-status").await.select_by_value("pending").await.unwrap();
+    b.click(".filters button[type=submit]").await;
+    b.until("pending only", &format!("!{}", shown("Buy milk"))).await;
+    assert_eq!(titles(b).await, ["Call mom", "Write quarterly report"]);
+    b.find("#f-status").await.select_by_value("all").await.unwrap();
+    b.fill("#q", "QUARTERLY").await;
+    b.click(".filters button[type=submit]").await;
+    b.until("search results", &format!("!{}", shown("Call mom"))).await;
+    assert_eq!(titles(b).await, ["Write quarterly report"]);
+    b.click(".filters a.btn").await; // Clear
+    b.until("all tasks again", &shown("Call mom")).await;
+    b.click(&format!("#{milk} a.tag")).await; // #home
+    b.until("the home tag only", &format!("!{}", shown("Call mom"))).await;
+    assert_eq!(titles(b).await, ["Buy milk"]);
+    assert_eq!(b.find("#f-tag").await.prop("value").await.unwrap().as_deref(), Some("home"));
+    b.click(".filters a.btn").await;
+    b.until("all tasks again", &shown("Call mom")).await;
+    b.find("#f-sort").await.select_by_value("title").await.unwrap();
+    b.click(".filters button[type=submit]").await;
+    b.until("sorted by title", "document.querySelector('.task-title').textContent === 'Buy milk'")
+        .await;
+    assert_eq!(titles(b).await, ["Buy milk", "Call mom", "Write quarterly report"]);
+
+    // Delete, undo, delete for good.
+    let call = row(b, "Call mom").await.unwrap();
+    b.click(&format!("#{call} .delete button")).await;
+    b.until("deleted", &format!("!{}", shown("Call mom"))).await;
+    assert!(b.text().await.contains("Deleted “Call mom”."));
+    b.click(".toast button").await;
+    b.until("restored", &shown("Call mom")).await;
+    assert!(b.text().await.contains("Restored “Call mom”."));
+    let call = row(b, "Call mom").await.unwrap();
+    b.click(&format!("#{call} .delete button")).await;
+    b.until("deleted again", &format!("!{}", shown("Call mom"))).await;
+
+    if javascript {
+        assert_eq!(
+            b.js("return window.__noReload === true").await,
+            serde_json::Value::Bool(true),
+            "an action reloaded the whole page"
+        );
+    }
+
+    // Sign out, a wrong password, then back in to the same list.
+    b.click(".who form button").await;
+    b.until("signed out", "document.title === 'Sign in · Todo'")
+        .await;
+    b.fill("#email", &who).await;
+    b.fill("#password", "wrong password").await;
+    b.click("button[type=submit]").await;
+    b.until("the sign-in error", "document.getElementById('form-error')")
+        .await;
+    assert_eq!(
+        b.find("#form-error").await.text().await.unwrap(),
+        "Wrong email or password."
+    );
+    b.fill("#password", "correct horse battery").await;
+    b.click("button[type=submit]").await;
+    b.until("the list again", &shown("Write quarterly report")).await;
+    assert_eq!(titles(b).await.len(), 2);
+}
+
+#[tokio::test]
+async fn journey_on_serve_with_javascript() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::serve().await;
+    journey(&b, &app, true, "desktop").await;
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn journey_on_frontend_and_backend_with_javascript() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::split().await;
+    journey(&b, &app, true, "").await;
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn journey_without_javascript() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, false).await else {
+        return;
+    };
+    let app = App::split().await;
+    journey(&b, &app, false, "").await;
+    // Without JavaScript the assistant says so instead of showing dead controls.
+    assert!(b.text().await.contains("The assistant needs JavaScript"));
+    b.client.close().await.unwrap();
+}
+
+/// Presses `k` on whatever has focus.
+async fn press(b: &Browser, k: &str) {
+    b.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(k)
+        .await
+        .unwrap();
+}
+
+/// Tabs forward until the focused element matches `css`, checking that every stop shows a focus ring.
+async fn tab_to(b: &Browser, css: &str) {
+    for _ in 0..60 {
+        press(b, &key(Key::Tab)).await;
+        let here = b
+            .js(&format!("return document.activeElement.matches({css:?})"))
+            .await;
+        let ring = b
+            .js("const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && s.outlineWidth !== '0px'")
+            .await;
+        let what = b.js("return document.activeElement.outerHTML.slice(0, 80)").await;
+        assert_eq!(ring, serde_json::Value::Bool(true), "no visible focus on {what}");
+        if here == serde_json::Value::Bool(true) {
+            return;
+        }
+    }
+    panic!("never reached {css} with Tab");
+}
+
+#[tokio::test]
+async fn keyboard_only() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::serve().await;
+    b.goto(&app.url("/sign-up")).await;
+    // The first stop is the skip link.
+    press(&b, &key(Key::Tab)).await;
+    assert_eq!(
+        b.js("return document.activeElement.textContent").await,
+        "Skip to content"
+    );
+    tab_to(&b, "#name").await;
+    press(&b, "Kay").await;
+    tab_to(&b, "#email").await;
+    press(&b, &email("keyboard")).await;
+    tab_to(&b, "#password").await;
+    press(&b, &("correct horse battery".to_owned() + &key(Key::Enter))).await;
+    b.until("the list", "document.getElementById('new-title')").await;
+
+    tab_to(&b, "#new-title").await;
+    press(&b, &("Typed task".to_owned() + &key(Key::Enter))).await;
+    b.until("the task", &shown("Typed task")).await;
+    // Focus stays in the add field, ready for the next task.
+    b.until("focus kept", "document.activeElement.id === 'new-title'").await;
+    press(&b, &("Second task".to_owned() + &key(Key::Enter))).await;
+    b.until("the second task", &shown("Second task")).await;
+
+    // Complete with the keyboard: Tab to the first task's check and press Space.
+    tab_to(&b, ".task .check").await;
+    press(&b, &key(Key::Space)).await;
+    b.until("completed", "document.querySelector('.task.done')").await;
+
+    // Edit with the keyboard: open the disclosure with Enter, change the title, save with Enter.
+    tab_to(&b, ".task .edit summary").await;
+    press(&b, &key(Key::Enter)).await;
+    tab_to(&b, ".task .edit input[name=title]").await;
+    press(&b, &(" edited".to_owned() + &key(Key::Enter))).await;
+    b.until("edited", "[...document.querySelectorAll('.task-title')].some(e => e.textContent.endsWith(' edited'))")
+        .await;
+    b.shot("keyboard").await;
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn phone_width() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(360, 740, true).await else {
+        return;
+    };
+    let app = App::serve().await;
+    b.goto(&app.url("/sign-in")).await;
+    let fits = "document.documentElement.scrollWidth <= window.innerWidth";
+    b.until("the sign-in page fits", fits).await;
+    b.shot("phone-sign-in").await;
+    sign_up(&b, &app, &email("phone")).await;
+    add_task(&b, "A task with a rather long title that has to wrap on a small phone screen", "high", "home, errands", Some(&day(-1))).await;
+    add_task(&b, "Buy milk", "medium", "", Some(&day(1))).await;
+    assert_eq!(b.js("return window.innerWidth").await, 360);
+    assert_eq!(b.js(&format!("return {fits}")).await, true, "horizontal scrolling at 360 px");
+    // The assistant is a button that opens it full screen.
+    assert_eq!(b.js("return getComputedStyle(document.getElementById('chat')).display").await, "none");
+    b.shot("phone-list").await;
+    b.click("#chat-open").await;
+    b.until("the assistant open", "getComputedStyle(document.getElementById('chat')).display === 'flex'").await;
+    let rect = b
+        .js("const r = document.getElementById('chat').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]")
+        .await;
+    assert_eq!(rect, serde_json::json!([0, 0, 360, 740]));
+    b.shot("phone-assistant").await;
+    press(&b, &key(Key::Escape)).await;
+    b.until("the assistant closed", "getComputedStyle(document.getElementById('chat')).display === 'none'").await;
+    b.until("focus back on the button", "document.activeElement.id === 'chat-open'").await;
+    b.client.close().await.unwrap();
+}
+
+mod http;
