@@ -38,11 +38,11 @@ pub const STATUSES: [(&str, &str); 3] =
     [("all", "All"), ("pending", "To do"), ("completed", "Done")];
 /// Each sort with the order that makes sense for it.
 pub const SORTS: [(&str, &str); 5] = [
-    ("created", "Newest first"),
-    ("due", "Due soonest"),
+    ("created", "Newest"),
+    ("due", "Due date"),
     ("priority", "Priority"),
-    ("title", "Title A–Z"),
-    ("updated", "Recently changed"),
+    ("title", "Title"),
+    ("updated", "Updated"),
 ];
 
 fn order_of(sort: &str) -> &'static str {

@@ -36,7 +36,14 @@ fn todo(dir: &tempfile::TempDir, name: &str, args: &[&str], env: &[(&str, String
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log);
-    for v in ["DATABASE_URL", "PORT", "HOST", "BETTER_AUTH_SECRET", "BACKEND_URL", "NEXT_PUBLIC_API_URL"] {
+    for v in [
+        "DATABASE_URL",
+        "PORT",
+        "HOST",
+        "BETTER_AUTH_SECRET",
+        "BACKEND_URL",
+        "NEXT_PUBLIC_API_URL",
+    ] {
         c.env_remove(v);
     }
     c.env("LOG_LEVEL", "warn");
@@ -53,7 +60,10 @@ async fn wait_for_status(url: &str, want: u16) {
         if got == Some(want) {
             return;
         }
-        assert!(Instant::now() < deadline, "{url} never answered {want} (last {got:?})");
+        assert!(
+            Instant::now() < deadline,
+            "{url} never answered {want} (last {got:?})"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -68,11 +78,19 @@ impl App {
             &dir,
             "serve",
             &["serve"],
-            &[("PORT", port.to_string()), ("DATABASE_URL", db), ("BETTER_AUTH_SECRET", SECRET.into())],
+            &[
+                ("PORT", port.to_string()),
+                ("DATABASE_URL", db),
+                ("BETTER_AUTH_SECRET", SECRET.into()),
+            ],
         );
         let base = format!("http://127.0.0.1:{port}");
         wait_for_status(&format!("{base}/ready"), 200).await;
-        App { base, _procs: vec![p], _dir: dir }
+        App {
+            base,
+            _procs: vec![p],
+            _dir: dir,
+        }
     }
 
     /// `todo backend` and `todo frontend` as two processes, the frontend reaching the backend at BACKEND_URL.
@@ -105,7 +123,11 @@ impl App {
         );
         let base = format!("http://127.0.0.1:{fport}");
         wait_for_status(&format!("{base}/api/health"), 200).await;
-        App { base, _procs: vec![frontend, backend], _dir: dir }
+        App {
+            base,
+            _procs: vec![frontend, backend],
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -165,24 +187,34 @@ impl Browser {
             "--disable-component-update".into(),
             "--disable-sync".into(),
             "--disable-dev-shm-usage".into(),
+            "--hide-scrollbars".into(),
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         if !javascript {
             args.push("--blink-settings=scriptEnabled=false".into());
         }
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": chromium, "args": args},
-        });
+        let mut options = json!({"binary": chromium, "args": args});
+        if width < 600 {
+            // Desktop windows do not get this narrow; emulate a phone's screen instead.
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2, "touch": true}
+            });
+        }
+        let caps = json!({"browserName": "chrome", "goog:chromeOptions": options});
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps.as_object().unwrap().clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("WebDriver session");
-        // The window's outer size includes no chrome in headless mode; make the viewport exact.
-        client.set_window_size(width, height).await.unwrap();
-        Some(Browser { client, _driver: driver, _profile: profile })
+        if width >= 600 {
+            client.set_window_size(width, height).await.unwrap();
+        }
+        Some(Browser {
+            client,
+            _driver: driver,
+            _profile: profile,
+        })
     }
 
     pub async fn goto(&self, url: &str) {
@@ -244,6 +276,10 @@ impl Browser {
     }
 
     pub async fn text(&self) -> String {
-        self.js("return document.body.innerText").await.as_str().unwrap_or_default().to_owned()
+        self.js("return document.body.innerText")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }

@@ -87,12 +87,18 @@ async fn plain_forms(app: App) {
 
     // No token, a wrong token, or a foreign Origin: refused before anything happens.
     let (status, page) = c
-        .post(&app.url("/sign-up"), &[("email", "x@example.com"), ("password", "correct horse")])
+        .post(
+            &app.url("/sign-up"),
+            &[("email", "x@example.com"), ("password", "correct horse")],
+        )
         .await;
     assert_eq!(status, 403);
     assert!(page.contains("This form expired or did not come from this site"));
     let (status, _) = c
-        .post(&app.url("/sign-up"), &[("_csrf", "forged"), ("email", "x@example.com")])
+        .post(
+            &app.url("/sign-up"),
+            &[("_csrf", "forged"), ("email", "x@example.com")],
+        )
         .await;
     assert_eq!(status, 403);
     let r = c
@@ -111,22 +117,41 @@ async fn plain_forms(app: App) {
     let (status, to) = c
         .post(
             &app.url("/sign-up"),
-            &[("_csrf", &csrf), ("name", "Plain"), ("email", &who), ("password", "correct horse battery")],
+            &[
+                ("_csrf", &csrf),
+                ("name", "Plain"),
+                ("email", &who),
+                ("password", "correct horse battery"),
+            ],
         )
         .await;
     assert_eq!((status, to.as_str()), (303, "/"));
     let (status, to) = c
         .post(
             &app.url("/tasks"),
-            &[("_csrf", &csrf), ("title", "Plain task"), ("priority", "high"), ("tags", "a, b"), ("due", "2030-01-02"), ("back", "/?status=pending")],
+            &[
+                ("_csrf", &csrf),
+                ("title", "Plain task"),
+                ("priority", "high"),
+                ("tags", "a, b"),
+                ("due", "2030-01-02"),
+                ("back", "/?status=pending"),
+            ],
         )
         .await;
     assert_eq!((status, to.as_str()), (303, "/?status=pending"));
     let (_, page) = c.get(&app.url("/?status=pending")).await;
     assert!(page.contains("Added “Plain task”."), "flash shown once");
-    assert!(page.contains("Plain task") && page.contains("#a") && page.contains("datetime=\"2030-01-02\""));
+    assert!(
+        page.contains("Plain task")
+            && page.contains("#a")
+            && page.contains("datetime=\"2030-01-02\"")
+    );
     let (_, page) = c.get(&app.url("/")).await;
-    assert!(!page.contains("Added “Plain task”."), "flash shown only once");
+    assert!(
+        !page.contains("Added “Plain task”."),
+        "flash shown only once"
+    );
     let id = page
         .split("<li class=\"task")
         .nth(1)
@@ -142,29 +167,52 @@ async fn plain_forms(app: App) {
         ("due", "next tuesday", "Due date"),
         ("priority", "urgent", "Priority"),
     ] {
-        let mut form = vec![("_csrf", csrf.as_str()), ("title", "ok"), ("back", "//evil.example")];
+        let mut form = vec![
+            ("_csrf", csrf.as_str()),
+            ("title", "ok"),
+            ("back", "//evil.example"),
+        ];
         form.retain(|(k, _)| *k != field);
         form.push((field, value));
         let (status, page) = c.post(&app.url(&format!("/tasks/{id}")), &form).await;
         assert_eq!(status, 422, "{field}");
-        assert!(page.contains(error), "{field}: no {error:?} on the page: {page}");
+        assert!(
+            page.contains(error),
+            "{field}: no {error:?} on the page: {page}"
+        );
         assert!(page.contains("class=\"field-error\""), "{field}");
     }
     let (status, to) = c
-        .post(&app.url(&format!("/tasks/{id}/toggle")), &[("_csrf", &csrf), ("back", "https://evil.example/")])
+        .post(
+            &app.url(&format!("/tasks/{id}/toggle")),
+            &[("_csrf", &csrf), ("back", "https://evil.example/")],
+        )
         .await;
-    assert_eq!((status, to.as_str()), (303, "/"), "redirects stay on this site");
+    assert_eq!(
+        (status, to.as_str()),
+        (303, "/"),
+        "redirects stay on this site"
+    );
     let (_, page) = c.get(&app.url("/")).await;
     assert!(page.contains("Completed “Plain task”."));
     assert!(page.contains("aria-pressed=\"true\""));
-    let (status, page) = c.post(&app.url("/tasks/nope/toggle"), &[("_csrf", &csrf)]).await;
+    let (status, page) = c
+        .post(&app.url("/tasks/nope/toggle"), &[("_csrf", &csrf)])
+        .await;
     assert_eq!(status, 404);
     assert!(page.contains("Page not found"));
-    let (status, _) = c.post(&app.url("/tasks/999999/toggle"), &[("_csrf", &csrf)]).await;
+    let (status, _) = c
+        .post(&app.url("/tasks/999999/toggle"), &[("_csrf", &csrf)])
+        .await;
     assert_eq!(status, 303);
     let (_, page) = c.get(&app.url("/")).await;
     assert!(page.contains("That task no longer exists."));
-    let (status, _) = c.post(&app.url(&format!("/tasks/{id}/delete")), &[("_csrf", &csrf)]).await;
+    let (status, _) = c
+        .post(
+            &app.url(&format!("/tasks/{id}/delete")),
+            &[("_csrf", &csrf)],
+        )
+        .await;
     assert_eq!(status, 303);
     let (_, page) = c.get(&app.url("/")).await;
     assert!(page.contains("Deleted “Plain task”.") && page.contains(">Undo<"));
@@ -177,7 +225,9 @@ async fn plain_forms(app: App) {
     // Signed out, the list is out of reach again.
     let (status, to) = c.post(&app.url("/sign-out"), &[("_csrf", &csrf)]).await;
     assert_eq!((status, to.as_str()), (303, "/sign-in"));
-    let (status, to) = c.post(&app.url("/tasks"), &[("_csrf", &csrf), ("title", "x")]).await;
+    let (status, to) = c
+        .post(&app.url("/tasks"), &[("_csrf", &csrf), ("title", "x")])
+        .await;
     assert_eq!((status, to.as_str()), (303, "/sign-in"));
 }
 
@@ -198,7 +248,12 @@ async fn headers_assets_and_the_frontend_proxy() {
     let r = http.get(app.url("/sign-in")).send().await.unwrap();
     let h = r.headers();
     let csp = h["content-security-policy"].to_str().unwrap();
-    for part in ["script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"] {
+    for part in [
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ] {
         assert!(csp.contains(part), "{csp}");
     }
     assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
@@ -216,11 +271,25 @@ async fn headers_assets_and_the_frontend_proxy() {
         .nth(1)
         .and_then(|s| s.split('"').next())
         .unwrap();
-    let r = http.get(app.url(&format!("/static/app.{css}"))).send().await.unwrap();
+    let r = http
+        .get(app.url(&format!("/static/app.{css}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
-    assert!(r.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
-    let r = http.get(app.url("/static/app.0000000000.css")).send().await.unwrap();
+    assert_eq!(
+        r.headers()[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(r.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    let r = http
+        .get(app.url("/static/app.0000000000.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
 
     // The frontend's own health, and the API through the proxy (cookie and JSON errors intact).
@@ -234,7 +303,10 @@ async fn headers_assets_and_the_frontend_proxy() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()[SET_COOKIE].to_str().unwrap().starts_with("better-auth.session_token="));
+    assert!(r.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .starts_with("better-auth.session_token="));
     let body: serde_json::Value = r.json().await.unwrap();
     let r = http
         .get(app.url("/api/auth/token"))

@@ -7,6 +7,7 @@
 
 mod harness;
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use harness::{App, Browser};
 
@@ -46,14 +47,16 @@ async fn sign_up(b: &Browser, app: &App, who: &str) {
     b.fill("#email", who).await;
     b.fill("#password", "correct horse battery").await;
     b.click("button[type=submit]").await;
-    b.until("the task list shows", "document.getElementById('tasks')").await;
+    b.until("the task list shows", "document.getElementById('tasks')")
+        .await;
 }
 
 /// Adds a task through the add form, opening "More options" when details are given.
 async fn add_task(b: &Browser, title: &str, priority: &str, tags: &str, due: Option<&str>) {
     b.fill("#new-title", title).await;
     if priority != "medium" || !tags.is_empty() || due.is_some() {
-        b.js("document.querySelector('.add-more').open = true").await;
+        b.js("document.querySelector('.add-more').open = true")
+            .await;
         b.find("#new-priority")
             .await
             .select_by_value(priority)
@@ -67,7 +70,8 @@ async fn add_task(b: &Browser, title: &str, priority: &str, tags: &str, due: Opt
         }
     }
     b.click(".add button[type=submit]").await;
-    b.until(&format!("“{title}” is listed"), &shown(title)).await;
+    b.until(&format!("“{title}” is listed"), &shown(title))
+        .await;
 }
 
 fn day(offset: i64) -> String {
@@ -94,13 +98,26 @@ async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
     b.until("field errors", "document.getElementById('password-error')")
         .await;
     let email_error = b.find("#email-error").await.text().await.unwrap();
-    assert!(email_error.starts_with("Email must be an email address"), "{email_error}");
+    assert!(
+        email_error.starts_with("Email must be an email address"),
+        "{email_error}"
+    );
     assert_eq!(
-        b.find("#email").await.prop("value").await.unwrap().as_deref(),
+        b.find("#email")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("not-an-email")
     );
     assert_eq!(
-        b.find("#password").await.attr("aria-invalid").await.unwrap().as_deref(),
+        b.find("#password")
+            .await
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("true")
     );
 
@@ -122,8 +139,11 @@ async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
     // Add: an empty title is refused beside the field.
     b.fill("#new-title", " ").await;
     b.click(".add button[type=submit]").await;
-    b.until("the title error", "document.getElementById('new-title-error')")
-        .await;
+    b.until(
+        "the title error",
+        "document.getElementById('new-title-error')",
+    )
+    .await;
     assert_eq!(
         b.find("#new-title-error").await.text().await.unwrap(),
         "Title must not be empty."
@@ -134,7 +154,10 @@ async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
     add_task(b, "Call mom", "medium", "", None).await;
     let milk = row(b, "Buy milk").await.unwrap();
     let milk_row = b.find(&format!("#{milk}")).await;
-    assert_eq!(milk_row.attr("class").await.unwrap().as_deref(), Some("task overdue"));
+    assert_eq!(
+        milk_row.attr("class").await.unwrap().as_deref(),
+        Some("task overdue")
+    );
     let milk_text = milk_row.text().await.unwrap();
     for part in ["HIGH", "Overdue", "#home", "#errands"] {
         assert!(milk_text.contains(part), "{part} missing in {milk_text:?}");
@@ -146,21 +169,32 @@ async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
     // Inline edit: title and priority, and a bad tag refused next to the field.
     let report = row(b, "Write report").await.unwrap();
     b.click(&format!("#{report} .edit summary")).await;
-    b.fill(&format!("#edit-{}-tags", &report[5..]), "work, not ok!").await;
-    b.click(&format!("#{report} .edit-form button[type=submit]")).await;
+    b.fill(&format!("#edit-{}-tags", &report[5..]), "work, not ok!")
+        .await;
+    b.click(&format!("#{report} .edit-form button[type=submit]"))
+        .await;
     let tags_error = format!("edit-{}-tags-error", &report[5..]);
-    b.until("the tag error", &format!("document.getElementById('{tags_error}')"))
+    b.until(
+        "the tag error",
+        &format!("document.getElementById('{tags_error}')"),
+    )
+    .await;
+    b.fill(
+        &format!("#edit-{}-title", &report[5..]),
+        "Write quarterly report",
+    )
+    .await;
+    b.fill(&format!("#edit-{}-tags", &report[5..]), "work")
         .await;
-    b.fill(&format!("#edit-{}-title", &report[5..]), "Write quarterly report")
-        .await;
-    b.fill(&format!("#edit-{}-tags", &report[5..]), "work").await;
     b.find(&format!("#edit-{}-priority", &report[5..]))
         .await
         .select_by_value("high")
         .await
         .unwrap();
-    b.click(&format!("#{report} .edit-form button[type=submit]")).await;
-    b.until("the new title", &shown("Write quarterly report")).await;
+    b.click(&format!("#{report} .edit-form button[type=submit]"))
+        .await;
+    b.until("the new title", &shown("Write quarterly report"))
+        .await;
     assert!(row(b, "Write report").await.is_none());
 
     // Complete: the check is pressed, the row done and no longer overdue.
@@ -180,28 +214,57 @@ async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
         .contains("overdue"));
 
     // Filter by status, search, filter by tag, sort.
-    b.find("#f-status").await.select_by_value("pending").await.unwrap();
+    b.find("#f-status")
+        .await
+        .select_by_value("pending")
+        .await
+        .unwrap();
     b.click(".filters button[type=submit]").await;
-    b.until("pending only", &format!("!{}", shown("Buy milk"))).await;
+    b.until("pending only", &format!("!{}", shown("Buy milk")))
+        .await;
     assert_eq!(titles(b).await, ["Call mom", "Write quarterly report"]);
-    b.find("#f-status").await.select_by_value("all").await.unwrap();
+    b.find("#f-status")
+        .await
+        .select_by_value("all")
+        .await
+        .unwrap();
     b.fill("#q", "QUARTERLY").await;
     b.click(".filters button[type=submit]").await;
-    b.until("search results", &format!("!{}", shown("Call mom"))).await;
+    b.until("search results", &format!("!{}", shown("Call mom")))
+        .await;
     assert_eq!(titles(b).await, ["Write quarterly report"]);
     b.click(".filters a.btn").await; // Clear
     b.until("all tasks again", &shown("Call mom")).await;
     b.click(&format!("#{milk} a.tag")).await; // #home
-    b.until("the home tag only", &format!("!{}", shown("Call mom"))).await;
+    b.until("the home tag only", &format!("!{}", shown("Call mom")))
+        .await;
     assert_eq!(titles(b).await, ["Buy milk"]);
-    assert_eq!(b.find("#f-tag").await.prop("value").await.unwrap().as_deref(), Some("home"));
+    assert_eq!(
+        b.find("#f-tag")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("home")
+    );
     b.click(".filters a.btn").await;
     b.until("all tasks again", &shown("Call mom")).await;
-    b.find("#f-sort").await.select_by_value("title").await.unwrap();
+    b.find("#f-sort")
+        .await
+        .select_by_value("title")
+        .await
+        .unwrap();
     b.click(".filters button[type=submit]").await;
-    b.until("sorted by title", "document.querySelector('.task-title').textContent === 'Buy milk'")
-        .await;
-    assert_eq!(titles(b).await, ["Buy milk", "Call mom", "Write quarterly report"]);
+    b.until(
+        "sorted by title",
+        "document.querySelector('.task-title').textContent === 'Buy milk'",
+    )
+    .await;
+    assert_eq!(
+        titles(b).await,
+        ["Buy milk", "Call mom", "Write quarterly report"]
+    );
 
     // Delete, undo, delete for good.
     let call = row(b, "Call mom").await.unwrap();
@@ -213,7 +276,8 @@ async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
     assert!(b.text().await.contains("Restored “Call mom”."));
     let call = row(b, "Call mom").await.unwrap();
     b.click(&format!("#{call} .delete button")).await;
-    b.until("deleted again", &format!("!{}", shown("Call mom"))).await;
+    b.until("deleted again", &format!("!{}", shown("Call mom")))
+        .await;
 
     if javascript {
         assert_eq!(
@@ -238,7 +302,8 @@ async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
     );
     b.fill("#password", "correct horse battery").await;
     b.click("button[type=submit]").await;
-    b.until("the list again", &shown("Write quarterly report")).await;
+    b.until("the list again", &shown("Write quarterly report"))
+        .await;
     assert_eq!(titles(b).await.len(), 2);
 }
 
@@ -277,15 +342,15 @@ async fn journey_without_javascript() {
     b.client.close().await.unwrap();
 }
 
-/// Presses `k` on whatever has focus.
-async fn press(b: &Browser, k: &str) {
-    b.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(k)
-        .await
-        .unwrap();
+/// Types `keys` into whatever has focus, as a keyboard would (WebDriver key actions).
+async fn press(b: &Browser, keys: &str) {
+    let mut actions = KeyActions::new("keyboard".into());
+    for c in keys.chars() {
+        actions = actions
+            .then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c });
+    }
+    b.client.perform_actions(actions).await.unwrap();
 }
 
 /// Tabs forward until the focused element matches `css`, checking that every stop shows a focus ring.
@@ -296,10 +361,16 @@ async fn tab_to(b: &Browser, css: &str) {
             .js(&format!("return document.activeElement.matches({css:?})"))
             .await;
         let ring = b
-            .js("const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && s.outlineWidth !== '0px'")
+            .js("const e = document.activeElement; if (e === document.body) return true; const s = getComputedStyle(e); return s.outlineStyle !== 'none' && s.outlineWidth !== '0px'")
             .await;
-        let what = b.js("return document.activeElement.outerHTML.slice(0, 80)").await;
-        assert_eq!(ring, serde_json::Value::Bool(true), "no visible focus on {what}");
+        let what = b
+            .js("return document.activeElement.outerHTML.slice(0, 80)")
+            .await;
+        assert_eq!(
+            ring,
+            serde_json::Value::Bool(true),
+            "no visible focus on {what}"
+        );
         if here == serde_json::Value::Bool(true) {
             return;
         }
@@ -327,26 +398,30 @@ async fn keyboard_only() {
     press(&b, &email("keyboard")).await;
     tab_to(&b, "#password").await;
     press(&b, &("correct horse battery".to_owned() + &key(Key::Enter))).await;
-    b.until("the list", "document.getElementById('new-title')").await;
+    b.until("the list", "document.getElementById('new-title')")
+        .await;
 
     tab_to(&b, "#new-title").await;
     press(&b, &("Typed task".to_owned() + &key(Key::Enter))).await;
     b.until("the task", &shown("Typed task")).await;
     // Focus stays in the add field, ready for the next task.
-    b.until("focus kept", "document.activeElement.id === 'new-title'").await;
+    b.until("focus kept", "document.activeElement.id === 'new-title'")
+        .await;
     press(&b, &("Second task".to_owned() + &key(Key::Enter))).await;
     b.until("the second task", &shown("Second task")).await;
 
     // Complete with the keyboard: Tab to the first task's check and press Space.
     tab_to(&b, ".task .check").await;
     press(&b, &key(Key::Space)).await;
-    b.until("completed", "document.querySelector('.task.done')").await;
+    b.until("completed", "document.querySelector('.task.done')")
+        .await;
 
     // Edit with the keyboard: open the disclosure with Enter, change the title, save with Enter.
     tab_to(&b, ".task .edit summary").await;
     press(&b, &key(Key::Enter)).await;
     tab_to(&b, ".task .edit input[name=title]").await;
-    press(&b, &(" edited".to_owned() + &key(Key::Enter))).await;
+    // Tabbing into a field selects its text; End keeps it and appends.
+    press(&b, &(key(Key::End) + " edited" + &key(Key::Enter))).await;
     b.until("edited", "[...document.querySelectorAll('.task-title')].some(e => e.textContent.endsWith(' edited'))")
         .await;
     b.shot("keyboard").await;
@@ -365,23 +440,56 @@ async fn phone_width() {
     b.until("the sign-in page fits", fits).await;
     b.shot("phone-sign-in").await;
     sign_up(&b, &app, &email("phone")).await;
-    add_task(&b, "A task with a rather long title that has to wrap on a small phone screen", "high", "home, errands", Some(&day(-1))).await;
+    add_task(
+        &b,
+        "A task with a rather long title that has to wrap on a small phone screen",
+        "high",
+        "home, errands",
+        Some(&day(-1)),
+    )
+    .await;
     add_task(&b, "Buy milk", "medium", "", Some(&day(1))).await;
-    assert_eq!(b.js("return window.innerWidth").await, 360);
-    assert_eq!(b.js(&format!("return {fits}")).await, true, "horizontal scrolling at 360 px");
+    assert_eq!(
+        b.js("return document.documentElement.clientWidth").await,
+        360
+    );
+    assert_eq!(
+        b.js(&format!("return {fits}")).await,
+        true,
+        "horizontal scrolling at 360 px"
+    );
     // The assistant is a button that opens it full screen.
-    assert_eq!(b.js("return getComputedStyle(document.getElementById('chat')).display").await, "none");
+    assert_eq!(
+        b.js("return getComputedStyle(document.getElementById('chat')).display")
+            .await,
+        "none"
+    );
     b.shot("phone-list").await;
     b.click("#chat-open").await;
-    b.until("the assistant open", "getComputedStyle(document.getElementById('chat')).display === 'flex'").await;
+    b.until(
+        "the assistant open",
+        "getComputedStyle(document.getElementById('chat')).display === 'flex'",
+    )
+    .await;
     let rect = b
         .js("const r = document.getElementById('chat').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]")
         .await;
-    assert_eq!(rect, serde_json::json!([0, 0, 360, 740]));
+    let viewport = b
+        .js("return [0, 0, document.documentElement.clientWidth, window.innerHeight]")
+        .await;
+    assert_eq!(rect, viewport, "the assistant fills the screen");
     b.shot("phone-assistant").await;
     press(&b, &key(Key::Escape)).await;
-    b.until("the assistant closed", "getComputedStyle(document.getElementById('chat')).display === 'none'").await;
-    b.until("focus back on the button", "document.activeElement.id === 'chat-open'").await;
+    b.until(
+        "the assistant closed",
+        "getComputedStyle(document.getElementById('chat')).display === 'none'",
+    )
+    .await;
+    b.until(
+        "focus back on the button",
+        "document.activeElement.id === 'chat-open'",
+    )
+    .await;
     b.client.close().await.unwrap();
 }
 
