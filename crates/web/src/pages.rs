@@ -825,17 +825,31 @@ struct IndexPage {
     first: Option<String>,
 }
 
-/// Renders the list for `filters`, with a refused add or edit form shown with its errors.
+/// A form the API refused, to show again with its errors: the add form, or one task's edit form.
+enum Refused {
+    Nothing,
+    Add(TaskForm),
+    Edit(i64, TaskForm),
+}
+
+/// Renders the list for `filters`, with a refused form shown with its errors (and status 422).
 async fn list_page(
     web: &Web,
     csrf: CsrfToken,
     me: Me,
     headers: &HeaderMap,
     filters: Filters,
-    add: TaskForm,
-    edit: Option<(i64, TaskForm)>,
-    status: StatusCode,
+    refused: Refused,
 ) -> Result<Response, PageError> {
+    let (status, add, edit) = match refused {
+        Refused::Nothing => (StatusCode::OK, TaskForm::blank(), None),
+        Refused::Add(form) => (StatusCode::UNPROCESSABLE_ENTITY, form, None),
+        Refused::Edit(id, form) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            TaskForm::blank(),
+            Some((id, form)),
+        ),
+    };
     let filters = filters.normalised();
     let path = format!(
         "/api/{}/tasks?{}",
@@ -940,17 +954,7 @@ pub async fn index(
         return Ok(to_sign_in(&headers));
     };
     let filters = filters.map(|q| q.0).unwrap_or_default();
-    list_page(
-        &web,
-        csrf,
-        me,
-        &headers,
-        filters,
-        TaskForm::blank(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    list_page(&web, csrf, me, &headers, filters, Refused::Nothing).await
 }
 
 /// A task form as posted, with where to return to.
@@ -1033,9 +1037,7 @@ pub async fn create(
                 me,
                 &headers,
                 filters_of(&back),
-                form,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Refused::Add(form),
             )
             .await
         }
@@ -1092,9 +1094,7 @@ pub async fn update(
                 me,
                 &headers,
                 filters_of(&back),
-                TaskForm::blank(),
-                Some((id, form)),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Refused::Edit(id, form),
             )
             .await
         }

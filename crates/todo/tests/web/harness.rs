@@ -1,6 +1,7 @@
 //! The pieces the browser tests run on: the `todo` binary in its roles as real processes, and a real
 //! headless Chromium driven over WebDriver (chromedriver + fantoccini).
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,6 +18,19 @@ struct Proc(Child);
 impl Drop for Proc {
     fn drop(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver in its own process group, killed with the browsers it started (even when a test fails
+/// before it could end the WebDriver session).
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.wait();
     }
 }
@@ -138,7 +152,7 @@ impl App {
 /// A headless Chromium session; chromedriver and the profile go away with it.
 pub struct Browser {
     pub client: Client,
-    _driver: Proc,
+    _driver: Driver,
     _profile: tempfile::TempDir,
 }
 
@@ -165,8 +179,9 @@ impl Browser {
         };
         let port = free_port();
         let log = tempfile::NamedTempFile::new().unwrap();
-        let driver = Proc(
+        let driver = Driver(
             Command::new(driver)
+                .process_group(0)
                 .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
