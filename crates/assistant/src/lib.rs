@@ -5,4 +5,5 @@ pub mod tools;
 mod turn;
 
 pub use tools::{catalog, ToolDef, ToolError};
-pub use turn::{AgentEvent, Role, ToolCall, Toolbox, Turn, TurnTools};
+pub use todo_domain::{Role, ToolCall};
+pub use turn::{AgentEvent, Toolbox, Turn, TurnTools};

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::mpsc::UnboundedSender;
+use todo_domain::{Role, ToolCall};
 use todo_storage::Store;
 
 use crate::tools::{self, ToolError};
@@ -12,15 +13,6 @@ use crate::tools::{self, ToolError};
 #[derive(Clone)]
 pub enum Toolbox {
     Local(Store),
-}
-
-/// One tool call as the chat API reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToolCall {
-    pub name: String,
-    pub arguments: Value,
-    /// The tool's answer, or `{"error": "…"}` when it refused.
-    pub result: Value,
 }
 
 /// Something the agent did that a streaming client shows as it happens.
@@ -32,14 +24,6 @@ pub enum AgentEvent {
 }
 
 /// A past message of the conversation, as the agent sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    User,
-    Assistant,
-    Tool,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
     pub role: Role,
