@@ -3,21 +3,27 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tokio::sync::mpsc::UnboundedSender;
 use todo_domain::{Role, ToolCall};
 use todo_storage::Store;
+use tokio::sync::mpsc::UnboundedSender;
 
+use crate::mcp::{McpRemote, McpSession};
 use crate::tools::{self, ToolError};
 
 /// Where the tools run: in this process, on the store, or behind an MCP server.
 #[derive(Clone)]
 pub enum Toolbox {
     Local(Store),
+    Remote(McpRemote),
 }
 
 /// Something the agent did that a streaming client shows as it happens.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentEvent {
+    /// The turn's conversation is known (sent first).
+    Started {
+        conversation_id: i64,
+    },
     /// More of the answer's text.
     Delta(String),
     ToolCall(ToolCall),
@@ -34,6 +40,10 @@ pub struct Turn {
 pub struct TurnTools<'a> {
     toolbox: &'a Toolbox,
     user_id: &'a str,
+    /// The caller's bearer token, forwarded to a remote MCP server so it acts as the same user.
+    token: Option<&'a str>,
+    /// Opened on the first remote call and reused for the rest of the turn.
+    session: Option<McpSession>,
     calls: Vec<ToolCall>,
     events: Option<UnboundedSender<AgentEvent>>,
 }
@@ -43,9 +53,17 @@ impl<'a> TurnTools<'a> {
         TurnTools {
             toolbox,
             user_id,
+            token: None,
+            session: None,
             calls: Vec::new(),
             events: None,
         }
+    }
+
+    /// Forwards `token` when the tools are remote.
+    pub fn with_token(mut self, token: &'a str) -> Self {
+        self.token = Some(token);
+        self
     }
 
     /// Reports each call (and the answer's text) on `events` as it happens.
@@ -58,6 +76,7 @@ impl<'a> TurnTools<'a> {
     pub async fn call(&mut self, name: &str, arguments: Value) -> Result<Value, ToolError> {
         let outcome = match self.toolbox {
             Toolbox::Local(store) => tools::run(store, self.user_id, name, arguments.clone()).await,
+            Toolbox::Remote(remote) => self.remote_call(remote, name, arguments.clone()).await,
         };
         let result = match &outcome {
             Ok(v) => v.clone(),
@@ -84,8 +103,28 @@ impl<'a> TurnTools<'a> {
         &self.calls
     }
 
-    pub fn into_calls(self) -> Vec<ToolCall> {
+    /// Ends the turn: closes a remote session and hands back the calls made.
+    pub async fn finish(self) -> Vec<ToolCall> {
+        if let Some(session) = self.session {
+            session.close().await;
+        }
         self.calls
+    }
+
+    async fn remote_call(
+        &mut self,
+        remote: &McpRemote,
+        name: &str,
+        arguments: Value,
+    ) -> Result<Value, ToolError> {
+        if self.session.is_none() {
+            let token = self.token.ok_or_else(|| {
+                ToolError::Transport("no caller token to forward to the MCP server".into())
+            })?;
+            self.session = Some(remote.connect(token).await?);
+        }
+        let session = self.session.as_ref().expect("connected above");
+        session.call(name, arguments).await
     }
 
     fn emit(&self, event: AgentEvent) {

@@ -127,7 +127,10 @@ pub struct ChatReply {
 
 /// A conversation's title: its first message, on one line and cut at a word near 60 characters.
 pub fn conversation_title(first_message: &str) -> String {
-    let line: String = first_message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line: String = first_message
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if line.chars().count() <= TITLE_CHARS {
         return line;
     }
@@ -148,7 +151,10 @@ mod tests {
         assert_eq!(conversation_title("  add\n milk  "), "add milk");
         let long = "please add a task to buy groceries for the whole week including vegetables";
         let t = conversation_title(long);
-        assert!(t.ends_with('…') && t.chars().count() <= TITLE_CHARS + 1, "{t}");
+        assert!(
+            t.ends_with('…') && t.chars().count() <= TITLE_CHARS + 1,
+            "{t}"
+        );
         assert!(long.starts_with(t.trim_end_matches('…')));
     }
 
