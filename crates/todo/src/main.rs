@@ -4,7 +4,9 @@ use std::time::Duration;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 use todo::config::{Cli, Command, ConfigError, ServerConfig};
-use todo::server::{migrate_with_retry, open_store, shutdown_signal, Frontend, Server};
+use todo::server::{
+    migrate_with_retry, open_store, serve_stdio, shutdown_signal, Frontend, Server,
+};
 
 fn main() -> ExitCode {
     // A `.env` file is optional; real environment variables win over it.
@@ -13,7 +15,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
-    if let Err(e) = todo::telemetry::init(&cli.log) {
+    // Over stdio, standard output carries the protocol: logs go to standard error.
+    let stdio = matches!(&cli.command, Some(Command::Mcp(m)) if m.stdio);
+    if let Err(e) = todo::telemetry::init(&cli.log, stdio) {
         return fail(e);
     }
     let runtime = match tokio::runtime::Runtime::new() {
@@ -31,6 +35,8 @@ fn main() -> ExitCode {
                     .serve(shutdown_signal())
                     .await
             }
+            Some(Command::Mcp(args)) if args.stdio => serve_stdio(args).await,
+            Some(Command::Mcp(args)) => run_server(args.into_config()?).await,
             Some(Command::Migrate(args)) => {
                 let store = open_store(&args.database_url, &Default::default())?;
                 migrate_with_retry(&store, Some(Duration::from_secs(args.wait_seconds)))

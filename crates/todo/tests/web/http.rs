@@ -7,6 +7,14 @@ use reqwest::{Client, Response};
 
 use crate::harness::App;
 
+const FORM: &str = "application/x-www-form-urlencoded";
+
+fn encode(form: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish()
+}
+
 /// A browser without JavaScript: keeps cookies, does not follow redirects by itself.
 struct FormClient {
     http: Client,
@@ -66,7 +74,8 @@ impl FormClient {
             .http
             .post(url)
             .header(COOKIE, self.cookie_header())
-            .form(form)
+            .header(CONTENT_TYPE, FORM)
+            .body(encode(form))
             .send()
             .await
             .unwrap();
@@ -106,7 +115,11 @@ async fn plain_forms(app: App) {
         .post(app.url("/sign-up"))
         .header(COOKIE, c.cookie_header())
         .header("origin", "https://evil.example")
-        .form(&[("_csrf", csrf.as_str()), ("email", "x@example.com")])
+        .header(CONTENT_TYPE, FORM)
+        .body(encode(&[
+            ("_csrf", csrf.as_str()),
+            ("email", "x@example.com"),
+        ]))
         .send()
         .await
         .unwrap();

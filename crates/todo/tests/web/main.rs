@@ -494,3 +494,102 @@ async fn phone_width() {
 }
 
 mod http;
+
+/// The assistant panel: a message streams an answer, the tool call shows as it happens, the list
+/// follows without a reload, and past conversations can be reopened and deleted.
+async fn assistant(b: &Browser, app: &App, shots: &str) {
+    sign_up(b, app, &email(&format!("assistant-{shots}"))).await;
+    b.until(
+        "the assistant ready",
+        "!document.getElementById('chat-input').disabled",
+    )
+    .await;
+    b.js("window.__noReload = true").await;
+    b.fill(
+        "#chat-input",
+        &("Add a task to buy milk".to_owned() + &key(Key::Enter)),
+    )
+    .await;
+    b.until(
+        "the tool call shown",
+        "[...document.querySelectorAll('.msg-tool')].some(e => e.textContent === '✓ Added “buy milk”')",
+    )
+    .await;
+    b.until("the task listed", &shown("buy milk")).await;
+    b.until(
+        "the answer in",
+        "document.querySelector('.msg-assistant:not(.msg-pending)') && document.querySelector('.msg-assistant').textContent.length > 0",
+    )
+    .await;
+    assert_eq!(b.js("return window.__noReload === true").await, true);
+    let user = b
+        .js("return document.querySelector('.msg-user').textContent")
+        .await;
+    assert_eq!(user, "Add a task to buy milk");
+    // The conversation is now in the picker, selected.
+    b.until("the conversation listed", "document.getElementById('chat-conversation').options.length === 2 && document.getElementById('chat-conversation').value !== ''")
+        .await;
+    if !shots.is_empty() {
+        add_task(b, "Write quarterly report", "high", "work", Some(&day(3))).await;
+        add_task(b, "Call mom", "medium", "family", Some(&day(-1))).await;
+        b.js("document.querySelectorAll('.toast').forEach(t => t.remove())")
+            .await;
+        b.shot(&format!("{shots}-assistant")).await;
+    }
+    // A new conversation starts empty; the old one comes back with its history.
+    b.click("#chat-new").await;
+    b.until(
+        "an empty conversation",
+        "!document.querySelector('.msg-user')",
+    )
+    .await;
+    let id = b
+        .js("return document.getElementById('chat-conversation').options[1].value")
+        .await;
+    b.find("#chat-conversation")
+        .await
+        .select_by_value(id.as_str().unwrap())
+        .await
+        .unwrap();
+    b.until(
+        "the history",
+        "document.querySelector('.msg-user') && document.querySelector('.msg-tool')",
+    )
+    .await;
+    assert_eq!(
+        b.js("return document.querySelector('.msg-tool').textContent")
+            .await,
+        "✓ Added “buy milk”"
+    );
+    // Delete it (after confirming).
+    b.click("#chat-delete").await;
+    b.client.accept_alert().await.unwrap();
+    b.until(
+        "the conversation gone",
+        "document.getElementById('chat-conversation').options.length === 1",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn assistant_on_serve() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::serve().await;
+    assistant(&b, &app, "desktop").await;
+    b.client.close().await.unwrap();
+}
+
+/// The same through the frontend's proxy, which must pass the event stream through as it comes.
+#[tokio::test]
+async fn assistant_on_frontend_and_backend() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::split().await;
+    assistant(&b, &app, "").await;
+    b.client.close().await.unwrap();
+}
