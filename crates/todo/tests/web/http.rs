@@ -230,6 +230,35 @@ async fn plain_forms(app: App) {
     let (_, page) = c.get(&app.url("/")).await;
     assert!(page.contains("Deleted “Plain task”.") && page.contains(">Undo<"));
     assert!(page.contains("Nothing to do yet"));
+    // Pages: 20 tasks a page, then a link to the next (the API's keyset cursor) and back to the first.
+    for n in 0..21 {
+        let title = format!("Paged {n:02}");
+        let (status, _) = c
+            .post(&app.url("/tasks"), &[("_csrf", &csrf), ("title", &title)])
+            .await;
+        assert_eq!(status, 303);
+    }
+    c.get(&app.url("/")).await; // shows (and clears) the last "Added" message
+    let (_, page) = c.get(&app.url("/?sort=title")).await;
+    assert_eq!(page.matches("<li class=\"task").count(), 20);
+    assert!(page.contains("Paged 00") && !page.contains("Paged 20"));
+    let next = page
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.contains("cursor="))
+        .expect("a next-page link")
+        .replace("&#38;", "&");
+    assert!(next.starts_with("/?sort=title&cursor="), "{next}");
+    let (_, page) = c.get(&app.url(&next)).await;
+    assert_eq!(page.matches("<li class=\"task").count(), 1);
+    assert!(page.contains("Paged 20") && page.contains(">First page<"));
+    assert!(!page.contains(">Next page<"));
+    let (_, page) = c.get(&app.url("/?cursor=forged")).await;
+    assert!(
+        page.contains("id=\"filter-error\""),
+        "a forged cursor is explained"
+    );
+
     // A filter the API refuses is explained, not a failure.
     let (status, page) = c.get(&app.url("/?tag=not%20ok!")).await;
     assert_eq!(status, 200);
