@@ -4,5 +4,6 @@ mod support;
 
 mod api;
 mod auth;
+mod chat;
 mod process;
 mod tokens;
