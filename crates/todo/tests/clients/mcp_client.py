@@ -36,9 +36,10 @@ async def run(a, plan):
         for step in plan:
             res = await c.call_tool(step["tool"], step.get("args", {}))
             text = "".join(getattr(b, "text", "") for b in res.content)
-            out["calls"].append(
-                {"is_error": bool(res.isError), "structured": res.structuredContent, "text": text}
-            )
+            # SDK 2.x names fields in snake_case; 1.x in camelCase.
+            is_error = getattr(res, "is_error", getattr(res, "isError", False))
+            structured = getattr(res, "structured_content", getattr(res, "structuredContent", None))
+            out["calls"].append({"is_error": bool(is_error), "structured": structured, "text": text})
     return out
 
 

@@ -5,5 +5,6 @@ mod support;
 mod api;
 mod auth;
 mod chat;
+mod mcp;
 mod process;
 mod tokens;

@@ -21,6 +21,14 @@ const ENV_TO_CLEAR: &[&str] = &[
     "BACKEND_BETTER_AUTH_URL",
     "CORS_ORIGINS",
     "FRONTEND_URL",
+    "LLM_PROVIDER",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "GEMINI_API_KEY",
+    "COHERE_API_KEY",
+    "MCP_SERVER_URL",
+    "MCP_SERVER_PORT",
+    "MCP_ALLOWED_HOSTS",
 ];
 
 fn todo(dir: &Path) -> Command {
@@ -87,7 +95,34 @@ async fn tasks_of(base: &str, user: &str, token: &str) -> serde_json::Value {
     r.json().await.unwrap()
 }
 
-fn terminate(child: &Child) {
+/// Starts `todo <args>` on a free loopback port with `env`, logging JSON to `dir/<name>.log`, and waits
+/// until it is ready. Returns the process and its base URL.
+pub(crate) async fn spawn_role(
+    args: &[&str],
+    env: &[(&str, &str)],
+    dir: &Path,
+    name: &str,
+) -> (Child, String) {
+    let port = free_port();
+    let mut c = todo(dir);
+    c.args(args)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .env("LOG_FORMAT", "json");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+    let child = c
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(20)).await;
+    (child, base)
+}
+
+pub(crate) fn terminate(child: &Child) {
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
