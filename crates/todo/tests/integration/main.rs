@@ -6,5 +6,6 @@ mod api;
 mod auth;
 mod chat;
 mod mcp;
+mod model;
 mod process;
 mod tokens;
