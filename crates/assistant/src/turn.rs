@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tokio::sync::mpsc::UnboundedSender;
 use todo_storage::Store;
+use tokio::sync::mpsc::UnboundedSender;
 
 use crate::tools::{self, ToolError};
 

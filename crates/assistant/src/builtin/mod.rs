@@ -1,0 +1,42 @@
+//! The built-in offline assistant (`LLM_PROVIDER=builtin`, the default without a model key): a
+//! deterministic understanding of everyday task requests, with no model and no network.
+//!
+//! - [`text`]: words, keeping what was typed beside a normalised form (case, punctuation, typos).
+//! - [`dates`]: date and time phrases ("next friday 5pm", "in 3 days") -> UTC instants.
+//! - [`parse`]: a message -> [`parse::Intent`]s, plain data, unit-tested without I/O.
+//! - [`history`]: the question the last answer asked ("Say yes to confirm."), read back from the
+//!   conversation, since nothing is remembered between requests.
+//! - [`respond`]: intents -> tool calls -> friendly sentences.
+//!
+//! Rules worth knowing:
+//! - Several tasks in one message ("add milk, eggs and bread") are split only when every item
+//!   starts with a verb ("call mom and pay bills") or none does and each is at most three words;
+//!   otherwise it is one task ("call Tom and Jerry about the plan"). Quoted titles are kept verbatim.
+//! - A delete that names a task by its title asks first and happens on "yes"; a delete by number,
+//!   by "it", or by picking from a list acts at once, as the task is already unambiguous.
+//! - Dates are UTC; a date without a time is that day's midnight.
+
+mod dates;
+mod history;
+mod parse;
+mod respond;
+mod text;
+
+use chrono::{DateTime, Utc};
+
+use crate::turn::{Turn, TurnTools};
+
+/// Answers `message` (the user's newest message) given the conversation so far (`history`, oldest
+/// first, NOT including `message`), acting only through `tools`. Returns the reply text, which is
+/// also streamed through `tools.say`.
+pub async fn reply(
+    history: &[Turn],
+    message: &str,
+    tools: &mut TurnTools<'_>,
+    now: DateTime<Utc>,
+) -> String {
+    let ctx = respond::Context { now, history };
+    let text = respond::answer(&ctx, message, tools).await;
+    tools.say(&text);
+    text
+}
