@@ -50,12 +50,6 @@ pub fn find(ws: &[Word], now: DateTime<Utc>) -> Option<Found> {
     })
 }
 
-/// The date phrase that makes up all of `ws` (after optional lead words), if it is one.
-pub fn whole(ws: &[Word], now: DateTime<Utc>) -> Option<When> {
-    let found = find(ws, now)?;
-    (found.start == 0 && found.end == ws.len()).then_some(found.when)
-}
-
 fn phrase(
     ws: &[Word],
     now: DateTime<Utc>,
@@ -113,20 +107,19 @@ fn weekday(w: &str, abbreviations: bool) -> Option<Weekday> {
         _ => None,
     };
     // "sun", "sat", "wed" are words too; only after "on"/"by"/"next" are they days.
-    full.or_else(|| {
-        abbreviations
-            .then(|| match w {
-                "mon" => Some(Weekday::Mon),
-                "tue" | "tues" => Some(Weekday::Tue),
-                "wed" => Some(Weekday::Wed),
-                "thu" | "thur" | "thurs" => Some(Weekday::Thu),
-                "fri" => Some(Weekday::Fri),
-                "sat" => Some(Weekday::Sat),
-                "sun" => Some(Weekday::Sun),
-                _ => None,
-            })
-            .flatten()
-    })
+    if full.is_some() || !abbreviations {
+        return full;
+    }
+    match w {
+        "mon" => Some(Weekday::Mon),
+        "tue" | "tues" => Some(Weekday::Tue),
+        "wed" => Some(Weekday::Wed),
+        "thu" | "thur" | "thurs" => Some(Weekday::Thu),
+        "fri" => Some(Weekday::Fri),
+        "sat" => Some(Weekday::Sat),
+        "sun" => Some(Weekday::Sun),
+        _ => None,
+    }
 }
 
 pub fn month(w: &str) -> Option<u32> {
@@ -388,6 +381,12 @@ mod tests {
     /// Thursday, 26 November 2026, 10:00 UTC.
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap()
+    }
+
+    /// The date phrase that makes up all of `ws` (after optional lead words), if it is one.
+    fn whole(ws: &[Word], now: DateTime<Utc>) -> Option<When> {
+        let found = find(ws, now)?;
+        (found.start == 0 && found.end == ws.len()).then_some(found.when)
     }
 
     fn when(s: &str) -> Option<String> {

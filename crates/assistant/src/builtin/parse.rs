@@ -363,7 +363,7 @@ const NO: &[&str] = &[
 fn social(ws: &[Word]) -> Option<Intent> {
     let n = norms(ws);
     let first = *n.first()?;
-    if [
+    if ([
         "hi",
         "hello",
         "hey",
@@ -381,20 +381,18 @@ fn social(ws: &[Word]) -> Option<Intent> {
         || starts(ws, "good afternoon")
         || starts(ws, "good evening")
         || starts(ws, "whats up")
-        || starts(ws, "how are you")
+        || starts(ws, "how are you"))
+        && all_in(ws, GREETINGS)
     {
-        if all_in(ws, GREETINGS) {
-            return Some(Intent::Greet);
-        }
+        return Some(Intent::Greet);
     }
-    if ["bye", "goodbye", "cya", "later", "farewell"].contains(&first)
+    if (["bye", "goodbye", "cya", "later", "farewell"].contains(&first)
         || starts(ws, "see you")
         || starts(ws, "see ya")
-        || starts(ws, "good night")
+        || starts(ws, "good night"))
+        && ws.len() <= 4
     {
-        if ws.len() <= 4 {
-            return Some(Intent::Bye);
-        }
+        return Some(Intent::Bye);
     }
     let thanked = n
         .iter()
@@ -585,16 +583,16 @@ fn strip_politeness(ws: &[Word]) -> Vec<Word> {
             // "I want to buy milk" is an add; "I want to see my tasks" is a list: only strip "I want
             // to" before a word that is not a task verb.
             Some(n) if s + n < e => {
-                if starts(&ws[s..e], "i want to")
+                let wish = starts(&ws[s..e], "i want to")
                     || starts(&ws[s..e], "i would like to")
-                    || starts(&ws[s..e], "id like to")
-                {
-                    if !ws[s + n].is_any(&[
+                    || starts(&ws[s..e], "id like to");
+                if wish
+                    && !ws[s + n].is_any(&[
                         "see", "view", "know", "check", "look", "find", "delete", "remove",
                         "complete", "mark", "change", "rename", "update", "list",
-                    ]) {
-                        break;
-                    }
+                    ])
+                {
+                    break;
                 }
                 s += n;
             }
@@ -604,7 +602,7 @@ fn strip_politeness(ws: &[Word]) -> Vec<Word> {
     'tail: loop {
         for t in TAIL {
             let n = t.split(' ').count();
-            if e >= s + n + 1 && starts(&ws[e - n..e], t) {
+            if e > s + n && starts(&ws[e - n..e], t) {
                 e -= n;
                 continue 'tail;
             }
@@ -1799,20 +1797,19 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         .contains(w)
     });
     let to_do_hit = to_do.iter().any(|p| joined.contains(p));
-    let all = n
-        .iter()
-        .any(|w| ["all", "everything", "every", "entire", "whole", "full"].contains(w));
+    // "todo" asks for what is still to do, but a "todo list" is the whole list.
+    let todo = n.iter().enumerate().any(|(i, w)| {
+        ["todo", "to-do", "todos"].contains(w) && n.get(i + 1).is_none_or(|x| *x != "list")
+    });
     filter.status = if done && !negated && !to_do_hit {
         Status::Completed
     } else if negated
         || to_do_hit
+        || todo
         || filter.due.is_some()
-        || n.iter()
-            .any(|w| ["todo", "to-do", "next", "upcoming", "should"].contains(w))
+        || n.iter().any(|w| ["next", "upcoming", "should"].contains(w))
     {
         Status::Pending
-    } else if all {
-        Status::All
     } else {
         Status::All
     };

@@ -399,6 +399,8 @@ async fn delete_all(status: Status, tools: &mut TurnTools<'_>) -> String {
     if tasks.is_empty() {
         return format!("You have no {which}tasks to delete.");
     }
+    let mut tasks = tasks;
+    tasks.sort_by_key(|t| t.id);
     let ids: Vec<String> = tasks.iter().map(|t| t.id.to_string()).collect();
     // Always asked first: a bulk delete cannot be undone.
     if let [t] = tasks.as_slice() {
@@ -569,10 +571,12 @@ async fn resolve(
         TaskRef::Id(id) => Some(*id),
         TaskRef::It => match history::mentioned(ctx.history).as_slice() {
             [id] => Some(*id),
-            [] => return Err(format!(
+            [] => {
+                return Err(format!(
                 "Which task do you mean? Give its number or part of its title, e.g. “{} task 3”.",
                 action.verb()
-            )),
+            ))
+            }
             _ => None,
         },
         TaskRef::Nth(k) => {
@@ -643,6 +647,9 @@ async fn resolve(
 }
 
 fn ask_which(options: &[&Task], query: Option<&str>) -> String {
+    // Oldest first, so "the first one" is the one the user most likely added first.
+    let mut options = options.to_vec();
+    options.sort_by_key(|t| t.id);
     let head = match query {
         Some(q) => format!("I found {} tasks matching “{q}”:", options.len()),
         None => "Which task do you mean?".into(),
