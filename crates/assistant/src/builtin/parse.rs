@@ -91,6 +91,8 @@ pub struct Filter {
     pub tag: Option<String>,
     pub search: Option<String>,
     pub due: Option<DueRange>,
+    /// "work" in "show my work tasks": a tag if some task carries it, else words to search for.
+    pub keyword: Option<String>,
     /// "how many…": answer with the count first.
     pub count: bool,
 }
@@ -580,22 +582,8 @@ fn strip_politeness(ws: &[Word]) -> Vec<Word> {
     let mut e = ws.len();
     loop {
         match prefix(&ws[s..e], LEAD) {
-            // "I want to buy milk" is an add; "I want to see my tasks" is a list: only strip "I want
-            // to" before a word that is not a task verb.
-            Some(n) if s + n < e => {
-                let wish = starts(&ws[s..e], "i want to")
-                    || starts(&ws[s..e], "i would like to")
-                    || starts(&ws[s..e], "id like to");
-                if wish
-                    && !ws[s + n].is_any(&[
-                        "see", "view", "know", "check", "look", "find", "delete", "remove",
-                        "complete", "mark", "change", "rename", "update", "list",
-                    ])
-                {
-                    break;
-                }
-                s += n;
-            }
+            // "I want to" adds nothing: "I want to buy milk" is "buy milk", an add.
+            Some(n) if s + n < e => s += n,
             _ => break,
         }
     }
@@ -646,6 +634,11 @@ fn unsupported(ws: &[Word]) -> Option<&'static str> {
             "whats",
             "what",
             "how",
+            "hows",
+            "does",
+            "can",
+            "could",
+            "should",
             "tell",
             "will",
             "is",
@@ -1091,8 +1084,27 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
 fn tidy_title(ws: &[Word]) -> String {
     let mut ws = ws.to_vec();
     const LEAD: &[&str] = &[
-        "to", "that", "a", "task", "todo", ":", "-", "called", "named", "titled", "is", "about",
-        "reminder", "new",
+        "really",
+        "definitely",
+        "probably",
+        "still",
+        "actually",
+        "seriously",
+        "totally",
+        "to",
+        "that",
+        "a",
+        "task",
+        "todo",
+        ":",
+        "-",
+        "called",
+        "named",
+        "titled",
+        "is",
+        "about",
+        "reminder",
+        "new",
     ];
     const TAIL: &[&str] = &[
         "and", "with", "on", "at", "by", "due", "please", "pls", "for", "to", "tag", "the",
@@ -1263,7 +1275,12 @@ fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             ])
         });
         if noun {
-            k += 1;
+            // "a new todo item": one noun or several.
+            while ws.get(k).is_some_and(|w| {
+                w.is_any(&["task", "todo", "to-do", "item", "reminder", "entry", "note"])
+            }) {
+                k += 1;
+            }
         } else if !(["add", "jot", "note", "put", "insert"].contains(&first)) {
             return None;
         }
@@ -1761,6 +1778,9 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         }
     }
     filter.count = starts(ws, "how many") || starts(ws, "count");
+    if filter.tag.is_none() && filter.search.is_none() {
+        filter.keyword = keyword(&rest);
+    }
     let negated = n.iter().any(|w| {
         [
             "not",
@@ -1816,16 +1836,90 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     Some(Intent::List(filter))
 }
 
+/// The word before "tasks" that is not a word about lists: "work" in "show my work tasks".
+fn keyword(rest: &[Word]) -> Option<String> {
+    const KNOWN: &[&str] = &[
+        "my",
+        "all",
+        "the",
+        "pending",
+        "completed",
+        "open",
+        "done",
+        "finished",
+        "remaining",
+        "your",
+        "any",
+        "these",
+        "those",
+        "of",
+        "show",
+        "list",
+        "me",
+        "what",
+        "whats",
+        "are",
+        "which",
+        "current",
+        "active",
+        "other",
+        "new",
+        "old",
+        "recent",
+        "latest",
+        "upcoming",
+        "outstanding",
+        "incomplete",
+        "unfinished",
+        "more",
+        "some",
+        "many",
+        "how",
+        "do",
+        "i",
+        "have",
+        "get",
+        "see",
+        "view",
+        "display",
+        "give",
+        "tell",
+        "about",
+        "complete",
+        "todo",
+        "to-do",
+        "every",
+        "entire",
+        "full",
+        "unchecked",
+        "checked",
+        "a",
+        "few",
+        "existing",
+    ];
+    let at = rest
+        .iter()
+        .position(|w| w.is_any(&["tasks", "todos", "items", "task", "to-dos"]))?;
+    let w = rest.get(at.checked_sub(1)?)?;
+    (!w.is_any(KNOWN)).then(|| tag_word(w)).flatten()
+}
+
 /// Priority, tag and due filters of a list question, and the words left.
 fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
     let mut f = Filter::default();
     let mut rest: Vec<Word> = Vec::new();
     let today = now.date_naive();
     let midnight = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    let mut saw_due = false;
     let mut i = 0;
     while i < ws.len() {
         let w = &ws[i];
         let next = ws.get(i + 1).map_or("", |w| w.norm.as_str());
+        if w.is("due") {
+            saw_due = true;
+            i += 1;
+            continue;
+        }
         if let Some(p) = priority_word(&w.norm).filter(|_| {
             ["priority", "prio", "pri"].contains(&next)
                 || ["urgent", "important", "critical"].contains(&w.norm.as_str())
@@ -1859,6 +1953,15 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
             if let Some(t) = ws.get(k).and_then(tag_word) {
                 f.tag = Some(t);
                 i = k + 1;
+                continue;
+            }
+            // "with the errands tag".
+            if let Some(t) = rest.last().and_then(tag_word).filter(|t| {
+                !["the", "a", "my", "with", "any", "that", "this"].contains(&t.as_str())
+            }) {
+                rest.pop();
+                f.tag = Some(t);
+                i += 1;
                 continue;
             }
         }
@@ -1935,20 +2038,16 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
             i += found.end;
             continue;
         }
-        if w.is("due")
-            && f.due.is_none()
-            && ws[i + 1..]
-                .iter()
-                .all(|w| w.is_any(&["soon", "tasks", "anything", "things", "items", "stuff"]))
-        {
-            f.due = Some(DueRange {
-                from: None,
-                before: midnight(today + chrono::Duration::days(8)),
-                label: "in the next 7 days".into(),
-            });
-        }
         rest.push(w.clone());
         i += 1;
+    }
+    // "what's due?" without a date: the coming week (and anything overdue).
+    if saw_due && f.due.is_none() {
+        f.due = Some(DueRange {
+            from: None,
+            before: midnight(today + chrono::Duration::days(8)),
+            label: "in the next 7 days".into(),
+        });
     }
     (f, rest)
 }
@@ -2434,7 +2533,6 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             "give",
             "put",
             "assign",
-            "schedule",
         ],
     );
     let verb_len = verb_len?;
@@ -2526,7 +2624,10 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     }
     // "the priority of task 3 to high" / "the due date for the report to friday".
     let mut field: Option<Field> = None;
-    let mut skip = usize::from(rest.first().is_some_and(|w| w.is_any(&["the", "its"])));
+    let mut skip = usize::from(
+        rest.first()
+            .is_some_and(|w| w.is_any(&["the", "its", "a", "an", "new"])),
+    );
     if let Some((f, len)) = field_at(&rest, skip) {
         if rest
             .get(skip + len)
@@ -2589,6 +2690,19 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         }
     }
     let mut value: Vec<Word> = value;
+    // "change task 1 description to …": the field comes after an explicit reference.
+    if field.is_none() {
+        if let Some((f, len)) = field_at(&value, 0) {
+            if value
+                .get(len)
+                .is_some_and(|w| w.is_any(&["to", "as", "into"]))
+                || value[len - 1].text.ends_with(':')
+            {
+                field = Some(f);
+                value.drain(..len);
+            }
+        }
+    }
     while value.first().is_some_and(|w| {
         w.is_any(&[
             "to", "as", "into", "until", "till", "til", "be", "with", "is",

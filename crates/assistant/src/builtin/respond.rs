@@ -254,6 +254,26 @@ fn draft_details(ctx: &Context<'_>, d: &Draft) -> String {
 // Listing
 
 async fn list(ctx: &Context<'_>, f: &Filter, tools: &mut TurnTools<'_>) -> String {
+    let mut f = f.clone();
+    // "my work tasks": the tasks tagged #work, or failing that, the ones mentioning "work".
+    if let Some(k) = f.keyword.take() {
+        f.tag = Some(k.clone());
+        match fetch(&f, tools).await {
+            Ok(tasks) if !tasks.is_empty() => return show(ctx, &f, tasks),
+            Ok(_) => {
+                f.tag = None;
+                f.search = Some(k);
+            }
+            Err(e) => return explain(&e, "list your tasks"),
+        }
+    }
+    match fetch(&f, tools).await {
+        Ok(tasks) => show(ctx, &f, tasks),
+        Err(e) => explain(&e, "list your tasks"),
+    }
+}
+
+async fn fetch(f: &Filter, tools: &mut TurnTools<'_>) -> Result<Vec<Task>, ToolError> {
     let mut args = Map::new();
     args.insert("status".into(), json!(status_name(f.status)));
     if let Some(p) = f.priority {
@@ -268,14 +288,13 @@ async fn list(ctx: &Context<'_>, f: &Filter, tools: &mut TurnTools<'_>) -> Strin
     if let Some(d) = &f.due {
         args.insert("due_before".into(), json!(rfc3339(d.before)));
     }
-    let mut tasks = match tools
+    tools
         .call(LIST_TASKS, Value::Object(args))
         .await
         .map(tasks_of)
-    {
-        Ok(t) => t,
-        Err(e) => return explain(&e, "list your tasks"),
-    };
+}
+
+fn show(ctx: &Context<'_>, f: &Filter, mut tasks: Vec<Task>) -> String {
     if let Some(d) = &f.due {
         tasks.retain(|t| {
             t.due_at
@@ -310,10 +329,7 @@ async fn list(ctx: &Context<'_>, f: &Filter, tools: &mut TurnTools<'_>) -> Strin
             }
         )
     } else {
-        format!(
-            "Here {} your {what} ({n}):",
-            if n == 1 { "is" } else { "are" }
-        )
+        format!("Here are your {what} ({n}):")
     };
     let mut lines = vec![header];
     lines.extend(tasks.iter().take(SHOWN).map(|t| task_line(t, ctx.now)));
@@ -340,7 +356,7 @@ fn describe(f: &Filter) -> String {
     }
     if let Some(d) = &f.due {
         if d.label == "overdue" {
-            s = format!("overdue {s}");
+            s = format!("overdue {}", s.trim_start_matches("pending "));
         } else {
             s.push_str(&format!(" due {}", d.label));
         }

@@ -160,8 +160,10 @@ fn correct(w: &str) -> Option<&'static str> {
         .iter()
         .copied()
         .filter(|v| n > 4 || (v.len() == 4 && is_swap(w, v)))
+        // A keyword with an ending ("reminder", "listed") is another word, not a typo.
+        .filter(|v| !w.starts_with(v))
         .map(|v| (edit_distance(w, v), v))
-        .filter(|(d, _)| *d <= max)
+        .filter(|(d, v)| *d <= 1 || (*d <= max && v.len().abs_diff(n) <= 1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, v)| v)
 }
