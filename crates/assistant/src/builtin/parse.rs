@@ -34,6 +34,8 @@ pub enum Intent {
     /// "clear completed tasks", "delete everything".
     DeleteAll(Status),
     Update(TaskRef, Changes),
+    /// "show me task 3", "did I finish the report?".
+    Show(TaskRef),
     /// A request to act without saying on what ("delete", "add").
     Incomplete(&'static str),
     Unknown,
@@ -52,6 +54,8 @@ pub enum TaskRef {
     Nth(usize),
     /// "it", "that": the one task the assistant just talked about.
     It,
+    /// "tasks 1, 2 and 3".
+    Many(Vec<i64>),
 }
 
 /// A task to create.
@@ -93,8 +97,17 @@ pub struct Filter {
     pub due: Option<DueRange>,
     /// "work" in "show my work tasks": a tag if some task carries it, else words to search for.
     pub keyword: Option<String>,
+    /// "sorted by due date" / "by priority" / "alphabetically".
+    pub sort: Option<SortBy>,
     /// "how many…": answer with the count first.
     pub count: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Due,
+    Priority,
+    Title,
 }
 
 /// Due dates to show: before `before`, and not before `from` when set ("due tomorrow" leaves out
@@ -185,6 +198,9 @@ fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
         return Intent::Unsupported(topic);
     }
     if let Some(i) = subject_first_update(&ws, now) {
+        return i;
+    }
+    if let Some(i) = show(&ws) {
         return i;
     }
     if let Some(i) = list(&ws, now) {
@@ -763,6 +779,26 @@ pub fn task_ref(ws: &[Word]) -> TaskRef {
         ws.pop();
     }
     let n: Vec<&str> = ws.iter().map(|w| w.norm.as_str()).collect();
+    let ids: Vec<i64> = n
+        .iter()
+        .filter(|w| {
+            w.trim_start_matches('#')
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
+        .filter_map(|w| number_word(w))
+        .collect();
+    if ids.len() >= 2
+        && n.iter().all(|w| {
+            ["and", "&", "task", "tasks", "numbers", "#", "both"].contains(w)
+                || w.trim_start_matches('#')
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+                    && !w.is_empty()
+        })
+    {
+        return TaskRef::Many(ids);
+    }
     match n.as_slice() {
         ["it"] | ["that"] | ["this"] | ["them"] | ["one"] | ["task"] => return TaskRef::It,
         [w] | ["task" | "number" | "no" | "num" | "item" | "nr" | "id" | "#", w] => {
@@ -1254,13 +1290,21 @@ fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let first = *n.first()?;
     let mut k;
     if [
-        "add", "create", "new", "make", "put", "insert", "jot", "note", "log", "record", "set",
-        "schedule", "start",
+        "add", "adding", "create", "new", "make", "put", "insert", "jot", "note", "log", "record",
+        "set", "schedule", "start",
     ]
     .contains(&first)
     {
         // "add a (new) task (called|to|:) …", "create a task called 'X'", "new task: …".
         k = 1;
+        // "add 2 tasks: …" (but "add 2 eggs" keeps its number).
+        if ws.get(1).and_then(|w| number_word(&w.norm)).is_some()
+            && ws
+                .get(2)
+                .is_some_and(|w| w.is_any(&["tasks", "todos", "items", "things", "reminders"]))
+        {
+            k = 2;
+        }
         while ws.get(k).is_some_and(|w| {
             w.is_any(&[
                 "a", "an", "the", "new", "another", "one", "more", "down", "me",
@@ -1270,8 +1314,18 @@ fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         }
         let noun = ws.get(k).is_some_and(|w| {
             w.is_any(&[
-                "task", "todo", "to-do", "item", "reminder", "entry", "note", "tasks", "todos",
+                "task",
+                "todo",
+                "to-do",
+                "item",
+                "reminder",
+                "entry",
+                "note",
+                "tasks",
+                "todos",
                 "items",
+                "things",
+                "reminders",
             ])
         });
         if noun {
@@ -1281,7 +1335,7 @@ fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             }) {
                 k += 1;
             }
-        } else if !(["add", "jot", "note", "put", "insert"].contains(&first)) {
+        } else if !(["add", "adding", "jot", "note", "put", "insert"].contains(&first)) {
             return None;
         }
         if first == "note" && !noun && !ws[0].text.ends_with(':') && !starts(ws, "note to self") {
@@ -1455,6 +1509,22 @@ fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
 /// Otherwise it is one task: "call Tom and Jerry about the plan", "buy milk and eggs".
 fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
     let (a, rest) = attributes(payload, now);
+    // Items with their own dates ("buy milk tomorrow and call mom on friday"): attributes per item.
+    // Only when splitting the raw words agrees with splitting what is left once attributes are out,
+    // so "tagged work and home" never splits.
+    let raw = split_items(payload);
+    if raw.len() > 1 && raw.len() == split_items(&rest).len() && !payload.iter().any(|w| w.quoted) {
+        let items: Vec<(Attrs, String)> = raw
+            .iter()
+            .map(|item| {
+                let (a, rest) = attributes(item, now);
+                (a, tidy_title(&rest))
+            })
+            .collect();
+        if items.iter().all(|(_, t)| !t.is_empty()) {
+            return shared(items);
+        }
+    }
     let quoted: Vec<&Word> = payload.iter().filter(|w| w.quoted).collect();
     let titles: Vec<String> = if quoted.len() == 1
         && rest.iter().filter(|w| !w.quoted).all(|w| {
@@ -1491,6 +1561,44 @@ fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
             tags: a.tags.clone(),
             due: a.due,
             recurrence: a.recurrence,
+        })
+        .collect()
+}
+
+/// Drafts from items with their own attributes. What only the last item says applies to all:
+/// "add milk and eggs tomorrow" means both tomorrow.
+fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
+    let last = items.len() - 1;
+    let only_last = |has: &dyn Fn(&Attrs) -> bool| {
+        has(&items[last].0) && items[..last].iter().all(|(a, _)| !has(a))
+    };
+    let share_due = only_last(&|a| a.due.is_some());
+    let share_priority = only_last(&|a| a.priority.is_some());
+    let share_tags = only_last(&|a| !a.tags.is_empty());
+    let share_rule = only_last(&|a| a.recurrence.is_some());
+    let share_description = only_last(&|a| a.description.is_some());
+    let tail = &items[last].0;
+    items
+        .iter()
+        .map(|(a, title)| Draft {
+            title: title.clone(),
+            description: a.description.clone().or_else(|| {
+                share_description
+                    .then(|| tail.description.clone())
+                    .flatten()
+            }),
+            priority: a
+                .priority
+                .or(share_priority.then_some(tail.priority).flatten()),
+            tags: if a.tags.is_empty() && share_tags {
+                tail.tags.clone()
+            } else {
+                a.tags.clone()
+            },
+            due: a.due.or(share_due.then_some(tail.due).flatten()),
+            recurrence: a
+                .recurrence
+                .or(share_rule.then_some(tail.recurrence).flatten()),
         })
         .collect()
 }
@@ -1904,6 +2012,93 @@ fn keyword(rest: &[Word]) -> Option<String> {
     (!w.is_any(KNOWN)).then(|| tag_word(w)).flatten()
 }
 
+/// One task's details or state: "show me task 3", "details of the report", "did I call mom?",
+/// "is task 2 done?".
+fn show(ws: &[Word]) -> Option<Intent> {
+    let about_list = |rest: &[Word]| {
+        rest.iter().any(|w| {
+            w.is_any(&[
+                "tasks",
+                "todos",
+                "list",
+                "everything",
+                "anything",
+                "something",
+                "all",
+                "any",
+                "there",
+                "nothing",
+            ])
+        })
+    };
+    if let Some(k) = prefix(
+        ws,
+        &[
+            "show me task",
+            "show task",
+            "open task",
+            "what is task",
+            "whats task",
+            "view task",
+        ],
+    ) {
+        let r = task_ref(&ws[k - 1..]);
+        return matches!(r, TaskRef::Id(_)).then_some(Intent::Show(r));
+    }
+    if let Some(k) = prefix(
+        ws,
+        &[
+            "details of",
+            "details for",
+            "details on",
+            "details about",
+            "info on",
+            "info about",
+            "information on",
+            "information about",
+            "whats the status of",
+            "what is the status of",
+            "status of",
+            "tell me more about",
+            "tell me about",
+            "more about",
+            "did i finish",
+            "did i complete",
+            "did i do",
+            "have i finished",
+            "have i completed",
+            "have i done",
+            "did i",
+            "have i",
+        ],
+    ) {
+        let mut rest = &ws[k..];
+        while rest.len() > 1 && rest.last().is_some_and(|w| w.is_any(&["yet", "already"])) {
+            rest = &rest[..rest.len() - 1];
+        }
+        if rest.is_empty() || about_list(rest) {
+            return None;
+        }
+        return Some(Intent::Show(task_ref(rest)));
+    }
+    // "is the report done?", "is task 2 finished yet?".
+    if ws.len() >= 3 && ws[0].is_any(&["is", "was", "are"]) {
+        let mut end = ws.len();
+        while end > 2 && ws[end - 1].is_any(&["yet", "already", "now", "still"]) {
+            end -= 1;
+        }
+        let target = &ws[1..end - 1];
+        let state = &ws[end - 1];
+        if (state.is_any(DONE_WORDS) || state.is_any(&["pending", "open"]))
+            && !target.is_empty()
+            && !about_list(target)
+        {
+            return Some(Intent::Show(task_ref(target)));
+        }
+    }
+    None
+}
+
 /// Priority, tag and due filters of a list question, and the words left.
 fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
     let mut f = Filter::default();
@@ -1915,6 +2110,26 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
     while i < ws.len() {
         let w = &ws[i];
         let next = ws.get(i + 1).map_or("", |w| w.norm.as_str());
+        // "sorted by due date", "by priority", "order by name", "alphabetically".
+        let mut j = i + usize::from(w.is_any(&["sorted", "sort", "order", "ordered", "arranged"]));
+        j += usize::from(ws.get(j).is_some_and(|w| w.is("by")));
+        let key = ws.get(j).map_or("", |w| w.norm.as_str());
+        let by = match key {
+            "due" | "deadline" | "date" | "dates" | "deadlines" => Some(SortBy::Due),
+            "priority" | "importance" => Some(SortBy::Priority),
+            "title" | "name" | "alphabet" => Some(SortBy::Title),
+            _ => None,
+        };
+        if let (true, Some(by)) = (j > i, by) {
+            f.sort = Some(by);
+            i = j + 1 + usize::from(key == "due" && ws.get(j + 1).is_some_and(|w| w.is("date")));
+            continue;
+        }
+        if w.is("alphabetically") {
+            f.sort = Some(SortBy::Title);
+            i += 1;
+            continue;
+        }
         if w.is("due") {
             saw_due = true;
             i += 1;
@@ -2154,28 +2369,11 @@ fn complete(ws: &[Word]) -> Option<Intent> {
         "i just did",
         "finished",
         "completed",
-        "did",
         "done",
         "i am done",
         "im done",
-        "i got",
-        "i have",
-        "ive",
     ];
     if let Some(k) = prefix(ws, &prefixes) {
-        if ["i got", "i have", "ive"].iter().any(|p| starts(ws, p)) {
-            // Only "I've bought the milk"-style past tense ("I have done it" is above).
-            let verb = ws.get(k)?;
-            if !(verb.norm.ends_with("ed")
-                || [
-                    "bought", "paid", "sent", "written", "done", "made", "read", "taken", "got",
-                    "gotten",
-                ]
-                .contains(&verb.norm.as_str()))
-            {
-                return None;
-            }
-        }
         let mut rest = &ws[k..];
         // "check the milk one off".
         if rest.last().is_some_and(|w| w.is("off")) {
@@ -2185,6 +2383,24 @@ fn complete(ws: &[Word]) -> Option<Intent> {
             return Some(Intent::Incomplete("complete"));
         }
         return Some(ref_intent(rest, Intent::Complete));
+    }
+    // "I already called mom", "I've bought the milk": a verb in the past names what was done.
+    if let Some(k) = prefix(
+        ws,
+        &[
+            "i have already",
+            "ive already",
+            "i already",
+            "i just",
+            "i finally",
+            "i have",
+            "ive",
+            "i",
+        ],
+    ) {
+        if ws.get(k).is_some_and(|w| is_past(&w.norm)) && ws.len() > k + 1 {
+            return Some(Intent::Complete(task_ref(&ws[k..])));
+        }
     }
     // "finish task 3" (but "finish the report" is a task to add).
     if first == "finish" || first == "check" || first == "tick" || first == "cross" {
@@ -2223,6 +2439,52 @@ fn complete(ws: &[Word]) -> Option<Intent> {
         });
     }
     None
+}
+
+/// A verb in the past tense that reports a task done (not "I wanted to…", "I forgot…").
+fn is_past(w: &str) -> bool {
+    const IRREGULAR: &[&str] = &[
+        "bought", "paid", "sent", "wrote", "written", "did", "done", "made", "read", "took",
+        "taken", "got", "gotten", "went", "ate", "fed", "met", "rang", "spoke", "gave", "sold",
+        "ran", "brought", "drove", "swept", "hung", "found", "left", "put", "set", "caught",
+        "taught", "built", "won", "threw", "grew", "drew", "shut", "cut", "lent", "spent",
+    ];
+    const NOT_DONE: &[&str] = &[
+        "wanted",
+        "needed",
+        "decided",
+        "planned",
+        "started",
+        "tried",
+        "hoped",
+        "intended",
+        "liked",
+        "loved",
+        "hated",
+        "added",
+        "created",
+        "scheduled",
+        "noticed",
+        "realized",
+        "realised",
+        "remembered",
+        "used",
+        "wished",
+        "expected",
+        "agreed",
+        "promised",
+        "supposed",
+        "meant",
+        "forgot",
+        "missed",
+        "failed",
+        "postponed",
+        "delayed",
+        "skipped",
+        "need",
+        "wondered",
+    ];
+    IRREGULAR.contains(&w) || (w.ends_with("ed") && w.len() > 4 && !NOT_DONE.contains(&w))
 }
 
 fn ref_intent(ws: &[Word], make: fn(TaskRef) -> Intent) -> Intent {

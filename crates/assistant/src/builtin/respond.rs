@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use todo_domain::{Priority, Recurrence, Status, Task};
 
 use super::history::{self, Pending, CONFIRM_DELETE, WHICH_ONE};
-use super::parse::{self, Changes, Draft, Filter, Intent, TaskRef};
+use super::parse::{self, Changes, Draft, Filter, Intent, SortBy, TaskRef};
 use super::text::content_words;
 use crate::tools::{ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDATE_TASK};
 use crate::turn::{Turn, TurnTools};
@@ -64,6 +64,7 @@ async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut TurnTools<'_>) -> St
         Intent::Reopen(r) => act(ctx, Action::Reopen, &r, tools).await,
         Intent::Delete(r) => act(ctx, Action::Delete, &r, tools).await,
         Intent::Update(r, changes) => act(ctx, Action::Update(changes), &r, tools).await,
+        Intent::Show(r) => act(ctx, Action::Show, &r, tools).await,
     }
 }
 
@@ -305,6 +306,13 @@ fn show(ctx: &Context<'_>, f: &Filter, mut tasks: Vec<Task>) -> String {
         // Still to do first; each group keeps the newest-first order of the tool.
         tasks.sort_by_key(|t| t.completed);
     }
+    match f.sort {
+        // Undated tasks last.
+        Some(SortBy::Due) => tasks.sort_by_key(|t| (t.due_at.is_none(), t.due_at)),
+        Some(SortBy::Priority) => tasks.sort_by_key(|t| std::cmp::Reverse(t.priority)),
+        Some(SortBy::Title) => tasks.sort_by_key(|t| t.title.to_lowercase()),
+        None => {}
+    }
     let what = describe(f);
     if tasks.is_empty() {
         let plain =
@@ -367,7 +375,28 @@ fn describe(f: &Filter) -> String {
     s
 }
 
-fn task_line(t: &Task, now: DateTime<Utc>) -> String {
+/// "'Buy milk' (task 3) is done." / "'Pay rent' (task 4) is still to do: due tomorrow."
+fn task_state(t: &Task, now: DateTime<Utc>) -> String {
+    let details = details(t, now);
+    let mut s = if t.completed {
+        format!("'{}' (task {}) is done ✓.", t.title, t.id)
+    } else if details.is_empty() {
+        format!("'{}' (task {}) is still to do.", t.title, t.id)
+    } else {
+        format!(
+            "'{}' (task {}) is still to do: {}.",
+            t.title,
+            t.id,
+            details.join(", ")
+        )
+    };
+    if let Some(d) = &t.description {
+        s.push_str(&format!("\nDescription: {d}"));
+    }
+    s
+}
+
+fn details(t: &Task, now: DateTime<Utc>) -> Vec<String> {
     let mut details = Vec::new();
     if t.priority != Priority::Medium {
         details.push(format!("{} priority", priority_name(t.priority)));
@@ -385,6 +414,11 @@ fn task_line(t: &Task, now: DateTime<Utc>) -> String {
     if !t.tags.is_empty() {
         details.push(hashtags(&t.tags));
     }
+    details
+}
+
+fn task_line(t: &Task, now: DateTime<Utc>) -> String {
+    let details = details(t, now);
     format!(
         "- #{} {}{}{}",
         t.id,
@@ -438,6 +472,7 @@ enum Action {
     Reopen,
     Delete,
     Update(Changes),
+    Show,
 }
 
 impl Action {
@@ -447,6 +482,7 @@ impl Action {
             Action::Reopen => "reopen",
             Action::Delete => "delete",
             Action::Update(_) => "change",
+            Action::Show => "show",
         }
     }
 }
@@ -460,8 +496,25 @@ struct Found {
 }
 
 async fn act(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut TurnTools<'_>) -> String {
-    let needs_task =
-        matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty());
+    // "complete 1, 2 and 3": the same action on each, one line each.
+    if let TaskRef::Many(ids) = r {
+        let mut lines = Vec::new();
+        for id in ids {
+            lines.push(act_one(ctx, action.clone(), &TaskRef::Id(*id), tools).await);
+        }
+        return lines.join("\n");
+    }
+    act_one(ctx, action, r, tools).await
+}
+
+async fn act_one(
+    ctx: &Context<'_>,
+    action: Action,
+    r: &TaskRef,
+    tools: &mut TurnTools<'_>,
+) -> String {
+    let needs_task = action == Action::Show
+        || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty());
     let found = match resolve(ctx, r, &action, needs_task, tools).await {
         Ok(f) => f,
         Err(reply) => return reply,
@@ -508,6 +561,10 @@ async fn act(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut TurnToo
             }
         }
         Action::Update(changes) => update(ctx, id, found.task.as_ref(), &changes, tools).await,
+        Action::Show => match &found.task {
+            Some(t) => task_state(t, ctx.now),
+            None => not_found_id(id),
+        },
     }
 }
 
@@ -604,7 +661,7 @@ async fn resolve(
                 None => return Err(format!("I only showed {} tasks; which one do you mean? Give its number.", ids.len())),
             }
         }
-        TaskRef::Title(_) | TaskRef::Words(_) => None,
+        TaskRef::Title(_) | TaskRef::Words(_) | TaskRef::Many(_) => None,
     };
     if let Some(id) = pointed {
         if !needs_task {
