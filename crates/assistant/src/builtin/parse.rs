@@ -902,27 +902,23 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
     while i < ws.len() {
         let w = n(&ws, i);
         let next = n(&ws, i + 1);
-        let (rule, len, day) = match (w.as_str(), next.as_str()) {
-            ("daily" | "everyday", _) => (Some(Recurrence::Daily), 1, None),
-            ("weekly", _) => (Some(Recurrence::Weekly), 1, None),
-            ("monthly", _) => (Some(Recurrence::Monthly), 1, None),
+        let (rule, len) = match (w.as_str(), next.as_str()) {
+            ("daily" | "everyday", _) => (Some(Recurrence::Daily), 1),
+            ("weekly", _) => (Some(Recurrence::Weekly), 1),
+            ("monthly", _) => (Some(Recurrence::Monthly), 1),
             ("every" | "each", "day" | "morning" | "evening" | "night") => {
-                (Some(Recurrence::Daily), 2, None)
+                (Some(Recurrence::Daily), 2)
             }
-            ("every" | "each", "week") => (Some(Recurrence::Weekly), 2, None),
-            ("every" | "each", "month") => (Some(Recurrence::Monthly), 2, None),
+            ("every" | "each", "week") => (Some(Recurrence::Weekly), 2),
+            ("every" | "each", "month") => (Some(Recurrence::Monthly), 2),
+            // "every monday (at 9am)": weekly; the day stays for the due-date parser below.
             ("every" | "each", d)
                 if dates::find(&ws[i + 1..(i + 2).min(ws.len())], now).is_some()
-                    && !d.is_empty()
                     && d.ends_with("day") =>
             {
-                (
-                    Some(Recurrence::Weekly),
-                    2,
-                    dates::find(&ws[i + 1..i + 2], now).map(|f| f.when),
-                )
+                (Some(Recurrence::Weekly), 1)
             }
-            _ => (None, 0, None),
+            _ => (None, 0),
         };
         if let Some(rule) = rule {
             let mut start = i;
@@ -942,9 +938,6 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
                 start -= 1;
             }
             a.recurrence = Some(rule);
-            if day.is_some() {
-                a.due = day;
-            }
             ws.drain(start..i + len);
             continue;
         }
@@ -1042,8 +1035,14 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
             }
             let mut found = Vec::new();
             while let Some(t) = ws.get(k).and_then(tag_word) {
+                // A tag list ends where the next attribute starts ("tagged work, due friday").
                 if dates::find(&ws[k..k + 1], now).is_some()
-                    || ["due", "by", "on", "and"].contains(&t.as_str()) && found.is_empty()
+                    || priority_word(&t).is_some()
+                    || [
+                        "due", "by", "on", "and", "at", "priority", "every", "daily", "weekly",
+                        "monthly", "with", "for", "before", "until",
+                    ]
+                    .contains(&t.as_str())
                 {
                     break;
                 }
@@ -1331,7 +1330,20 @@ fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         if noun {
             // "a new todo item": one noun or several.
             while ws.get(k).is_some_and(|w| {
-                w.is_any(&["task", "todo", "to-do", "item", "reminder", "entry", "note"])
+                w.is_any(&[
+                    "task",
+                    "todo",
+                    "to-do",
+                    "item",
+                    "reminder",
+                    "entry",
+                    "note",
+                    "tasks",
+                    "todos",
+                    "items",
+                    "things",
+                    "reminders",
+                ])
             }) {
                 k += 1;
             }
@@ -2004,6 +2016,13 @@ fn keyword(rest: &[Word]) -> Option<String> {
         "a",
         "few",
         "existing",
+        "most",
+        "next",
+        "top",
+        "first",
+        "last",
+        "important",
+        "urgent",
     ];
     let at = rest
         .iter()
@@ -2243,8 +2262,14 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
             } else {
                 format!("on {}", day.format("%A, %b %-d"))
             };
-            // "due today" also shows what is overdue: it is still to do today.
-            let from = (day != today).then(|| midnight(day));
+            // "due today" also shows what is overdue: it is still to do today; so does "by friday".
+            let by = ws[i].is_any(&["by", "before", "until", "till"]);
+            let from = (day != today && !by).then(|| midnight(day));
+            let label = if by {
+                format!("by {}", label.trim_start_matches("on "))
+            } else {
+                label
+            };
             f.due = Some(DueRange {
                 from,
                 before: midnight(day + chrono::Duration::days(1)),
