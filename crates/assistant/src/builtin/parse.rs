@@ -23,9 +23,10 @@ pub enum Intent {
     Deny,
     /// "2", "the first one": an answer to "which one did you mean?".
     Pick(TaskRef),
-    /// Something outside task management ("what's the weather?"), named for the answer; "time"
-    /// for "what day is it?", which is answered.
+    /// Something outside task management ("what's the weather?"), named for the answer.
     Unsupported(&'static str),
+    /// "what day is it?": the one question outside tasks the assistant can answer.
+    Clock,
     Add(Vec<Draft>),
     List(Filter),
     Complete(TaskRef),
@@ -169,7 +170,8 @@ fn prefix(ws: &[Word], phrases: &[&str]) -> Option<usize> {
 }
 
 fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
-    // Emoji and stray punctuation carry no meaning for understanding; titles keep them.
+    // Words of only emoji or punctuation are dropped: they carry no meaning, and titles read better
+    // without a stray "!!" or "🙏".
     let ws: Vec<Word> = ws
         .iter()
         .filter(|w| w.quoted || !w.norm.is_empty())
@@ -195,7 +197,11 @@ fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
         return i;
     }
     if let Some(topic) = unsupported(&ws) {
-        return Intent::Unsupported(topic);
+        return if topic == "time" {
+            Intent::Clock
+        } else {
+            Intent::Unsupported(topic)
+        };
     }
     if let Some(i) = subject_first_update(&ws, now) {
         return i;
@@ -1850,8 +1856,7 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if !mentions_task {
         return None;
     }
-    // An action on a task is not a question about the list: "is task 3 done?" aside, "list"
-    // starts lists, while "mark", "delete" etc. never reach here (they are not in ASK).
+    // "done with the report" / "completed the report" report work done; "completed tasks" asks.
     if ["complete", "done", "finished"].contains(&first)
         && ws.len() > 1
         && !n[1..]

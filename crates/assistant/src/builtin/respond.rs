@@ -24,8 +24,15 @@ pub struct Context<'h> {
 }
 
 pub async fn answer(ctx: &Context<'_>, message: &str, tools: &mut TurnTools<'_>) -> String {
+    let mut intents = parse::parse(message, ctx.now);
+    // After "which one do you mean?", an answer like "the oat one" names one of the choices.
+    if intents == [Intent::Unknown]
+        && matches!(history::pending(ctx.history), Pending::Choose { .. })
+    {
+        intents = vec![Intent::Pick(TaskRef::Words(message.to_owned()))];
+    }
     let mut parts = Vec::new();
-    for intent in parse::parse(message, ctx.now) {
+    for intent in intents {
         parts.push(run(ctx, intent, tools).await);
     }
     parts.join("\n\n")
@@ -39,7 +46,7 @@ async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut TurnTools<'_>) -> St
         Intent::Thanks => "You're welcome! Anything else I can do for your list?".into(),
         Intent::Bye => "Bye! Your tasks will be here when you get back.".into(),
         Intent::Help => help(),
-        Intent::Unsupported("time") => format!(
+        Intent::Clock => format!(
             "It's {} (UTC).",
             ctx.now.format("%A, %B %-d, %Y, %H:%M")
         ),
@@ -123,6 +130,20 @@ async fn pick(ctx: &Context<'_>, r: TaskRef, tools: &mut TurnTools<'_>) -> Strin
     };
     // A number is a task id when it is one of the choices, else a position ("2" = the second).
     let chosen = match r {
+        TaskRef::Words(w) => {
+            let all = match tools
+                .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
+                .await
+            {
+                Ok(v) => tasks_of(v),
+                Err(e) => return explain(&e, "look up your tasks"),
+            };
+            let options: Vec<Task> = all.into_iter().filter(|t| ids.contains(&t.id)).collect();
+            match find_matches(&options, &w, false, false).as_slice() {
+                [t] => Some(t.id),
+                _ => None,
+            }
+        }
         TaskRef::Id(n) if ids.contains(&n) => Some(n),
         TaskRef::Id(n) => usize::try_from(n)
             .ok()
