@@ -25,21 +25,19 @@ pub struct Found {
 }
 
 /// Words that introduce a date and belong to the phrase ("due on friday").
-const LEAD: &[&str] = &[
-    "due", "by", "on", "at", "before", "until", "till", "til", "for", "from", "this", "next",
-];
+const LEAD: &str = "due by on at before until till til for from this next";
 
 /// The first date phrase among `ws`.
 pub fn find(ws: &[Word], now: DateTime<Utc>) -> Option<Found> {
     (0..ws.len()).find_map(|i| {
         // "at" and "this" start times themselves ("at 5pm", "this evening").
-        if ws[i].quoted || (ws[i].is_any(LEAD) && !ws[i].is_any(&["at", "this", "by"])) {
+        if ws[i].quoted || (ws[i].is_in(LEAD) && !ws[i].is_in("at this by")) {
             return None;
         }
-        let after_lead = i > 0 && ws[i - 1].is_any(LEAD);
+        let after_lead = i > 0 && ws[i - 1].is_in(LEAD);
         let (len, when) = phrase(&ws[i..], now, after_lead, ws.get(i.wrapping_sub(1)))?;
         let mut start = i;
-        while start > 0 && ws[start - 1].is_any(LEAD) && !ws[start - 1].quoted {
+        while start > 0 && ws[start - 1].is_in(LEAD) && !ws[start - 1].quoted {
             start -= 1;
         }
         Some(Found {
@@ -68,7 +66,7 @@ fn phrase(
         });
     }
     if let Some((m, t)) = time_part(ws, false) {
-        let j = m + usize::from(ws.get(m).is_some_and(|w| w.is_any(&["on", "this", "next"])));
+        let j = m + usize::from(ws.get(m).is_some_and(|w| w.is_in("on this next")));
         let next = ws.get(j.wrapping_sub(1)).is_some_and(|w| w.is("next"));
         if let Some((n, date, _)) = date_part(&ws[j..], today, true, next) {
             return Some((j + n, at(date, t, true)));

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use todo_domain::{Priority, Recurrence, Status};
 
 use super::dates::{self, When};
-use super::text::{capitalise, join, words, Word};
+use super::text::{capitalise, in_list, join, words, Word};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Intent {
@@ -230,187 +230,44 @@ fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
 // ---------------------------------------------------------------------------------------------
 // Social messages
 
-fn all_in(ws: &[Word], set: &[&str]) -> bool {
-    ws.iter().all(|w| !w.quoted && w.is_any(set))
+/// Whether every word is in one of the space-separated word lists.
+fn all_in(ws: &[Word], lists: &[&str]) -> bool {
+    ws.iter().all(|w| lists.iter().any(|l| w.is_in(l)))
 }
 
-const GREETINGS: &[&str] = &[
-    "hi",
-    "hello",
-    "hey",
-    "hiya",
-    "howdy",
-    "yo",
-    "greetings",
-    "sup",
-    "heya",
-    "hallo",
-    "hola",
-    "morning",
-    "evening",
-    "afternoon",
-    "good",
-    "there",
-    "again",
-    "how",
-    "are",
-    "you",
-    "doing",
-    "whats",
-    "up",
-    "assistant",
-    "bot",
-    "friend",
-    "buddy",
-    "hows",
-    "it",
-    "going",
-];
-const THANKS: &[&str] = &[
-    "thanks",
-    "thank",
-    "you",
-    "thx",
-    "ty",
-    "cheers",
-    "great",
-    "awesome",
-    "cool",
-    "nice",
-    "perfect",
-    "wonderful",
-    "appreciate",
-    "it",
-    "much",
-    "so",
-    "very",
-    "a",
-    "lot",
-    "lots",
-    "brilliant",
-    "excellent",
-    "amazing",
-    "good",
-    "job",
-    "work",
-    "that",
-    "thats",
-    "helpful",
-    "love",
-    "sweet",
-    "fantastic",
-    "many",
-    "ok",
-    "okay",
-    "all",
-    "done",
-    "im",
-    "for",
-    "now",
-    "i",
-];
-const YES: &[&str] = &[
-    "yes",
-    "y",
-    "yeah",
-    "yea",
-    "yep",
-    "yup",
-    "sure",
-    "ok",
-    "okay",
-    "k",
-    "confirm",
-    "confirmed",
-    "correct",
-    "right",
-    "absolutely",
-    "definitely",
-    "affirmative",
-    "please",
-    "go",
-    "ahead",
-    "do",
-    "it",
-    "delete",
-    "remove",
-    "that",
-    "one",
-    "thanks",
-    "i",
-    "am",
-    "im",
-    "just",
-    "for",
-    "of",
-    "course",
-    "agreed",
-    "sounds",
-    "good",
-    "fine",
-    "yes!",
-    "please!",
-];
-const NO: &[&str] = &[
-    "no",
-    "n",
-    "nope",
-    "nah",
-    "cancel",
-    "stop",
-    "dont",
-    "never",
-    "nevermind",
-    "mind",
-    "keep",
-    "abort",
-    "thanks",
-    "thank",
-    "you",
-    "it",
-    "that",
-    "do",
-    "not",
-    "please",
-    "actually",
-    "wait",
-    "forget",
-    "leave",
-    "changed",
-    "my",
-    "i",
-    "ive",
-    "hold",
-    "on",
-];
+const GREETINGS: &str = "hi hello hey hiya howdy yo greetings sup heya hallo hola morning evening \
+    afternoon good there again how are you doing whats up assistant bot \
+    friend buddy hows it going";
+const THANKS: &str = "thanks thank you thx ty cheers great awesome cool nice perfect wonderful \
+    appreciate it much so very a lot lots brilliant excellent amazing good \
+    job work that thats helpful love sweet fantastic many ok okay all done \
+    im for now i";
+/// Words that open a "yes", and words that may follow one ("yes please, do it").
+const YES: &str = "yes y yeah yea yep yup sure ok okay k confirm confirmed correct right \
+    absolutely definitely affirmative";
+const YES_MORE: &str = "please go ahead do it delete remove that one thanks i am im just for \
+    of course agreed sounds good fine";
+/// Words that open a "no", and words that may follow one ("no thanks, leave it").
+const NO: &str = "no n nope nah cancel stop dont never nevermind keep abort";
+const NO_MORE: &str = "mind thanks thank you it that do not please actually wait forget \
+    leave changed my i ive hold on";
 
 fn social(ws: &[Word]) -> Option<Intent> {
     let n = norms(ws);
     let first = *n.first()?;
-    if ([
-        "hi",
-        "hello",
-        "hey",
-        "hiya",
-        "howdy",
-        "yo",
-        "greetings",
-        "sup",
-        "heya",
-        "hallo",
-        "hola",
-    ]
-    .contains(&first)
-        || starts(ws, "good morning")
+    if (in_list(
+        "hi hello hey hiya howdy yo greetings sup heya hallo hola",
+        first,
+    ) || starts(ws, "good morning")
         || starts(ws, "good afternoon")
         || starts(ws, "good evening")
         || starts(ws, "whats up")
         || starts(ws, "how are you"))
-        && all_in(ws, GREETINGS)
+        && all_in(ws, &[GREETINGS])
     {
         return Some(Intent::Greet);
     }
-    if (["bye", "goodbye", "cya", "later", "farewell"].contains(&first)
+    if (in_list("bye goodbye cya later farewell", first)
         || starts(ws, "see you")
         || starts(ws, "see ya")
         || starts(ws, "good night"))
@@ -420,32 +277,22 @@ fn social(ws: &[Word]) -> Option<Intent> {
     }
     let thanked = n
         .iter()
-        .any(|w| ["thanks", "thank", "thx", "ty", "cheers", "appreciate"].contains(w));
+        .any(|w| in_list("thanks thank thx ty cheers appreciate", w));
     let praised = n.len() <= 3
         && n.iter().any(|w| {
-            [
-                "great",
-                "awesome",
-                "cool",
-                "nice",
-                "perfect",
-                "wonderful",
-                "brilliant",
-                "excellent",
-                "amazing",
-                "sweet",
-                "fantastic",
-                "helpful",
-            ]
-            .contains(w)
+            in_list(
+                "great awesome cool nice perfect wonderful brilliant excellent amazing \
+                sweet fantastic helpful",
+                w,
+            )
         });
-    if (thanked || praised) && all_in(ws, THANKS) {
+    if (thanked || praised) && all_in(ws, &[THANKS]) {
         return Some(Intent::Thanks);
     }
     if let Some(i) = help(ws) {
         return Some(i);
     }
-    if YES[..17].contains(&first) && all_in(ws, YES)
+    if in_list(YES, first) && all_in(ws, &[YES, YES_MORE])
         || [
             "do it",
             "go ahead",
@@ -455,15 +302,15 @@ fn social(ws: &[Word]) -> Option<Intent> {
             "of course",
         ]
         .iter()
-        .any(|p| starts(ws, p) && all_in(ws, YES))
+        .any(|p| starts(ws, p) && all_in(ws, &[YES, YES_MORE]))
     {
         return Some(Intent::Confirm);
     }
-    if (NO[..11].contains(&first)
+    if (in_list(NO, first)
         || starts(ws, "never mind")
         || starts(ws, "forget it")
         || starts(ws, "leave it"))
-        && all_in(ws, NO)
+        && all_in(ws, &[NO, NO_MORE])
     {
         return Some(Intent::Deny);
     }
@@ -501,24 +348,14 @@ fn help(ws: &[Word]) -> Option<Intent> {
     (prefix(ws, PHRASES).is_some() && ws.len() <= 7).then_some(Intent::Help)
 }
 
-const ORDINALS: &[&str] = &[
-    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-];
-const NUMBERS: &[&str] = &[
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve",
-];
+const ORDINALS: &str = "first second third fourth fifth sixth seventh eighth ninth tenth";
+const NUMBERS: &str = "one two three four five six seven eight nine ten eleven twelve";
 
 /// A whole message that only points at a task: "2", "#2", "task 2", "the first one", "the last".
 fn pick(ws: &[Word]) -> Option<TaskRef> {
     let core: Vec<Word> = ws
         .iter()
-        .filter(|w| {
-            !w.is_any(&[
-                "the", "one", "please", "pls", "that", "i", "mean", "meant", "option", "choice",
-                "ok", "okay",
-            ])
-        })
+        .filter(|w| !w.is_in("the one please pls that i mean meant option choice ok okay"))
         .cloned()
         .collect();
     if core.is_empty() || core.len() > 2 {
@@ -652,34 +489,15 @@ fn unsupported(ws: &[Word]) -> Option<&'static str> {
     let n = norms(ws);
     // Only questions and commands to the assistant ("what's the weather?", "tell me a joke").
     let asks = n.first().is_some_and(|w| {
-        [
-            "whats",
-            "what",
-            "how",
-            "hows",
-            "does",
-            "can",
-            "could",
-            "should",
-            "tell",
-            "will",
-            "is",
-            "play",
-            "translate",
-            "calculate",
-            "who",
-            "read",
-            "check",
-            "give",
-            "send",
-            "do",
-            "any",
-        ]
-        .contains(w)
+        in_list(
+            "whats what how hows does can could should tell will is play translate \
+            calculate who read check give send do any",
+            w,
+        )
     });
     if !asks
         || n.iter()
-            .any(|w| ["task", "tasks", "todo", "list", "due", "pending"].contains(w))
+            .any(|w| in_list("task tasks todo list due pending", w))
     {
         return None;
     }
@@ -709,14 +527,17 @@ fn number_word(w: &str) -> Option<i64> {
     if let Ok(n) = w.parse::<i64>() {
         return (n > 0).then_some(n);
     }
-    NUMBERS.iter().position(|x| *x == w).map(|i| i as i64 + 1)
+    NUMBERS
+        .split_whitespace()
+        .position(|x| x == w)
+        .map(|i| i as i64 + 1)
 }
 
 fn ordinal(w: &str) -> Option<usize> {
     if w == "last" {
         return Some(0);
     }
-    if let Some(i) = ORDINALS.iter().position(|x| *x == w) {
+    if let Some(i) = ORDINALS.split_whitespace().position(|x| x == w) {
         return Some(i + 1);
     }
     let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
@@ -727,28 +548,9 @@ fn ordinal(w: &str) -> Option<usize> {
     None
 }
 
-const REF_NOISE_LEAD: &[&str] = &[
-    "the", "my", "that", "this", "a", "an", "about", "on", "with", "of", "for", "to",
-];
-const REF_NOISE_TAIL: &[&str] = &[
-    "task",
-    "tasks",
-    "one",
-    "item",
-    "todo",
-    "to-do",
-    "thing",
-    "entry",
-    "please",
-    "pls",
-    "reminder",
-    "permanently",
-    "completely",
-    "now",
-    "too",
-    "as",
-    "well",
-];
+const REF_NOISE_LEAD: &str = "the my that this a an about on with of for to";
+const REF_NOISE_TAIL: &str = "task tasks one item todo to-do thing entry please pls reminder \
+    permanently completely now too as well";
 
 /// Reads the words naming a task.
 pub fn task_ref(ws: &[Word]) -> TaskRef {
@@ -778,10 +580,10 @@ pub fn task_ref(ws: &[Word]) -> TaskRef {
             }
         }
     }
-    while ws.len() > 1 && ws[0].is_any(REF_NOISE_LEAD) {
+    while ws.len() > 1 && ws[0].is_in(REF_NOISE_LEAD) {
         ws.remove(0);
     }
-    while ws.len() > 1 && ws.last().is_some_and(|w| w.is_any(REF_NOISE_TAIL)) {
+    while ws.len() > 1 && ws.last().is_some_and(|w| w.is_in(REF_NOISE_TAIL)) {
         ws.pop();
     }
     let n: Vec<&str> = ws.iter().map(|w| w.norm.as_str()).collect();
@@ -796,7 +598,7 @@ pub fn task_ref(ws: &[Word]) -> TaskRef {
         .collect();
     if ids.len() >= 2
         && n.iter().all(|w| {
-            ["and", "&", "task", "tasks", "numbers", "#", "both"].contains(w)
+            in_list("and & task tasks numbers # both", w)
                 || w.trim_start_matches('#')
                     .chars()
                     .all(|c| c.is_ascii_digit())
@@ -881,14 +683,13 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
     if let Some(i) = (0..ws.len()).find(|&i| {
         let w = n(&ws, i);
         let colon = ws[i].text.ends_with(':');
-        (["description", "desc", "note", "notes", "details"].contains(&w.as_str())
-            && (colon || (i > 0 && ["with", "a", "the", "add"].contains(&n(&ws, i - 1).as_str()))))
+        (in_list("description desc note notes details", w.as_str())
+            && (colon || (i > 0 && in_list("with a the add", n(&ws, i - 1).as_str()))))
             || (w == "described" && n(&ws, i + 1) == "as")
             || (w == "saying" && i > 0)
     }) {
         let mut start = i;
-        while start > 0 && ["with", "a", "the", "and", "add"].contains(&n(&ws, start - 1).as_str())
-        {
+        while start > 0 && in_list("with a the and add", n(&ws, start - 1).as_str()) {
             start -= 1;
         }
         let skip = if n(&ws, i) == "described" { 2 } else { 1 };
@@ -929,17 +730,10 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
         if let Some(rule) = rule {
             let mut start = i;
             while start > 0
-                && [
-                    "repeat",
-                    "repeats",
-                    "repeating",
-                    "recurring",
-                    "recur",
-                    "recurs",
-                    "and",
-                    "it",
-                ]
-                .contains(&n(&ws, start - 1).as_str())
+                && in_list(
+                    "repeat repeats repeating recurring recur recurs and it",
+                    n(&ws, start - 1).as_str(),
+                )
             {
                 start -= 1;
             }
@@ -964,11 +758,11 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
             found = Some((p, i, i + 1));
         } else if let (Some(p), true) = (
             priority_word(&w),
-            ["priority", "prio", "pri"].contains(&next.as_str()),
+            in_list("priority prio pri", next.as_str()),
         ) {
             found = Some((p, i, i + 2));
-        } else if ["priority", "prio"].contains(&w.as_str()) {
-            let k = if ["is", "of", "to", "="].contains(&next.as_str()) {
+        } else if in_list("priority prio", w.as_str()) {
+            let k = if in_list("is of to =", next.as_str()) {
                 i + 2
             } else {
                 i + 1
@@ -976,8 +770,8 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
             if let Some(p) = priority_word(&n(&ws, k)) {
                 found = Some((p, i, k + 1));
             }
-        } else if ["urgent", "urgently", "asap", "important", "critical"].contains(&w.as_str()) {
-            let neg = i > 0 && ["not", "isnt", "less"].contains(&n(&ws, i - 1).as_str());
+        } else if in_list("urgent urgently asap important critical", w.as_str()) {
+            let neg = i > 0 && in_list("not isnt less", n(&ws, i - 1).as_str());
             found = Some((
                 if neg { Priority::Low } else { Priority::High },
                 if neg { i - 1 } else { i },
@@ -988,11 +782,10 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
         }
         if let Some((p, mut start, end)) = found {
             while start > 0
-                && [
-                    "with", "as", "at", "a", "and", "its", "is", "mark", "set", "make", "it",
-                    "very", "super", "really", "of",
-                ]
-                .contains(&n(&ws, start - 1).as_str())
+                && in_list(
+                    "with as at a and its is mark set make it very super really of",
+                    n(&ws, start - 1).as_str(),
+                )
             {
                 start -= 1;
             }
@@ -1013,8 +806,7 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
                 a.tags.push(t);
                 let mut start = i;
                 while start > 0
-                    && ["and", "with", "tagged", "tag", "tags", "as"]
-                        .contains(&n(&ws, start - 1).as_str())
+                    && in_list("and with tagged tag tags as", n(&ws, start - 1).as_str())
                     && !ws[start - 1].ends_clause()
                 {
                     start -= 1;
@@ -1024,19 +816,16 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
                 continue;
             }
         }
-        if [
-            "tagged", "tag", "tags", "label", "labeled", "labelled", "labels",
-        ]
-        .contains(&w.as_str())
+        if in_list("tagged tag tags label labeled labelled labels", w.as_str())
             && i + 1 < ws.len()
             && (w != "tag" || i > 0)
         {
             let mut start = i;
-            if start > 0 && ["with", "and"].contains(&n(&ws, start - 1).as_str()) {
+            if start > 0 && in_list("with and", n(&ws, start - 1).as_str()) {
                 start -= 1;
             }
             let mut k = i + 1;
-            if ["with", "as", "to"].contains(&n(&ws, k).as_str()) {
+            if in_list("with as to", n(&ws, k).as_str()) {
                 k += 1;
             }
             let mut found = Vec::new();
@@ -1044,11 +833,11 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
                 // A tag list ends where the next attribute starts ("tagged work, due friday").
                 if dates::find(&ws[k..k + 1], now).is_some()
                     || priority_word(&t).is_some()
-                    || [
-                        "due", "by", "on", "and", "at", "priority", "every", "daily", "weekly",
-                        "monthly", "with", "for", "before", "until",
-                    ]
-                    .contains(&t.as_str())
+                    || in_list(
+                        "due by on and at priority every daily weekly monthly with for before \
+                        until",
+                        t.as_str(),
+                    )
                 {
                     break;
                 }
@@ -1077,17 +866,16 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
     let mut i = 0;
     while i + 2 < ws.len() + 1 {
         let w = n(&ws, i);
-        if ["to", "on", "onto", "in", "into", "for"].contains(&w.as_str())
-            && ["my", "the", "our"].contains(&n(&ws, i + 1).as_str())
+        if in_list("to on onto in into for", w.as_str())
+            && in_list("my the our", n(&ws, i + 1).as_str())
         {
             let third = n(&ws, i + 2);
             let fourth = n(&ws, i + 3);
             let fifth = n(&ws, i + 4);
-            if [
-                "list", "tasks", "todo", "todos", "to-do", "to-dos", "todolist", "agenda",
-            ]
-            .contains(&third.as_str())
-            {
+            if in_list(
+                "list tasks todo todos to-do to-dos todolist agenda",
+                third.as_str(),
+            ) {
                 let end = if third == "todo" && fourth == "list" {
                     i + 4
                 } else {
@@ -1096,10 +884,9 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
                 ws.drain(i..end.min(ws.len()));
                 continue;
             }
-            if fourth == "list" || (["todo", "to-do"].contains(&fourth.as_str()) && fifth == "list")
-            {
+            if fourth == "list" || (in_list("todo to-do", fourth.as_str()) && fifth == "list") {
                 if let Some(t) = tag_word(&ws[i + 2])
-                    .filter(|t| !["todo", "to-do", "task", "tasks", "my"].contains(&t.as_str()))
+                    .filter(|t| !in_list("todo to-do task tasks my", t.as_str()))
                 {
                     a.tags.push(t);
                 }
@@ -1124,37 +911,14 @@ fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
 /// Cleans what is left of a title: connecting words at either end, then the first letter up.
 fn tidy_title(ws: &[Word]) -> String {
     let mut ws = ws.to_vec();
-    const LEAD: &[&str] = &[
-        "really",
-        "definitely",
-        "probably",
-        "still",
-        "actually",
-        "seriously",
-        "totally",
-        "to",
-        "that",
-        "a",
-        "task",
-        "todo",
-        ":",
-        "-",
-        "called",
-        "named",
-        "titled",
-        "is",
-        "about",
-        "reminder",
-        "new",
-    ];
-    const TAIL: &[&str] = &[
-        "and", "with", "on", "at", "by", "due", "please", "pls", "for", "to", "tag", "the",
-        "which", "is", "it", "its", "priority", "as", "a",
-    ];
-    while ws.len() > 1 && ws[0].is_any(LEAD) {
+    const LEAD: &str = "really definitely probably still actually seriously totally to that a \
+        task todo : - called named titled is about reminder new";
+    const TAIL: &str = "and with on at by due please pls for to tag the which is it its priority \
+        as a";
+    while ws.len() > 1 && ws[0].is_in(LEAD) {
         ws.remove(0);
     }
-    while ws.len() > 1 && ws.last().is_some_and(|w| w.is_any(TAIL)) {
+    while ws.len() > 1 && ws.last().is_some_and(|w| w.is_in(TAIL)) {
         ws.pop();
     }
     capitalise(&join(&ws))
@@ -1164,196 +928,61 @@ fn tidy_title(ws: &[Word]) -> String {
 // Adding
 
 /// Common first words of a task ("buy milk"); a message starting with one is a task to add.
-const TASK_VERBS: &[&str] = &[
-    "buy",
-    "call",
-    "email",
-    "e-mail",
-    "text",
-    "phone",
-    "ring",
-    "pay",
-    "pick",
-    "book",
-    "schedule",
-    "clean",
-    "write",
-    "send",
-    "fix",
-    "get",
-    "make",
-    "visit",
-    "renew",
-    "return",
-    "submit",
-    "water",
-    "walk",
-    "order",
-    "read",
-    "study",
-    "prepare",
-    "review",
-    "wash",
-    "cook",
-    "meet",
-    "go",
-    "take",
-    "bring",
-    "plan",
-    "organize",
-    "organise",
-    "file",
-    "print",
-    "post",
-    "mail",
-    "ship",
-    "learn",
-    "practice",
-    "practise",
-    "feed",
-    "vacuum",
-    "mow",
-    "iron",
-    "pack",
-    "charge",
-    "replace",
-    "repair",
-    "install",
-    "research",
-    "contact",
-    "ask",
-    "invite",
-    "reply",
-    "respond",
-    "follow",
-    "sign",
-    "register",
-    "apply",
-    "backup",
-    "collect",
-    "deliver",
-    "paint",
-    "sort",
-    "tidy",
-    "empty",
-    "hire",
-    "interview",
-    "draft",
-    "publish",
-    "deploy",
-    "refactor",
-    "test",
-    "message",
-    "watch",
-    "listen",
-    "run",
-    "jog",
-    "exercise",
-    "shop",
-    "grab",
-    "fetch",
-    "bake",
-    "do",
-    "finish",
-    "start",
-    "check",
-    "update",
-    "change",
-    "cancel",
-    "drop",
-    "submit",
-    "file",
-    "see",
-    "talk",
-    "speak",
-    "remind",
-    "download",
-    "upload",
-    "unsubscribe",
-    "subscribe",
-    "transfer",
-    "withdraw",
-    "deposit",
-    "buy",
-    "purchase",
-    "sell",
-    "donate",
-    "wrap",
-    "decorate",
-    "celebrate",
-    "attend",
-    "join",
-    "leave",
-    "move",
-    "clear",
-    "update",
-    "email",
-];
+const TASK_VERBS: &str =
+    "buy call email e-mail text phone ring pay pick book schedule clean write \
+    send fix get make visit renew return submit water walk order read study \
+    prepare review wash cook meet go take bring plan organize organise file \
+    print post mail ship learn practice practise feed vacuum mow iron pack \
+    charge replace repair install research contact ask invite reply respond \
+    follow sign register apply backup collect deliver paint sort tidy empty \
+    hire interview draft publish deploy refactor test message watch listen \
+    run jog exercise shop grab fetch bake do finish start check update \
+    change cancel drop submit file see talk speak remind download upload \
+    unsubscribe subscribe transfer withdraw deposit buy purchase sell donate \
+    wrap decorate celebrate attend join leave move clear update email";
 
 fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let n = norms(ws);
     let first = *n.first()?;
     let mut k;
-    if [
-        "add", "adding", "create", "new", "make", "put", "insert", "jot", "note", "log", "record",
-        "set", "schedule", "start",
-    ]
-    .contains(&first)
-    {
+    if in_list(
+        "add adding create new make put insert jot note log record set schedule \
+        start",
+        first,
+    ) {
         // "add a (new) task (called|to|:) …", "create a task called 'X'", "new task: …".
         k = 1;
         // "add 2 tasks: …" (but "add 2 eggs" keeps its number).
         if ws.get(1).and_then(|w| number_word(&w.norm)).is_some()
             && ws
                 .get(2)
-                .is_some_and(|w| w.is_any(&["tasks", "todos", "items", "things", "reminders"]))
+                .is_some_and(|w| w.is_in("tasks todos items things reminders"))
         {
             k = 2;
         }
-        while ws.get(k).is_some_and(|w| {
-            w.is_any(&[
-                "a", "an", "the", "new", "another", "one", "more", "down", "me",
-            ])
-        }) {
+        while ws
+            .get(k)
+            .is_some_and(|w| w.is_in("a an the new another one more down me"))
+        {
             k += 1;
         }
         let noun = ws.get(k).is_some_and(|w| {
-            w.is_any(&[
-                "task",
-                "todo",
-                "to-do",
-                "item",
-                "reminder",
-                "entry",
-                "note",
-                "tasks",
-                "todos",
-                "items",
-                "things",
-                "reminders",
-            ])
+            w.is_in(
+                "task todo to-do item reminder entry note tasks todos items things \
+                reminders",
+            )
         });
         if noun {
             // "a new todo item": one noun or several.
             while ws.get(k).is_some_and(|w| {
-                w.is_any(&[
-                    "task",
-                    "todo",
-                    "to-do",
-                    "item",
-                    "reminder",
-                    "entry",
-                    "note",
-                    "tasks",
-                    "todos",
-                    "items",
-                    "things",
-                    "reminders",
-                ])
+                w.is_in(
+                    "task todo to-do item reminder entry note tasks todos items things \
+                    reminders",
+                )
             }) {
                 k += 1;
             }
-        } else if !(["add", "adding", "jot", "note", "put", "insert"].contains(&first)) {
+        } else if !(in_list("add adding jot note put insert", first)) {
             return None;
         }
         if first == "note" && !noun && !ws[0].text.ends_with(':') && !starts(ws, "note to self") {
@@ -1371,12 +1000,9 @@ fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             return None;
         }
         if ws.get(k).is_some_and(|w| {
-            w.is_any(&[
-                "called", "named", "titled", "to", "for", "that", "saying", "about", "which",
-                "says", "with", "of",
-            ])
+            w.is_in("called named titled to for that saying about which says with of")
         }) && !(ws.get(k).is_some_and(|w| w.is("to"))
-            && ws.get(k + 1).is_some_and(|w| w.is_any(&["my", "the"])))
+            && ws.get(k + 1).is_some_and(|w| w.is_in("my the")))
         {
             // "add a task with high priority …" keeps "with" for the attribute parser.
             if !ws[k].is("with") {
@@ -1446,11 +1072,9 @@ fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     // "put milk on my list": the payload ends where the list is named; attributes() removes it.
     let payload = &ws[k.min(ws.len())..];
     if payload.is_empty()
-        || payload.iter().all(|w| {
-            w.is_any(&[
-                "task", "tasks", "todo", "a", "new", "to", "my", "list", "please",
-            ])
-        })
+        || payload
+            .iter()
+            .all(|w| w.is_in("task tasks todo a new to my list please"))
     {
         return Some(Intent::Incomplete("add"));
     }
@@ -1501,7 +1125,7 @@ fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if rest.is_empty() {
         return None;
     }
-    if k == 0 && !rest[0].is_any(TASK_VERBS) {
+    if k == 0 && !rest[0].is_in(TASK_VERBS) {
         return None;
     }
     // "I need milk": a thing to get, not an action.
@@ -1545,17 +1169,16 @@ fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
     }
     let quoted: Vec<&Word> = payload.iter().filter(|w| w.quoted).collect();
     let titles: Vec<String> = if quoted.len() == 1
-        && rest.iter().filter(|w| !w.quoted).all(|w| {
-            w.is_any(&[
-                "task", "a", "new", "called", "named", "titled", "to", "the", "my", "list", "and",
-                "with",
-            ])
-        }) {
+        && rest
+            .iter()
+            .filter(|w| !w.quoted)
+            .all(|w| w.is_in("task a new called named titled to the my list and with"))
+    {
         vec![quoted[0].text.clone()]
     } else if !quoted.is_empty()
         && rest
             .iter()
-            .all(|w| w.quoted || w.is_any(&["and", "task", "tasks", "called", "a", "new", "named"]))
+            .all(|w| w.quoted || w.is_in("and task tasks called a new named"))
     {
         quoted.iter().map(|q| q.text.clone()).collect()
     } else {
@@ -1624,7 +1247,7 @@ fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
 fn split_items(ws: &[Word]) -> Vec<Vec<Word>> {
     let mut items: Vec<Vec<Word>> = vec![Vec::new()];
     for w in ws {
-        if w.is_any(&["and", "&", "plus"]) && !w.quoted {
+        if w.is_in("and & plus") && !w.quoted {
             items.push(Vec::new());
             continue;
         }
@@ -1642,7 +1265,7 @@ fn split_items(ws: &[Word]) -> Vec<Vec<Word>> {
     if items.len() < 2 {
         return vec![ws.to_vec()];
     }
-    let verbs = items.iter().filter(|i| i[0].is_any(TASK_VERBS)).count();
+    let verbs = items.iter().filter(|i| i[0].is_in(TASK_VERBS)).count();
     let all_actions = verbs == items.len();
     let all_things = verbs == 0 && items.iter().all(|i| i.len() <= 3);
     if all_actions || all_things {
@@ -1658,104 +1281,18 @@ fn split_items(ws: &[Word]) -> Vec<Vec<Word>> {
 fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let n = norms(ws);
     let first = *n.first()?;
-    const ASK: &[&str] = &[
-        "show",
-        "list",
-        "display",
-        "view",
-        "see",
-        "give",
-        "get",
-        "tell",
-        "what",
-        "whats",
-        "which",
-        "do",
-        "any",
-        "anything",
-        "are",
-        "is",
-        "how",
-        "whatre",
-        "lemme",
-        "let",
-        "print",
-        "read",
-        "check",
-        "open",
-        "whats",
-        "pull",
-        "bring",
-        "search",
-        "find",
-        "look",
-        "lookup",
-        "grep",
-        "filter",
-        "can",
-        "my",
-        "all",
-        "pending",
-        "completed",
-        "done",
-        "finished",
-        "overdue",
-        "todo",
-        "to-do",
-        "tasks",
-        "task",
-        "due",
-        "open",
-        "remaining",
-        "outstanding",
-        "upcoming",
-        "high",
-        "low",
-        "urgent",
-        "important",
-        "everything",
-        "agenda",
-        "where",
-        "have",
-        "did",
-        "when",
-    ];
-    const TASKISH: &[&str] = &[
-        "task",
-        "tasks",
-        "todo",
-        "todos",
-        "to-do",
-        "to-dos",
-        "list",
-        "pending",
-        "left",
-        "remaining",
-        "completed",
-        "done",
-        "finished",
-        "open",
-        "outstanding",
-        "due",
-        "overdue",
-        "agenda",
-        "plate",
-        "incomplete",
-        "unfinished",
-        "everything",
-        "upcoming",
-        "priority",
-        "tagged",
-        "urgent",
-        "important",
-        "items",
-        "reminders",
-        "next",
-        "complete",
-        "todolist",
-        "undone",
-    ];
-    if !ASK.contains(&first) && !first.starts_with('#') {
+    const ASK: &str = "show list display view see give get tell what whats which do any \
+        anything are is how whatre lemme let print read check open whats pull \
+        bring search find look lookup grep filter can my all pending completed \
+        done finished overdue todo to-do tasks task due open remaining \
+        outstanding upcoming high low urgent important everything agenda where \
+        have did when";
+    const TASKISH: &str =
+        "task tasks todo todos to-do to-dos list pending left remaining completed \
+        done finished open outstanding due overdue agenda plate incomplete \
+        unfinished everything upcoming priority tagged urgent important items \
+        reminders next complete todolist undone";
+    if !in_list(ASK, first) && !first.starts_with('#') {
         return None;
     }
     // Search: "search for milk", "find tasks about the report", "look for dentist".
@@ -1783,39 +1320,11 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         let core: Vec<Word> = rest
             .into_iter()
             .skip_while(|w| {
-                w.is_any(&[
-                    "the",
-                    "my",
-                    "all",
-                    "any",
-                    "tasks",
-                    "task",
-                    "todos",
-                    "items",
-                    "about",
-                    "with",
-                    "containing",
-                    "mentioning",
-                    "matching",
-                    "for",
-                    "that",
-                    "mention",
-                    "contain",
-                    "related",
-                    "to",
-                    "called",
-                    "named",
-                    "a",
-                    "an",
-                    "word",
-                    "text",
-                    "which",
-                    "include",
-                    "includes",
-                    "say",
-                    "says",
-                    "are",
-                ])
+                w.is_in(
+                    "the my all any tasks task todos items about with containing mentioning \
+                    matching for that mention contain related to called named a an word text \
+                    which include includes say says are",
+                )
             })
             .collect();
         let text = core
@@ -1824,7 +1333,7 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             .map(|w| w.text.clone())
             .unwrap_or_else(|| join(&core));
         let mut filter = filter;
-        if !text.is_empty() && !core.iter().all(|w| w.is_any(&["tasks", "task", "todos"])) {
+        if !text.is_empty() && !core.iter().all(|w| w.is_in("tasks task todos")) {
             filter.search = Some(text);
         }
         return Some(Intent::List(filter));
@@ -1846,29 +1355,26 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         "do next",
     ];
     let joined = n.join(" ");
-    let mentions_task = n.iter().any(|w| TASKISH.contains(w) || w.starts_with('#'))
+    let mentions_task = n.iter().any(|w| in_list(TASKISH, w) || w.starts_with('#'))
         || to_do.iter().any(|p| joined.contains(p))
         || dates::find(ws, now).is_some()
-            && [
-                "what", "whats", "anything", "any", "is", "do", "show", "list",
-            ]
-            .contains(&first);
+            && in_list("what whats anything any is do show list", first);
     if !mentions_task {
         return None;
     }
     // "done with the report" / "completed the report" report work done; "completed tasks" asks.
-    if ["complete", "done", "finished"].contains(&first)
+    if in_list("complete done finished", first)
         && ws.len() > 1
         && !n[1..]
             .iter()
-            .all(|w| ["tasks", "task", "ones", "items", "todos", "list"].contains(w))
+            .all(|w| in_list("tasks task ones items todos list", w))
     {
         return None;
     }
-    if ["have", "did"].contains(&first)
+    if in_list("have did", first)
         && !n
             .iter()
-            .any(|w| ["completed", "done", "finished", "complete"].contains(w))
+            .any(|w| in_list("completed done finished complete", w))
     {
         return None;
     }
@@ -1878,19 +1384,11 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let (mut filter, rest) = filters(ws, now);
     // "tasks about the report", "anything about milk": a search inside a question.
     if let Some(i) = rest.iter().position(|w| {
-        w.is_any(&[
-            "about",
-            "mentioning",
-            "containing",
-            "matching",
-            "regarding",
-            "concerning",
-            "involving",
-        ])
+        w.is_in("about mentioning containing matching regarding concerning involving")
     }) {
         let core: Vec<Word> = rest[i + 1..]
             .iter()
-            .filter(|w| !w.is_any(&["the", "my", "a", "an"]))
+            .filter(|w| !w.is_in("the my a an"))
             .cloned()
             .collect();
         let text = core
@@ -1907,52 +1405,32 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         filter.keyword = keyword(&rest);
     }
     let negated = n.iter().any(|w| {
-        [
-            "not",
-            "isnt",
-            "arent",
-            "havent",
-            "yet",
-            "havent",
-            "didnt",
-            "undone",
-            "unfinished",
-            "incomplete",
-            "left",
-            "remaining",
-            "outstanding",
-            "pending",
-            "open",
-        ]
-        .contains(w)
+        in_list(
+            "not isnt arent havent yet havent didnt undone unfinished incomplete left \
+            remaining outstanding pending open",
+            w,
+        )
     });
     let done = n.iter().any(|w| {
-        [
-            "completed",
-            "done",
-            "finished",
-            "complete",
-            "did",
-            "accomplished",
-            "achieved",
-            "closed",
-            "ticked",
-            "checked",
-        ]
-        .contains(w)
+        in_list(
+            "completed done finished complete did accomplished achieved closed ticked \
+            checked",
+            w,
+        )
     });
     let to_do_hit = to_do.iter().any(|p| joined.contains(p));
     // "todo" asks for what is still to do, but a "todo list" is the whole list.
-    let todo = n.iter().enumerate().any(|(i, w)| {
-        ["todo", "to-do", "todos"].contains(w) && n.get(i + 1).is_none_or(|x| *x != "list")
-    });
+    let todo = n
+        .iter()
+        .enumerate()
+        .any(|(i, w)| in_list("todo to-do todos", w) && n.get(i + 1).is_none_or(|x| *x != "list"));
     filter.status = if done && !negated && !to_do_hit {
         Status::Completed
     } else if negated
         || to_do_hit
         || todo
         || filter.due.is_some()
-        || n.iter().any(|w| ["next", "upcoming", "should"].contains(w))
+        || n.iter().any(|w| in_list("next upcoming should", w))
     {
         Status::Pending
     } else {
@@ -1963,77 +1441,17 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
 
 /// The word before "tasks" that is not a word about lists: "work" in "show my work tasks".
 fn keyword(rest: &[Word]) -> Option<String> {
-    const KNOWN: &[&str] = &[
-        "my",
-        "all",
-        "the",
-        "pending",
-        "completed",
-        "open",
-        "done",
-        "finished",
-        "remaining",
-        "your",
-        "any",
-        "these",
-        "those",
-        "of",
-        "show",
-        "list",
-        "me",
-        "what",
-        "whats",
-        "are",
-        "which",
-        "current",
-        "active",
-        "other",
-        "new",
-        "old",
-        "recent",
-        "latest",
-        "upcoming",
-        "outstanding",
-        "incomplete",
-        "unfinished",
-        "more",
-        "some",
-        "many",
-        "how",
-        "do",
-        "i",
-        "have",
-        "get",
-        "see",
-        "view",
-        "display",
-        "give",
-        "tell",
-        "about",
-        "complete",
-        "todo",
-        "to-do",
-        "every",
-        "entire",
-        "full",
-        "unchecked",
-        "checked",
-        "a",
-        "few",
-        "existing",
-        "most",
-        "next",
-        "top",
-        "first",
-        "last",
-        "important",
-        "urgent",
-    ];
+    const KNOWN: &str = "my all the pending completed open done finished remaining your any these \
+        those of show list me what whats are which current active other new old \
+        recent latest upcoming outstanding incomplete unfinished more some many \
+        how do i have get see view display give tell about complete todo to-do \
+        every entire full unchecked checked a few existing most next top first \
+        last important urgent";
     let at = rest
         .iter()
-        .position(|w| w.is_any(&["tasks", "todos", "items", "task", "to-dos"]))?;
+        .position(|w| w.is_in("tasks todos items task to-dos"))?;
     let w = rest.get(at.checked_sub(1)?)?;
-    (!w.is_any(KNOWN)).then(|| tag_word(w)).flatten()
+    (!w.is_in(KNOWN)).then(|| tag_word(w)).flatten()
 }
 
 /// One task's details or state: "show me task 3", "details of the report", "did I call mom?",
@@ -2041,18 +1459,7 @@ fn keyword(rest: &[Word]) -> Option<String> {
 fn show(ws: &[Word]) -> Option<Intent> {
     let about_list = |rest: &[Word]| {
         rest.iter().any(|w| {
-            w.is_any(&[
-                "tasks",
-                "todos",
-                "list",
-                "everything",
-                "anything",
-                "something",
-                "all",
-                "any",
-                "there",
-                "nothing",
-            ])
+            w.is_in("tasks todos list everything anything something all any there nothing")
         })
     };
     if let Some(k) = prefix(
@@ -2097,7 +1504,7 @@ fn show(ws: &[Word]) -> Option<Intent> {
         ],
     ) {
         let mut rest = &ws[k..];
-        while rest.len() > 1 && rest.last().is_some_and(|w| w.is_any(&["yet", "already"])) {
+        while rest.len() > 1 && rest.last().is_some_and(|w| w.is_in("yet already")) {
             rest = &rest[..rest.len() - 1];
         }
         if rest.is_empty() || about_list(rest) {
@@ -2106,14 +1513,14 @@ fn show(ws: &[Word]) -> Option<Intent> {
         return Some(Intent::Show(task_ref(rest)));
     }
     // "is the report done?", "is task 2 finished yet?".
-    if ws.len() >= 3 && ws[0].is_any(&["is", "was", "are"]) {
+    if ws.len() >= 3 && ws[0].is_in("is was are") {
         let mut end = ws.len();
-        while end > 2 && ws[end - 1].is_any(&["yet", "already", "now", "still"]) {
+        while end > 2 && ws[end - 1].is_in("yet already now still") {
             end -= 1;
         }
         let target = &ws[1..end - 1];
         let state = &ws[end - 1];
-        if (state.is_any(DONE_WORDS) || state.is_any(&["pending", "open"]))
+        if (state.is_in(DONE_WORDS) || state.is_in("pending open"))
             && !target.is_empty()
             && !about_list(target)
         {
@@ -2135,7 +1542,7 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
         let w = &ws[i];
         let next = ws.get(i + 1).map_or("", |w| w.norm.as_str());
         // "sorted by due date", "by priority", "order by name", "alphabetically".
-        let mut j = i + usize::from(w.is_any(&["sorted", "sort", "order", "ordered", "arranged"]));
+        let mut j = i + usize::from(w.is_in("sorted sort order ordered arranged"));
         j += usize::from(ws.get(j).is_some_and(|w| w.is("by")));
         let key = ws.get(j).map_or("", |w| w.norm.as_str());
         let by = match key {
@@ -2160,11 +1567,11 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
             continue;
         }
         if let Some(p) = priority_word(&w.norm).filter(|_| {
-            ["priority", "prio", "pri"].contains(&next)
-                || ["urgent", "important", "critical"].contains(&w.norm.as_str())
+            in_list("priority prio pri", next)
+                || in_list("urgent important critical", w.norm.as_str())
         }) {
             f.priority = Some(p);
-            i += if ["priority", "prio", "pri"].contains(&next) {
+            i += if in_list("priority prio pri", next) {
                 2
             } else {
                 1
@@ -2183,7 +1590,7 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
                 continue;
             }
         }
-        if w.is_any(&["tagged", "tag", "labeled", "labelled", "label"]) {
+        if w.is_in("tagged tag labeled labelled label") {
             let k = if next == "with" || next == "as" {
                 i + 2
             } else {
@@ -2195,9 +1602,11 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
                 continue;
             }
             // "with the errands tag".
-            if let Some(t) = rest.last().and_then(tag_word).filter(|t| {
-                !["the", "a", "my", "with", "any", "that", "this"].contains(&t.as_str())
-            }) {
+            if let Some(t) = rest
+                .last()
+                .and_then(tag_word)
+                .filter(|t| !in_list("the a my with any that this", t.as_str()))
+            {
                 rest.pop();
                 f.tag = Some(t);
                 i += 1;
@@ -2249,7 +1658,7 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
             i += 2;
             continue;
         }
-        if w.is_any(&["soon", "upcoming"]) {
+        if w.is_in("soon upcoming") {
             f.due = Some(DueRange {
                 from: None,
                 before: midnight(today + chrono::Duration::days(8)),
@@ -2268,7 +1677,7 @@ fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
                 format!("on {}", day.format("%A, %b %-d"))
             };
             // "due today" also shows what is overdue: it is still to do today; so does "by friday".
-            let by = ws[i].is_any(&["by", "before", "until", "till"]);
+            let by = ws[i].is_in("by before until till");
             let from = (day != today && !by).then(|| midnight(day));
             let label = if by {
                 format!("by {}", label.trim_start_matches("on "))
@@ -2302,28 +1711,9 @@ use chrono::Datelike;
 // ---------------------------------------------------------------------------------------------
 // Completing
 
-const DONE_WORDS: &[&str] = &[
-    "done",
-    "complete",
-    "completed",
-    "finished",
-    "checked",
-    "ticked",
-    "closed",
-    "resolved",
-];
-const UNDONE_WORDS: &[&str] = &[
-    "incomplete",
-    "undone",
-    "pending",
-    "open",
-    "uncompleted",
-    "unfinished",
-    "todo",
-    "unchecked",
-    "active",
-    "not",
-];
+const DONE_WORDS: &str = "done complete completed finished checked ticked closed resolved";
+const UNDONE_WORDS: &str = "incomplete undone pending open uncompleted unfinished todo unchecked \
+    active not";
 
 fn complete(ws: &[Word]) -> Option<Intent> {
     let n = norms(ws);
@@ -2352,12 +1742,12 @@ fn complete(ws: &[Word]) -> Option<Intent> {
         let mut state: Option<bool> = None;
         if let Some(i) = (1..ws.len())
             .rev()
-            .find(|&i| ws[i].is_any(DONE_WORDS) || ws[i].is_any(UNDONE_WORDS))
+            .find(|&i| ws[i].is_in(DONE_WORDS) || ws[i].is_in(UNDONE_WORDS))
         {
-            let neg = ws[i].is_any(UNDONE_WORDS) || ws[i - 1].is_any(&["not", "un"]);
+            let neg = ws[i].is_in(UNDONE_WORDS) || ws[i - 1].is_in("not un");
             state = Some(!neg);
             end = i;
-            while end > 1 && ws[end - 1].is_any(&["as", "to", "not", "is", "being", "un"]) {
+            while end > 1 && ws[end - 1].is_in("as to not is being un") {
                 end -= 1;
             }
         }
@@ -2448,14 +1838,10 @@ fn complete(ws: &[Word]) -> Option<Intent> {
     }
     // "the report is done", "task 3 done", "milk is not done".
     let last = *n.last()?;
-    if ws.len() >= 2 && DONE_WORDS.contains(&last) {
+    if ws.len() >= 2 && in_list(DONE_WORDS, last) {
         let mut end = ws.len() - 1;
-        let neg = ws[end - 1].is_any(&["not", "isnt", "arent"]);
-        while end > 0
-            && ws[end - 1].is_any(&[
-                "is", "are", "now", "all", "not", "isnt", "arent", "been", "has", "have", "was",
-            ])
-        {
+        let neg = ws[end - 1].is_in("not isnt arent");
+        while end > 0 && ws[end - 1].is_in("is are now all not isnt arent been has have was") {
             end -= 1;
         }
         if end == 0 {
@@ -2473,48 +1859,16 @@ fn complete(ws: &[Word]) -> Option<Intent> {
 
 /// A verb in the past tense that reports a task done (not "I wanted to…", "I forgot…").
 fn is_past(w: &str) -> bool {
-    const IRREGULAR: &[&str] = &[
-        "bought", "paid", "sent", "wrote", "written", "did", "done", "made", "read", "took",
-        "taken", "got", "gotten", "went", "ate", "fed", "met", "rang", "spoke", "gave", "sold",
-        "ran", "brought", "drove", "swept", "hung", "found", "left", "put", "set", "caught",
-        "taught", "built", "won", "threw", "grew", "drew", "shut", "cut", "lent", "spent",
-    ];
-    const NOT_DONE: &[&str] = &[
-        "wanted",
-        "needed",
-        "decided",
-        "planned",
-        "started",
-        "tried",
-        "hoped",
-        "intended",
-        "liked",
-        "loved",
-        "hated",
-        "added",
-        "created",
-        "scheduled",
-        "noticed",
-        "realized",
-        "realised",
-        "remembered",
-        "used",
-        "wished",
-        "expected",
-        "agreed",
-        "promised",
-        "supposed",
-        "meant",
-        "forgot",
-        "missed",
-        "failed",
-        "postponed",
-        "delayed",
-        "skipped",
-        "need",
-        "wondered",
-    ];
-    IRREGULAR.contains(&w) || (w.ends_with("ed") && w.len() > 4 && !NOT_DONE.contains(&w))
+    const IRREGULAR: &str =
+        "bought paid sent wrote written did done made read took taken got gotten \
+        went ate fed met rang spoke gave sold ran brought drove swept hung found \
+        left put set caught taught built won threw grew drew shut cut lent spent";
+    const NOT_DONE: &str =
+        "wanted needed decided planned started tried hoped intended liked loved \
+        hated added created scheduled noticed realized realised remembered used \
+        wished expected agreed promised supposed meant forgot missed failed \
+        postponed delayed skipped need wondered";
+    in_list(IRREGULAR, w) || (w.ends_with("ed") && w.len() > 4 && !in_list(NOT_DONE, w))
 }
 
 fn ref_intent(ws: &[Word], make: fn(TaskRef) -> Intent) -> Intent {
@@ -2565,24 +1919,11 @@ fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     }
     // Removing a field is an update: "remove the due date from task 3", "remove #home from 2".
     if rest.iter().any(|w| {
-        w.is_any(&[
-            "due",
-            "deadline",
-            "date",
-            "tag",
-            "tags",
-            "label",
-            "description",
-            "note",
-            "notes",
-            "priority",
-            "recurrence",
-            "repeat",
-            "repetition",
-        ]) || w.norm.starts_with('#')
-    }) && rest
-        .iter()
-        .any(|w| w.is_any(&["from", "of", "on", "for", "off"]))
+        w.is_in(
+            "due deadline date tag tags label description note notes priority \
+            recurrence repeat repetition",
+        ) || w.norm.starts_with('#')
+    }) && rest.iter().any(|w| w.is_in("from of on for off"))
     {
         return update(ws, now);
     }
@@ -2590,65 +1931,30 @@ fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         return Some(Intent::Incomplete("delete"));
     }
     let nr = norms(&rest);
-    let bulk = nr
-        .iter()
-        .any(|w| ["all", "every", "everything", "both"].contains(w))
+    let bulk = nr.iter().any(|w| in_list("all every everything both", w))
         || (nr.iter().all(|w| {
-            [
-                "completed",
-                "done",
-                "finished",
-                "the",
-                "tasks",
-                "ones",
-                "items",
-                "my",
-                "list",
-                "old",
-                "checked",
-                "closed",
-                "off",
-                "out",
-            ]
-            .contains(w)
+            in_list(
+                "completed done finished the tasks ones items my list old checked closed \
+                off out",
+                w,
+            )
         }) && nr
             .iter()
-            .any(|w| ["completed", "done", "finished", "checked"].contains(w)));
+            .any(|w| in_list("completed done finished checked", w)));
     let vague = nr.iter().all(|w| {
-        [
-            "all",
-            "every",
-            "everything",
-            "the",
-            "tasks",
-            "task",
-            "ones",
-            "items",
-            "my",
-            "list",
-            "of",
-            "them",
-            "todos",
-            "completed",
-            "done",
-            "finished",
-            "pending",
-            "open",
-            "both",
-            "checked",
-            "old",
-            "off",
-            "out",
-        ]
-        .contains(w)
+        in_list(
+            "all every everything the tasks task ones items my list of them todos \
+            completed done finished pending open both checked old off out",
+            w,
+        )
     });
     if bulk && vague {
         let status = if nr
             .iter()
-            .any(|w| ["completed", "done", "finished", "checked", "old"].contains(w))
+            .any(|w| in_list("completed done finished checked old", w))
         {
             Status::Completed
-        } else if nr.iter().any(|w| ["pending", "open"].contains(w)) {
+        } else if nr.iter().any(|w| in_list("pending open", w)) {
             Status::Pending
         } else {
             Status::All
@@ -2673,50 +1979,40 @@ fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
 
 /// "add a description to task 4: …", "add #home to task 2", "add a tag work to the milk one".
 fn update_by_adding(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
-    if !ws
-        .first()?
-        .is_any(&["add", "attach", "put", "write", "append"])
-    {
+    if !ws.first()?.is_in("add attach put write append") {
         return None;
     }
     let mut k = 1;
-    while ws
-        .get(k)
-        .is_some_and(|w| w.is_any(&["a", "an", "the", "new", "this", "some"]))
-    {
+    while ws.get(k).is_some_and(|w| w.is_in("a an the new this some")) {
         k += 1;
     }
     let field = ws.get(k)?;
-    let to = (k + 1..ws.len()).find(|&i| ws[i].is_any(&["to", "on", "for", "onto"]))?;
+    let to = (k + 1..ws.len()).find(|&i| ws[i].is_in("to on for onto"))?;
     let target_end = (to + 1..ws.len())
-        .find(|&i| ws[i].ends_clause() || ws[i].is_any(&["saying", "that", "reading", "with"]))
+        .find(|&i| ws[i].ends_clause() || ws[i].is_in("saying that reading with"))
         .map_or(ws.len(), |i| if ws[i].ends_clause() { i + 1 } else { i });
     let target = &ws[to + 1..target_end];
     // The target must name an existing task, not a list ("add milk to my shopping list").
-    if target.is_empty()
-        || target
-            .iter()
-            .any(|w| w.is_any(&["list", "todo", "agenda", "tasks"]))
-    {
+    if target.is_empty() || target.iter().any(|w| w.is_in("list todo agenda tasks")) {
         return None;
     }
     let rest: Vec<Word> = ws[target_end..]
         .iter()
-        .skip_while(|w| w.is_any(&["saying", "that", "reading", "says", "with"]))
+        .skip_while(|w| w.is_in("saying that reading says with"))
         .cloned()
         .collect();
     // "add a note to call mom" is a new task; "add a note to task 4: …" / "… to the milk one" is not.
     let pointed = explicit_ref_len(target) == Some(target.len())
         || target
             .iter()
-            .any(|w| w.quoted || w.is_any(&["it", "one", "task", "item"]))
+            .any(|w| w.quoted || w.is_in("it one task item"))
         || target.first().is_some_and(|w| w.is("the"))
         || !rest.is_empty();
     if !pointed {
         return None;
     }
     let mut changes = Changes::default();
-    if field.is_any(&["description", "desc", "note", "notes", "details", "comment"]) {
+    if field.is_in("description desc note notes details comment") {
         let inline: Vec<Word> = ws[k + 1..to].to_vec();
         let text = if rest.is_empty() {
             join(&inline)
@@ -2730,7 +2026,7 @@ fn update_by_adding(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             return None;
         }
         changes.description = Some(Some(text));
-    } else if field.is_any(&["tag", "tags", "label", "labels"]) || field.norm.starts_with('#') {
+    } else if field.is_in("tag tags label labels") || field.norm.starts_with('#') {
         let names = if field.norm.starts_with('#') {
             &ws[k..to]
         } else {
@@ -2739,12 +2035,12 @@ fn update_by_adding(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         changes.add_tags = names
             .iter()
             .filter_map(tag_word)
-            .filter(|t| !["and", "with"].contains(&t.as_str()))
+            .filter(|t| !in_list("and with", t.as_str()))
             .collect();
         if changes.add_tags.is_empty() {
             return None;
         }
-    } else if field.is_any(&["due", "deadline", "date"]) || starts(&ws[k..], "due date") {
+    } else if field.is_in("due deadline date") || starts(&ws[k..], "due date") {
         let when = dates::find(&rest, now).or_else(|| dates::find(&ws[k..to], now))?;
         changes.due = Some(Some(when.when));
     } else if field.is("priority")
@@ -2843,10 +2139,8 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         return Some(Intent::Update(task_ref(&rest), changes));
     }
     // "remove the due date from task 3", "clear the description of the milk one", "remove tag home from 2".
-    if ["remove", "clear", "delete", "drop", "untag", "unlabel"].contains(&first) {
-        let from = rest
-            .iter()
-            .position(|w| w.is_any(&["from", "of", "on", "for", "off"]))?;
+    if in_list("remove clear delete drop untag unlabel", first) {
+        let from = rest.iter().position(|w| w.is_in("from of on for off"))?;
         let what = &rest[..from];
         let target = &rest[from + 1..];
         let field = (0..what.len()).find_map(|i| field_at(what, i)).map(|f| f.0);
@@ -2884,11 +2178,11 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if first == "tag" || first == "label" {
         let sep = rest
             .iter()
-            .position(|w| w.is_any(&["with", "as", "to"]) || w.norm.starts_with('#'))?;
+            .position(|w| w.is_in("with as to") || w.norm.starts_with('#'))?;
         let target = &rest[..sep];
         let tags: Vec<String> = rest[sep..]
             .iter()
-            .filter(|w| !w.is_any(&["with", "as", "to", "and", "tag", "tags"]))
+            .filter(|w| !w.is_in("with as to and tag tags"))
             .filter_map(tag_word)
             .collect();
         if tags.is_empty() || target.is_empty() {
@@ -2901,8 +2195,8 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if first == "describe" {
         let sep = rest
             .iter()
-            .position(|w| w.is_any(&["as", "with"]) || w.ends_clause())?;
-        let end = if rest[sep].ends_clause() && !rest[sep].is_any(&["as", "with"]) {
+            .position(|w| w.is_in("as with") || w.ends_clause())?;
+        let end = if rest[sep].ends_clause() && !rest[sep].is_in("as with") {
             sep + 1
         } else {
             sep
@@ -2916,14 +2210,11 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     }
     // "the priority of task 3 to high" / "the due date for the report to friday".
     let mut field: Option<Field> = None;
-    let mut skip = usize::from(
-        rest.first()
-            .is_some_and(|w| w.is_any(&["the", "its", "a", "an", "new"])),
-    );
+    let mut skip = usize::from(rest.first().is_some_and(|w| w.is_in("the its a an new")));
     if let Some((f, len)) = field_at(&rest, skip) {
         if rest
             .get(skip + len)
-            .is_some_and(|w| w.is_any(&["of", "for", "on", "in"]))
+            .is_some_and(|w| w.is_in("of for on in"))
         {
             field = Some(f);
             skip += len + 1;
@@ -2936,15 +2227,14 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         let sep = match explicit {
             Some(len) => Some(len),
             None => (0..rest.len()).find(|&i| {
-                rest[i].is_any(&["to", "as", "into", "until", "till", "til", "for", "with"])
-                    && i > 0
+                rest[i].is_in("to as into until till til for with") && i > 0
                     || (rest[i].ends_clause() && rest[i].text.ends_with(':'))
             }),
         };
         match sep {
             Some(s)
                 if rest.get(s).is_some_and(|w| {
-                    w.ends_clause() && w.text.ends_with(':') && !w.is_any(&["to", "as"])
+                    w.ends_clause() && w.text.ends_with(':') && !w.is_in("to as")
                 }) =>
             {
                 (rest[..=s].to_vec(), rest[s + 1..].to_vec())
@@ -2955,10 +2245,7 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
                 // longest tail made only of attributes.
                 let split = (1..rest.len()).find(|&i| {
                     let (a, left) = attributes(&rest[i..], now);
-                    a != Attrs::default()
-                        && left
-                            .iter()
-                            .all(|w| w.is_any(&["a", "an", "the", "it", "and"]))
+                    a != Attrs::default() && left.iter().all(|w| w.is_in("a an the it and"))
                 })?;
                 (rest[..split].to_vec(), rest[split..].to_vec())
             }
@@ -2985,9 +2272,7 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     // "change task 1 description to …": the field comes after an explicit reference.
     if field.is_none() {
         if let Some((f, len)) = field_at(&value, 0) {
-            if value
-                .get(len)
-                .is_some_and(|w| w.is_any(&["to", "as", "into"]))
+            if value.get(len).is_some_and(|w| w.is_in("to as into"))
                 || value[len - 1].text.ends_with(':')
             {
                 field = Some(f);
@@ -2995,11 +2280,10 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             }
         }
     }
-    while value.first().is_some_and(|w| {
-        w.is_any(&[
-            "to", "as", "into", "until", "till", "til", "be", "with", "is",
-        ])
-    }) && value.len() > 1
+    while value
+        .first()
+        .is_some_and(|w| w.is_in("to as into until till til be with is"))
+        && value.len() > 1
     {
         value.remove(0);
     }
@@ -3032,7 +2316,7 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             changes.due = Some(
                 if value
                     .iter()
-                    .all(|w| w.is_any(&["none", "nothing", "never", "no", "date", "null"]))
+                    .all(|w| w.is_in("none nothing never no date null"))
                 {
                     None
                 } else {
@@ -3055,9 +2339,9 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             let (a, left) = attributes(&value, now);
             let only_attributes = quoted.is_none()
                 && a != Attrs::default()
-                && left.iter().all(|w| {
-                    w.is_any(&["a", "an", "the", "it", "and", "due", "repeat", "be", "is"])
-                });
+                && left
+                    .iter()
+                    .all(|w| w.is_in("a an the it and due repeat be is"));
             if only_attributes || (moving && a.due.is_some()) {
                 changes.priority = a.priority;
                 changes.add_tags = a.tags;
@@ -3066,11 +2350,7 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
                 changes.description = a.description.map(Some);
             } else if moving {
                 return None;
-            } else if [
-                "make", "set", "mark", "turn", "give", "put", "assign", "schedule", "switch",
-            ]
-            .contains(&first)
-            {
+            } else if in_list("make set mark turn give put assign schedule switch", first) {
                 // "set task 3 to tomorrow" is handled above; "make task 3 …" with no attribute is unclear.
                 return None;
             } else {
@@ -3098,10 +2378,10 @@ fn explicit_ref_len(ws: &[Word]) -> Option<usize> {
                 .all(|c| c.is_ascii_digit())
             && s.trim_start_matches('#').len() < s.len() + 1
     };
-    if ["task", "number", "no", "item", "todo"].contains(&w(0)) && digits(w(1)) {
+    if in_list("task number no item todo", w(0)) && digits(w(1)) {
         return Some(2);
     }
-    if w(0) == "the" && ["task", "number", "item"].contains(&w(1)) && digits(w(2)) {
+    if w(0) == "the" && in_list("task number item", w(1)) && digits(w(2)) {
         return Some(3);
     }
     if digits(w(0)) && w(0).trim_start_matches('#').len() < 7 {
@@ -3114,47 +2394,27 @@ fn explicit_ref_len(ws: &[Word]) -> Option<usize> {
 fn subject_first_update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let verb = ws
         .iter()
-        .position(|w| w.is_any(&["is", "should", "needs", "must", "has"]))?;
+        .position(|w| w.is_in("is should needs must has"))?;
     if verb == 0 {
         return None;
     }
     let target = &ws[..verb];
-    if target[0].is_any(&[
-        "what",
-        "whats",
-        "which",
-        "who",
-        "when",
-        "how",
-        "any",
-        "anything",
-        "is",
-        "are",
-        "do",
-        "show",
-        "list",
-        "tell",
-        "where",
-        "everything",
-        "all",
-        "nothing",
-    ]) {
+    if target[0].is_in(
+        "what whats which who when how any anything is are do show list tell \
+        where everything all nothing",
+    ) {
         return None;
     }
     let explicit = explicit_ref_len(target) == Some(target.len());
-    let named = target.iter().any(|w| w.is_any(&["task", "one", "item"]))
-        || target.iter().any(|w| w.quoted);
+    let named = target.iter().any(|w| w.is_in("task one item")) || target.iter().any(|w| w.quoted);
     if !explicit && !named && !target.first().is_some_and(|w| w.is("the")) {
         return None;
     }
     let (a, left) = attributes(&ws[verb + 1..], now);
     if a == Attrs::default()
-        || !left.iter().all(|w| {
-            w.is_any(&[
-                "be", "now", "a", "an", "the", "actually", "really", "to", "done", "due", "have",
-                "been", "moved",
-            ])
-        })
+        || !left
+            .iter()
+            .all(|w| w.is_in("be now a an the actually really to done due have been moved"))
     {
         return None;
     }

@@ -17,14 +17,20 @@ impl Word {
         self.norm == w
     }
 
-    pub fn is_any(&self, ws: &[&str]) -> bool {
-        ws.contains(&self.norm.as_str())
+    /// Whether the word is one of `list`, a space-separated word list ("done complete finished").
+    pub fn is_in(&self, list: &str) -> bool {
+        !self.quoted && in_list(list, &self.norm)
     }
 
     /// True when the typed word ends a sentence or clause ("milk," / "done.").
     pub fn ends_clause(&self) -> bool {
         !self.quoted && self.text.ends_with([',', ';', '.', '!', '?', ':'])
     }
+}
+
+/// Whether `w` is one of the words of `list`, a space-separated word list.
+pub fn in_list(list: &str, w: &str) -> bool {
+    list.split_whitespace().any(|x| x == w)
 }
 
 const OPEN_QUOTES: &[char] = &['"', '\'', '“', '‘', '«', '`'];
