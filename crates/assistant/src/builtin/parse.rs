@@ -161,10 +161,10 @@ fn starts(ws: &[Word], phrase: &str) -> bool {
     ws.len() >= p.len() && ws.iter().zip(&p).all(|(w, p)| !w.quoted && w.norm == *p)
 }
 
-/// Length of the first of `phrases` that `ws` starts with.
-fn prefix(ws: &[Word], phrases: &[&str]) -> Option<usize> {
+/// Length of the first of `phrases` ("remind me to|remember to") that `ws` starts with.
+fn prefix(ws: &[Word], phrases: &str) -> Option<usize> {
     phrases
-        .iter()
+        .split('|')
         .find(|p| starts(ws, p))
         .map(|p| p.split(' ').count())
 }
@@ -318,33 +318,11 @@ fn social(ws: &[Word]) -> Option<Intent> {
 }
 
 fn help(ws: &[Word]) -> Option<Intent> {
-    const PHRASES: &[&str] = &[
-        "help",
-        "what can you do",
-        "what do you do",
-        "what can i do",
-        "what can i say",
-        "what can i ask",
-        "what should i say",
-        "how does this work",
-        "how do i use",
-        "how do you work",
-        "how does it work",
-        "commands",
-        "what are the commands",
-        "what are your commands",
-        "who are you",
-        "what are you",
-        "options",
-        "menu",
-        "usage",
-        "instructions",
-        "how to use",
-        "what commands",
-        "show help",
-        "i need help",
-        "can you help",
-    ];
+    const PHRASES: &str = "help|what can you do|what do you do|what can i do|what can i say|\
+        what can i ask|what should i say|how does this work|how do i use|\
+        how do you work|how does it work|commands|what are the commands|\
+        what are your commands|who are you|what are you|options|menu|usage|\
+        instructions|how to use|what commands|show help|i need help|can you help";
     (prefix(ws, PHRASES).is_some() && ws.len() <= 7).then_some(Intent::Help)
 }
 
@@ -369,74 +347,14 @@ fn pick(ws: &[Word]) -> Option<TaskRef> {
 
 /// Leading and trailing courtesy that changes nothing: "hey, could you please …, thanks!".
 fn strip_politeness(ws: &[Word]) -> Vec<Word> {
-    const LEAD: &[&str] = &[
-        "would you mind",
-        "would you please",
-        "could you please",
-        "can you please",
-        "could you",
-        "can you",
-        "would you",
-        "will you",
-        "can u",
-        "could u",
-        "pls",
-        "plz",
-        "please",
-        "kindly",
-        "hey",
-        "hi",
-        "hello",
-        "ok",
-        "okay",
-        "so",
-        "also",
-        "and",
-        "now",
-        "then",
-        "just",
-        "um",
-        "uh",
-        "oh",
-        "well",
-        "yo",
-        "i want you to",
-        "i would like you to",
-        "id like you to",
-        "go ahead and",
-        "help me",
-        "quickly",
-        "assistant",
-        "thanks",
-        "thank you",
-        "alright",
-        "right",
-        "great",
-        "cool",
-        "oops",
-        "actually",
-        "hmm",
-        "lets",
-        "let us",
-        "i would like to",
-        "id like to",
-        "i want to",
-    ];
-    const TAIL: &[&str] = &[
-        "please",
-        "pls",
-        "plz",
-        "thanks",
-        "thank you",
-        "thx",
-        "for me",
-        "right now",
-        "if you can",
-        "if possible",
-        "now",
-        "ty",
-        "cheers",
-    ];
+    const LEAD: &str = "would you mind|would you please|could you please|can you please|\
+        could you|can you|would you|will you|can u|could u|pls|plz|please|kindly|\
+        hey|hi|hello|ok|okay|so|also|and|now|then|just|um|uh|oh|well|yo|\
+        i want you to|i would like you to|id like you to|go ahead and|help me|\
+        quickly|assistant|thanks|thank you|alright|right|great|cool|oops|\
+        actually|hmm|lets|let us|i would like to|id like to|i want to";
+    const TAIL: &str = "please|pls|plz|thanks|thank you|thx|for me|right now|if you can|\
+        if possible|now|ty|cheers";
     let mut s = 0;
     let mut e = ws.len();
     loop {
@@ -447,7 +365,7 @@ fn strip_politeness(ws: &[Word]) -> Vec<Word> {
         }
     }
     'tail: loop {
-        for t in TAIL {
+        for t in TAIL.split('|') {
             let n = t.split(' ').count();
             if e > s + n && starts(&ws[e - n..e], t) {
                 e -= n;
@@ -1014,46 +932,16 @@ fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         }
     } else if let Some(p) = prefix(
         ws,
-        &[
-            "remind me to",
-            "remind me about",
-            "remind me that i need to",
-            "remind me that i have to",
-            "remind me that",
-            "remind me",
-            "reminder to",
-            "reminder for",
-            "reminder about",
-            "reminder",
-            "i need to remember to",
-            "i have to remember to",
-            "i must remember to",
-            "i should remember to",
-            "need to remember to",
-            "i want to remember to",
-            "remember to",
-            "remember that i need to",
-            "remember that",
-            "remember",
-            "dont let me forget to",
-            "dont let me forget about",
-            "dont let me forget",
-            "do not let me forget to",
-            "dont forget to",
-            "dont forget about",
-            "dont forget",
-            "do not forget to",
-            "i must not forget to",
-            "i mustnt forget to",
-            "i shouldnt forget to",
-            "make sure i",
-            "make sure to",
-            "note to self",
-            "todo",
-            "to-do",
-            "to do",
-            "task",
-        ],
+        "remind me to|remind me about|remind me that i need to|\
+            remind me that i have to|remind me that|remind me|reminder to|\
+            reminder for|reminder about|reminder|i need to remember to|\
+            i have to remember to|i must remember to|i should remember to|\
+            need to remember to|i want to remember to|remember to|\
+            remember that i need to|remember that|remember|dont let me forget to|\
+            dont let me forget about|dont let me forget|do not let me forget to|\
+            dont forget to|dont forget about|dont forget|do not forget to|\
+            i must not forget to|i mustnt forget to|i shouldnt forget to|make sure i|\
+            make sure to|note to self|todo|to-do|to do|task",
     ) {
         k = p;
         // "todo buy milk" is an add, but "todo list" / "task 3" are not.
@@ -1085,40 +973,11 @@ fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
 fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let k = prefix(
         ws,
-        &[
-            "i need to",
-            "i have to",
-            "ive got to",
-            "i got to",
-            "i gotta",
-            "i must",
-            "i should",
-            "i ought to",
-            "need to",
-            "have to",
-            "gotta",
-            "got to",
-            "must",
-            "i will",
-            "ill",
-            "i want to",
-            "i would like to",
-            "id like to",
-            "i wanna",
-            "i plan to",
-            "i am going to",
-            "im going to",
-            "im gonna",
-            "i am gonna",
-            "i also need to",
-            "i still need to",
-            "i still have to",
-            "we need to",
-            "we have to",
-            "dont forget",
-            "i need",
-            "also",
-        ],
+        "i need to|i have to|ive got to|i got to|i gotta|i must|i should|\
+            i ought to|need to|have to|gotta|got to|must|i will|ill|i want to|\
+            i would like to|id like to|i wanna|i plan to|i am going to|im going to|\
+            im gonna|i am gonna|i also need to|i still need to|i still have to|\
+            we need to|we have to|dont forget|i need|also",
     )
     .unwrap_or(0);
     let rest = &ws[k..];
@@ -1298,21 +1157,8 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     // Search: "search for milk", "find tasks about the report", "look for dentist".
     if let Some(k) = prefix(
         ws,
-        &[
-            "search for",
-            "search my tasks for",
-            "search tasks for",
-            "search",
-            "find all",
-            "find my",
-            "find",
-            "look for",
-            "look up",
-            "lookup",
-            "grep",
-            "filter by",
-            "filter",
-        ],
+        "search for|search my tasks for|search tasks for|search|find all|find my|\
+            find|look for|look up|lookup|grep|filter by|filter",
     ) {
         let mut rest: Vec<Word> = ws[k..].to_vec();
         let (filter, rest2) = filters(&rest, now);
@@ -1464,44 +1310,18 @@ fn show(ws: &[Word]) -> Option<Intent> {
     };
     if let Some(k) = prefix(
         ws,
-        &[
-            "show me task",
-            "show task",
-            "open task",
-            "what is task",
-            "whats task",
-            "view task",
-        ],
+        "show me task|show task|open task|what is task|whats task|view task",
     ) {
         let r = task_ref(&ws[k - 1..]);
         return matches!(r, TaskRef::Id(_)).then_some(Intent::Show(r));
     }
     if let Some(k) = prefix(
         ws,
-        &[
-            "details of",
-            "details for",
-            "details on",
-            "details about",
-            "info on",
-            "info about",
-            "information on",
-            "information about",
-            "whats the status of",
-            "what is the status of",
-            "status of",
-            "tell me more about",
-            "tell me about",
-            "more about",
-            "did i finish",
-            "did i complete",
-            "did i do",
-            "have i finished",
-            "have i completed",
-            "have i done",
-            "did i",
-            "have i",
-        ],
+        "details of|details for|details on|details about|info on|info about|\
+            information on|information about|whats the status of|\
+            what is the status of|status of|tell me more about|tell me about|\
+            more about|did i finish|did i complete|did i do|have i finished|\
+            have i completed|have i done|did i|have i",
     ) {
         let mut rest = &ws[k..];
         while rest.len() > 1 && rest.last().is_some_and(|w| w.is_in("yet already")) {
@@ -1721,18 +1541,8 @@ fn complete(ws: &[Word]) -> Option<Intent> {
     // "reopen task 3", "uncheck the milk one".
     if let Some(k) = prefix(
         ws,
-        &[
-            "reopen",
-            "unmark",
-            "uncheck",
-            "uncomplete",
-            "untick",
-            "undo",
-            "restore",
-            "re-open",
-            "mark as not done",
-            "mark as undone",
-        ],
+        "reopen|unmark|uncheck|uncomplete|untick|undo|restore|re-open|\
+            mark as not done|mark as undone",
     ) {
         return Some(ref_intent(&ws[k..], Intent::Reopen));
     }
@@ -1762,38 +1572,12 @@ fn complete(ws: &[Word]) -> Option<Intent> {
             None => None,
         };
     }
-    let prefixes = [
-        "complete",
-        "check off",
-        "tick off",
-        "cross off",
-        "strike off",
-        "close",
-        "done with",
-        "im done with",
-        "i am done with",
-        "im finished with",
-        "i am finished with",
-        "finished with",
-        "i finished",
-        "ive finished",
-        "i have finished",
-        "i just finished",
-        "i completed",
-        "ive completed",
-        "i have completed",
-        "i just completed",
-        "i did",
-        "ive done",
-        "i have done",
-        "i just did",
-        "finished",
-        "completed",
-        "done",
-        "i am done",
-        "im done",
-    ];
-    if let Some(k) = prefix(ws, &prefixes) {
+    const DONE_WITH: &str = "complete|check off|tick off|cross off|strike off|close|done with|\
+        im done with|i am done with|im finished with|i am finished with|finished with|\
+        i finished|ive finished|i have finished|i just finished|i completed|ive completed|\
+        i have completed|i just completed|i did|ive done|i have done|i just did|finished|\
+        completed|done|i am done|im done";
+    if let Some(k) = prefix(ws, DONE_WITH) {
         let mut rest = &ws[k..];
         // "check the milk one off".
         if rest.last().is_some_and(|w| w.is("off")) {
@@ -1807,16 +1591,7 @@ fn complete(ws: &[Word]) -> Option<Intent> {
     // "I already called mom", "I've bought the milk": a verb in the past names what was done.
     if let Some(k) = prefix(
         ws,
-        &[
-            "i have already",
-            "ive already",
-            "i already",
-            "i just",
-            "i finally",
-            "i have",
-            "ive",
-            "i",
-        ],
+        "i have already|ive already|i already|i just|i finally|i have|ive|i",
     ) {
         if ws.get(k).is_some_and(|w| is_past(&w.norm)) && ws.len() > k + 1 {
             return Some(Intent::Complete(task_ref(&ws[k..])));
@@ -1885,32 +1660,9 @@ fn ref_intent(ws: &[Word], make: fn(TaskRef) -> Intent) -> Intent {
 fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let k = prefix(
         ws,
-        &[
-            "get rid of",
-            "throw away",
-            "throw out",
-            "take off",
-            "delete",
-            "remove",
-            "erase",
-            "trash",
-            "discard",
-            "del",
-            "rm",
-            "scratch",
-            "nuke",
-            "drop",
-            "cancel",
-            "ditch",
-            "forget about",
-            "forget",
-            "clear",
-            "purge",
-            "wipe",
-            "bin",
-            "kill",
-            "scrap",
-        ],
+        "get rid of|throw away|throw out|take off|delete|remove|erase|trash|\
+            discard|del|rm|scratch|nuke|drop|cancel|ditch|forget about|forget|clear|\
+            purge|wipe|bin|kill|scrap",
     )?;
     let mut rest: Vec<Word> = ws[k..].to_vec();
     // "scratch that meeting task": "that" points at the words after it.
@@ -2085,43 +1837,10 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let first = *n.first()?;
     let verb_len = prefix(
         ws,
-        &[
-            "change",
-            "update",
-            "edit",
-            "modify",
-            "rename",
-            "retitle",
-            "set",
-            "make",
-            "move",
-            "reschedule",
-            "postpone",
-            "push back",
-            "push",
-            "delay",
-            "defer",
-            "bump",
-            "tag",
-            "label",
-            "untag",
-            "unlabel",
-            "prioritize",
-            "prioritise",
-            "deprioritize",
-            "deprioritise",
-            "describe",
-            "remove",
-            "clear",
-            "delete",
-            "drop",
-            "switch",
-            "turn",
-            "mark",
-            "give",
-            "put",
-            "assign",
-        ],
+        "change|update|edit|modify|rename|retitle|set|make|move|reschedule|\
+            postpone|push back|push|delay|defer|bump|tag|label|untag|unlabel|\
+            prioritize|prioritise|deprioritize|deprioritise|describe|remove|clear|\
+            delete|drop|switch|turn|mark|give|put|assign",
     );
     let verb_len = verb_len?;
     let mut rest: Vec<Word> = ws[verb_len..].to_vec();
