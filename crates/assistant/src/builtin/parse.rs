@@ -378,31 +378,20 @@ fn strip_politeness(ws: &[Word]) -> Vec<Word> {
 }
 
 fn unsupported(ws: &[Word]) -> Option<&'static str> {
-    const TOPICS: &[(&[&str], &str)] = &[
+    const TOPICS: &[(&str, &str)] = &[
         (
-            &[
-                "weather",
-                "forecast",
-                "temperature",
-                "rain",
-                "raining",
-                "sunny",
-                "snow",
-            ],
+            "weather forecast temperature rain raining sunny snow",
             "weather",
         ),
-        (&["news", "headlines"], "news"),
-        (&["joke", "jokes", "funny"], "jokes"),
-        (
-            &["stock", "stocks", "bitcoin", "crypto", "exchange"],
-            "markets",
-        ),
-        (&["music", "song", "songs", "spotify", "play"], "music"),
-        (&["translate", "translation"], "translation"),
-        (&["recipe", "recipes", "cook"], "recipes"),
-        (&["score", "scores", "match", "game"], "sports"),
-        (&["email", "emails", "inbox", "sms"], "messages"),
-        (&["calculate", "plus", "minus", "times", "divided"], "maths"),
+        ("news headlines", "news"),
+        ("joke jokes funny", "jokes"),
+        ("stock stocks bitcoin crypto exchange", "markets"),
+        ("music song songs spotify play", "music"),
+        ("translate translation", "translation"),
+        ("recipe recipes cook", "recipes"),
+        ("score scores match game", "sports"),
+        ("email emails inbox sms", "messages"),
+        ("calculate plus minus times divided", "maths"),
     ];
     let n = norms(ws);
     // Only questions and commands to the assistant ("what's the weather?", "tell me a joke").
@@ -433,7 +422,7 @@ fn unsupported(ws: &[Word]) -> Option<&'static str> {
     }
     TOPICS
         .iter()
-        .find(|(words, _)| n.iter().any(|w| words.contains(w)))
+        .find(|(words, _)| n.iter().any(|w| in_list(words, w)))
         .map(|(_, topic)| *topic)
 }
 
@@ -477,19 +466,11 @@ pub fn task_ref(ws: &[Word]) -> TaskRef {
     }
     let mut ws: Vec<&Word> = ws.iter().collect();
     // "from my list", "off the list", "from my todo list".
-    for tail in [
-        "from my list",
-        "off my list",
-        "from the list",
-        "off the list",
-        "from my tasks",
-        "from my todo list",
-        "from my to-do list",
-        "off my todo list",
-        "from the todo list",
-        "from list",
-        "off list",
-    ] {
+    for tail in "from my list|off my list|from the list|off the list|from my tasks|\
+        from my todo list|from my to-do list|off my todo list|from the todo list|from list|\
+        off list"
+        .split('|')
+    {
         let n = tail.split(' ').count();
         if ws.len() > n {
             let t: Vec<&str> = ws[ws.len() - n..].iter().map(|w| w.norm.as_str()).collect();
@@ -1184,22 +1165,9 @@ fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         }
         return Some(Intent::List(filter));
     }
-    let to_do = [
-        "to do",
-        "need to do",
-        "have to do",
-        "got to do",
-        "should i do",
-        "should i work on",
-        "do i do",
-        "must i do",
-        "on my plate",
-        "on my list",
-        "on the list",
-        "whats next",
-        "what next",
-        "do next",
-    ];
+    const TO_DO: &str = "to do|need to do|have to do|got to do|should i do|should i work on|\
+        do i do|must i do|on my plate|on my list|on the list|whats next|what next|do next";
+    let to_do: Vec<&str> = TO_DO.split('|').collect();
     let joined = n.join(" ");
     let mentions_task = n.iter().any(|w| in_list(TASKISH, w) || w.starts_with('#'))
         || to_do.iter().any(|p| joined.contains(p))
@@ -2011,18 +1979,11 @@ fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     }
     let quoted = value.iter().find(|w| w.quoted).map(|w| w.text.clone());
     let text_value = || quoted.clone().unwrap_or_else(|| capitalise(&join(&value)));
-    let moving = [
-        "move",
-        "reschedule",
-        "postpone",
-        "push",
-        "push back",
-        "delay",
-        "defer",
-        "bump",
-    ]
-    .iter()
-    .any(|v| starts(ws, v));
+    let moving = prefix(
+        ws,
+        "move|reschedule|postpone|push back|push|delay|defer|bump",
+    )
+    .is_some();
     match field {
         Some(Field::Title) => changes.title = Some(text_value()),
         Some(Field::Description) => {
