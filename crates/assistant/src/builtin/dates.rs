@@ -233,6 +233,16 @@ fn date_part(
         (2, m, d)
     } else if let (Some(d), "of", Some(m)) = (day_of_month(r(0)), r(1), month(r(2))) {
         (3, m, d)
+    } else if let (1, true, Some(d)) = (skip_the, after_lead, day_of_month(r(0))) {
+        // "on the 1st": the next 1st of a month, this one's if still ahead.
+        let mut month = today.with_day(1)?;
+        for _ in 0..3 {
+            if let Some(date) = month.with_day(d).filter(|date| *date >= today) {
+                return Some((2, date, None));
+            }
+            month = month.checked_add_months(Months::new(1))?;
+        }
+        return None;
     } else {
         return None;
     };
@@ -426,6 +436,9 @@ mod tests {
         assert_eq!(when("december 24th, 2027").unwrap(), "2027-12-24T00:00:00Z");
         assert_eq!(when("24 dec").unwrap(), "2026-12-24T00:00:00Z");
         assert_eq!(when("the 3rd of march").unwrap(), "2027-03-03T00:00:00Z");
+        assert_eq!(when("on the 1st").unwrap(), "2026-12-01T00:00:00Z");
+        assert_eq!(when("by the 30th").unwrap(), "2026-11-30T00:00:00Z");
+        assert_eq!(when("the 1st"), None, "an ordinal alone is not a date");
         assert_eq!(when("may"), None);
     }
 

@@ -102,72 +102,42 @@ fn normalise(text: &str) -> String {
         .filter(|c| !matches!(c, '\'' | '’' | '‘'))
         .collect();
     let trimmed = lower
-        .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '#' && c != '!')
+        .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '#' && c != '!' && c != '-')
         .trim_end_matches(|c: char| !c.is_alphanumeric());
+    // A minus sign stays on a number ("task -1" is no task 1); other leading dashes are bullets.
+    let trimmed =
+        if trimmed.starts_with('-') && !trimmed[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            trimmed.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '#' && c != '!')
+        } else {
+            trimmed
+        };
     correct(trimmed).unwrap_or(trimmed).to_owned()
 }
 
-/// Command words whose misspellings are corrected. Only words of five letters or more, at most one
-/// edit away (two for eight letters or more), so short everyday words are never rewritten.
-/// Words that are also everyday nouns one edit from a keyword ("dairy"/"daily", "sundae"/"sunday")
-/// are left out on purpose: a title must never gain a due date from a typo fix.
-const VOCABULARY: &[&str] = &[
-    "delete",
-    "remove",
-    "complete",
-    "completed",
-    "finished",
-    "pending",
-    "tasks",
-    "task",
-    "show",
-    "list",
-    "done",
-    "mark",
-    "tomorrow",
-    "today",
-    "tonight",
-    "priority",
-    "rename",
-    "change",
-    "update",
-    "search",
-    "reschedule",
-    "remind",
-    "create",
-    "remaining",
-    "urgent",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "saturday",
-    "january",
-    "february",
-    "september",
-    "october",
-    "november",
-    "december",
-    "monthly",
-    "description",
-    "important",
-    "remember",
-    "please",
-    "postpone",
-];
+/// Command words whose misspellings are corrected: one edit away (two for words of eight letters
+/// or more), four-letter words only for two swapped letters ("shwo"), so everyday words are never
+/// rewritten. Words that are also everyday nouns one edit from a keyword ("dairy"/"daily",
+/// "sundae"/"sunday") are left out on purpose: a title must never gain a due date from a typo fix.
+const VOCABULARY: &str =
+    "delete remove complete completed finished pending tasks task show list done mark \
+    tomorrow today tonight priority rename change update search reschedule remind \
+    create remaining urgent tuesday wednesday thursday saturday january february \
+    september october november december monthly description important remember \
+    postpone";
 
 fn correct(w: &str) -> Option<&'static str> {
     let n = w.chars().count();
-    if n < 4 || !w.chars().all(|c| c.is_ascii_alphabetic()) || VOCABULARY.contains(&w) {
+    if n < 4 || !w.chars().all(|c| c.is_ascii_alphabetic()) || in_list(VOCABULARY, w) {
         return None;
     }
     // Four-letter words are only un-swapped ("shwo"), as one changed letter makes another word.
     let max = if n >= 8 { 2 } else { 1 };
     VOCABULARY
-        .iter()
-        .copied()
+        .split_whitespace()
         .filter(|v| n > 4 || (v.len() == 4 && is_swap(w, v)))
-        // A keyword with an ending ("reminder", "listed") is another word, not a typo.
-        .filter(|v| !w.starts_with(v))
+        // A keyword with an ending ("reminder", "listed") is another word, not a typo; and people
+        // rarely mistype a first letter, while "lease"/"please" or "masks"/"tasks" are real words.
+        .filter(|v| !w.starts_with(v) && w.chars().next() == v.chars().next())
         .map(|v| (edit_distance(w, v), v))
         .filter(|(d, v)| *d <= 1 || (*d <= max && v.len().abs_diff(n) <= 1))
         .min_by_key(|(d, _)| *d)

@@ -156,24 +156,24 @@ pub(super) fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         return Some(Intent::Incomplete("delete"));
     }
     let nr = norms(&rest);
-    let bulk = nr.iter().any(|w| in_list("all every everything both", w))
-        || (nr.iter().all(|w| {
-            in_list(
-                "completed done finished the tasks ones items my list old checked closed \
-                off out",
-                w,
-            )
-        }) && nr
-            .iter()
-            .any(|w| in_list("completed done finished checked", w)));
+    // "delete all completed tasks", "clear completed", "remove everything from my list", "delete
+    // my tasks": only words about the list, and at least one saying "more than one". Always
+    // confirmed before anything is deleted.
     let vague = nr.iter().all(|w| {
         in_list(
-            "all every everything the tasks task ones items my list of them todos \
+            "all every everything the tasks task ones items my list of them todos from \
             completed done finished pending open both checked old off out",
             w,
         )
     });
-    if bulk && vague {
+    let many = nr.iter().any(|w| {
+        in_list(
+            "all every everything both tasks ones items them todos completed done finished \
+            checked list",
+            w,
+        )
+    });
+    if vague && many {
         let status = if nr
             .iter()
             .any(|w| in_list("completed done finished checked old", w))
@@ -185,16 +185,6 @@ pub(super) fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             Status::All
         };
         return Some(Intent::DeleteAll(status));
-    }
-    if ws[0].is("clear")
-        && !rest.iter().any(|w| w.quoted)
-        && task_ref(&rest) != TaskRef::It
-        && !matches!(task_ref(&rest), TaskRef::Id(_))
-    {
-        // "clear my list" without "all"/"completed" is too vague to guess: ask.
-        if vague {
-            return Some(Intent::DeleteAll(Status::All));
-        }
     }
     Some(Intent::Delete(task_ref(&rest)))
 }

@@ -3,7 +3,7 @@
 //! The order of the checks is the design: short social messages (greetings, yes/no, "the first
 //! one") first; then explicit "add …" requests (their titles may contain any verb: "add a task to
 //! delete old emails"); then questions about the list; then actions on existing tasks; and only
-//! then the loose ways of adding ("I need to…", a bare "buy milk"). [`one`] is that order; each
+//! then the loose ways of adding ("I need to…", a bare "buy milk"). `one()` is that order; each
 //! submodule holds one family of requests: `social`, `refs` (naming a task), `attrs` (priority,
 //! tags, dates inside a request), `add`, `list` and `act` (complete, delete, update).
 
@@ -239,6 +239,15 @@ fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
     }
     if let Some(i) = loose_add(&ws, now) {
         return i;
+    }
+    // "Tomorrow I need to call the vet", "on friday, pay rent": the date first, then the task.
+    if let Some(f) = dates::find(&ws, now).filter(|f| f.start == 0 && f.end < ws.len()) {
+        if let Intent::Add(mut drafts) = one(&ws[f.end..], now) {
+            for d in &mut drafts {
+                d.due.get_or_insert(f.when);
+            }
+            return Intent::Add(drafts);
+        }
     }
     Intent::Unknown
 }

@@ -22,7 +22,7 @@ pub(super) const YES: &str =
     absolutely definitely affirmative";
 pub(super) const YES_MORE: &str =
     "please go ahead do it delete remove that one thanks i am im just for \
-    of course agreed sounds good fine";
+    of course agreed sounds good fine thing";
 /// Words that open a "no", and words that may follow one ("no thanks, leave it").
 pub(super) const NO: &str = "no n nope nah cancel stop dont never nevermind keep abort";
 pub(super) const NO_MORE: &str =
@@ -100,7 +100,9 @@ pub(super) fn help(ws: &[Word]) -> Option<Intent> {
         how do you work|how does it work|commands|what are the commands|\
         what are your commands|who are you|what are you|options|menu|usage|\
         instructions|how to use|what commands|show help|i need help|can you help";
-    (prefix(ws, PHRASES).is_some() && ws.len() <= 7).then_some(Intent::Help)
+    // "how do I add a task with a due date?" is a question about using the assistant.
+    let how = prefix(ws, "how do i|how can i|how to|how does one").is_some();
+    (how || prefix(ws, PHRASES).is_some() && ws.len() <= 7).then_some(Intent::Help)
 }
 
 pub(super) const ORDINALS: &str =
