@@ -271,6 +271,15 @@ fn weekend(today: NaiveDate) -> NaiveDate {
     }
 }
 
+/// The first time of day among `ws` ("at 9 am"), for a date said elsewhere in the sentence:
+/// "on Friday … at 9 am". Returns where it is and the time.
+pub fn find_time(ws: &[Word]) -> Option<(usize, usize, NaiveTime)> {
+    (0..ws.len()).find_map(|i| {
+        let (len, t) = time_part(&ws[i..], false)?;
+        Some((i, i + len, t))
+    })
+}
+
 /// A time of day at the start of `ws`. `bare` allows "morning"/"evening" without "at"/"in the"
 /// (right after a date: "tomorrow morning").
 fn time_part(ws: &[Word], bare: bool) -> Option<(usize, NaiveTime)> {
@@ -453,6 +462,13 @@ mod tests {
         assert_eq!(when("at noon on friday").unwrap(), "2026-11-27T12:00:00Z");
         assert_eq!(when("17:30").unwrap(), "2026-11-26T17:30:00Z");
         assert_eq!(when("13pm"), None);
+    }
+
+    #[test]
+    fn finds_a_time_apart_from_its_date() {
+        let ws = words("submit the report at 9 am");
+        assert_eq!(find_time(&ws), Some((3, 6, hm(9, 0))));
+        assert_eq!(find_time(&words("read chapter 3.5")), None);
     }
 
     #[test]

@@ -9,9 +9,10 @@
 //! - [`respond`]: intents -> tool calls -> friendly sentences.
 //!
 //! Rules worth knowing:
-//! - Several tasks in one message ("add milk, eggs and bread") are split only when every item
-//!   starts with a verb ("call mom and pay bills") or none does and each is at most three words;
-//!   otherwise it is one task ("call Tom and Jerry about the plan"). Quoted titles are kept verbatim.
+//! - Several tasks in one message ("add milk, eggs and bread") are split only when every item is
+//!   a verb with its object ("call mom and pay bills") or none starts with a verb and each is at
+//!   most three words; otherwise it is one task ("call Tom and Jerry about the plan", "buy milk and
+//!   eggs"). Quoted titles are kept verbatim.
 //! - A delete that names a task by its title asks first and happens on "yes"; a delete by number,
 //!   by "it", or by picking from a list acts at once, as the task is already unambiguous.
 //! - Dates are UTC; a date without a time is that day's midnight.

@@ -722,6 +722,17 @@ async fn resolve(
         TaskRef::Words(w) => (w.as_str(), false),
         _ => unreachable!("handled above"),
     };
+    // "complete all tasks": one at a time, or several by number.
+    if content_words(query)
+        .iter()
+        .all(|w| ["all", "everyth", "everything", "every", "them"].contains(&w.as_str()))
+    {
+        return Err(format!(
+            "I can {} tasks one at a time, or several by number: “{} 1, 2 and 3”. Say “show my tasks” to see the numbers.",
+            action.verb(),
+            action.verb()
+        ));
+    }
     if all.is_empty() {
         return Err("You don't have any tasks yet. Say “add buy milk” to create one.".into());
     }
@@ -729,7 +740,7 @@ async fn resolve(
     let matches = find_matches(&all, query, exact, prefer_done);
     match matches.as_slice() {
         [] => Err(format!(
-            "I couldn't find a task matching “{query}”. Say “show my tasks” to see them all."
+            "I couldn't find a task matching “{query}”. Say “show my tasks” to see them all, or start with “add” to make it a new task."
         )),
         [t] => Ok(Found {
             id: t.id,

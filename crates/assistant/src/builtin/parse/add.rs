@@ -12,9 +12,10 @@ pub(super) const TASK_VERBS: &str =
     follow sign register apply backup collect deliver paint sort tidy empty \
     hire interview draft publish deploy refactor test message watch listen \
     run jog exercise shop grab fetch bake do finish start check update \
-    change cancel drop submit file see talk speak remind download upload \
-    unsubscribe subscribe transfer withdraw deposit buy purchase sell donate \
-    wrap decorate celebrate attend join leave move clear update email";
+    change cancel drop see talk speak remind download upload unsubscribe \
+    subscribe transfer withdraw deposit purchase sell donate wrap decorate \
+    celebrate attend join leave move clear delete remove archive complete \
+    close open rename arrange confirm";
 
 pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let n = norms(ws);
@@ -73,6 +74,10 @@ pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
                 .is_some_and(|w| w.norm.chars().all(|c| c.is_ascii_digit()) && !w.norm.is_empty())
         {
             return None;
+        }
+        // "create a task for me to …".
+        if ws.get(k).is_some_and(|w| w.is("for")) && ws.get(k + 1).is_some_and(|w| w.is("me")) {
+            k += 2;
         }
         if ws.get(k).is_some_and(|w| {
             w.is_in("called named titled to for that saying about which says with of")
@@ -161,7 +166,7 @@ pub(super) fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
 
 /// Tasks in an add request: its attributes apply to each. Several tasks when the words are a list
 /// of separate items, split at commas and "and":
-/// - every item starts with a verb ("call mom and pay bills"): separate actions, or
+/// - every item is a verb with an object ("call mom and pay bills"): separate actions, or
 /// - no item starts with a verb and each is at most three words ("milk, eggs and bread").
 ///
 /// Otherwise it is one task: "call Tom and Jerry about the plan", "buy milk and eggs".
@@ -282,7 +287,8 @@ pub(super) fn split_items(ws: &[Word]) -> Vec<Vec<Word>> {
         return vec![ws.to_vec()];
     }
     let verbs = items.iter().filter(|i| i[0].is_in(TASK_VERBS)).count();
-    let all_actions = verbs == items.len();
+    // A verb alone ("archive and delete old files") shares the object: one task.
+    let all_actions = verbs == items.len() && items.iter().all(|i| i.len() >= 2);
     let all_things = verbs == 0 && items.iter().all(|i| i.len() <= 3);
     if all_actions || all_things {
         items

@@ -268,6 +268,16 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
             ws.drain(f.start..f.end);
         }
     }
+    // "on Friday … at 9 am": a day and, apart from it, its time.
+    if let Some(due) = a.due.filter(|d| !d.timed) {
+        if let Some((start, end, t)) = dates::find_time(&ws) {
+            a.due = Some(When {
+                at: due.at.date_naive().and_time(t).and_utc(),
+                timed: true,
+            });
+            ws.drain(start..end);
+        }
+    }
     (a, ws)
 }
 

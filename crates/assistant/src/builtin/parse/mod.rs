@@ -153,6 +153,34 @@ pub fn parse(text: &str, now: DateTime<Utc>) -> Vec<Intent> {
             return if actions.is_empty() { intents } else { actions };
         }
     }
+    // "mark #2 as done and delete #3": two requests joined by "and" before a command word.
+    if let Some(i) = (1..ws.len()).find(|&i| {
+        ws[i].is_in("and then")
+            && ws.get(i + 1).is_some_and(|w| {
+                w.is_in(
+                    "delete remove complete mark show list rename change update move \
+                    reschedule add create tick then",
+                )
+            })
+    }) {
+        let skip = i + 1 + usize::from(ws[i + 1].is("then"));
+        let (a, b) = (one(&ws[..i], now), one(&ws[skip..], now));
+        // After an add, "and delete old files" is more likely part of the title than a second
+        // request, unless it names a task by number or quotes.
+        let named = |i: &Intent| match i {
+            Intent::Complete(r) | Intent::Reopen(r) | Intent::Delete(r) | Intent::Update(r, _) => {
+                !matches!(r, TaskRef::Words(_))
+            }
+            Intent::List(_) | Intent::Add(_) => true,
+            _ => false,
+        };
+        if a != Intent::Unknown
+            && b != Intent::Unknown
+            && (!matches!(a, Intent::Add(_)) || named(&b))
+        {
+            return vec![a, b];
+        }
+    }
     vec![one(&ws, now)]
 }
 

@@ -178,7 +178,7 @@ pub(super) fn unsupported(ws: &[Word]) -> Option<&'static str> {
     let asks = n.first().is_some_and(|w| {
         in_list(
             "whats what how hows does can could should tell will is play translate \
-            calculate who read check give send do any",
+            calculate who give do any",
             w,
         )
     });
