@@ -44,11 +44,21 @@ pub fn pending(history: &[Turn]) -> Pending {
         return Pending::Delete(task_ids(text));
     }
     if text.contains(WHICH_ONE) {
-        let request = history[..i]
-            .iter()
-            .rev()
-            .find(|t| t.role == Role::User)
-            .map(|t| t.content.clone());
+        // The request is the user message before the first of a run of our questions: after a
+        // choice that was not one of the options we asked again, and the request stays the same.
+        let mut request = None;
+        let mut end = i;
+        while let Some(u) = history[..end].iter().rposition(|t| t.role == Role::User) {
+            request = Some(history[u].content.clone());
+            let asked_before = history[..u]
+                .iter()
+                .rposition(|t| t.role == Role::Assistant)
+                .filter(|&a| history[a].content.contains(WHICH_ONE));
+            match asked_before {
+                Some(a) => end = a,
+                None => break,
+            }
+        }
         if let Some(request) = request {
             return Pending::Choose {
                 request,
@@ -135,6 +145,20 @@ mod tests {
             }
         );
         assert_eq!(mentioned(&h), vec![3, 5]);
+        // A choice that was not an option is asked again; the request is still the first one.
+        let mut again = h.clone();
+        again.push(turn(Role::User, "7"));
+        again.push(turn(
+            Role::Assistant,
+            "That isn't one of the choices. Which one do you mean?\n- #3\n- #5",
+        ));
+        assert_eq!(
+            pending(&again),
+            Pending::Choose {
+                request: "complete milk".into(),
+                ids: vec![3, 5]
+            }
+        );
         assert_eq!(pending(&h[..1]), Pending::Nothing);
     }
 
