@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Timelike, Utc};
 use serde_json::{json, Map, Value};
 use todo_domain::{Priority, Recurrence, Status, Task};
 
+use super::dates::When;
 use super::history::{self, Pending, CONFIRM_DELETE, WHICH_ONE};
 use super::parse::{self, Changes, Draft, Filter, Intent, SortBy, TaskRef};
 use super::text::content_words;
@@ -535,7 +536,7 @@ async fn act_one(
     tools: &mut TurnTools<'_>,
 ) -> String {
     let needs_task = action == Action::Show
-        || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty());
+        || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day);
     let found = match resolve(ctx, r, &action, needs_task, tools).await {
         Ok(f) => f,
         Err(reply) => return reply,
@@ -615,7 +616,19 @@ async fn update(
         args.insert("priority".into(), json!(p));
         said.push(format!("{} priority", priority_name(p)));
     }
-    if let Some(due) = c.due {
+    let mut due = c.due;
+    // "move the meeting to 3pm": the same day as before, at the new time.
+    if let (true, Some(Some(w)), Some(day)) = (
+        c.keep_day,
+        due,
+        task.and_then(|t| t.due_at).map(|d| d.date_naive()),
+    ) {
+        due = Some(Some(When {
+            at: day.and_time(w.at.time()).and_utc(),
+            timed: true,
+        }));
+    }
+    if let Some(due) = due {
         args.insert("due_at".into(), json!(due.map(|w| rfc3339(w.at))));
         said.push(match due {
             Some(w) => format!("due {}", when_text(w.at, ctx.now)),

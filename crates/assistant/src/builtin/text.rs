@@ -96,6 +96,17 @@ pub fn words(s: &str) -> Vec<Word> {
 }
 
 fn normalise(text: &str) -> String {
+    // "task 2's title" is about task 2 (only numbers: "what's" and "it's" stay words).
+    let text = text
+        .strip_suffix("'s")
+        .or_else(|| text.strip_suffix("’s"))
+        .filter(|t| {
+            !t.is_empty()
+                && t.trim_start_matches('#')
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+        })
+        .unwrap_or(text);
     let lower: String = text
         .to_lowercase()
         .chars()

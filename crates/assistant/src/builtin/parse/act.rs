@@ -303,7 +303,7 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         "change|update|edit|modify|rename|retitle|set|make|move|reschedule|\
             postpone|push back|push|delay|defer|bump|tag|label|untag|unlabel|\
             prioritize|prioritise|deprioritize|deprioritise|describe|remove|clear|\
-            delete|drop|switch|turn|mark|give|put|assign",
+            delete|drop|switch|turn|mark|give|put|assign|lower|raise|increase|decrease|reduce",
     );
     let verb_len = verb_len?;
     let mut rest: Vec<Word> = ws[verb_len..].to_vec();
@@ -311,6 +311,22 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         return Some(Intent::Incomplete("update"));
     }
     let mut changes = Changes::default();
+    // "lower the priority of the report", "raise task 3's priority".
+    if in_list("lower raise increase decrease reduce", first)
+        && rest.iter().any(|w| w.is("priority"))
+    {
+        let target: Vec<Word> = rest
+            .iter()
+            .filter(|w| !w.is_in("the priority of its for on"))
+            .cloned()
+            .collect();
+        changes.priority = Some(if in_list("raise increase", first) {
+            Priority::High
+        } else {
+            Priority::Low
+        });
+        return Some(Intent::Update(task_ref(&target), changes));
+    }
     // "prioritize the report", "deprioritize task 3".
     if first.starts_with("prioriti") || first.starts_with("depriori") {
         changes.priority = Some(if first.starts_with("de") {
@@ -422,6 +438,11 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
                 (rest[..=s].to_vec(), rest[s + 1..].to_vec())
             }
             Some(s) => (rest[..s].to_vec(), rest[s..].to_vec()),
+            // "rename the report 'Q4 report'": a quoted title at the end.
+            None if rest.len() > 1 && rest.last().is_some_and(|w| w.quoted) => (
+                rest[..rest.len() - 1].to_vec(),
+                rest[rest.len() - 1..].to_vec(),
+            ),
             None => {
                 // "make the report high priority", "move the dentist friday": the value is the
                 // longest tail made only of attributes.
@@ -521,6 +542,8 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
                 changes.priority = a.priority;
                 changes.add_tags = a.tags;
                 changes.due = a.due.map(Some);
+                changes.keep_day = dates::find_time(&value)
+                    .is_some_and(|(start, end, _)| start == 0 && end == value.len());
                 changes.recurrence = a.recurrence.map(Some);
                 changes.description = a.description.map(Some);
             } else if moving {

@@ -172,7 +172,7 @@ pub(super) fn show(ws: &[Word]) -> Option<Intent> {
     if let Some(k) = prefix(
         ws,
         "details of|details for|details on|details about|info on|info about|\
-            information on|information about|whats the status of|\
+            information on|information about|whats the status of|whats the description of|\
             what is the status of|status of|tell me more about|tell me about|\
             more about|did i finish|did i complete|did i do|have i finished|\
             have i completed|have i done|did i|have i",
@@ -358,9 +358,16 @@ pub(super) fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
             } else {
                 label
             };
+            // A weekend is two days.
+            let weekend = ws[i..i + found.end].iter().any(|w| w.is("weekend"));
+            let (days, label) = if weekend {
+                (2, "this weekend".to_owned())
+            } else {
+                (1, label)
+            };
             f.due = Some(DueRange {
                 from,
-                before: midnight(day + chrono::Duration::days(1)),
+                before: midnight(day + chrono::Duration::days(days)),
                 label,
             });
             i += found.end;

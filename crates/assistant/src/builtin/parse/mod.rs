@@ -95,6 +95,8 @@ pub struct Changes {
     pub add_tags: Vec<String>,
     pub remove_tags: Vec<String>,
     pub due: Option<Option<When>>,
+    /// The new due date was only a time ("move the meeting to 3pm"): keep the task's day.
+    pub keep_day: bool,
     pub recurrence: Option<Option<Recurrence>>,
 }
 
@@ -553,6 +555,47 @@ mod tests {
         assert_eq!((r, c.priority), (TaskRef::It, Some(Priority::High)));
         let (r, c) = u("task 3 is due friday");
         assert_eq!((r, c.due.is_some()), (TaskRef::Id(3), true));
+    }
+
+    /// Every prefix and suffix of many requests parses without panicking: the parser indexes
+    /// words a lot, and a cut-off message ("move the meeting to") must never crash a turn.
+    #[test]
+    fn never_panics_on_partial_messages() {
+        let corpus = include_str!("../../../tests/corpus.json");
+        let says: Vec<String> = corpus
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("\"say\": \""))
+            .map(|l| l.trim_end_matches(',').trim_end_matches('"').to_owned())
+            .collect();
+        assert!(says.len() > 100);
+        let extra = [
+            "anything for this weekend?",
+            "'",
+            "\"",
+            "#",
+            "!!",
+            "- 1",
+            "task",
+            "the",
+            "every",
+            "in 5",
+            "at",
+            "due on the",
+            "tagged",
+            "rename to",
+            "add a description to",
+            "set the priority of",
+            "the 99th one",
+            "in 1001 days",
+            "on 9999-12-31",
+        ];
+        for s in says.iter().map(String::as_str).chain(extra) {
+            let ws: Vec<&str> = s.split_whitespace().collect();
+            for k in 0..=ws.len() {
+                parse(&ws[..k].join(" "), now());
+                parse(&ws[k..].join(" "), now());
+            }
+        }
     }
 
     #[test]
