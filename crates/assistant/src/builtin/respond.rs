@@ -536,7 +536,7 @@ async fn act_one(
     tools: &mut TurnTools<'_>,
 ) -> String {
     let needs_task = action == Action::Show
-        || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day);
+        || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day || c.shift_days.is_some());
     let found = match resolve(ctx, r, &action, needs_task, tools).await {
         Ok(f) => f,
         Err(reply) => return reply,
@@ -626,6 +626,18 @@ async fn update(
         due = Some(Some(When {
             at: day.and_time(w.at.time()).and_utc(),
             timed: true,
+        }));
+    }
+    if let Some(days) = c.shift_days {
+        let from = task.and_then(|t| t.due_at).unwrap_or_else(|| {
+            ctx.now
+                .date_naive()
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+        });
+        due = Some(Some(When {
+            at: from + Duration::days(days),
+            timed: false,
         }));
     }
     if let Some(due) = due {

@@ -406,6 +406,26 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         changes.description = Some(Some(text));
         return Some(Intent::Update(task_ref(&rest[..end]), changes));
     }
+    // "push the report back a day", "postpone the meeting by 2 days".
+    if prefix(
+        ws,
+        "move|reschedule|postpone|push back|push|delay|defer|bump",
+    )
+    .is_some()
+    {
+        if let Some((j, days)) = (1..rest.len()).find_map(|j| shift(&rest[j..]).map(|d| (j, d))) {
+            let mut target = &rest[..j];
+            if target.last().is_some_and(|w| w.is_in("back forward ahead")) && target.len() > 1 {
+                target = &target[..target.len() - 1];
+            }
+            let forward = rest[j..]
+                .iter()
+                .any(|w| w.is_in("earlier forward ahead sooner"))
+                || target.len() < j && rest[j - 1].is_in("forward ahead");
+            changes.shift_days = Some(if forward { -days } else { days });
+            return Some(Intent::Update(task_ref(target), changes));
+        }
+    }
     // "the priority of task 3 to high" / "the due date for the report to friday".
     let mut field: Option<Field> = None;
     let mut skip = usize::from(rest.first().is_some_and(|w| w.is_in("the its a an new")));
@@ -560,6 +580,26 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         return None;
     }
     Some(Intent::Update(task_ref(&target), changes))
+}
+
+/// "a day", "by 2 days", "back a week", "3 days later": a number of days, all of `ws`.
+fn shift(ws: &[Word]) -> Option<i64> {
+    let mut k = usize::from(ws.first()?.is_in("by back forward ahead"));
+    let n = match ws.get(k)?.norm.as_str() {
+        "a" | "an" | "one" => 1,
+        w => number_word(w)?,
+    };
+    k += 1;
+    let unit = match ws.get(k)?.norm.as_str() {
+        "day" | "days" => 1,
+        "week" | "weeks" => 7,
+        _ => return None,
+    };
+    k += 1;
+    let rest_ok = ws[k..]
+        .iter()
+        .all(|w| w.is_in("later earlier forward ahead back sooner"));
+    (rest_ok && n <= 365).then_some(n * unit)
 }
 
 /// "task 3", "#3", "number 3", "3" at the start: how many words it takes.

@@ -97,6 +97,8 @@ pub struct Changes {
     pub due: Option<Option<When>>,
     /// The new due date was only a time ("move the meeting to 3pm"): keep the task's day.
     pub keep_day: bool,
+    /// "push it back a day": move the due date (today when there is none) by this many days.
+    pub shift_days: Option<i64>,
     pub recurrence: Option<Option<Recurrence>>,
 }
 
@@ -596,6 +598,26 @@ mod tests {
                 parse(&ws[k..].join(" "), now());
             }
         }
+    }
+
+    #[test]
+    fn shifts() {
+        let shift = |s: &str| match p(s) {
+            Intent::Update(r, c) => (r, c.shift_days),
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(
+            shift("push the report back a day"),
+            (TaskRef::Words("report".into()), Some(1))
+        );
+        assert_eq!(
+            shift("postpone task 2 by 3 days"),
+            (TaskRef::Id(2), Some(3))
+        );
+        assert_eq!(
+            shift("move the meeting a week earlier"),
+            (TaskRef::Words("meeting".into()), Some(-7))
+        );
     }
 
     #[test]
