@@ -122,6 +122,10 @@ fn normalise(text: &str) -> String {
         } else {
             trimmed
         };
+    // A word of exclamation marks alone ("!!") is how some people write "urgent".
+    if trimmed.is_empty() && text.len() >= 2 && text.chars().all(|c| c == '!') {
+        return "!high".into();
+    }
     correct(trimmed).unwrap_or(trimmed).to_owned()
 }
 

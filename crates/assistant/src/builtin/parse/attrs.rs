@@ -115,8 +115,6 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
         let mut found: Option<(Priority, usize, usize)> = None; // (priority, start, end)
         if let Some(p) = w.strip_prefix('!').and_then(priority_word) {
             found = Some((p, i, i + 1));
-        } else if !ws[i].quoted && ws[i].text.starts_with("!!") && w.is_empty() {
-            found = Some((Priority::High, i, i + 1));
         } else if let Some(p) = w.strip_suffix("-priority").and_then(priority_word) {
             found = Some((p, i, i + 1));
         } else if let (Some(p), true) = (
