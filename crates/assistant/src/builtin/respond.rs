@@ -456,7 +456,10 @@ fn task_line(t: &Task, now: DateTime<Utc>) -> String {
 
 async fn delete_all(status: Status, tools: &mut TurnTools<'_>) -> String {
     let tasks = match tools
-        .call(LIST_TASKS, json!({"status": status_name(status)}))
+        .call(
+            LIST_TASKS,
+            json!({"status": status_name(status), "limit": 200}),
+        )
         .await
         .map(tasks_of)
     {
