@@ -52,8 +52,7 @@ static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
     let due_at = json!({"type": ["string", "null"], "description": "RFC 3339 date-time or YYYY-MM-DD; null clears it."});
     let title = json!({"type": "string", "minLength": 1, "maxLength": 200});
     let description = json!({"type": ["string", "null"], "maxLength": 1000});
-    let recurrence =
-        json!({"type": ["string", "null"], "enum": ["daily", "weekly", "monthly", null]});
+    let recurrence = json!({"type": ["string", "null"], "enum": ["daily", "weekly", "monthly", null]});
     vec![
         ToolDef {
             name: ADD_TASK,
@@ -114,12 +113,7 @@ pub fn catalog() -> &'static [ToolDef] {
 }
 
 /// Runs tool `name` for `user_id` against the store. `args` is the JSON object a client sent.
-pub async fn run(
-    store: &Store,
-    user_id: &str,
-    name: &str,
-    args: Value,
-) -> Result<Value, ToolError> {
+pub async fn run(store: &Store, user_id: &str, name: &str, args: Value) -> Result<Value, ToolError> {
     let mut args = match args {
         Value::Object(m) => m,
         Value::Null => Map::new(),
@@ -134,9 +128,7 @@ pub async fn run(
     match name {
         ADD_TASK => {
             let input: CreateTask = parse(args)?;
-            let new = input
-                .validate()
-                .map_err(|e| ToolError::Invalid(e.to_string()))?;
+            let new = input.validate().map_err(|e| ToolError::Invalid(e.to_string()))?;
             let task = store.create_task(user_id, new).await.map_err(storage)?;
             Ok(outcome(&task, "created"))
         }
@@ -162,10 +154,7 @@ pub async fn run(
                 completed: Some(true),
                 ..Default::default()
             };
-            let task = store
-                .update_task(user_id, id, patch)
-                .await
-                .map_err(storage)?;
+            let task = store.update_task(user_id, id, patch).await.map_err(storage)?;
             Ok(outcome(&task.ok_or(ToolError::NotFound(id))?, "completed"))
         }
         DELETE_TASK => {
@@ -176,13 +165,8 @@ pub async fn run(
         UPDATE_TASK => {
             let id = task_id(&mut args)?;
             let input: UpdateTask = parse(args)?;
-            let patch = input
-                .validate()
-                .map_err(|e| ToolError::Invalid(e.to_string()))?;
-            let task = store
-                .update_task(user_id, id, patch)
-                .await
-                .map_err(storage)?;
+            let patch = input.validate().map_err(|e| ToolError::Invalid(e.to_string()))?;
+            let task = store.update_task(user_id, id, patch).await.map_err(storage)?;
             Ok(outcome(&task.ok_or(ToolError::NotFound(id))?, "updated"))
         }
         other => Err(ToolError::UnknownTool(other.to_owned())),

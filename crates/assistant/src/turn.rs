@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use todo_storage::Store;
 use tokio::sync::mpsc::UnboundedSender;
+use todo_storage::Store;
 
 use crate::tools::{self, ToolError};
 
