@@ -32,6 +32,14 @@ pub async fn answer(ctx: &Context<'_>, message: &str, tools: &mut TurnTools<'_>)
     {
         intents = vec![Intent::Pick(TaskRef::Words(message.to_owned()))];
     }
+    // A few words that are nothing else are likely a task to add: say how.
+    let words = message.split_whitespace().count();
+    if intents == [Intent::Unknown] && (1..=6).contains(&words) {
+        let text = message.trim().trim_end_matches(['?', '!', '.']);
+        return format!(
+            "Sorry, I didn't understand that. To add it as a task, say “add {text}”. I can also list, complete, update and delete your tasks. {EXAMPLES}"
+        );
+    }
     let mut parts = Vec::new();
     for intent in intents {
         parts.push(run(ctx, intent, tools).await);
