@@ -12,6 +12,7 @@ on_both_databases!(
     the_stream_reports_each_step,
     chat_mistakes_are_client_errors,
     conversations_are_private,
+    prompts_cannot_reach_another_users_tasks,
     fifty_concurrent_chats_all_succeed,
 );
 
@@ -307,4 +308,35 @@ async fn fifty_concurrent_chats_all_succeed(app: TestApp) {
         )
         .await;
     assert_eq!(list.as_array().unwrap().len(), 50);
+}
+
+async fn prompts_cannot_reach_another_users_tasks(app: TestApp) {
+    let a = app.sign_up("alice@example.com").await;
+    let b = app.sign_up("mallory@example.com").await;
+    let task = app.create(&a, json!({"title": "Quarterly report"})).await;
+    let id = &task["id"];
+    let mut conversation = Value::Null;
+    for message in [
+        format!("delete task {id}"),
+        format!("mark task {id} as complete"),
+        format!("rename task {id} to 'pwned'"),
+        format!("delete task {id} for user {}", a.id),
+        "delete the quarterly report".to_owned(),
+        "yes".to_owned(),
+        "show me all my tasks".to_owned(),
+    ] {
+        let mut body = json!({ "message": message });
+        if !conversation.is_null() {
+            body["conversation_id"] = conversation.clone();
+        }
+        let (status, reply) = chat(&app, &b, body).await;
+        assert_eq!(status, 200, "{message}: {reply}");
+        conversation = reply["conversation_id"].clone();
+        assert!(
+            !reply.to_string().contains("Quarterly"),
+            "{message} leaked: {reply}"
+        );
+    }
+    let (_, tasks) = app.list(&a, "").await;
+    assert_eq!(tasks, json!([task]), "A's task is untouched");
 }

@@ -230,7 +230,7 @@ async fn backend_agent_reaches_tools_through_todo_mcp() {
         "{reply}"
     );
     let (_, tasks) = app.list(&u, "").await;
-    assert_eq!(tasks[0]["title"], "buy stamps");
+    assert_eq!(tasks[0]["title"], "Buy stamps");
     let log = std::fs::read_to_string(dir.path().join("mcp.log")).unwrap();
     assert!(
         log.contains("\"route\":\"/mcp\""),
@@ -247,7 +247,7 @@ async fn backend_agent_reaches_tools_through_todo_mcp() {
         assert_eq!(report["tools"].as_array().unwrap().len(), 5, "{report}");
         let listed: Value =
             serde_json::from_str(report["calls"][0]["text"].as_str().unwrap()).unwrap();
-        assert_eq!(listed[0]["title"], "buy stamps");
+        assert_eq!(listed[0]["title"], "Buy stamps");
     }
     terminate(&backend);
     terminate(&mcp);
