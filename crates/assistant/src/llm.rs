@@ -71,8 +71,9 @@ struct Choice {
 struct AssistantMessage {
     #[serde(default)]
     content: Option<String>,
+    /// Absent or `null` when the model answers in words (compatible servers send either).
     #[serde(default)]
-    tool_calls: Vec<RequestedCall>,
+    tool_calls: Option<Vec<RequestedCall>>,
 }
 
 #[derive(Deserialize, serde::Serialize, Clone)]
@@ -128,13 +129,16 @@ impl Model {
             let body =
                 json!({"model": self.config.model, "messages": messages, "tools": tool_defs});
             let answer = self.complete(&body).await?;
-            if answer.tool_calls.is_empty() {
+            let requested = answer.tool_calls.unwrap_or_default();
+            if requested.is_empty() {
                 let text = answer.content.unwrap_or_default().trim().to_owned();
                 tools.say(&text);
                 return Ok(text);
             }
-            messages.push(json!({"role": "assistant", "content": answer.content, "tool_calls": answer.tool_calls}));
-            for call in &answer.tool_calls {
+            messages.push(
+                json!({"role": "assistant", "content": answer.content, "tool_calls": requested}),
+            );
+            for call in &requested {
                 let content = match serde_json::from_str::<Value>(call.function.arguments.trim()) {
                     Ok(args) => match tools.call(&call.function.name, args).await {
                         Ok(v) => v.to_string(),

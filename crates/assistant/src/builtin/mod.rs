@@ -1,25 +1,43 @@
-//! Placeholder until the built-in assistant lands from its branch.
+//! The built-in offline assistant (`LLM_PROVIDER=builtin`, the default without a model key): a
+//! deterministic understanding of everyday task requests, with no model and no network.
+//!
+//! - [`text`]: words, keeping what was typed beside a normalised form (case, punctuation, typos).
+//! - [`dates`]: date and time phrases ("next friday 5pm", "in 3 days") -> UTC instants.
+//! - [`parse`]: a message -> [`parse::Intent`]s, plain data, unit-tested without I/O.
+//! - [`history`]: the question the last answer asked ("Say yes to confirm."), read back from the
+//!   conversation, since nothing is remembered between requests.
+//! - [`respond`]: intents -> tool calls -> friendly sentences.
+//!
+//! Rules worth knowing:
+//! - Several tasks in one message ("add milk, eggs and bread") are split only when every item is
+//!   a verb with its object ("call mom and pay bills") or none starts with a verb and each is at
+//!   most three words; otherwise it is one task ("call Tom and Jerry about the plan", "buy milk and
+//!   eggs"). Quoted titles are kept verbatim.
+//! - A delete that names a task by its title asks first and happens on "yes"; a delete by number,
+//!   by "it", or by picking from a list acts at once, as the task is already unambiguous.
+//! - Dates are UTC; a date without a time is that day's midnight.
+
+mod dates;
+mod history;
+mod parse;
+mod respond;
+mod text;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::turn::{Turn, TurnTools};
 
+/// Answers `message` (the user's newest message) given the conversation so far (`history`, oldest
+/// first, NOT including `message`), acting only through `tools`. Returns the reply text, which is
+/// also streamed through `tools.say`.
 pub async fn reply(
-    _history: &[Turn],
+    history: &[Turn],
     message: &str,
     tools: &mut TurnTools<'_>,
-    _now: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> String {
-    let lower = message.to_lowercase();
-    let text = if let Some(title) = lower.strip_prefix("add a task to ") {
-        match tools.call("add_task", json!({"title": title})).await {
-            Ok(v) => format!("Added '{}'.", v["title"].as_str().unwrap_or_default()),
-            Err(e) => format!("Sorry: {e}"),
-        }
-    } else {
-        "I can add tasks.".to_owned()
-    };
+    let ctx = respond::Context { now, history };
+    let text = respond::answer(&ctx, message, tools).await;
     tools.say(&text);
     text
 }

@@ -4,5 +4,8 @@ mod support;
 
 mod api;
 mod auth;
+mod chat;
+mod mcp;
+mod model;
 mod process;
 mod tokens;

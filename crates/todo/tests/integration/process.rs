@@ -21,6 +21,14 @@ const ENV_TO_CLEAR: &[&str] = &[
     "BACKEND_BETTER_AUTH_URL",
     "CORS_ORIGINS",
     "FRONTEND_URL",
+    "LLM_PROVIDER",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "GEMINI_API_KEY",
+    "COHERE_API_KEY",
+    "MCP_SERVER_URL",
+    "MCP_SERVER_PORT",
+    "MCP_ALLOWED_HOSTS",
 ];
 
 fn todo(dir: &Path) -> Command {
@@ -87,7 +95,34 @@ async fn tasks_of(base: &str, user: &str, token: &str) -> serde_json::Value {
     r.json().await.unwrap()
 }
 
-fn terminate(child: &Child) {
+/// Starts `todo <args>` on a free loopback port with `env`, logging JSON to `dir/<name>.log`, and waits
+/// until it is ready. Returns the process and its base URL.
+pub(crate) async fn spawn_role(
+    args: &[&str],
+    env: &[(&str, &str)],
+    dir: &Path,
+    name: &str,
+) -> (Child, String) {
+    let port = free_port();
+    let mut c = todo(dir);
+    c.args(args)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .env("LOG_FORMAT", "json");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+    let child = c
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(20)).await;
+    (child, base)
+}
+
+pub(crate) fn terminate(child: &Child) {
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -508,4 +543,71 @@ async fn in_flight_requests_finish_during_shutdown() {
     assert_eq!(tasks[0]["title"], "finished during shutdown");
     terminate(&child);
     assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
+}
+
+/// Any replica serves any turn: a conversation started on one `todo backend` continues on another
+/// sharing the PostgreSQL database, and on a restarted one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_continue_across_backends_and_restarts() {
+    let Some(pg) = PgServer::shared() else { return };
+    let db = pg.new_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("DATABASE_URL", db.as_str()),
+        ("BETTER_AUTH_SECRET", SECRET),
+        ("AUTO_MIGRATE", "true"),
+    ];
+    let (mut one, url_one) = spawn_role(&["backend"], &env, dir.path(), "one").await;
+    let (two, url_two) = spawn_role(&["backend"], &env, dir.path(), "two").await;
+    let first = crate::support::TestApp::attach(&url_one);
+    let second = crate::support::TestApp::attach(&url_two);
+    let u = first.sign_up("replicas@example.com").await;
+
+    let (_, reply) = crate::chat::chat(
+        &first,
+        &u,
+        serde_json::json!({"message": "add a task to book flights"}),
+    )
+    .await;
+    let conversation = reply["conversation_id"].clone();
+    // The delete asks for confirmation on one replica; the "yes" is understood by the other.
+    let ask =
+        serde_json::json!({"conversation_id": conversation, "message": "delete the flights task"});
+    let (_, question) = crate::chat::chat(&second, &u, ask).await;
+    assert!(
+        question["tool_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "delete_task"),
+        "{question}"
+    );
+    terminate(&one);
+    assert_eq!(wait_exit(&mut one, Duration::from_secs(10)), 0);
+    let (restarted, url_three) = spawn_role(&["backend"], &env, dir.path(), "three").await;
+    let third = crate::support::TestApp::attach(&url_three);
+    let yes = serde_json::json!({"conversation_id": conversation, "message": "yes"});
+    let (status, done) = crate::chat::chat(&third, &u, yes).await;
+    assert_eq!(status, 200, "{done}");
+    assert!(
+        done["tool_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "delete_task"),
+        "{done}"
+    );
+    assert_eq!(
+        tasks_of(&url_two, &u.id, &u.jwt).await,
+        serde_json::json!([])
+    );
+    let path = format!("/api/{}/conversations/{conversation}/messages", u.id);
+    let (_, messages) = second
+        .call(reqwest::Method::GET, &path, Some(&u.jwt), None)
+        .await;
+    assert_eq!(messages.as_array().unwrap().len(), 6);
+    for mut p in [two, restarted] {
+        terminate(&p);
+        let _ = p.wait();
+    }
 }

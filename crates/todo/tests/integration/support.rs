@@ -22,7 +22,7 @@ pub enum Db {
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -89,11 +89,24 @@ impl TestApp {
                 .build()
                 .unwrap(),
 
-            _stop: stop,
+            _stop: Some(stop),
             _dir: dir,
         };
         app.wait_ready().await;
         app
+    }
+
+    /// A client of a server that is already running (a spawned process).
+    pub fn attach(base: &str) -> TestApp {
+        TestApp {
+            base: base.to_owned(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            _stop: None,
+            _dir: None,
+        }
     }
 
     pub async fn wait_ready(&self) {

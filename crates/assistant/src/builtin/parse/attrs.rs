@@ -1,0 +1,296 @@
+//! Attributes inside a request (priority, tags, due date, recurrence, description) and the title left.
+
+use super::*;
+
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Attrs {
+    pub(super) priority: Option<Priority>,
+    pub(super) tags: Vec<String>,
+    pub(super) due: Option<When>,
+    pub(super) recurrence: Option<Recurrence>,
+    pub(super) description: Option<String>,
+}
+
+pub(super) fn priority_word(w: &str) -> Option<Priority> {
+    match w {
+        "high" | "top" | "highest" | "urgent" | "critical" | "important" | "max" => {
+            Some(Priority::High)
+        }
+        "medium" | "normal" | "mid" | "moderate" | "average" | "regular" => Some(Priority::Medium),
+        "low" | "lowest" | "minor" => Some(Priority::Low),
+        _ => None,
+    }
+}
+
+pub(super) fn tag_word(w: &Word) -> Option<String> {
+    let t = w.norm.trim_start_matches('#');
+    let ok = !t.is_empty()
+        && t.chars().count() <= todo_domain::MAX_TAG_CHARS
+        && t.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        && !t.chars().all(|c| c.is_ascii_digit());
+    (ok && !w.quoted).then(|| t.to_owned())
+}
+
+/// Finds attributes in `ws`, returning them and the words left (the title).
+pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
+    let mut a = Attrs::default();
+    let mut ws = ws.to_vec();
+    let n = |ws: &[Word], i: usize| {
+        ws.get(i)
+            .filter(|w| !w.quoted)
+            .map_or(String::new(), |w| w.norm.clone())
+    };
+
+    // Description: everything after "description:", "with the note …", "notes:".
+    if let Some(i) = (0..ws.len()).find(|&i| {
+        let w = n(&ws, i);
+        let colon = ws[i].text.ends_with(':');
+        (in_list("description desc note notes details", w.as_str())
+            && (colon || (i > 0 && in_list("with a the add", n(&ws, i - 1).as_str()))))
+            || (w == "described" && n(&ws, i + 1) == "as")
+            || (w == "saying" && i > 0)
+    }) {
+        let mut start = i;
+        while start > 0 && in_list("with a the and add", n(&ws, start - 1).as_str()) {
+            start -= 1;
+        }
+        let skip = if n(&ws, i) == "described" { 2 } else { 1 };
+        let rest = &ws[(i + skip).min(ws.len())..];
+        let text = match rest.iter().find(|w| w.quoted) {
+            Some(q) if rest.len() == 1 => q.text.clone(),
+            _ => join(rest),
+        };
+        if !text.is_empty() {
+            a.description = Some(text);
+            ws.truncate(start);
+        }
+    }
+
+    // Recurrence.
+    let mut i = 0;
+    while i < ws.len() {
+        let w = n(&ws, i);
+        let next = n(&ws, i + 1);
+        let (rule, len) = match (w.as_str(), next.as_str()) {
+            ("daily" | "everyday", _) => (Some(Recurrence::Daily), 1),
+            ("weekly", _) => (Some(Recurrence::Weekly), 1),
+            ("monthly", _) => (Some(Recurrence::Monthly), 1),
+            ("every" | "each", "day" | "morning" | "evening" | "night") => {
+                (Some(Recurrence::Daily), 2)
+            }
+            ("every" | "each", "week") => (Some(Recurrence::Weekly), 2),
+            ("every" | "each", "month") => (Some(Recurrence::Monthly), 2),
+            // "every monday (at 9am)": weekly; the day stays for the due-date parser below.
+            ("every" | "each", d)
+                if dates::find(&ws[i + 1..(i + 2).min(ws.len())], now).is_some()
+                    && d.ends_with("day") =>
+            {
+                (Some(Recurrence::Weekly), 1)
+            }
+            _ => (None, 0),
+        };
+        if let Some(rule) = rule {
+            let mut start = i;
+            while start > 0
+                && in_list(
+                    "repeat repeats repeating recurring recur recurs and it",
+                    n(&ws, start - 1).as_str(),
+                )
+            {
+                start -= 1;
+            }
+            a.recurrence = Some(rule);
+            ws.drain(start..i + len);
+            continue;
+        }
+        i += 1;
+    }
+
+    // Priority.
+    let mut i = 0;
+    while i < ws.len() {
+        let w = n(&ws, i);
+        let next = n(&ws, i + 1);
+        let mut found: Option<(Priority, usize, usize)> = None; // (priority, start, end)
+        if let Some(p) = w.strip_prefix('!').and_then(priority_word) {
+            found = Some((p, i, i + 1));
+        } else if let Some(p) = w.strip_suffix("-priority").and_then(priority_word) {
+            found = Some((p, i, i + 1));
+        } else if let (Some(p), true) = (
+            priority_word(&w),
+            in_list("priority prio pri", next.as_str()),
+        ) {
+            found = Some((p, i, i + 2));
+        } else if in_list("priority prio", w.as_str()) {
+            let k = if in_list("is of to =", next.as_str()) {
+                i + 2
+            } else {
+                i + 1
+            };
+            if let Some(p) = priority_word(&n(&ws, k)) {
+                found = Some((p, i, k + 1));
+            }
+        } else if in_list("urgent urgently asap important critical", w.as_str()) {
+            let neg = i > 0 && in_list("not isnt less", n(&ws, i - 1).as_str());
+            found = Some((
+                if neg { Priority::Low } else { Priority::High },
+                if neg { i - 1 } else { i },
+                i + 1,
+            ));
+        } else if w == "no" && next == "rush" {
+            found = Some((Priority::Low, i, i + 2));
+        }
+        if let Some((p, mut start, end)) = found {
+            while start > 0
+                && in_list(
+                    "with as at a and its is mark set make it very super really of",
+                    n(&ws, start - 1).as_str(),
+                )
+            {
+                start -= 1;
+            }
+            a.priority = Some(p);
+            ws.drain(start..end);
+            i = start;
+            continue;
+        }
+        i += 1;
+    }
+
+    // Tags: "#work", "tagged home and errands", "with tag work", "tag: work".
+    let mut i = 0;
+    while i < ws.len() {
+        let w = n(&ws, i);
+        if w.starts_with('#') {
+            if let Some(t) = tag_word(&ws[i]) {
+                a.tags.push(t);
+                let mut start = i;
+                while start > 0
+                    && in_list("and with tagged tag tags as", n(&ws, start - 1).as_str())
+                    && !ws[start - 1].ends_clause()
+                {
+                    start -= 1;
+                }
+                ws.drain(start..i + 1);
+                i = start;
+                continue;
+            }
+        }
+        if in_list("tagged tag tags label labeled labelled labels", w.as_str())
+            && i + 1 < ws.len()
+            && (w != "tag" || i > 0)
+        {
+            let mut start = i;
+            if start > 0 && in_list("with and", n(&ws, start - 1).as_str()) {
+                start -= 1;
+            }
+            let mut k = i + 1;
+            if in_list("with as to", n(&ws, k).as_str()) {
+                k += 1;
+            }
+            let mut found = Vec::new();
+            while let Some(t) = ws.get(k).and_then(tag_word) {
+                // A tag list ends where the next attribute starts ("tagged work, due friday").
+                if dates::find(&ws[k..k + 1], now).is_some()
+                    || priority_word(&t).is_some()
+                    || in_list(
+                        "due by on and at priority every daily weekly monthly with for before \
+                        until",
+                        t.as_str(),
+                    )
+                {
+                    break;
+                }
+                found.push(t);
+                k += 1;
+                if ws[k - 1].ends_clause() && !ws[k - 1].text.ends_with(',') {
+                    break;
+                }
+                if n(&ws, k) == "and" && ws.get(k + 1).and_then(tag_word).is_some() {
+                    k += 1;
+                } else if !ws[k - 1].text.ends_with(',') {
+                    break;
+                }
+            }
+            if !found.is_empty() {
+                a.tags.extend(found);
+                ws.drain(start..k);
+                i = start;
+                continue;
+            }
+        }
+        i += 1;
+    }
+
+    // "to my shopping list" names a tag; "to my list" / "on my todo list" say nothing.
+    let mut i = 0;
+    while i + 2 < ws.len() + 1 {
+        let w = n(&ws, i);
+        if in_list("to on onto in into for", w.as_str())
+            && in_list("my the our", n(&ws, i + 1).as_str())
+        {
+            let third = n(&ws, i + 2);
+            let fourth = n(&ws, i + 3);
+            let fifth = n(&ws, i + 4);
+            if in_list(
+                "list tasks todo todos to-do to-dos todolist agenda",
+                third.as_str(),
+            ) {
+                let end = if third == "todo" && fourth == "list" {
+                    i + 4
+                } else {
+                    i + 3
+                };
+                ws.drain(i..end.min(ws.len()));
+                continue;
+            }
+            if fourth == "list" || (in_list("todo to-do", fourth.as_str()) && fifth == "list") {
+                if let Some(t) = tag_word(&ws[i + 2])
+                    .filter(|t| !in_list("todo to-do task tasks my", t.as_str()))
+                {
+                    a.tags.push(t);
+                }
+                let end = if fourth == "list" { i + 4 } else { i + 5 };
+                ws.drain(i..end.min(ws.len()));
+                continue;
+            }
+        }
+        i += 1;
+    }
+
+    // Due date.
+    if a.due.is_none() {
+        if let Some(f) = dates::find(&ws, now) {
+            a.due = Some(f.when);
+            ws.drain(f.start..f.end);
+        }
+    }
+    // "on Friday … at 9 am": a day and, apart from it, its time.
+    if let Some(due) = a.due.filter(|d| !d.timed) {
+        if let Some((start, end, t)) = dates::find_time(&ws) {
+            a.due = Some(When {
+                at: due.at.date_naive().and_time(t).and_utc(),
+                timed: true,
+            });
+            ws.drain(start..end);
+        }
+    }
+    (a, ws)
+}
+
+/// Cleans what is left of a title: connecting words at either end, then the first letter up.
+pub(super) fn tidy_title(ws: &[Word]) -> String {
+    let mut ws = ws.to_vec();
+    const LEAD: &str = "really definitely probably still actually seriously totally to that a \
+        task todo : - called named titled is about reminder new";
+    const TAIL: &str = "and with on at by due please pls for to tag the which is it its priority \
+        as a";
+    while ws.len() > 1 && ws[0].is_in(LEAD) {
+        ws.remove(0);
+    }
+    while ws.len() > 1 && ws.last().is_some_and(|w| w.is_in(TAIL)) {
+        ws.pop();
+    }
+    capitalise(&join(&ws))
+}

@@ -1,0 +1,214 @@
+//! Runs the public example corpus (`tests/corpus.json`) through the built-in assistant against a
+//! real SQLite store and the real in-process tools: each case gets a fresh database, its setup
+//! tasks, then one or more messages, with the tool calls, the reply and the stored tasks checked.
+//!
+//! A case: `setup` (tasks to create, ids 1, 2, … in order; `"user": "other"` creates one for
+//! another user), optional `history`, then `say` with `expect_calls` (name + argument subset, in
+//! order, none missing or extra), `expect_reply_contains` / `expect_reply_lacks` (case-insensitive)
+//! and `expect_tasks` (`{"id": 3, "deleted": true}` or a subset of the stored task); `then` lists
+//! further steps, each seeing the real replies before it as history.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use todo_assistant::{builtin, tools, Role, Toolbox, Turn, TurnTools};
+use todo_storage::{Store, StoreOptions};
+
+const USER: &str = "corpus-user";
+const OTHER: &str = "someone-else";
+
+/// Thursday, 26 November 2026, 10:00 UTC: every date in the corpus is relative to it.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap()
+}
+
+#[derive(Deserialize)]
+struct Case {
+    #[serde(default)]
+    setup: Vec<Value>,
+    #[serde(default)]
+    history: Vec<Turn>,
+    #[serde(flatten)]
+    first: Step,
+    #[serde(default)]
+    then: Vec<Step>,
+}
+
+#[derive(Deserialize)]
+struct Step {
+    say: String,
+    expect_calls: Option<Vec<Value>>,
+    #[serde(default)]
+    expect_reply_contains: Vec<String>,
+    #[serde(default)]
+    expect_reply_lacks: Vec<String>,
+    #[serde(default)]
+    expect_tasks: Vec<Value>,
+}
+
+/// Whether every field of `expected` is in `actual` with the same value (recursively for objects).
+fn subset(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| subset(v, av))),
+        _ => expected == actual,
+    }
+}
+
+async fn tasks_of(store: &Store, user: &str) -> Vec<Value> {
+    let v = tools::run(
+        store,
+        user,
+        tools::LIST_TASKS,
+        json!({"status": "all", "limit": 200}),
+    )
+    .await
+    .unwrap();
+    v.as_array().unwrap().clone()
+}
+
+async fn run_case(index: usize, case: Case) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("todo.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).unwrap();
+    store.migrate().await.unwrap();
+    for t in &case.setup {
+        let mut t = t.clone();
+        let user = match t.as_object_mut().unwrap().remove("user") {
+            Some(Value::String(u)) if u == "other" => OTHER,
+            _ => USER,
+        };
+        tools::run(&store, user, tools::ADD_TASK, t)
+            .await
+            .unwrap_or_else(|e| panic!("case {index}: setup {e}"));
+    }
+    let toolbox = Toolbox::Local(store.clone());
+    let mut history = case.history.clone();
+    let mut failures = Vec::new();
+    for step in std::iter::once(case.first).chain(case.then) {
+        let label = format!("case {index} «{}»", step.say);
+        let mut turn = TurnTools::new(&toolbox, USER);
+        let reply = builtin::reply(&history, &step.say, &mut turn, now()).await;
+        let calls = turn.finish().await;
+        let mut fail = |what: String| {
+            failures.push(format!(
+                "{label}: {what}\n    reply: {reply}\n    calls: {}",
+                serde_json::to_string(
+                    &calls
+                        .iter()
+                        .map(|c| json!({"name": c.name, "arguments": c.arguments}))
+                        .collect::<Vec<_>>()
+                )
+                .unwrap()
+            ))
+        };
+        if let Some(expected) = &step.expect_calls {
+            let ok = expected.len() == calls.len()
+                && expected.iter().zip(&calls).all(|(e, c)| {
+                    e["name"] == c.name.as_str()
+                        && subset(e.get("arguments").unwrap_or(&json!({})), &c.arguments)
+                });
+            if !ok {
+                fail(format!(
+                    "expected calls {}",
+                    serde_json::to_string(expected).unwrap()
+                ));
+            }
+        }
+        let lower = reply.to_lowercase();
+        for s in &step.expect_reply_contains {
+            if !lower.contains(&s.to_lowercase()) {
+                fail(format!("reply lacks {s:?}"));
+            }
+        }
+        for s in &step.expect_reply_lacks {
+            if lower.contains(&s.to_lowercase()) {
+                fail(format!("reply contains {s:?}"));
+            }
+        }
+        for e in &step.expect_tasks {
+            let mut e = e.clone();
+            let user = match e.as_object_mut().unwrap().remove("user") {
+                Some(Value::String(u)) if u == "other" => OTHER,
+                _ => USER,
+            };
+            let tasks = tasks_of(&store, user).await;
+            let deleted = e.as_object_mut().unwrap().remove("deleted") == Some(json!(true));
+            let found = tasks.iter().find(|t| subset(&e, t));
+            match (deleted, found) {
+                (true, Some(_)) => fail(format!("task {e} should be gone")),
+                (false, None) => fail(format!(
+                    "no task matches {e}; tasks: {}",
+                    Value::Array(tasks.clone())
+                )),
+                _ => {}
+            }
+        }
+        history.push(Turn {
+            role: Role::User,
+            content: step.say.clone(),
+        });
+        history.push(Turn {
+            role: Role::Assistant,
+            content: reply.clone(),
+        });
+    }
+    failures
+}
+
+#[tokio::test]
+async fn corpus() {
+    let text = include_str!("corpus.json");
+    let cases: Vec<Case> = serde_json::from_str(text).expect("corpus.json parses");
+    assert!(cases.len() >= 80, "the corpus keeps at least 80 cases");
+    let mut failures = Vec::new();
+    for (i, case) in cases.into_iter().enumerate() {
+        failures.extend(run_case(i, case).await);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// A reply never mentions or touches another user's task, even named by its id.
+#[tokio::test]
+async fn other_users_tasks_are_out_of_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("todo.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).unwrap();
+    store.migrate().await.unwrap();
+    tools::run(
+        &store,
+        OTHER,
+        tools::ADD_TASK,
+        json!({"title": "Secret plan"}),
+    )
+    .await
+    .unwrap();
+    let toolbox = Toolbox::Local(store.clone());
+    for say in [
+        "show me all my tasks",
+        "delete task 1",
+        "complete the secret plan",
+        "rename task 1 to mine",
+        "delete the secret plan",
+    ] {
+        let mut turn = TurnTools::new(&toolbox, USER);
+        let reply = builtin::reply(&[], say, &mut turn, now()).await;
+        assert!(!reply.contains("Secret plan"), "{say}: {reply}");
+        for c in turn.calls() {
+            assert!(
+                c.arguments.get("user_id").is_none(),
+                "{say}: never names a user"
+            );
+        }
+    }
+    let theirs = tasks_of(&store, OTHER).await;
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["completed"], json!(false));
+    assert_eq!(theirs[0]["title"], json!("Secret plan"));
+}

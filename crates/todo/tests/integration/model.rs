@@ -1,0 +1,320 @@
+//! The agent loop against a stand-in model server that speaks the OpenAI chat-completions wire
+//! protocol over real HTTP: tool calls over several steps, retries, failures and isolation.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::chat::{chat, chat_stream};
+use crate::support::{Db, TestApp};
+
+/// One scripted answer of the stand-in.
+#[derive(Clone)]
+enum Scripted {
+    /// An assistant message: `{"content": …}` or `{"tool_calls": […]}`.
+    Message(Value),
+    /// An HTTP error status, with a `Retry-After` of 0 s for 429.
+    Status(u16),
+}
+
+#[derive(Clone, Default)]
+struct Script {
+    answers: Arc<Mutex<VecDeque<Scripted>>>,
+    /// Every request received: its Authorization header and JSON body.
+    seen: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+async fn completions(
+    State(s): State<Script>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    s.seen.lock().unwrap().push((auth, body));
+    let next = {
+        let mut q = s.answers.lock().unwrap();
+        // The last answer repeats, so a script can say "forever".
+        if q.len() > 1 {
+            q.pop_front()
+        } else {
+            q.front().cloned()
+        }
+    };
+    match next {
+        Some(Scripted::Message(m)) => Json(json!({
+            "id": "chatcmpl-1", "object": "chat.completion", "model": "stand-in",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": m.get("content"), "tool_calls": m.get("tool_calls")}, "finish_reason": "stop"}],
+        }))
+        .into_response(),
+        Some(Scripted::Status(code)) => {
+            let code = StatusCode::from_u16(code).unwrap();
+            (code, [("retry-after", "0")], Json(json!({"error": {"message": "stand-in says no"}}))).into_response()
+        }
+        None => (StatusCode::INTERNAL_SERVER_ERROR, "empty script").into_response(),
+    }
+}
+
+/// Starts the stand-in with `answers`; returns its API root and what it records.
+async fn stand_in(answers: Vec<Scripted>) -> (String, Script) {
+    let script = Script {
+        answers: Arc::new(Mutex::new(answers.into())),
+        ..Default::default()
+    };
+    let app = axum::Router::new()
+        .route("/v1/chat/completions", axum::routing::post(completions))
+        .with_state(script.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/v1"), script)
+}
+
+fn calls(list: &[(&str, Value)]) -> Scripted {
+    let calls: Vec<Value> = list
+        .iter()
+        .enumerate()
+        .map(|(i, (name, args))| json!({"id": format!("call_{i}"), "type": "function", "function": {"name": name, "arguments": args.to_string()}}))
+        .collect();
+    Scripted::Message(json!({"content": null, "tool_calls": calls}))
+}
+
+fn say(text: &str) -> Scripted {
+    Scripted::Message(json!({"content": text}))
+}
+
+async fn app_with_model(base: &str, extra: &[&str]) -> TestApp {
+    let mut flags = vec![
+        "--llm-provider",
+        "openai",
+        "--openai-base-url",
+        base,
+        "--openai-api-key",
+        "sk-stand-in",
+        "--openai-model",
+        "stand-in-model",
+    ];
+    flags.extend_from_slice(extra);
+    TestApp::spawn_with(Db::Sqlite, &flags).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_model_drives_tools_over_several_steps() {
+    let (base, script) = stand_in(vec![
+        calls(&[
+            ("add_task", json!({"title": "Buy milk", "priority": "high"})),
+            ("list_tasks", json!({"status": "pending"})),
+        ]),
+        say("Added 'Buy milk' with high priority."),
+    ])
+    .await;
+    let app = app_with_model(&base, &[]).await;
+    let u = app.sign_up("model@example.com").await;
+    let events = chat_stream(
+        &app,
+        &u,
+        json!({"message": "remind me to buy milk, it's urgent"}),
+    )
+    .await;
+    let (_, done) = events.last().unwrap();
+    assert_eq!(done["response"], "Added 'Buy milk' with high priority.");
+    let names: Vec<&str> = done["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["add_task", "list_tasks"]);
+    let streamed: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        streamed,
+        ["conversation", "tool_call", "tool_call", "delta", "done"]
+    );
+    let (_, tasks) = app.list(&u, "").await;
+    assert_eq!(tasks[0]["title"], "Buy milk");
+    assert_eq!(tasks[0]["priority"], "high");
+
+    let seen = script.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    let (auth, first) = &seen[0];
+    assert_eq!(auth, "Bearer sk-stand-in");
+    assert_eq!(first["model"], "stand-in-model");
+    let offered: Vec<&str> = first["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            "add_task",
+            "list_tasks",
+            "complete_task",
+            "delete_task",
+            "update_task"
+        ]
+    );
+    assert_eq!(first["messages"][0]["role"], "system");
+    assert_eq!(
+        first["messages"].as_array().unwrap().last().unwrap()["content"],
+        "remind me to buy milk, it's urgent"
+    );
+    // The second request carries the model's calls and each tool's result, linked by id.
+    let msgs = seen[1].1["messages"].as_array().unwrap();
+    let tool_msgs: Vec<&Value> = msgs.iter().filter(|m| m["role"] == "tool").collect();
+    assert_eq!(tool_msgs.len(), 2);
+    assert_eq!(tool_msgs[0]["tool_call_id"], "call_0");
+    let result: Value = serde_json::from_str(tool_msgs[0]["content"].as_str().unwrap()).unwrap();
+    assert_eq!(result["status"], "created");
+    let listed: Value = serde_json::from_str(tool_msgs[1]["content"].as_str().unwrap()).unwrap();
+    assert_eq!(listed[0]["title"], "Buy milk");
+
+    // The next turn sends the stored history back to the model.
+    let (_, reply) = chat(
+        &app,
+        &u,
+        json!({"conversation_id": done["conversation_id"], "message": "thanks"}),
+    )
+    .await;
+    assert_eq!(reply["response"], "Added 'Buy milk' with high priority.");
+    let seen = script.seen.lock().unwrap().clone();
+    let history: Vec<&str> = seen[2].1["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["user", "assistant", "user"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_and_server_errors_are_retried() {
+    let (base, script) = stand_in(vec![
+        Scripted::Status(429),
+        Scripted::Status(503),
+        say("All good."),
+    ])
+    .await;
+    let app = app_with_model(&base, &[]).await;
+    let u = app.sign_up("retry@example.com").await;
+    let (status, reply) = chat(&app, &u, json!({"message": "hello"})).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["response"], "All good.");
+    assert_eq!(script.seen.lock().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_model_hands_the_turn_to_the_builtin_assistant() {
+    let (base, script) = stand_in(vec![Scripted::Status(500)]).await;
+    let app = app_with_model(&base, &[]).await;
+    let u = app.sign_up("fallback@example.com").await;
+    let (status, reply) = chat(&app, &u, json!({"message": "add a task to buy bread"})).await;
+    assert_eq!(status, 200, "{reply}");
+    let text = reply["response"].as_str().unwrap();
+    assert!(text.contains("not available"), "the user is told: {text}");
+    assert_eq!(reply["tool_calls"][0]["name"], "add_task");
+    let (_, tasks) = app.list(&u, "").await;
+    assert_eq!(tasks.as_array().unwrap().len(), 1);
+    // First try plus three retries, then no more.
+    assert_eq!(script.seen.lock().unwrap().len(), 4);
+
+    // A client error (a bad key) is not retried.
+    let (base, script) = stand_in(vec![Scripted::Status(401)]).await;
+    let app = app_with_model(&base, &[]).await;
+    let u = app.sign_up("badkey@example.com").await;
+    let (status, reply) = chat(&app, &u, json!({"message": "hello"})).await;
+    assert_eq!(status, 200);
+    assert!(reply["response"]
+        .as_str()
+        .unwrap()
+        .contains("not available"));
+    assert_eq!(script.seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_model_output_reaches_another_users_tasks() {
+    let (base, _script) = stand_in(vec![]).await;
+    let app = app_with_model(&base, &[]).await;
+    let a = app.sign_up("victim@example.com").await;
+    let b = app.sign_up("attacker@example.com").await;
+    let task = app.create(&a, json!({"title": "A's private task"})).await;
+    let id = task["id"].clone();
+    *_script.answers.lock().unwrap() = vec![
+        calls(&[
+            ("delete_task", json!({"task_id": id})),
+            ("complete_task", json!({"task_id": id, "user_id": a.id})),
+            ("update_task", json!({"task_id": id, "title": "pwned"})),
+            ("list_tasks", json!({"user_id": a.id})),
+            ("add_task", json!({"title": "planted", "user_id": a.id})),
+        ]),
+        say("Done."),
+    ]
+    .into();
+    let (status, reply) = chat(
+        &app,
+        &b,
+        json!({"message": format!("delete task {id} of user {}", a.id)}),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    for call in reply["tool_calls"].as_array().unwrap() {
+        assert!(call["result"].get("error").is_some(), "refused: {call}");
+    }
+    let (_, tasks) = app.list(&a, "").await;
+    assert_eq!(tasks, json!([task]), "A's tasks are untouched");
+    let (_, mine) = app.list(&b, "").await;
+    assert_eq!(mine, json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_arguments_are_reported_and_steps_are_bounded() {
+    let bad = Scripted::Message(
+        json!({"tool_calls": [{"id": "c1", "type": "function", "function": {"name": "add_task", "arguments": "{not json"}}]}),
+    );
+    let (base, script) = stand_in(vec![bad, calls(&[("list_tasks", json!({}))])]).await;
+    let app = app_with_model(&base, &["--llm-max-steps", "3"]).await;
+    let u = app.sign_up("loop@example.com").await;
+    let (status, reply) = chat(&app, &u, json!({"message": "loop forever"})).await;
+    assert_eq!(status, 200, "{reply}");
+    assert!(
+        reply["response"]
+            .as_str()
+            .unwrap()
+            .contains("too many steps"),
+        "{reply}"
+    );
+    let seen = script.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3, "bounded by LLM_MAX_STEPS");
+    let first_tool_msg = seen[1].1["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .unwrap()
+        .clone();
+    assert!(first_tool_msg["content"]
+        .as_str()
+        .unwrap()
+        .contains("not valid JSON"));
+    let (_, tasks) = app.list(&u, "").await;
+    assert_eq!(tasks, json!([]));
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/conversations", u.id),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+}
