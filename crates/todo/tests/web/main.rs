@@ -512,10 +512,10 @@ async fn assistant(b: &Browser, app: &App, shots: &str) {
     .await;
     b.until(
         "the tool call shown",
-        "[...document.querySelectorAll('.msg-tool')].some(e => e.textContent === '✓ Added “buy milk”')",
+        "[...document.querySelectorAll('.msg-tool')].some(e => e.textContent === '✓ Added “Buy milk”')",
     )
     .await;
-    b.until("the task listed", &shown("buy milk")).await;
+    b.until("the task listed", &shown("Buy milk")).await;
     b.until(
         "the answer in",
         "document.querySelector('.msg-assistant:not(.msg-pending)') && document.querySelector('.msg-assistant').textContent.length > 0",
@@ -559,9 +559,35 @@ async fn assistant(b: &Browser, app: &App, shots: &str) {
     assert_eq!(
         b.js("return document.querySelector('.msg-tool').textContent")
             .await,
-        "✓ Added “buy milk”"
+        "✓ Added “Buy milk”"
     );
-    // Delete it (after confirming).
+    // Continuing it: the assistant deletes by name, and the list follows.
+    b.fill(
+        "#chat-input",
+        &("Delete the milk task".to_owned() + &key(Key::Enter)),
+    )
+    .await;
+    b.until(
+        "the assistant asks first",
+        "[...document.querySelectorAll('.msg-assistant')].some(e => e.textContent.includes('Say yes to confirm'))",
+    )
+    .await;
+    assert!(titles(b).await.contains(&"Buy milk".to_owned()));
+    b.until(
+        "ready to send",
+        "!document.querySelector('#chat-form button').disabled",
+    )
+    .await;
+    b.fill("#chat-input", &("yes".to_owned() + &key(Key::Enter)))
+        .await;
+    b.until("the task gone", &format!("!{}", shown("Buy milk")))
+        .await;
+    b.until(
+        "the deletion shown",
+        "[...document.querySelectorAll('.msg-tool')].some(e => e.textContent === '✓ Deleted “Buy milk”')",
+    )
+    .await;
+    // Delete the conversation (after confirming).
     b.click("#chat-delete").await;
     b.client.accept_alert().await.unwrap();
     b.until(
