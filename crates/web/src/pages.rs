@@ -283,17 +283,20 @@ fn field_errors(body: &Value) -> BTreeMap<String, String> {
         } else {
             message
         };
-        let key = match field.split('[').next().unwrap_or_default() {
+        // `tags[2]` is about the tags field.
+        let base = field.split('[').next().unwrap_or_default();
+        let key = match base {
             "due_at" => "due",
             "title" | "description" | "priority" | "tags" | "recurrence" | "email" | "password"
-            | "name" => field.split('[').next().unwrap_or_default(),
+            | "name" => base,
             _ => "form",
         };
         let text = if key == "form" {
-            body["error"]["message"]
-                .as_str()
-                .unwrap_or("Please check the form.")
-                .to_owned()
+            capitalise(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap_or("Please check the form."),
+            )
         } else {
             format!("{} {message}.", field_label(key))
         };
@@ -1227,6 +1230,10 @@ mod tests {
         let e = field_errors(&body);
         assert_eq!(e["tags"], "Tags must be at most 32 characters.");
         assert_eq!(e["due"], "Due date must be a date.");
+        // An error about no field of the form is shown above it.
+        let body = json!({"error": {"code": "validation_failed", "message": "body give at least one field",
+            "fields": {"body": "give at least one field"}}});
+        assert_eq!(field_errors(&body)["form"], "Body give at least one field");
     }
 
     #[test]
