@@ -239,7 +239,7 @@ impl Browser {
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(10))
+            .at_most(Duration::from_secs(20))
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
@@ -252,7 +252,7 @@ impl Browser {
 
     /// Waits until `script` (an expression) is truthy in the page.
     pub async fn until(&self, what: &str, script: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let ok = self
                 .client

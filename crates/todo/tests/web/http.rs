@@ -239,6 +239,26 @@ async fn plain_forms(app: App) {
         assert_eq!(status, 303);
     }
     c.get(&app.url("/")).await; // shows (and clears) the last "Added" message
+    let (status, _) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Urgent one"),
+                ("priority", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url("/?priority=high")).await;
+    assert_eq!(
+        page.matches("<li class=\"task").count(),
+        1,
+        "priority filter"
+    );
+    assert!(page.contains("Urgent one"));
+    let (_, page) = c.get(&app.url("/?status=completed")).await;
+    assert!(page.contains("No matching tasks"), "filtered empty state");
     let (_, page) = c.get(&app.url("/?sort=title")).await;
     assert_eq!(page.matches("<li class=\"task").count(), 20);
     assert!(page.contains("Paged 00") && !page.contains("Paged 20"));
@@ -250,8 +270,10 @@ async fn plain_forms(app: App) {
         .replace("&#38;", "&");
     assert!(next.starts_with("/?sort=title&cursor="), "{next}");
     let (_, page) = c.get(&app.url(&next)).await;
-    assert_eq!(page.matches("<li class=\"task").count(), 1);
-    assert!(page.contains("Paged 20") && page.contains(">First page<"));
+    assert_eq!(page.matches("<li class=\"task").count(), 2);
+    assert!(
+        page.contains("Paged 20") && page.contains("Urgent one") && page.contains(">First page<")
+    );
     assert!(!page.contains(">Next page<"));
     let (_, page) = c.get(&app.url("/?cursor=forged")).await;
     assert!(
