@@ -47,7 +47,13 @@ struct Inner {
     /// Password hashing costs ~19 MiB and tens of ms each; at most one per core runs at a time, so a
     /// flood of sign-ins queues instead of exhausting memory.
     password_slots: Arc<Semaphore>,
+    /// Chat turns run on their own tasks (they outlive a client that hangs up); this bounds how many
+    /// run at once, so a burst of abandoned requests cannot pile up model calls without end.
+    turn_slots: Arc<Semaphore>,
 }
+
+/// Most chat turns one process runs at once.
+const MAX_CONCURRENT_TURNS: usize = 256;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -79,6 +85,7 @@ impl AppState {
             password_slots: Arc::new(Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            turn_slots: Arc::new(Semaphore::new(MAX_CONCURRENT_TURNS)),
         }))
     }
 
@@ -94,7 +101,18 @@ impl AppState {
         &self.0.assistant
     }
 
-    fn settings(&self) -> &ApiSettings {
+    /// A slot for one chat turn, or 503 when the process is running as many as it allows.
+    fn turn_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        self.0.turn_slots.clone().try_acquire_owned().map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the assistant is busy with other conversations; try again in a moment",
+            )
+        })
+    }
+
+    pub(crate) fn settings(&self) -> &ApiSettings {
         &self.0.settings
     }
 

@@ -76,8 +76,10 @@ struct AssistantMessage {
     tool_calls: Option<Vec<RequestedCall>>,
 }
 
-#[derive(Deserialize, serde::Serialize, Clone)]
+#[derive(Deserialize, serde::Serialize, Clone, Default)]
 struct RequestedCall {
+    /// Some local servers leave it out; one is made up so the tool's answer can refer to it.
+    #[serde(default)]
     id: String,
     #[serde(rename = "type", default = "function_type")]
     kind: String,
@@ -88,11 +90,19 @@ fn function_type() -> String {
     "function".into()
 }
 
-#[derive(Deserialize, serde::Serialize, Clone)]
+fn arguments_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+#[derive(Deserialize, serde::Serialize, Clone, Default)]
 struct RequestedFunction {
     name: String,
-    /// A JSON object encoded as a string, per the wire protocol.
-    #[serde(default)]
+    /// A JSON object encoded as a string, per the wire protocol (some servers send the object itself).
+    #[serde(default, deserialize_with = "arguments_text")]
     arguments: String,
 }
 
@@ -125,27 +135,44 @@ impl Model {
             .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}))
             .collect();
 
-        for _ in 0..self.config.max_steps {
-            let body =
-                json!({"model": self.config.model, "messages": messages, "tools": tool_defs});
-            let answer = self.complete(&body).await?;
-            let requested = answer.tool_calls.unwrap_or_default();
+        // Everything the model says across steps, as it was streamed: the turn's answer.
+        let mut spoken = String::new();
+        for step in 0..self.config.max_steps {
+            // Streamed, so the answer reaches a streaming client as the model writes it; a server
+            // that ignores `stream` and answers with one JSON object works too.
+            let body = json!({"model": self.config.model, "messages": messages, "tools": tool_defs, "stream": true});
+            let answer = self.complete(&body, tools).await?;
+            if let Some(text) = &answer.content {
+                spoken.push_str(text);
+            }
+            let mut requested = answer.tool_calls.unwrap_or_default();
+            for (i, call) in requested.iter_mut().enumerate() {
+                if call.id.is_empty() {
+                    call.id = format!("call_{step}_{i}");
+                }
+            }
             if requested.is_empty() {
-                let text = answer.content.unwrap_or_default().trim().to_owned();
-                tools.say(&text);
-                return Ok(text);
+                return Ok(spoken.trim().to_owned());
             }
             messages.push(
                 json!({"role": "assistant", "content": answer.content, "tool_calls": requested}),
             );
             for call in &requested {
-                let content = match serde_json::from_str::<Value>(call.function.arguments.trim()) {
+                let raw = call.function.arguments.trim();
+                let parsed = if raw.is_empty() {
+                    Ok(json!({}))
+                } else {
+                    serde_json::from_str::<Value>(raw)
+                };
+                let content = match parsed {
                     Ok(args) => match tools.call(&call.function.name, args).await {
                         Ok(v) => v.to_string(),
                         Err(e) => json!({"error": e.to_string()}).to_string(),
                     },
                     Err(e) => {
-                        json!({"error": format!("arguments are not valid JSON: {e}")}).to_string()
+                        let error = format!("arguments are not valid JSON: {e}");
+                        tools.refused(&call.function.name, Value::String(raw.to_owned()), &error);
+                        json!({ "error": error }).to_string()
                     }
                 };
                 messages.push(json!({"role": "tool", "tool_call_id": call.id, "content": content}));
@@ -153,11 +180,16 @@ impl Model {
         }
         let text = "I took too many steps on that one and stopped. Could you ask in a simpler way?";
         tools.say(text);
-        Ok(text.to_owned())
+        spoken.push_str(text);
+        Ok(spoken.trim().to_owned())
     }
 
     /// One chat-completions exchange, retried with backoff on rate limits and server errors.
-    async fn complete(&self, body: &Value) -> Result<AssistantMessage, ModelError> {
+    async fn complete(
+        &self,
+        body: &Value,
+        tools: &TurnTools<'_>,
+    ) -> Result<AssistantMessage, ModelError> {
         let provider = self.config.provider;
         let url = format!(
             "{}/chat/completions",
@@ -171,21 +203,26 @@ impl Model {
             }
             let outcome = req.send().await;
             let retry_after = match outcome {
+                Ok(resp) if resp.status().is_success() && is_event_stream(&resp) => {
+                    return read_stream(resp, tools)
+                        .await
+                        .map_err(|detail| ModelError::Malformed { provider, detail });
+                }
                 Ok(resp) if resp.status().is_success() => {
                     let completion: Completion =
                         resp.json().await.map_err(|e| ModelError::Malformed {
                             provider,
                             detail: e.to_string(),
                         })?;
-                    return completion
-                        .choices
-                        .into_iter()
-                        .next()
-                        .map(|c| c.message)
-                        .ok_or(ModelError::Malformed {
-                            provider,
-                            detail: "no choices".into(),
-                        });
+                    let message = completion.choices.into_iter().next().map(|c| c.message);
+                    let message = message.ok_or(ModelError::Malformed {
+                        provider,
+                        detail: "no choices".into(),
+                    })?;
+                    if let Some(text) = &message.content {
+                        tools.say(text);
+                    }
+                    return Ok(message);
                 }
                 Ok(resp) => {
                     let status = resp.status();
@@ -213,11 +250,131 @@ impl Model {
                 }
             };
             let backoff = Duration::from_millis(250 << attempt.min(5));
-            tokio::time::sleep(retry_after.unwrap_or(backoff).min(Duration::from_secs(10))).await;
+            tokio::time::sleep(retry_after.unwrap_or(backoff)).await;
             attempt += 1;
         }
     }
 }
+
+fn is_event_stream(resp: &reqwest::Response) -> bool {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
+}
+
+/// One `data:` chunk of a streamed completion.
+#[derive(Deserialize)]
+struct Chunk {
+    #[serde(default)]
+    choices: Vec<ChunkChoice>,
+}
+
+#[derive(Deserialize)]
+struct ChunkChoice {
+    #[serde(default)]
+    delta: Delta,
+}
+
+#[derive(Deserialize, Default)]
+struct Delta {
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    tool_calls: Option<Vec<CallDelta>>,
+}
+
+/// A piece of a tool call: the first names it, later ones add to its arguments.
+#[derive(Deserialize)]
+struct CallDelta {
+    #[serde(default)]
+    index: usize,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    function: Option<FunctionDelta>,
+}
+
+#[derive(Deserialize)]
+struct FunctionDelta {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    arguments: Option<String>,
+}
+
+/// Most tool calls one streamed step may assemble; a wilder index is a broken stream.
+const MAX_STREAMED_CALLS: usize = 64;
+
+/// Reads a streamed completion, passing its text on as it comes and assembling its tool calls.
+async fn read_stream(
+    resp: reqwest::Response,
+    tools: &TurnTools<'_>,
+) -> Result<AssistantMessage, String> {
+    use futures_util::StreamExt;
+    let mut content = String::new();
+    let mut calls: Vec<RequestedCall> = Vec::new();
+    let mut pending = Vec::<u8>::new();
+    let mut body = resp.bytes_stream();
+    while let Some(bytes) = body.next().await {
+        pending.extend_from_slice(&bytes.map_err(|e| e.to_string())?);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let Some(data) = line.trim().strip_prefix("data:").map(str::trim) else {
+                continue;
+            };
+            if data == "[DONE]" {
+                return Ok(assembled(content, calls));
+            }
+            let chunk: Chunk = serde_json::from_str(data).map_err(|e| e.to_string())?;
+            for delta in chunk.choices.into_iter().map(|c| c.delta) {
+                if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+                    tools.say(&text);
+                    content.push_str(&text);
+                }
+                for piece in delta.tool_calls.unwrap_or_default() {
+                    if piece.index >= MAX_STREAMED_CALLS {
+                        return Err(format!("tool call index {} out of range", piece.index));
+                    }
+                    if calls.len() <= piece.index {
+                        calls.resize_with(piece.index + 1, RequestedCall::default);
+                    }
+                    let call = &mut calls[piece.index];
+                    if let Some(id) = piece.id {
+                        call.id = id;
+                    }
+                    if let Some(f) = piece.function {
+                        call.function.name.push_str(&f.name.unwrap_or_default());
+                        call.function
+                            .arguments
+                            .push_str(&f.arguments.unwrap_or_default());
+                    }
+                }
+            }
+        }
+    }
+    // Some servers end the stream without `[DONE]`.
+    Ok(assembled(content, calls))
+}
+
+fn assembled(content: String, calls: Vec<RequestedCall>) -> AssistantMessage {
+    let calls: Vec<RequestedCall> = calls
+        .into_iter()
+        .filter(|c| !c.function.name.is_empty())
+        .map(|c| RequestedCall {
+            kind: function_type(),
+            ..c
+        })
+        .collect();
+    AssistantMessage {
+        content: (!content.is_empty()).then_some(content),
+        tool_calls: (!calls.is_empty()).then_some(calls),
+    }
+}
+
+/// Longest wait between retries, whatever the provider asks for.
+const MAX_WAIT_SECS: f64 = 10.0;
 
 /// A `Retry-After` given in seconds.
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
@@ -229,7 +386,8 @@ fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
         .trim()
         .parse()
         .ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    // Clamped before converting: a huge value would not fit a Duration.
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(MAX_WAIT_SECS)))
 }
 
 fn system_prompt() -> String {

@@ -124,6 +124,9 @@ fn success(value: Value) -> CallToolResult {
     result
 }
 
+/// Bound on one exchange with a remote MCP server, so a stuck server cannot hold a turn forever.
+const MCP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A connection to a remote `todo mcp`, shared by every chat turn: one HTTP connection pool.
 #[derive(Clone)]
 pub struct McpRemote {
@@ -153,10 +156,14 @@ impl McpRemote {
         let config = StreamableHttpClientTransportConfig::with_uri(self.url.clone())
             .auth_header(token.to_owned());
         let transport = StreamableHttpClientTransport::with_client(self.http.clone(), config);
-        let running = ().serve(transport).await.map_err(|e| {
-            tracing::warn!(url = %self.url, error = %e, "MCP server unreachable");
-            ToolError::Transport(format!("MCP server at {} did not answer", self.url))
-        })?;
+        let unreachable = || ToolError::Transport("the task server did not answer".into());
+        let running = tokio::time::timeout(MCP_TIMEOUT, ().serve(transport))
+            .await
+            .map_err(|_| unreachable())?
+            .map_err(|e| {
+                tracing::warn!(error = %e, "MCP server unreachable");
+                unreachable()
+            })?;
         Ok(McpSession(running))
     }
 }
@@ -169,10 +176,16 @@ impl McpSession {
             Value::Null => {}
             _ => return Err(ToolError::Invalid("arguments must be a JSON object".into())),
         }
-        let result = self.0.peer().call_tool(params).await.map_err(|e| match e {
-            rmcp::ServiceError::McpError(e) => ToolError::Invalid(e.message.to_string()),
-            other => ToolError::Transport(other.to_string()),
-        })?;
+        let result = tokio::time::timeout(MCP_TIMEOUT, self.0.peer().call_tool(params))
+            .await
+            .map_err(|_| ToolError::Transport("the task server did not answer in time".into()))?
+            .map_err(|e| match e {
+                rmcp::ServiceError::McpError(e) => ToolError::Invalid(e.message.to_string()),
+                other => {
+                    tracing::warn!(error = %other, "MCP tool call failed");
+                    ToolError::Transport("the task server failed to answer".into())
+                }
+            })?;
         let text = result
             .content
             .iter()

@@ -92,6 +92,17 @@ impl<'a> TurnTools<'a> {
         outcome
     }
 
+    /// Records a call that was refused before it could run (its arguments were unreadable).
+    pub fn refused(&mut self, name: &str, arguments: Value, error: &str) {
+        let call = ToolCall {
+            name: name.to_owned(),
+            arguments,
+            result: json!({ "error": error }),
+        };
+        self.emit(AgentEvent::ToolCall(call.clone()));
+        self.calls.push(call);
+    }
+
     /// Streams a piece of the answer's text.
     pub fn say(&self, text: &str) {
         if !text.is_empty() {

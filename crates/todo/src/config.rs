@@ -341,7 +341,9 @@ impl AssistantArgs {
     /// The model to use, or `None` for the built-in assistant.
     fn model(&self) -> Result<Option<ModelConfig>, ConfigError> {
         let openai_key = non_empty(&self.openai_api_key);
-        let openai_base = check_url("OPENAI_BASE_URL", non_empty(&self.openai_base_url))?;
+        let openai_base = non_empty(&self.openai_base_url)
+            .map(|u| http_url("OPENAI_BASE_URL", &u).map(String::from))
+            .transpose()?;
         let gemini_key = non_empty(&self.gemini_api_key);
         let cohere_key = non_empty(&self.cohere_api_key);
         let provider = match self.llm_provider {
@@ -408,16 +410,26 @@ impl AssistantArgs {
         let Some(raw) = non_empty(&self.mcp_server_url) else {
             return Ok(None);
         };
-        let url = url::Url::parse(&raw)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| ConfigError(format!("MCP_SERVER_URL is not an http(s) URL: {raw:?}")))?;
-        Ok(Some(if url.path() == "/" {
-            format!("{}mcp", url.as_str())
-        } else {
-            url.as_str().to_owned()
-        }))
+        let mut url = http_url("MCP_SERVER_URL", &raw)?;
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(ConfigError(format!(
+                "MCP_SERVER_URL must not carry a query or fragment: {raw:?}"
+            )));
+        }
+        if !url.path().trim_end_matches('/').ends_with("/mcp") {
+            let path = format!("{}/mcp", url.path().trim_end_matches('/'));
+            url.set_path(&path);
+        }
+        Ok(Some(url.into()))
     }
+}
+
+/// An http(s) URL with a host, or an error naming `name`.
+fn http_url(name: &str, raw: &str) -> Result<url::Url, ConfigError> {
+    url::Url::parse(raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| ConfigError(format!("{name} is not an http(s) URL: {raw:?}")))
 }
 
 /// A configuration problem, phrased for the one line the process prints before exiting.
@@ -785,6 +797,50 @@ mod tests {
             let e = backend(&["--better-auth-secret", &secret, "--cors-origins", bad]).unwrap_err();
             assert!(e.0.starts_with("CORS_ORIGINS"), "{bad}: {}", e.0);
         }
+    }
+
+    #[test]
+    fn assistant_urls_are_checked_and_mcp_endpoints_derived() {
+        let secret = "s".repeat(40);
+        let mcp = |url: &str| backend(&["--better-auth-secret", &secret, "--mcp-server-url", url]);
+        for (given, endpoint) in [
+            ("http://todo-mcp:8001", "http://todo-mcp:8001/mcp"),
+            ("http://todo-mcp:8001/", "http://todo-mcp:8001/mcp"),
+            ("http://gw/todo/", "http://gw/todo/mcp"),
+            ("https://x.example.com/mcp", "https://x.example.com/mcp"),
+        ] {
+            assert_eq!(
+                mcp(given).unwrap().mcp_server_url.as_deref(),
+                Some(endpoint)
+            );
+        }
+        for bad in ["todo-mcp:8001", "http://todo-mcp:8001/?x=1", "ftp://x"] {
+            let e = mcp(bad).unwrap_err();
+            assert!(e.0.starts_with("MCP_SERVER_URL"), "{bad}: {}", e.0);
+        }
+        let e = backend(&[
+            "--better-auth-secret",
+            &secret,
+            "--openai-base-url",
+            "localhost:11434/v1",
+        ])
+        .unwrap_err();
+        assert!(e.0.starts_with("OPENAI_BASE_URL"), "{}", e.0);
+        let e =
+            backend(&["--better-auth-secret", &secret, "--llm-provider", "gemini"]).unwrap_err();
+        assert_eq!(e.0, "LLM_PROVIDER=gemini needs GEMINI_API_KEY");
+        let cfg = backend(&[
+            "--better-auth-secret",
+            &secret,
+            "--openai-base-url",
+            "http://localhost:11434/v1",
+        ])
+        .unwrap();
+        assert_eq!(cfg.model.unwrap().provider, "openai");
+        assert!(backend(&["--better-auth-secret", &secret])
+            .unwrap()
+            .model
+            .is_none());
     }
 
     #[test]

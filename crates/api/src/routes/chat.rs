@@ -71,21 +71,23 @@ async fn prepare(
 }
 
 /// Runs the turn on its own task: a client that hangs up or times out does not cut it short, so what
-/// the assistant did is always recorded with its answer.
+/// the assistant did is always recorded with its answer. 503 when too many turns are running.
 fn spawn_turn(
     state: &AppState,
     caller: Caller,
     turn: ChatTurn,
     events: Option<tokio::sync::mpsc::UnboundedSender<AgentEvent>>,
-) -> tokio::task::JoinHandle<Result<ChatReply, ApiError>> {
+) -> Result<tokio::task::JoinHandle<Result<ChatReply, ApiError>>, ApiError> {
+    let slot = state.turn_slot()?;
     let state = state.clone();
-    tokio::spawn(async move {
+    Ok(tokio::spawn(async move {
+        let _slot = slot;
         let who = TurnCaller {
             user_id: caller.id(),
             token: Some(&caller.token),
         };
         Ok(run_turn(state.store(), state.assistant(), who, turn, events).await?)
-    })
+    }))
 }
 
 fn joined(
@@ -116,7 +118,7 @@ async fn chat(
     JsonBody(body): JsonBody<ChatRequest>,
 ) -> Result<Json<ChatReply>, ApiError> {
     let turn = prepare(&state, &caller, &user_id, body).await?;
-    joined(spawn_turn(&state, caller, turn, None).await).map(Json)
+    joined(spawn_turn(&state, caller, turn, None)?.await).map(Json)
 }
 
 /// The same turn as `/chat`, streamed as server-sent events: `conversation` `{conversation_id}` first,
@@ -137,7 +139,7 @@ async fn chat_stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let turn = prepare(&state, &caller, &user_id, body).await?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let handle = spawn_turn(&state, caller, turn, Some(tx));
+    let handle = spawn_turn(&state, caller, turn, Some(tx))?;
     let progress = UnboundedReceiverStream::new(rx).map(|e| {
         Ok(match e {
             AgentEvent::Started { conversation_id } => event(

@@ -43,7 +43,12 @@ impl AllowedHosts {
         let host = host
             .trim_start_matches('[')
             .trim_end_matches(']')
+            .trim_end_matches('.')
             .to_ascii_lowercase();
+        // An address is not a name an attacker's DNS can rebind (a ClusterIP, a pod IP).
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            return true;
+        }
         // A single DNS label is never a public name, so it cannot be an attacker's rebinding domain.
         let single_label = !host.is_empty() && !host.contains('.') && !host.contains(':');
         single_label
@@ -77,6 +82,7 @@ pub fn router(state: AppState, hosts: AllowedHosts) -> Router<AppState> {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
+        .with_max_request_body_bytes(state.settings().limits.body_limit)
         .disable_allowed_hosts();
     let store = state.store().clone();
     let service: StreamableHttpService<TodoMcp, LocalSessionManager> = StreamableHttpService::new(
@@ -145,6 +151,8 @@ mod tests {
             "localhost",
             "127.0.0.1",
             "::1",
+            "10.96.0.15",
+            "todo-mcp.todo.svc.cluster.local.",
             "todo-mcp",
             "todo-mcp.todo.svc",
             "todo-mcp.todo.svc.cluster.local",

@@ -19,8 +19,34 @@ use crate::support::{Db, TestApp};
 enum Scripted {
     /// An assistant message: `{"content": …}` or `{"tool_calls": […]}`.
     Message(Value),
+    /// The same, streamed as server-sent chunks: text word by word, each tool call in two pieces.
+    Streamed(Value),
     /// An HTTP error status, with a `Retry-After` of 0 s for 429.
     Status(u16),
+}
+
+/// The chunks of a streamed completion carrying message `m`.
+fn chunks(m: &Value) -> String {
+    let mut out = String::new();
+    let mut push = |delta: Value| {
+        let chunk = json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]});
+        out.push_str(&format!("data: {chunk}\n\n"));
+    };
+    if let Some(text) = m["content"].as_str() {
+        for word in text.split_inclusive(' ') {
+            push(json!({"content": word}));
+        }
+    }
+    for (i, call) in m["tool_calls"].as_array().into_iter().flatten().enumerate() {
+        let args = call["function"]["arguments"].as_str().unwrap();
+        let (head, tail) = args.split_at(args.len() / 2);
+        push(
+            json!({"tool_calls": [{"index": i, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"], "arguments": head}}]}),
+        );
+        push(json!({"tool_calls": [{"index": i, "function": {"arguments": tail}}]}));
+    }
+    out.push_str("data: [DONE]\n\n");
+    out
 }
 
 #[derive(Clone, Default)]
@@ -55,6 +81,7 @@ async fn completions(
             "choices": [{"index": 0, "message": {"role": "assistant", "content": m.get("content"), "tool_calls": m.get("tool_calls")}, "finish_reason": "stop"}],
         }))
         .into_response(),
+        Some(Scripted::Streamed(m)) => ([("content-type", "text/event-stream")], chunks(&m)).into_response(),
         Some(Scripted::Status(code)) => {
             let code = StatusCode::from_u16(code).unwrap();
             (code, [("retry-after", "0")], Json(json!({"error": {"message": "stand-in says no"}}))).into_response()
@@ -317,4 +344,58 @@ async fn bad_arguments_are_reported_and_steps_are_bounded() {
         )
         .await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_answer_reaches_the_client_piece_by_piece() {
+    let Scripted::Message(call) = calls(&[(
+        "add_task",
+        json!({"title": "Renew passport", "tags": ["admin"]}),
+    )]) else {
+        unreachable!()
+    };
+    let (base, script) = stand_in(vec![
+        Scripted::Streamed(json!({"content": "On it. ", "tool_calls": call["tool_calls"]})),
+        Scripted::Streamed(json!({"content": "Added 'Renew passport' to your admin tasks."})),
+    ])
+    .await;
+    let app = app_with_model(&base, &[]).await;
+    let u = app.sign_up("streamed@example.com").await;
+    let events = chat_stream(
+        &app,
+        &u,
+        json!({"message": "renew my passport, tag it admin"}),
+    )
+    .await;
+    assert!(script.seen.lock().unwrap()[0].1["stream"]
+        .as_bool()
+        .unwrap());
+    let deltas: Vec<&str> = events
+        .iter()
+        .filter(|(n, _)| n == "delta")
+        .map(|(_, d)| d["text"].as_str().unwrap())
+        .collect();
+    assert!(deltas.len() > 5, "the answer came in pieces: {deltas:?}");
+    let (_, done) = events.last().unwrap();
+    assert_eq!(deltas.concat().trim(), done["response"].as_str().unwrap());
+    assert_eq!(
+        done["response"],
+        "On it. Added 'Renew passport' to your admin tasks."
+    );
+    // The tool call was assembled from its pieces and ran between the two texts.
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    let call_at = names.iter().position(|n| *n == "tool_call").unwrap();
+    assert!(names[..call_at].contains(&"delta") && names[call_at..].contains(&"delta"));
+    let (_, tasks) = app.list(&u, "").await;
+    assert_eq!(tasks[0]["title"], "Renew passport");
+    assert_eq!(tasks[0]["tags"], json!(["admin"]));
+    let second = &script.seen.lock().unwrap()[1].1;
+    let asked: &Value = second["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "assistant")
+        .unwrap();
+    assert_eq!(asked["tool_calls"][0]["type"], "function");
+    assert_eq!(asked["tool_calls"][0]["id"], "call_0");
 }
