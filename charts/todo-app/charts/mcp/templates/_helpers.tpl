@@ -86,9 +86,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- else if $s.enabled }}{{ $s.name | default (printf "%s-secrets" .Release.Name) }}{{ end }}
 {{- end }}
 
-{{/* The Secret that `secretEnv` keys are read from: this component's, else the shared one. */}}
+{{/* The Secret that `secretEnv` keys are read from: `secretEnvSecret`, else this component's, else the shared one. */}}
 {{- define "todo-component.secretName" -}}
-{{- include "todo-component.ownSecretName" . | default (include "todo-component.sharedSecretName" .) }}
+{{- .Values.secretEnvSecret | default (include "todo-component.ownSecretName" .) | default (include "todo-component.sharedSecretName" .) }}
 {{- end }}
 
 {{/* Environment sources, later ones winning: shared config, own config, shared secret, own secret. */}}
