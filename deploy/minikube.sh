@@ -15,6 +15,7 @@
 #   POLL_SECONDS=2  MINIKUBE_CPUS=2  MINIKUBE_MEMORY=4096  IMAGE_LOAD=docker-env|load
 #   (load: build with the host's Docker, then `minikube image load`).
 set -euo pipefail
+shopt -s inherit_errexit
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RELEASE=${RELEASE:-todo}
@@ -49,7 +50,7 @@ cluster_up() {
 # Builds one image and prints its content tag: the first 12 hex digits of the image ID, which
 # changes exactly when the image's content does, so a rebuild is always what the pods run.
 build_image() { # target name
-  docker build --quiet --target "$1" -t "$2:dev" "$ROOT" >/dev/null
+  docker build --quiet --target "$1" -t "$2:dev" "$ROOT" >/dev/null || return 1
   local id
   id=$(docker image inspect --format '{{.Id}}' "$2:dev")
   id=${id#sha256:}

@@ -200,15 +200,15 @@ fn the_schema_rejects_bad_values_naming_the_value_and_the_rule() {
     let chart = chart_dir();
     // (setting, words the message must contain)
     let cases: [(&str, &[&str]); 9] = [
-        ("frontend.service.nodePort=80", &["nodePort", "30000"]),
-        ("backend.service.nodePort=40000", &["nodePort", "32767"]),
-        ("backend.replicaCount=0", &["replicaCount", "1"]),
-        ("mcp.replicaCount=11", &["replicaCount", "10"]),
-        ("global.secret.data.BETTER_AUTH_SECRET=short", &["BETTER_AUTH_SECRET", "32"]),
-        ("backend.secret.data.BETTER_AUTH_SECRET=short", &["BETTER_AUTH_SECRET", "32"]),
-        ("frontend.replicas=2", &["replicas"]),
-        ("bogus=1", &["bogus"]),
-        ("backend.service.type=LoadBalancer", &["type"]),
+        ("frontend.service.nodePort=80", &["nodePort", "minimum", "30,000"]),
+        ("backend.service.nodePort=40000", &["nodePort", "maximum", "32,767"]),
+        ("backend.replicaCount=0", &["replicaCount", "minimum: got 0, want 1"]),
+        ("mcp.replicaCount=11", &["replicaCount", "maximum: got 11, want 10"]),
+        ("global.secret.data.BETTER_AUTH_SECRET=short", &["BETTER_AUTH_SECRET", "minLength: got 5, want 32"]),
+        ("backend.secret.data.BETTER_AUTH_SECRET=short", &["BETTER_AUTH_SECRET", "minLength: got 5, want 32"]),
+        ("frontend.replicas=2", &["additional properties 'replicas' not allowed"]),
+        ("bogus=1", &["additional properties 'bogus' not allowed"]),
+        ("backend.service.type=LoadBalancer", &["/service/type", "ClusterIP"]),
     ];
     for (set, words) in cases {
         let err = helm_template(&helm, "todo", &chart, &["--set", set])
