@@ -143,7 +143,8 @@ fn checkov_finds_no_failed_check_and_every_skip_has_a_reason() {
     let Some(checkov) = tool("checkov") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
+    // Not a dot-directory (tempfile's default name): checkov skips those.
+    let dir = tempfile::Builder::new().prefix("todo-render-").tempdir().unwrap();
     // A named namespace, as a real install has (the `default` namespace is itself a finding).
     render_all(&helm, dir.path(), "todo");
     let out = output(
@@ -155,7 +156,6 @@ fn checkov_finds_no_failed_check_and_every_skip_has_a_reason() {
                 "kubernetes",
                 "--skip-download",
                 "--compact",
-                "--quiet",
                 "-o",
                 "json",
             ])
@@ -163,22 +163,28 @@ fn checkov_finds_no_failed_check_and_every_skip_has_a_reason() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     let report: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
-    let failed = &report["results"]["failed_checks"];
-    let failed: Vec<String> = failed
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|c| format!("{} {} {}", c["check_id"], c["resource"], c["file_path"]))
-                .collect()
-        })
-        .unwrap_or_default();
+    // One report per framework: an object for one, an array for several.
+    let reports = match report {
+        Value::Array(all) => all,
+        one => vec![one],
+    };
+    let (mut passed, mut failed, mut skipped) = (0, vec![], vec![]);
+    for r in &reports {
+        passed += r["summary"]["passed"].as_u64().unwrap_or_else(|| panic!("no summary: {r}"));
+        assert!(r["summary"]["resource_count"].as_u64() > Some(100), "scanned too little: {}", r["summary"]);
+        for c in r["results"]["failed_checks"].as_array().into_iter().flatten() {
+            failed.push(format!("{} {} {}", c["check_id"], c["resource"], c["file_path"]));
+        }
+        skipped.extend(r["results"]["skipped_checks"].as_array().into_iter().flatten().cloned());
+    }
     assert!(failed.is_empty(), "checkov failures:\n{}", failed.join("\n"));
-    let passed = report["summary"]["passed"].as_u64().unwrap();
-    let skipped = report["results"]["skipped_checks"].as_array().unwrap();
-    for s in skipped {
+    for s in &skipped {
         let why = s["check_result"]["suppress_comment"].as_str().unwrap_or("");
         assert!(why.len() > 20, "skip without a reason: {s}");
     }
+    // The deliberate exceptions (pull policy Never, no digests for local images, env-var secrets)
+    // are annotated in the chart with their reasons, and reported here as skipped.
+    assert!(skipped.len() > 50, "{} skipped", skipped.len());
     eprintln!(
         "checkov: {passed} passed, 0 failed, {} skipped with reasons",
         skipped.len()
