@@ -41,7 +41,9 @@ pub fn tool(name: &str) -> Option<PathBuf> {
         std::env::var("CI").as_deref() != Ok("true"),
         "CI=true but `{name}` is missing: run deploy/install-tools.sh (as .ci/run does)"
     );
-    eprintln!("warning: `{name}` not found; this test is skipped (deploy/install-tools.sh installs it)");
+    eprintln!(
+        "warning: `{name}` not found; this test is skipped (deploy/install-tools.sh installs it)"
+    );
     None
 }
 

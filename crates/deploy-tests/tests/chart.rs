@@ -95,7 +95,11 @@ fn render_all(helm: &Path, dir: &Path, namespace: &str) -> Vec<PathBuf> {
     }
     for ex in examples() {
         let name = ex.file_stem().unwrap().to_string_lossy().into_owned();
-        cases.push((name, chart.clone(), vec!["-f".into(), ex.display().to_string()]));
+        cases.push((
+            name,
+            chart.clone(),
+            vec!["-f".into(), ex.display().to_string()],
+        ));
     }
     cases
         .into_iter()
@@ -144,7 +148,10 @@ fn checkov_finds_no_failed_check_and_every_skip_has_a_reason() {
         return;
     };
     // Not a dot-directory (tempfile's default name): checkov skips those.
-    let dir = tempfile::Builder::new().prefix("todo-render-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("todo-render-")
+        .tempdir()
+        .unwrap();
     // A named namespace, as a real install has (the `default` namespace is itself a finding).
     render_all(&helm, dir.path(), "todo");
     let out = output(
@@ -170,14 +177,37 @@ fn checkov_finds_no_failed_check_and_every_skip_has_a_reason() {
     };
     let (mut passed, mut failed, mut skipped) = (0, vec![], vec![]);
     for r in &reports {
-        passed += r["summary"]["passed"].as_u64().unwrap_or_else(|| panic!("no summary: {r}"));
-        assert!(r["summary"]["resource_count"].as_u64() > Some(100), "scanned too little: {}", r["summary"]);
-        for c in r["results"]["failed_checks"].as_array().into_iter().flatten() {
-            failed.push(format!("{} {} {}", c["check_id"], c["resource"], c["file_path"]));
+        passed += r["summary"]["passed"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no summary: {r}"));
+        assert!(
+            r["summary"]["resource_count"].as_u64() > Some(100),
+            "scanned too little: {}",
+            r["summary"]
+        );
+        for c in r["results"]["failed_checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            failed.push(format!(
+                "{} {} {}",
+                c["check_id"], c["resource"], c["file_path"]
+            ));
         }
-        skipped.extend(r["results"]["skipped_checks"].as_array().into_iter().flatten().cloned());
+        skipped.extend(
+            r["results"]["skipped_checks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
     }
-    assert!(failed.is_empty(), "checkov failures:\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "checkov failures:\n{}",
+        failed.join("\n")
+    );
     for s in &skipped {
         let why = s["check_result"]["suppress_comment"].as_str().unwrap_or("");
         assert!(why.len() > 20, "skip without a reason: {s}");
@@ -206,15 +236,39 @@ fn the_schema_rejects_bad_values_naming_the_value_and_the_rule() {
     let chart = chart_dir();
     // (setting, words the message must contain)
     let cases: [(&str, &[&str]); 9] = [
-        ("frontend.service.nodePort=80", &["nodePort", "minimum", "30,000"]),
-        ("backend.service.nodePort=40000", &["nodePort", "maximum", "32,767"]),
-        ("backend.replicaCount=0", &["replicaCount", "minimum: got 0, want 1"]),
-        ("mcp.replicaCount=11", &["replicaCount", "maximum: got 11, want 10"]),
-        ("global.secret.data.BETTER_AUTH_SECRET=short", &["BETTER_AUTH_SECRET", "minLength: got 5, want 32"]),
-        ("backend.secret.data.BETTER_AUTH_SECRET=short", &["BETTER_AUTH_SECRET", "minLength: got 5, want 32"]),
-        ("frontend.replicas=2", &["additional properties 'replicas' not allowed"]),
+        (
+            "frontend.service.nodePort=80",
+            &["nodePort", "minimum", "30,000"],
+        ),
+        (
+            "backend.service.nodePort=40000",
+            &["nodePort", "maximum", "32,767"],
+        ),
+        (
+            "backend.replicaCount=0",
+            &["replicaCount", "minimum: got 0, want 1"],
+        ),
+        (
+            "mcp.replicaCount=11",
+            &["replicaCount", "maximum: got 11, want 10"],
+        ),
+        (
+            "global.secret.data.BETTER_AUTH_SECRET=short",
+            &["BETTER_AUTH_SECRET", "minLength: got 5, want 32"],
+        ),
+        (
+            "backend.secret.data.BETTER_AUTH_SECRET=short",
+            &["BETTER_AUTH_SECRET", "minLength: got 5, want 32"],
+        ),
+        (
+            "frontend.replicas=2",
+            &["additional properties 'replicas' not allowed"],
+        ),
         ("bogus=1", &["additional properties 'bogus' not allowed"]),
-        ("backend.service.type=LoadBalancer", &["/service/type", "ClusterIP"]),
+        (
+            "backend.service.type=LoadBalancer",
+            &["/service/type", "ClusterIP"],
+        ),
     ];
     for (set, words) in cases {
         let err = helm_template(&helm, "todo", &chart, &["--set", set])
@@ -231,7 +285,8 @@ fn the_schema_rejects_bad_values_naming_the_value_and_the_rule() {
         "backend.replicaCount=10",
         "global.secret.data.BETTER_AUTH_SECRET=abcdefghijklmnopqrstuvwxyz012345",
     ] {
-        helm_template(&helm, "todo", &chart, &["--set", set]).unwrap_or_else(|e| panic!("{set}: {e}"));
+        helm_template(&helm, "todo", &chart, &["--set", set])
+            .unwrap_or_else(|e| panic!("{set}: {e}"));
     }
 }
 
@@ -261,7 +316,11 @@ fn the_subcharts_share_identical_templates_and_schema() {
     };
     let backend = read_dir("backend");
     for c in ["frontend", "mcp"] {
-        assert_eq!(read_dir(c), backend, "charts/{c} drifted from charts/backend");
+        assert_eq!(
+            read_dir(c),
+            backend,
+            "charts/{c} drifted from charts/backend"
+        );
     }
 }
 
@@ -288,29 +347,49 @@ fn defaults_are_locked_down_sized_from_measurements_and_wired_in_cluster() {
     assert_eq!(config["data"]["BACKEND_URL"], "http://todo-backend:8000");
     assert_eq!(config["data"]["MCP_SERVER_URL"], "http://todo-mcp:8001");
     let hosts = config["data"]["MCP_ALLOWED_HOSTS"].as_str().unwrap();
-    for h in ["todo-mcp", "todo-mcp:8001", "todo-mcp.todo.svc.cluster.local"] {
+    for h in [
+        "todo-mcp",
+        "todo-mcp:8001",
+        "todo-mcp.todo.svc.cluster.local",
+    ] {
         assert!(hosts.split(',').any(|x| x == h), "{h} not in {hosts}");
     }
     // In-cluster PostgreSQL by default: a StatefulSet with a volume claim, and the URL to it.
     let pg = find(&objects, "StatefulSet", "todo-postgresql").expect("in-cluster PostgreSQL");
-    assert_eq!(pg["spec"]["volumeClaimTemplates"][0]["metadata"]["name"], "data");
+    assert_eq!(
+        pg["spec"]["volumeClaimTemplates"][0]["metadata"]["name"],
+        "data"
+    );
     let secret = find(&objects, "Secret", "todo-secrets").unwrap();
     let url = secret["data"]["DATABASE_URL"].as_str().unwrap();
     let url = String::from_utf8(decode_b64(url)).unwrap();
-    assert!(url.starts_with("postgres://todo:") && url.ends_with("@todo-postgresql.todo.svc:5432/todo"), "{url}");
+    assert!(
+        url.starts_with("postgres://todo:") && url.ends_with("@todo-postgresql.todo.svc:5432/todo"),
+        "{url}"
+    );
     assert!(decode_b64(secret["data"]["BETTER_AUTH_SECRET"].as_str().unwrap()).len() >= 32);
 
-    let ports = [("frontend", 3000, "/api/health", "/api/health"), ("backend", 8000, "/health", "/ready"), ("mcp", 8001, "/health", "/ready")];
+    let ports = [
+        ("frontend", 3000, "/api/health", "/api/health"),
+        ("backend", 8000, "/health", "/ready"),
+        ("mcp", 8001, "/health", "/ready"),
+    ];
     for (component, port, live, ready) in ports {
         let name = format!("todo-{component}");
         let d = find(&objects, "Deployment", &name).unwrap_or_else(|| panic!("{name}"));
         let spec = &d["spec"];
-        assert_eq!(spec["strategy"]["rollingUpdate"], json!({"maxSurge": 1, "maxUnavailable": 0}));
+        assert_eq!(
+            spec["strategy"]["rollingUpdate"],
+            json!({"maxSurge": 1, "maxUnavailable": 0})
+        );
         let pod = &spec["template"]["spec"];
         assert!(spec["template"]["metadata"]["annotations"]["checksum/config"].is_string());
         assert_eq!(pod["automountServiceAccountToken"], false);
         assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-        assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+        assert_eq!(
+            pod["securityContext"]["seccompProfile"]["type"],
+            "RuntimeDefault"
+        );
         let c = &pod["containers"][0];
         assert_eq!(c["imagePullPolicy"], "Never");
         assert_eq!(c["ports"][0]["containerPort"], port);
@@ -329,12 +408,20 @@ fn defaults_are_locked_down_sized_from_measurements_and_wired_in_cluster() {
         assert_eq!(c["resources"]["limits"]["memory"], "128Mi");
         assert_eq!(
             env_from_names(c),
-            vec!["todo-config".to_string(), format!("{name}-config"), "todo-secrets".into()]
+            vec![
+                "todo-config".to_string(),
+                format!("{name}-config"),
+                "todo-secrets".into()
+            ]
         );
         let own = find(&objects, "ConfigMap", &format!("{name}-config")).unwrap();
         assert_eq!(own["data"]["PORT"], port.to_string());
         assert_eq!(own["data"]["SHUTDOWN_DELAY_SECONDS"], "5");
-        let drain: u64 = own["data"]["DRAIN_TIMEOUT_SECONDS"].as_str().unwrap().parse().unwrap();
+        let drain: u64 = own["data"]["DRAIN_TIMEOUT_SECONDS"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(pod["terminationGracePeriodSeconds"].as_u64().unwrap() > 5 + drain);
         // Each component has its PDB, NetworkPolicy and `helm test` pod.
         assert!(find(&objects, "PodDisruptionBudget", &name).is_some());
@@ -345,14 +432,21 @@ fn defaults_are_locked_down_sized_from_measurements_and_wired_in_cluster() {
     // The MCP server only takes calls from the backend.
     let np = find(&objects, "NetworkPolicy", "todo-mcp").unwrap();
     assert_eq!(
-        np["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
+        np["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]
+            ["app.kubernetes.io/component"],
         "backend"
     );
     // With the in-cluster database the migration runs after install (and before upgrades) and
     // the pods migrate themselves under the lock.
     let job = find(&objects, "Job", "todo-backend-migrate").unwrap();
-    assert_eq!(job["metadata"]["annotations"]["helm.sh/hook"], "post-install,pre-upgrade");
-    assert_eq!(job["spec"]["template"]["spec"]["containers"][0]["args"], json!(["migrate"]));
+    assert_eq!(
+        job["metadata"]["annotations"]["helm.sh/hook"],
+        "post-install,pre-upgrade"
+    );
+    assert_eq!(
+        job["spec"]["template"]["spec"]["containers"][0]["args"],
+        json!(["migrate"])
+    );
     assert_eq!(config["data"]["AUTO_MIGRATE"], "true");
     assert!(of_kind(&objects, "Namespace").is_empty());
     assert!(of_kind(&objects, "HorizontalPodAutoscaler").is_empty());
@@ -362,25 +456,50 @@ fn defaults_are_locked_down_sized_from_measurements_and_wired_in_cluster() {
 fn an_external_database_turns_off_postgresql_and_migrates_before_install() {
     let Some(helm) = tool("helm") else { return };
     let url = "postgres://u:p@ep-x.neon.tech/todo?sslmode=require";
-    let objects = render(&helm, "todo", &["--set", &format!("global.secret.data.DATABASE_URL={url}")]);
+    let objects = render(
+        &helm,
+        "todo",
+        &["--set", &format!("global.secret.data.DATABASE_URL={url}")],
+    );
     assert!(of_kind(&objects, "StatefulSet").is_empty());
     let job = find(&objects, "Job", "todo-backend-migrate").unwrap();
-    assert_eq!(job["metadata"]["annotations"]["helm.sh/hook"], "pre-install,pre-upgrade");
+    assert_eq!(
+        job["metadata"]["annotations"]["helm.sh/hook"],
+        "pre-install,pre-upgrade"
+    );
     // The Job cannot read the release's Secret (it does not exist yet): its own hook Secret has the URL.
     let hook_secret = find(&objects, "Secret", "todo-backend-migrate").unwrap();
-    assert_eq!(hook_secret["metadata"]["annotations"]["helm.sh/hook-weight"], "-5");
-    assert_eq!(decode_b64(hook_secret["data"]["DATABASE_URL"].as_str().unwrap()), url.as_bytes());
+    assert_eq!(
+        hook_secret["metadata"]["annotations"]["helm.sh/hook-weight"],
+        "-5"
+    );
+    assert_eq!(
+        decode_b64(hook_secret["data"]["DATABASE_URL"].as_str().unwrap()),
+        url.as_bytes()
+    );
     assert!(find(&objects, "ConfigMap", "todo-config").unwrap()["data"]["AUTO_MIGRATE"].is_null());
 
-    let objects = render(&helm, "todo", &["--set", "global.secret.existingSecret=neon"]);
+    let objects = render(
+        &helm,
+        "todo",
+        &["--set", "global.secret.existingSecret=neon"],
+    );
     assert!(of_kind(&objects, "StatefulSet").is_empty());
     assert!(find(&objects, "Secret", "todo-secrets").is_none());
     let job = find(&objects, "Job", "todo-backend-migrate").unwrap();
     let env = &job["spec"]["template"]["spec"]["containers"][0]["env"];
-    let url_env = env.as_array().unwrap().iter().find(|e| e["name"] == "DATABASE_URL").unwrap();
+    let url_env = env
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "DATABASE_URL")
+        .unwrap();
     assert_eq!(url_env["valueFrom"]["secretKeyRef"]["name"], "neon");
     let d = find(&objects, "Deployment", "todo-backend").unwrap();
-    assert!(env_from_names(&d["spec"]["template"]["spec"]["containers"][0]).contains(&"neon".to_string()));
+    assert!(
+        env_from_names(&d["spec"]["template"]["spec"]["containers"][0])
+            .contains(&"neon".to_string())
+    );
 }
 
 #[test]
@@ -388,16 +507,26 @@ fn a_changed_setting_changes_the_pod_template_so_pods_roll() {
     let Some(helm) = tool("helm") else { return };
     let checksum = |args: &[&str]| {
         let objects = render(&helm, "todo", args);
-        find(&objects, "Deployment", "todo-backend").unwrap()["spec"]["template"]["metadata"]["annotations"]["checksum/config"].clone()
+        find(&objects, "Deployment", "todo-backend").unwrap()["spec"]["template"]["metadata"]
+            ["annotations"]["checksum/config"]
+            .clone()
     };
-    let pinned = ["--set", "global.secret.data.BETTER_AUTH_SECRET=abcdefghijklmnopqrstuvwxyz0123456789", "--set", "postgresql.password=0123456789abcdef"];
+    let pinned = [
+        "--set",
+        "global.secret.data.BETTER_AUTH_SECRET=abcdefghijklmnopqrstuvwxyz0123456789",
+        "--set",
+        "postgresql.password=0123456789abcdef",
+    ];
     let base = checksum(&pinned);
     assert_eq!(base, checksum(&pinned), "same values, same checksum");
     let mut changed = pinned.to_vec();
     changed.extend(["--set", "backend.env.LOG_LEVEL=debug"]);
     assert_ne!(base, checksum(&changed));
     let mut changed = pinned.to_vec();
-    changed.extend(["--set", "global.config.data.CORS_ORIGINS=https://todo.example.com"]);
+    changed.extend([
+        "--set",
+        "global.config.data.CORS_ORIGINS=https://todo.example.com",
+    ]);
     assert_ne!(base, checksum(&changed));
 }
 
@@ -461,15 +590,46 @@ fn seeds() -> Vec<Seed> {
             release: "todo",
             namespace: "default",
             deployments: vec![
-                Deploy { name: "todo-frontend", replicas: 1, image: "todo-frontend:local", port: 3000, resources: Some(["100m", "128Mi", "500m", "512Mi"]), liveness: "/api/health", readiness: "/api/health" },
-                Deploy { name: "todo-backend", replicas: 1, image: "todo-backend:local", port: 8000, resources: Some(["200m", "256Mi", "1000m", "1Gi"]), liveness: "/health", readiness: "/ready" },
+                Deploy {
+                    name: "todo-frontend",
+                    replicas: 1,
+                    image: "todo-frontend:local",
+                    port: 3000,
+                    resources: Some(["100m", "128Mi", "500m", "512Mi"]),
+                    liveness: "/api/health",
+                    readiness: "/api/health",
+                },
+                Deploy {
+                    name: "todo-backend",
+                    replicas: 1,
+                    image: "todo-backend:local",
+                    port: 8000,
+                    resources: Some(["200m", "256Mi", "1000m", "1Gi"]),
+                    liveness: "/health",
+                    readiness: "/ready",
+                },
             ],
             services: vec![
-                Svc { name: "todo-frontend", kind: "NodePort", port: 80, target: 3000, node_port: Some(30080) },
-                Svc { name: "todo-backend", kind: "NodePort", port: 80, target: 8000, node_port: Some(30081) },
+                Svc {
+                    name: "todo-frontend",
+                    kind: "NodePort",
+                    port: 80,
+                    target: 3000,
+                    node_port: Some(30080),
+                },
+                Svc {
+                    name: "todo-backend",
+                    kind: "NodePort",
+                    port: 80,
+                    target: 8000,
+                    node_port: Some(30081),
+                },
             ],
             config_maps: vec![("todo-backend-config", vec!["PYTHONUNBUFFERED", "LOG_LEVEL"])],
-            secrets: vec![("todo-backend-secrets", vec!["DATABASE_URL", "GEMINI_API_KEY", "SECRET_KEY"])],
+            secrets: vec![(
+                "todo-backend-secrets",
+                vec!["DATABASE_URL", "GEMINI_API_KEY", "SECRET_KEY"],
+            )],
             secret_env: vec![("todo-backend", "BETTER_AUTH_SECRET", "SECRET_KEY")],
             absent_kinds: vec!["StatefulSet"],
         },
@@ -479,15 +639,49 @@ fn seeds() -> Vec<Seed> {
             release: "todo",
             namespace: "default",
             deployments: vec![
-                Deploy { name: "todo-backend", replicas: 2, image: "todo-backend:1.0.0", port: 7860, resources: Some(["250m", "512Mi", "500m", "1Gi"]), liveness: "/health", readiness: "/health" },
-                Deploy { name: "todo-frontend", replicas: 2, image: "todo-frontend:1.0.0", port: 3000, resources: Some(["100m", "256Mi", "250m", "512Mi"]), liveness: "/api/health", readiness: "/api/health" },
+                Deploy {
+                    name: "todo-backend",
+                    replicas: 2,
+                    image: "todo-backend:1.0.0",
+                    port: 7860,
+                    resources: Some(["250m", "512Mi", "500m", "1Gi"]),
+                    liveness: "/health",
+                    readiness: "/health",
+                },
+                Deploy {
+                    name: "todo-frontend",
+                    replicas: 2,
+                    image: "todo-frontend:1.0.0",
+                    port: 3000,
+                    resources: Some(["100m", "256Mi", "250m", "512Mi"]),
+                    liveness: "/api/health",
+                    readiness: "/api/health",
+                },
             ],
             services: vec![
-                Svc { name: "todo-backend", kind: "ClusterIP", port: 7860, target: 7860, node_port: None },
-                Svc { name: "todo-frontend", kind: "NodePort", port: 3000, target: 3000, node_port: Some(30080) },
+                Svc {
+                    name: "todo-backend",
+                    kind: "ClusterIP",
+                    port: 7860,
+                    target: 7860,
+                    node_port: None,
+                },
+                Svc {
+                    name: "todo-frontend",
+                    kind: "NodePort",
+                    port: 3000,
+                    target: 3000,
+                    node_port: Some(30080),
+                },
             ],
-            config_maps: vec![("todo-config", vec!["BACKEND_URL", "FRONTEND_URL", "LOG_LEVEL"])],
-            secrets: vec![("todo-secrets", vec!["database-url", "cohere-api-key", "better-auth-secret"])],
+            config_maps: vec![(
+                "todo-config",
+                vec!["BACKEND_URL", "FRONTEND_URL", "LOG_LEVEL"],
+            )],
+            secrets: vec![(
+                "todo-secrets",
+                vec!["database-url", "cohere-api-key", "better-auth-secret"],
+            )],
             secret_env: vec![
                 ("todo-backend", "DATABASE_URL", "database-url"),
                 ("todo-backend", "COHERE_API_KEY", "cohere-api-key"),
@@ -501,17 +695,77 @@ fn seeds() -> Vec<Seed> {
             release: "todo-chatbot",
             namespace: "todo-local",
             deployments: vec![
-                Deploy { name: "todo-frontend", replicas: 1, image: "todo-frontend:phase4", port: 3000, resources: Some(["100m", "128Mi", "500m", "512Mi"]), liveness: "/api/health", readiness: "/api/health" },
-                Deploy { name: "todo-backend", replicas: 1, image: "todo-backend:phase4", port: 8000, resources: Some(["100m", "128Mi", "500m", "512Mi"]), liveness: "/health", readiness: "/ready" },
-                Deploy { name: "todo-mcp", replicas: 1, image: "todo-backend:phase4", port: 8001, resources: Some(["50m", "64Mi", "250m", "256Mi"]), liveness: "/health", readiness: "/ready" },
+                Deploy {
+                    name: "todo-frontend",
+                    replicas: 1,
+                    image: "todo-frontend:phase4",
+                    port: 3000,
+                    resources: Some(["100m", "128Mi", "500m", "512Mi"]),
+                    liveness: "/api/health",
+                    readiness: "/api/health",
+                },
+                Deploy {
+                    name: "todo-backend",
+                    replicas: 1,
+                    image: "todo-backend:phase4",
+                    port: 8000,
+                    resources: Some(["100m", "128Mi", "500m", "512Mi"]),
+                    liveness: "/health",
+                    readiness: "/ready",
+                },
+                Deploy {
+                    name: "todo-mcp",
+                    replicas: 1,
+                    image: "todo-backend:phase4",
+                    port: 8001,
+                    resources: Some(["50m", "64Mi", "250m", "256Mi"]),
+                    liveness: "/health",
+                    readiness: "/ready",
+                },
             ],
             services: vec![
-                Svc { name: "todo-frontend", kind: "NodePort", port: 3000, target: 3000, node_port: Some(30080) },
-                Svc { name: "todo-backend", kind: "NodePort", port: 8000, target: 8000, node_port: Some(30081) },
-                Svc { name: "todo-mcp", kind: "ClusterIP", port: 8001, target: 8001, node_port: None },
+                Svc {
+                    name: "todo-frontend",
+                    kind: "NodePort",
+                    port: 3000,
+                    target: 3000,
+                    node_port: Some(30080),
+                },
+                Svc {
+                    name: "todo-backend",
+                    kind: "NodePort",
+                    port: 8000,
+                    target: 8000,
+                    node_port: Some(30081),
+                },
+                Svc {
+                    name: "todo-mcp",
+                    kind: "ClusterIP",
+                    port: 8001,
+                    target: 8001,
+                    node_port: None,
+                },
             ],
-            config_maps: vec![("todo-chatbot-config", vec!["CORS_ORIGINS", "BETTER_AUTH_URL", "MCP_SERVER_URL", "MCP_SERVER_PORT", "NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_APP_URL"])],
-            secrets: vec![("todo-chatbot-secrets", vec!["DATABASE_URL", "BETTER_AUTH_SECRET", "OPENAI_API_KEY", "CHATKIT_WORKFLOW_ID"])],
+            config_maps: vec![(
+                "todo-chatbot-config",
+                vec![
+                    "CORS_ORIGINS",
+                    "BETTER_AUTH_URL",
+                    "MCP_SERVER_URL",
+                    "MCP_SERVER_PORT",
+                    "NEXT_PUBLIC_API_URL",
+                    "NEXT_PUBLIC_APP_URL",
+                ],
+            )],
+            secrets: vec![(
+                "todo-chatbot-secrets",
+                vec![
+                    "DATABASE_URL",
+                    "BETTER_AUTH_SECRET",
+                    "OPENAI_API_KEY",
+                    "CHATKIT_WORKFLOW_ID",
+                ],
+            )],
             secret_env: vec![],
             absent_kinds: vec!["StatefulSet"],
         },
@@ -521,18 +775,52 @@ fn seeds() -> Vec<Seed> {
             release: "todo",
             namespace: "default",
             deployments: vec![
-                Deploy { name: "todo-backend", replicas: 1, image: "todo-backend:v1.0.0", port: 8000, resources: None, liveness: "/health", readiness: "/ready" },
-                Deploy { name: "todo-frontend", replicas: 1, image: "todo-frontend:v1.0.0", port: 3000, resources: None, liveness: "/api/health", readiness: "/api/health" },
+                Deploy {
+                    name: "todo-backend",
+                    replicas: 1,
+                    image: "todo-backend:v1.0.0",
+                    port: 8000,
+                    resources: None,
+                    liveness: "/health",
+                    readiness: "/ready",
+                },
+                Deploy {
+                    name: "todo-frontend",
+                    replicas: 1,
+                    image: "todo-frontend:v1.0.0",
+                    port: 3000,
+                    resources: None,
+                    liveness: "/api/health",
+                    readiness: "/api/health",
+                },
             ],
             services: vec![
-                Svc { name: "todo-backend", kind: "NodePort", port: 8000, target: 8000, node_port: Some(30800) },
-                Svc { name: "todo-frontend", kind: "NodePort", port: 3000, target: 3000, node_port: Some(30300) },
+                Svc {
+                    name: "todo-backend",
+                    kind: "NodePort",
+                    port: 8000,
+                    target: 8000,
+                    node_port: Some(30800),
+                },
+                Svc {
+                    name: "todo-frontend",
+                    kind: "NodePort",
+                    port: 3000,
+                    target: 3000,
+                    node_port: Some(30300),
+                },
             ],
             config_maps: vec![
                 ("todo-frontend-config", vec!["BETTER_AUTH_URL"]),
-                ("todo-backend-config", vec!["BACKEND_BETTER_AUTH_URL", "FRONTEND_URL"]),
+                (
+                    "todo-backend-config",
+                    vec!["BACKEND_BETTER_AUTH_URL", "FRONTEND_URL"],
+                ),
             ],
-            secrets: vec![("todo-secrets", vec!["DATABASE_URL", "BETTER_AUTH_SECRET", "OPENAI_API_KEY"])],
+            secrets: vec![(
+                "todo-secrets",
+                vec!["DATABASE_URL", "BETTER_AUTH_SECRET", "OPENAI_API_KEY"],
+            )],
             secret_env: vec![],
             absent_kinds: vec!["StatefulSet"],
         },
@@ -542,17 +830,70 @@ fn seeds() -> Vec<Seed> {
             release: "ai-todo",
             namespace: "default",
             deployments: vec![
-                Deploy { name: "ai-todo-backend-deployment", replicas: 1, image: "todo-backend:v1.0.0", port: 8000, resources: Some(["250m", "256Mi", "500m", "512Mi"]), liveness: "/health", readiness: "/ready" },
-                Deploy { name: "ai-todo-mcp-deployment", replicas: 1, image: "todo-backend:v1.0.0", port: 8001, resources: Some(["250m", "256Mi", "500m", "512Mi"]), liveness: "/health", readiness: "/ready" },
-                Deploy { name: "ai-todo-frontend-deployment", replicas: 1, image: "todo-frontend:v1.0.0", port: 3000, resources: Some(["250m", "256Mi", "500m", "512Mi"]), liveness: "/api/health", readiness: "/api/health" },
+                Deploy {
+                    name: "ai-todo-backend-deployment",
+                    replicas: 1,
+                    image: "todo-backend:v1.0.0",
+                    port: 8000,
+                    resources: Some(["250m", "256Mi", "500m", "512Mi"]),
+                    liveness: "/health",
+                    readiness: "/ready",
+                },
+                Deploy {
+                    name: "ai-todo-mcp-deployment",
+                    replicas: 1,
+                    image: "todo-backend:v1.0.0",
+                    port: 8001,
+                    resources: Some(["250m", "256Mi", "500m", "512Mi"]),
+                    liveness: "/health",
+                    readiness: "/ready",
+                },
+                Deploy {
+                    name: "ai-todo-frontend-deployment",
+                    replicas: 1,
+                    image: "todo-frontend:v1.0.0",
+                    port: 3000,
+                    resources: Some(["250m", "256Mi", "500m", "512Mi"]),
+                    liveness: "/api/health",
+                    readiness: "/api/health",
+                },
             ],
             services: vec![
-                Svc { name: "ai-todo-backend-service", kind: "NodePort", port: 8000, target: 8000, node_port: Some(30081) },
-                Svc { name: "ai-todo-mcp-service", kind: "ClusterIP", port: 8001, target: 8001, node_port: None },
-                Svc { name: "ai-todo-frontend-service", kind: "NodePort", port: 3000, target: 3000, node_port: Some(30080) },
+                Svc {
+                    name: "ai-todo-backend-service",
+                    kind: "NodePort",
+                    port: 8000,
+                    target: 8000,
+                    node_port: Some(30081),
+                },
+                Svc {
+                    name: "ai-todo-mcp-service",
+                    kind: "ClusterIP",
+                    port: 8001,
+                    target: 8001,
+                    node_port: None,
+                },
+                Svc {
+                    name: "ai-todo-frontend-service",
+                    kind: "NodePort",
+                    port: 3000,
+                    target: 3000,
+                    node_port: Some(30080),
+                },
             ],
-            config_maps: vec![("ai-todo-backend-config", vec!["MCP_SERVER_URL", "BETTER_AUTH_ISSUER", "BETTER_AUTH_JWKS_URL", "LOG_LEVEL"])],
-            secrets: vec![("ai-todo-backend-secrets", vec!["DATABASE_URL", "OPENAI_API_KEY", "BETTER_AUTH_SECRET"])],
+            config_maps: vec![(
+                "ai-todo-backend-config",
+                vec![
+                    "MCP_SERVER_URL",
+                    "BETTER_AUTH_ISSUER",
+                    "BETTER_AUTH_JWKS_URL",
+                    "LOG_LEVEL",
+                ],
+            )],
+            secrets: vec![(
+                "ai-todo-backend-secrets",
+                vec!["DATABASE_URL", "OPENAI_API_KEY", "BETTER_AUTH_SECRET"],
+            )],
             secret_env: vec![("ai-todo-mcp-deployment", "DATABASE_URL", "DATABASE_URL")],
             absent_kinds: vec!["StatefulSet"],
         },
@@ -568,21 +909,43 @@ fn each_seed_topology_is_reproduced_by_its_example_values() {
         let ctx = seed.file;
         for o in objects.iter().filter(|o| o["kind"] != "Namespace") {
             // Hook and test objects included: everything lands in the seed's namespace.
-            assert_eq!(o["metadata"]["namespace"], seed.namespace, "{ctx}: {}", o["metadata"]["name"]);
+            assert_eq!(
+                o["metadata"]["namespace"], seed.namespace,
+                "{ctx}: {}",
+                o["metadata"]["name"]
+            );
         }
         for want in &seed.deployments {
-            let d = find(&objects, "Deployment", want.name).unwrap_or_else(|| panic!("{ctx}: Deployment {}", want.name));
+            let d = find(&objects, "Deployment", want.name)
+                .unwrap_or_else(|| panic!("{ctx}: Deployment {}", want.name));
             assert_eq!(d["spec"]["replicas"], want.replicas, "{ctx} {}", want.name);
             let c = &d["spec"]["template"]["spec"]["containers"][0];
             assert_eq!(c["image"], want.image, "{ctx} {}", want.name);
             assert_eq!(c["imagePullPolicy"], "Never", "{ctx} {}", want.name);
-            assert_eq!(c["ports"][0]["containerPort"], want.port, "{ctx} {}", want.name);
-            assert_eq!(c["livenessProbe"]["httpGet"]["path"], want.liveness, "{ctx} {}", want.name);
-            assert_eq!(c["readinessProbe"]["httpGet"]["path"], want.readiness, "{ctx} {}", want.name);
+            assert_eq!(
+                c["ports"][0]["containerPort"], want.port,
+                "{ctx} {}",
+                want.name
+            );
+            assert_eq!(
+                c["livenessProbe"]["httpGet"]["path"], want.liveness,
+                "{ctx} {}",
+                want.name
+            );
+            assert_eq!(
+                c["readinessProbe"]["httpGet"]["path"], want.readiness,
+                "{ctx} {}",
+                want.name
+            );
             if let Some([rc, rm, lc, lm]) = want.resources {
                 let r = &c["resources"];
                 assert_eq!(
-                    (&r["requests"]["cpu"], &r["requests"]["memory"], &r["limits"]["cpu"], &r["limits"]["memory"]),
+                    (
+                        &r["requests"]["cpu"],
+                        &r["requests"]["memory"],
+                        &r["limits"]["cpu"],
+                        &r["limits"]["memory"]
+                    ),
                     (&json!(rc), &json!(rm), &json!(lc), &json!(lm)),
                     "{ctx} {} resources",
                     want.name
@@ -590,47 +953,89 @@ fn each_seed_topology_is_reproduced_by_its_example_values() {
             }
             // The port the binary binds is the container port (PORT in its ConfigMap).
             let cms = env_from_names(c);
-            let port_set = cms.iter().filter_map(|n| find(&objects, "ConfigMap", n)).any(|cm| cm["data"]["PORT"] == want.port.to_string());
-            assert!(port_set, "{ctx} {}: PORT={} in none of {cms:?}", want.name, want.port);
+            let port_set = cms
+                .iter()
+                .filter_map(|n| find(&objects, "ConfigMap", n))
+                .any(|cm| cm["data"]["PORT"] == want.port.to_string());
+            assert!(
+                port_set,
+                "{ctx} {}: PORT={} in none of {cms:?}",
+                want.name, want.port
+            );
         }
         for want in &seed.services {
-            let s = find(&objects, "Service", want.name).unwrap_or_else(|| panic!("{ctx}: Service {}", want.name));
+            let s = find(&objects, "Service", want.name)
+                .unwrap_or_else(|| panic!("{ctx}: Service {}", want.name));
             assert_eq!(s["spec"]["type"], want.kind, "{ctx} {}", want.name);
             let p = &s["spec"]["ports"][0];
             assert_eq!(p["port"], want.port, "{ctx} {}", want.name);
             assert_eq!(p["targetPort"], want.target, "{ctx} {}", want.name);
-            assert_eq!(p["nodePort"], want.node_port.map_or(Value::Null, |n| json!(n)), "{ctx} {}", want.name);
+            assert_eq!(
+                p["nodePort"],
+                want.node_port.map_or(Value::Null, |n| json!(n)),
+                "{ctx} {}",
+                want.name
+            );
             // The Service selects the pods of the Deployment that listens on its target port.
             let selector = &s["spec"]["selector"];
             let backing = of_kind(&objects, "Deployment").into_iter().find(|d| {
                 let labels = &d["spec"]["template"]["metadata"]["labels"];
-                selector.as_object().unwrap().iter().all(|(k, v)| &labels[k] == v)
+                selector
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .all(|(k, v)| &labels[k] == v)
             });
-            let backing = backing.unwrap_or_else(|| panic!("{ctx}: {} selects no Deployment", want.name));
-            assert_eq!(backing["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"], want.target, "{ctx} {}", want.name);
+            let backing =
+                backing.unwrap_or_else(|| panic!("{ctx}: {} selects no Deployment", want.name));
+            assert_eq!(
+                backing["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"],
+                want.target,
+                "{ctx} {}",
+                want.name
+            );
         }
         for (name, keys) in &seed.config_maps {
-            let cm = find(&objects, "ConfigMap", name).unwrap_or_else(|| panic!("{ctx}: ConfigMap {name}"));
+            let cm = find(&objects, "ConfigMap", name)
+                .unwrap_or_else(|| panic!("{ctx}: ConfigMap {name}"));
             let have = data_keys(cm);
             for k in keys {
-                assert!(have.contains(&k.to_string()), "{ctx}: ConfigMap {name} lacks {k} (has {have:?})");
+                assert!(
+                    have.contains(&k.to_string()),
+                    "{ctx}: ConfigMap {name} lacks {k} (has {have:?})"
+                );
             }
         }
         for (name, keys) in &seed.secrets {
-            let s = find(&objects, "Secret", name).unwrap_or_else(|| panic!("{ctx}: Secret {name}"));
+            let s =
+                find(&objects, "Secret", name).unwrap_or_else(|| panic!("{ctx}: Secret {name}"));
             let have = data_keys(s);
             for k in keys {
-                assert!(have.contains(&k.to_string()), "{ctx}: Secret {name} lacks {k} (has {have:?})");
+                assert!(
+                    have.contains(&k.to_string()),
+                    "{ctx}: Secret {name} lacks {k} (has {have:?})"
+                );
             }
         }
         for (deployment, var, key) in &seed.secret_env {
             let d = find(&objects, "Deployment", deployment).unwrap();
-            let env = d["spec"]["template"]["spec"]["containers"][0]["env"].as_array().unwrap_or_else(|| panic!("{ctx}: {deployment} has no env"));
-            let e = env.iter().find(|e| e["name"] == *var).unwrap_or_else(|| panic!("{ctx}: {deployment} lacks {var}"));
-            assert_eq!(e["valueFrom"]["secretKeyRef"]["key"], *key, "{ctx} {deployment} {var}");
+            let env = d["spec"]["template"]["spec"]["containers"][0]["env"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{ctx}: {deployment} has no env"));
+            let e = env
+                .iter()
+                .find(|e| e["name"] == *var)
+                .unwrap_or_else(|| panic!("{ctx}: {deployment} lacks {var}"));
+            assert_eq!(
+                e["valueFrom"]["secretKeyRef"]["key"], *key,
+                "{ctx} {deployment} {var}"
+            );
         }
         for kind in &seed.absent_kinds {
-            assert!(of_kind(&objects, kind).is_empty(), "{ctx}: unexpected {kind}");
+            assert!(
+                of_kind(&objects, kind).is_empty(),
+                "{ctx}: unexpected {kind}"
+            );
         }
     }
 }

@@ -83,8 +83,14 @@ impl Sandbox {
         }
         let sb = Sandbox { dir };
         sb.write("cluster", "Stopped\n");
-        sb.write("id-todo-backend", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-        sb.write("id-todo-frontend", "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
+        sb.write(
+            "id-todo-backend",
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        );
+        sb.write(
+            "id-todo-frontend",
+            "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+        );
         sb
     }
 
@@ -100,7 +106,13 @@ impl Sandbox {
     fn pods(&self, component: &str, answers: &[&str]) {
         let text: Vec<String> = answers
             .iter()
-            .map(|a| if a.is_empty() { "EMPTY\n".to_string() } else { format!("{a}\n") })
+            .map(|a| {
+                if a.is_empty() {
+                    "EMPTY\n".to_string()
+                } else {
+                    format!("{a}\n")
+                }
+            })
             .collect();
         self.write(&format!("pods-{component}"), &text.join("---\n"));
         let _ = std::fs::remove_file(self.path().join(format!("calls-{component}")));
@@ -160,9 +172,21 @@ fn happy(sb: &Sandbox) {
             &pod(be, READY),
         ],
     );
-    sb.pods("frontend", &[&pod("todo-frontend-1", "|Pending|||||0"), &pod("todo-frontend-1", READY)]);
+    sb.pods(
+        "frontend",
+        &[
+            &pod("todo-frontend-1", "|Pending|||||0"),
+            &pod("todo-frontend-1", READY),
+        ],
+    );
     sb.pods("mcp", &[&pod("todo-mcp-1", READY)]);
-    sb.pods("database", &[&pod("todo-postgresql-0", "|Running|false|||PodScheduled||0"), &pod("todo-postgresql-0", READY)]);
+    sb.pods(
+        "database",
+        &[
+            &pod("todo-postgresql-0", "|Running|false|||PodScheduled||0"),
+            &pod("todo-postgresql-0", READY),
+        ],
+    );
 }
 
 #[test]
@@ -173,7 +197,14 @@ fn up_builds_tags_by_content_installs_and_reports_each_state_until_ready() {
     assert!(out.status.success(), "{text}");
     assert_eq!(
         states_of(&text, "backend"),
-        ["Building", "Loading", "Installing", "Pending", "Running", "Ready"],
+        [
+            "Building",
+            "Loading",
+            "Installing",
+            "Pending",
+            "Running",
+            "Ready"
+        ],
         "{text}"
     );
     assert_eq!(
@@ -182,17 +213,38 @@ fn up_builds_tags_by_content_installs_and_reports_each_state_until_ready() {
         "{text}"
     );
     assert_eq!(states_of(&text, "database"), ["Running", "Ready"], "{text}");
-    assert!(text.contains("starting minikube profile minikube"), "{text}");
-    assert!(text.contains("url       todo-frontend: http://192.168.49.2:30080"), "{text}");
-    assert!(text.contains("url       todo-backend: http://192.168.49.2:30081"), "{text}");
+    assert!(
+        text.contains("starting minikube profile minikube"),
+        "{text}"
+    );
+    assert!(
+        text.contains("url       todo-frontend: http://192.168.49.2:30080"),
+        "{text}"
+    );
+    assert!(
+        text.contains("url       todo-backend: http://192.168.49.2:30081"),
+        "{text}"
+    );
 
     let log = sb.log();
     // Images built inside Minikube's Docker, one per Dockerfile target, then tagged by image ID.
-    assert!(log.contains("docker build --quiet --target backend -t todo-backend:dev"), "{log}");
-    assert!(log.contains("docker build --quiet --target frontend -t todo-frontend:dev"), "{log}");
+    assert!(
+        log.contains("docker build --quiet --target backend -t todo-backend:dev"),
+        "{log}"
+    );
+    assert!(
+        log.contains("docker build --quiet --target frontend -t todo-frontend:dev"),
+        "{log}"
+    );
     assert!(log.contains("DOCKER_HOST=tcp://192.168.49.2:2376"), "{log}");
-    assert!(log.contains("docker tag todo-backend:dev todo-backend:0123456789ab"), "{log}");
-    let helm = log.lines().find(|l| l.starts_with("helm upgrade --install todo")).expect(&log);
+    assert!(
+        log.contains("docker tag todo-backend:dev todo-backend:0123456789ab"),
+        "{log}"
+    );
+    let helm = log
+        .lines()
+        .find(|l| l.starts_with("helm upgrade --install todo"))
+        .expect(&log);
     for want in [
         "--namespace todo",
         "--set frontend.image.tag=fedcba987654",
@@ -210,17 +262,30 @@ fn a_rebuild_with_new_content_is_deployed_under_a_new_tag() {
     let (out, text) = sb.run(&["up"], &[]);
     assert!(out.status.success(), "{text}");
     // Same cluster, changed source: a new image ID, so a new tag, so the pods roll.
-    sb.write("id-todo-backend", "aaaaaaaaaaaa0123456789abcdef0123456789abcdef0123456789abcdef0000");
+    sb.write(
+        "id-todo-backend",
+        "aaaaaaaaaaaa0123456789abcdef0123456789abcdef0123456789abcdef0000",
+    );
     happy(&sb);
     let (out, text) = sb.run(&["up"], &[]);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("reusing minikube profile minikube"), "{text}");
     let log = sb.log();
-    let helms: Vec<&str> = log.lines().filter(|l| l.starts_with("helm upgrade")).collect();
+    let helms: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("helm upgrade"))
+        .collect();
     assert_eq!(helms.len(), 2);
     assert!(helms[0].contains("backend.image.tag=0123456789ab"));
-    assert!(helms[1].contains("backend.image.tag=aaaaaaaaaaaa"), "{}", helms[1]);
-    assert!(helms[1].contains("frontend.image.tag=fedcba987654"), "unchanged image keeps its tag");
+    assert!(
+        helms[1].contains("backend.image.tag=aaaaaaaaaaaa"),
+        "{}",
+        helms[1]
+    );
+    assert!(
+        helms[1].contains("frontend.image.tag=fedcba987654"),
+        "unchanged image keeps its tag"
+    );
 }
 
 #[test]
@@ -231,8 +296,14 @@ fn image_load_mode_loads_images_built_on_the_host() {
     assert!(out.status.success(), "{text}");
     let log = sb.log();
     assert!(!log.contains("docker-env"), "{log}");
-    assert!(log.contains("minikube -p minikube image load todo-backend:0123456789ab"), "{log}");
-    assert!(log.contains("minikube -p minikube image load todo-frontend:fedcba987654"), "{log}");
+    assert!(
+        log.contains("minikube -p minikube image load todo-backend:0123456789ab"),
+        "{log}"
+    );
+    assert!(
+        log.contains("minikube -p minikube image load todo-frontend:fedcba987654"),
+        "{log}"
+    );
 }
 
 /// Runs `up` with the backend's pods answering `backend`; returns the output, which must fail.
@@ -240,7 +311,10 @@ fn failing(backend: &[&str], env: &[(&str, &str)]) -> String {
     let sb = Sandbox::new();
     happy(&sb);
     sb.pods("backend", backend);
-    sb.write("events", "Readiness probe failed: HTTP probe failed with statuscode: 503\n");
+    sb.write(
+        "events",
+        "Readiness probe failed: HTTP probe failed with statuscode: 503\n",
+    );
     let (out, text) = sb.run(&["up"], env);
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("did not become ready"), "{text}");
@@ -255,24 +329,38 @@ fn failures_are_reported_with_their_reason() {
         &[],
     );
     let last = states_of(&text, "backend").pop().unwrap();
-    assert!(last.starts_with("Failed (image pull: todo-backend-7d9f ErrImageNeverPull: Container image"), "{text}");
+    assert!(
+        last.starts_with(
+            "Failed (image pull: todo-backend-7d9f ErrImageNeverPull: Container image"
+        ),
+        "{text}"
+    );
 
     let text = failing(
         &[&pod(be, "|Running|false|||PodScheduled||0"), &pod(be, "|Running|false|CrashLoopBackOff|back-off 10s restarting failed container|PodScheduled||4")],
         &[],
     );
     let last = states_of(&text, "backend").pop().unwrap();
-    assert!(last.starts_with("Failed (crash loop: todo-backend-7d9f restarted 4 times"), "{text}");
+    assert!(
+        last.starts_with("Failed (crash loop: todo-backend-7d9f restarted 4 times"),
+        "{text}"
+    );
 
     let text = failing(
-        &[&pod(be, "|Pending||||Unschedulable|0/1 nodes are available: 1 Insufficient memory.|")],
+        &[&pod(
+            be,
+            "|Pending||||Unschedulable|0/1 nodes are available: 1 Insufficient memory.|",
+        )],
         &[],
     );
     let last = states_of(&text, "backend").pop().unwrap();
     assert_eq!(last, "Failed (unschedulable: todo-backend-7d9f: 0/1 nodes are available: 1 Insufficient memory.)", "{text}");
 
     // Running but never ready: a failing probe once the grace period is over, with the probe's message.
-    let text = failing(&[&pod(be, "|Running|false|||PodScheduled||0")], &[("PROBE_GRACE_SECONDS", "1")]);
+    let text = failing(
+        &[&pod(be, "|Running|false|||PodScheduled||0")],
+        &[("PROBE_GRACE_SECONDS", "1")],
+    );
     let states = states_of(&text, "backend");
     assert_eq!(states[states.len() - 2], "Running", "{text}");
     assert_eq!(
@@ -287,7 +375,10 @@ fn status_and_down() {
     let sb = Sandbox::new();
     let (out, text) = sb.run(&["status"], &[]);
     assert!(!out.status.success(), "nothing installed: {text}");
-    assert!(text.contains("cluster   Stopped") && text.contains("not installed"), "{text}");
+    assert!(
+        text.contains("cluster   Stopped") && text.contains("not installed"),
+        "{text}"
+    );
 
     happy(&sb);
     assert!(sb.run(&["up"], &[]).0.status.success());
@@ -302,9 +393,15 @@ fn status_and_down() {
     assert!(text.contains("http://192.168.49.2:30080"), "{text}");
 
     let (out, text) = sb.run(&["down"], &[]);
-    assert!(out.status.success() && text.contains("uninstalled"), "{text}");
+    assert!(
+        out.status.success() && text.contains("uninstalled"),
+        "{text}"
+    );
     assert!(sb.log().contains("helm uninstall -n todo todo"));
-    assert!(!sb.log().contains("delete namespace"), "a plain down keeps the data");
+    assert!(
+        !sb.log().contains("delete namespace"),
+        "a plain down keeps the data"
+    );
     let (out, _) = sb.run(&["down", "--purge"], &[]);
     assert!(out.status.success());
     assert!(sb.log().contains("kubectl delete namespace todo"));
@@ -326,7 +423,9 @@ fn a_failed_build_stops_before_installing() {
 
 #[test]
 fn the_shell_scripts_are_shellcheck_clean() {
-    let Some(shellcheck) = tool("shellcheck") else { return };
+    let Some(shellcheck) = tool("shellcheck") else {
+        return;
+    };
     let root = repo_root();
     let scripts: Vec<PathBuf> = ["deploy/minikube.sh", "deploy/install-tools.sh", ".ci/run"]
         .iter()
