@@ -50,10 +50,24 @@ struct Cleanup {
     podman: PathBuf,
     containers: Vec<String>,
     network: Option<String>,
+    kube: Vec<PathBuf>,
+    secrets: Vec<String>,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
+        for k in &self.kube {
+            let _ = Command::new(&self.podman)
+                .arg("kube")
+                .arg("down")
+                .arg(k)
+                .output();
+        }
+        for s in &self.secrets {
+            let _ = Command::new(&self.podman)
+                .args(["secret", "rm", s])
+                .output();
+        }
         for c in &self.containers {
             let _ = Command::new(&self.podman)
                 .args(["rm", "-f", "-t", "0", c])
@@ -201,6 +215,8 @@ async fn images_build_small_and_run_the_roles_locked_down() {
         podman: podman_bin,
         containers: vec![],
         network: None,
+        kube: vec![],
+        secrets: vec![],
     };
 
     // The builder stage's output, laid out as the runtime stages read it.
@@ -538,6 +554,11 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             .collect::<String>()
     );
 
+    // The chart's own rendering, run by `podman kube play`.
+    // (No /etc/hosts entry there: the database by the gateway's address.)
+    let kube_db_url = format!("postgres://postgres@{gateway}:{proxy_port}/{db_name}");
+    kube_play(&podman, &mut cleanup, &client, &network, &kube_db_url).await;
+
     // Memory: at rest, then under a little load (concurrent list requests).
     tokio::time::sleep(Duration::from_millis(500)).await;
     let at_rest = podman.memory(&backend);
@@ -656,4 +677,114 @@ fn rand_id() -> u64 {
             .as_nanos(),
     );
     h.finish()
+}
+
+/// Runs the chart's backend Deployment, ConfigMaps and Secret with `podman kube play`: the rendered
+/// pod spec (user, read-only root filesystem, envFrom wiring) must give a working backend.
+async fn kube_play(
+    podman: &Podman,
+    cleanup: &mut Cleanup,
+    client: &reqwest::Client,
+    network: &str,
+    db_url: &str,
+) {
+    let Some(helm) = tool("helm") else { return };
+    let release = format!("kp{:x}", rand_id() & 0xffffff);
+    // podman publishes a kube pod's container ports on the host as they are: use a free one.
+    let port = free_port();
+    let chart = todo_deploy_tests::chart_dir();
+    let rendered = todo_deploy_tests::helm_template(
+        &helm,
+        &release,
+        &chart,
+        &[
+            "--set",
+            "frontend.enabled=false",
+            "--set",
+            "mcp.enabled=false",
+            "--set",
+            "postgresql.enabled=false",
+            "--set",
+            &format!("global.secret.data.DATABASE_URL={db_url}"),
+            "--set",
+            &format!("global.secret.data.BETTER_AUTH_SECRET={SECRET}"),
+            "--set",
+            "backend.image.repository=localhost/todo-backend",
+            "--set",
+            "backend.image.tag=test",
+            "--set",
+            &format!("backend.containerPort={port}"),
+            // kube play has no Helm hooks: the earlier `todo migrate` run already migrated this database.
+            "--set",
+            "backend.migration.enabled=false",
+        ],
+    )
+    .unwrap();
+    let objects = todo_deploy_tests::parse_yaml_stream(&rendered);
+    let mut docs = vec![];
+    for o in &objects {
+        match o["kind"].as_str().unwrap() {
+            "Deployment" | "ConfigMap" => docs.push(serde_yaml::to_string(o).unwrap()),
+            // podman 4.3 stores a Secret document as YAML but reads kube secrets as a JSON map of
+            // base64 values, so the Secret is created that way instead.
+            "Secret" => {
+                let name = o["metadata"]["name"].as_str().unwrap().to_string();
+                let file = tempfile::NamedTempFile::new().unwrap();
+                std::fs::write(file.path(), serde_json::to_vec(&o["data"]).unwrap()).unwrap();
+                let _ = podman.cmd().args(["secret", "rm", &name]).output();
+                podman.ok(&[
+                    "secret",
+                    "create",
+                    &name,
+                    &file.path().display().to_string(),
+                ]);
+                cleanup.secrets.push(name);
+            }
+            // Services, NetworkPolicies, PDBs and test pods have no podman equivalent.
+            _ => {}
+        }
+    }
+    let file = std::env::temp_dir().join(format!("{release}.yaml"));
+    std::fs::write(&file, docs.join("---\n")).unwrap();
+    cleanup.kube.push(file.clone());
+    let started = Instant::now();
+    podman.ok(&[
+        "kube",
+        "play",
+        "--network",
+        network,
+        &file.display().to_string(),
+    ]);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(
+        client,
+        &format!("{base}/ready"),
+        200,
+        Duration::from_secs(30),
+    )
+    .await;
+    eprintln!(
+        "podman kube play (chart's Deployment): /ready 200 in {:.0?}",
+        started.elapsed()
+    );
+    assert_eq!(get(client, &format!("{base}/health")).await.unwrap().0, 200);
+    sign_up_and_round_trip(client, &base).await;
+    let container = format!("{release}-backend-pod-0-backend");
+    let pid = podman.inspect(&container, "{{.State.Pid}}");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(
+        uid_line.split_whitespace().skip(1).all(|u| u == "10001"),
+        "{uid_line}"
+    );
+    assert_eq!(
+        podman.inspect(&container, "{{.HostConfig.ReadonlyRootfs}}"),
+        "true"
+    );
+    // podman turns an httpGet probe into a `curl` run through a shell inside the container, which a
+    // shell-less image cannot execute; Kubernetes' kubelet probes from outside and has no such limit.
+    let probe = podman.inspect(&container, "{{json .Config.Healthcheck.Test}}");
+    eprintln!(
+        "podman kube play: liveness probe translated to {probe} (not runnable in a scratch image)"
+    );
 }
