@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use todo_assistant::chat::ChatError;
 use todo_auth::AuthError;
 use todo_domain::ValidationError;
 use todo_storage::StorageError;
@@ -130,5 +131,14 @@ impl IntoResponse for ApiError {
             },
         };
         (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(e: ChatError) -> Self {
+        match e {
+            ChatError::NotFound => Self::not_found("conversation"),
+            ChatError::Storage(e) => e.into(),
+        }
     }
 }

@@ -10,12 +10,16 @@ use crate::error::ApiError;
 use crate::AppState;
 
 /// The caller, from `Authorization: Bearer <JWT>`; rejects with 401.
-pub struct Caller(pub Identity);
+pub struct Caller {
+    pub identity: Identity,
+    /// The verified token itself, forwarded when the chat agent reaches a remote MCP server.
+    pub token: String,
+}
 
 impl Caller {
     /// 403 unless the `{user_id}` in the path is the caller.
     pub fn owns(&self, user_id: &str) -> Result<(), ApiError> {
-        if self.0.user_id == user_id {
+        if self.identity.user_id == user_id {
             Ok(())
         } else {
             Err(ApiError::forbidden())
@@ -23,7 +27,7 @@ impl Caller {
     }
 
     pub fn id(&self) -> &str {
-        &self.0.user_id
+        &self.identity.user_id
     }
 }
 
@@ -41,7 +45,11 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or(AuthError::Missing)?;
-        Ok(Caller(state.auth().verify(token).await?))
+        let identity = state.auth().verify(token).await?;
+        Ok(Caller {
+            identity,
+            token: token.to_owned(),
+        })
     }
 }
 

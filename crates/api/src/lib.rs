@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::Router;
+use todo_assistant::{Assistant, Brain, Toolbox};
 use todo_auth::Authenticator;
 use todo_storage::Store;
 use tokio::sync::Semaphore;
@@ -21,6 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use error::ApiError;
 pub use middleware::HttpLimits;
+pub use routes::mcp::AllowedHosts;
 
 /// Settings of the HTTP layer that are not about auth or storage.
 #[derive(Clone, Debug)]
@@ -37,6 +39,7 @@ pub struct ApiSettings {
 struct Inner {
     store: Store,
     auth: Authenticator,
+    assistant: Assistant,
     settings: ApiSettings,
     draining: AtomicBool,
     /// Set once the database is seen at the schema this binary needs; it never goes back.
@@ -51,10 +54,25 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
+    /// State with the built-in assistant acting on `store` in-process; see [`AppState::with_assistant`].
     pub fn new(store: Store, auth: Authenticator, settings: ApiSettings) -> Self {
+        let assistant = Assistant {
+            brain: Brain::Builtin,
+            toolbox: Toolbox::Local(store.clone()),
+        };
+        Self::with_assistant(store, auth, settings, assistant)
+    }
+
+    pub fn with_assistant(
+        store: Store,
+        auth: Authenticator,
+        settings: ApiSettings,
+        assistant: Assistant,
+    ) -> Self {
         AppState(Arc::new(Inner {
             store,
             auth,
+            assistant,
             settings,
             draining: AtomicBool::new(false),
             schema_current: AtomicBool::new(false),
@@ -70,6 +88,10 @@ impl AppState {
 
     pub fn auth(&self) -> &Authenticator {
         &self.0.auth
+    }
+
+    pub fn assistant(&self) -> &Assistant {
+        &self.0.assistant
     }
 
     fn settings(&self) -> &ApiSettings {
@@ -135,6 +157,7 @@ fn data_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(routes::auth::router())
         .merge(routes::tasks::router())
+        .merge(routes::chat::router())
 }
 
 fn api() -> OpenApiRouter<AppState> {
@@ -163,21 +186,47 @@ pub fn openapi() -> OpenApi {
     doc
 }
 
+/// What a router serves besides the probes.
+#[derive(Clone, Debug)]
+pub struct Surface {
+    /// The REST API (auth, tasks, chat) and its OpenAPI document.
+    pub api: bool,
+    /// `/mcp`, answering to these hosts.
+    pub mcp: Option<AllowedHosts>,
+}
+
 /// The backend role's complete router, with operational middleware applied.
 pub fn router(state: AppState) -> Router {
-    let (data, _) = data_routes().split_for_parts();
+    router_for(
+        state,
+        Surface {
+            api: true,
+            mcp: None,
+        },
+    )
+}
+
+/// A router serving `surface`, with the probes and operational middleware.
+pub fn router_for(state: AppState, surface: Surface) -> Router {
     let (ops, _) = routes::health::router().split_for_parts();
+    let mut data = Router::new();
+    if surface.api {
+        let (api, _) = data_routes().split_for_parts();
+        let doc = openapi();
+        data = data.merge(api).route(
+            "/openapi.json",
+            axum::routing::get(move || async move { axum::Json(doc) }),
+        );
+    }
+    if let Some(hosts) = surface.mcp {
+        data = data.merge(routes::mcp::router(state.clone(), hosts));
+    }
     let data = data.layer(axum::middleware::from_fn_with_state(
         state.clone(),
         middleware::require_schema,
     ));
-    let doc = openapi();
     let routes = ops
         .merge(data)
-        .route(
-            "/openapi.json",
-            axum::routing::get(move || async move { axum::Json(doc) }),
-        )
         .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -1,11 +1,16 @@
 //! The task manager's domain: what a task, a user and a list query are, and the rules they obey.
 //! Nothing here performs I/O, so every rule can be tested in isolation and reused by every role.
 
+mod chat;
 mod query;
 mod task;
 mod user;
 mod validation;
 
+pub use chat::{
+    conversation_title, ChatReply, ChatRequest, ChatTurn, Conversation, Message, Role, ToolCall,
+    MAX_MESSAGE_CHARS,
+};
 pub use query::{Cursor, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT};
 pub use task::{
     search_text, title_key, CreateTask, NewTask, Priority, Recurrence, Task, TaskPatch, UpdateTask,

@@ -2,11 +2,13 @@
 //! [`with_pool!`] expands each operation once per driver, so both run natively typed code without a
 //! second implementation to keep in step.
 
+mod chat;
 mod error;
 mod store;
 mod tasks;
 mod users;
 
+pub use chat::NewMessage;
 pub use error::StorageError;
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use todo_api::{ApiSettings, HttpLimits};
+use todo_api::{AllowedHosts, ApiSettings, HttpLimits, Surface};
+use todo_assistant::ModelConfig;
 use todo_storage::StoreOptions;
 
 #[derive(Parser, Debug)]
@@ -32,6 +33,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// The REST API role for a cluster (port 8000).
     Backend(BackendArgs),
+    /// The MCP server: the task tools over Streamable HTTP at /mcp (port 8001), or over stdio.
+    Mcp(McpArgs),
     /// Apply pending database migrations and exit.
     Migrate(MigrateArgs),
     /// Exit 0 when URL answers 2xx within 3 s: a liveness check for images without a shell.
@@ -100,6 +103,42 @@ pub struct BackendArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+pub struct McpArgs {
+    /// Address to bind.
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    pub host: String,
+    /// Port to listen on [default: 8001, or PORT when set].
+    #[arg(long, env = "MCP_SERVER_PORT")]
+    pub port: Option<u16>,
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://todo.db",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    /// Apply migrations at start.
+    #[arg(long, env = "AUTO_MIGRATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub auto_migrate: bool,
+    /// Speak MCP on standard input and output (for desktop MCP clients) instead of HTTP.
+    #[arg(long)]
+    pub stdio: bool,
+    /// With --stdio: act as the user of this JWT (verified like API tokens).
+    #[arg(
+        long,
+        env = "MCP_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "user"
+    )]
+    pub token: Option<String>,
+    /// With --stdio: act as this local user (an email or a user id), for single-user setups.
+    #[arg(long, env = "MCP_USER")]
+    pub user: Option<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug, Clone)]
 pub struct MigrateArgs {
     #[arg(
         long,
@@ -163,6 +202,140 @@ pub struct CommonArgs {
     /// Longest wait for in-flight requests after shutdown begins.
     #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 20)]
     pub drain_timeout_seconds: u64,
+    #[command(flatten)]
+    pub assistant: AssistantArgs,
+}
+
+/// Which model answers chat messages, and where the tools are.
+#[derive(Args, Debug, Clone)]
+pub struct AssistantArgs {
+    /// `auto` picks a model when a key (or OPENAI_BASE_URL) is set, else the built-in assistant.
+    #[arg(long, env = "LLM_PROVIDER", default_value = "auto")]
+    pub llm_provider: Provider,
+    #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
+    pub openai_api_key: Option<String>,
+    /// Any OpenAI-compatible API root, e.g. http://localhost:11434/v1 for Ollama.
+    #[arg(long, env = "OPENAI_BASE_URL")]
+    pub openai_base_url: Option<String>,
+    #[arg(long, env = "OPENAI_MODEL", default_value = "gpt-4o-mini")]
+    pub openai_model: String,
+    #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
+    pub gemini_api_key: Option<String>,
+    #[arg(long, env = "GEMINI_MODEL", default_value = "gemini-2.0-flash")]
+    pub gemini_model: String,
+    #[arg(long, env = "COHERE_API_KEY", hide_env_values = true)]
+    pub cohere_api_key: Option<String>,
+    #[arg(long, env = "COHERE_MODEL", default_value = "command-a-03-2025")]
+    pub cohere_model: String,
+    /// Bound on one request to the model.
+    #[arg(long, env = "LLM_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub llm_timeout_seconds: u64,
+    /// Most model round trips in one chat turn.
+    #[arg(long, env = "LLM_MAX_STEPS", default_value_t = 8)]
+    pub llm_max_steps: usize,
+    /// Where the agent reaches the MCP server (e.g. http://todo-mcp:8001); unset: tools in-process.
+    #[arg(long, env = "MCP_SERVER_URL")]
+    pub mcp_server_url: Option<String>,
+    /// Extra comma-separated host names /mcp answers to (`*.example.com` and `*` allowed). Loopback,
+    /// single-label Service names and `*.svc[.cluster.local]` are always accepted.
+    #[arg(long, env = "MCP_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub mcp_allowed_hosts: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provider {
+    Auto,
+    Openai,
+    Gemini,
+    Cohere,
+    Builtin,
+}
+
+const OPENAI_BASE: &str = "https://api.openai.com/v1";
+const GEMINI_BASE: &str = "https://generativelanguage.googleapis.com/v1beta/openai";
+const COHERE_BASE: &str = "https://api.cohere.ai/compatibility/v1";
+
+impl AssistantArgs {
+    /// The model to use, or `None` for the built-in assistant.
+    fn model(&self) -> Result<Option<ModelConfig>, ConfigError> {
+        let openai_key = non_empty(&self.openai_api_key);
+        let openai_base = check_url("OPENAI_BASE_URL", non_empty(&self.openai_base_url))?;
+        let gemini_key = non_empty(&self.gemini_api_key);
+        let cohere_key = non_empty(&self.cohere_api_key);
+        let provider = match self.llm_provider {
+            Provider::Auto if openai_key.is_some() || openai_base.is_some() => Provider::Openai,
+            Provider::Auto if gemini_key.is_some() => Provider::Gemini,
+            Provider::Auto if cohere_key.is_some() => Provider::Cohere,
+            Provider::Auto => Provider::Builtin,
+            p => p,
+        };
+        let missing = |var: &str| {
+            ConfigError(format!(
+                "LLM_PROVIDER={} needs {var}",
+                format!("{provider:?}").to_lowercase()
+            ))
+        };
+        let (name, base_url, api_key, model) = match provider {
+            Provider::Builtin | Provider::Auto => return Ok(None),
+            Provider::Openai => {
+                if openai_key.is_none() && openai_base.is_none() {
+                    return Err(missing(
+                        "OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)",
+                    ));
+                }
+                let base = openai_base.unwrap_or_else(|| OPENAI_BASE.into());
+                ("openai", base, openai_key, self.openai_model.clone())
+            }
+            Provider::Gemini => {
+                let key = gemini_key.ok_or_else(|| missing("GEMINI_API_KEY"))?;
+                (
+                    "gemini",
+                    GEMINI_BASE.into(),
+                    Some(key),
+                    self.gemini_model.clone(),
+                )
+            }
+            Provider::Cohere => {
+                let key = cohere_key.ok_or_else(|| missing("COHERE_API_KEY"))?;
+                (
+                    "cohere",
+                    COHERE_BASE.into(),
+                    Some(key),
+                    self.cohere_model.clone(),
+                )
+            }
+        };
+        if self.llm_timeout_seconds == 0 || self.llm_max_steps == 0 {
+            return Err(ConfigError(
+                "LLM_TIMEOUT_SECONDS and LLM_MAX_STEPS must be at least 1".into(),
+            ));
+        }
+        Ok(Some(ModelConfig {
+            provider: name,
+            base_url,
+            api_key,
+            model,
+            timeout: Duration::from_secs(self.llm_timeout_seconds),
+            max_steps: self.llm_max_steps,
+            retries: 3,
+        }))
+    }
+
+    /// The MCP endpoint of `MCP_SERVER_URL`: the seeds give the server's root, so `/mcp` is added.
+    fn mcp_endpoint(&self) -> Result<Option<String>, ConfigError> {
+        let Some(raw) = non_empty(&self.mcp_server_url) else {
+            return Ok(None);
+        };
+        let url = url::Url::parse(&raw)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| ConfigError(format!("MCP_SERVER_URL is not an http(s) URL: {raw:?}")))?;
+        Ok(Some(if url.path() == "/" {
+            format!("{}mcp", url.as_str())
+        } else {
+            url.as_str().to_owned()
+        }))
+    }
 }
 
 /// A configuration problem, phrased for the one line the process prints before exiting.
@@ -192,6 +365,12 @@ pub struct ServerConfig {
     pub api: ApiSettings,
     pub shutdown_delay: Duration,
     pub drain_timeout: Duration,
+    /// What this role serves besides the probes.
+    pub surface: Surface,
+    /// The model behind the chat; `None` for the built-in assistant.
+    pub model: Option<ModelConfig>,
+    /// The MCP endpoint the agent's tools are reached through; `None` for in-process tools.
+    pub mcp_server_url: Option<String>,
 }
 
 pub const MIN_SECRET_CHARS: usize = 32;
@@ -245,7 +424,25 @@ impl CommonArgs {
         database_url: String,
         auto_migrate: bool,
         may_generate_secret: bool,
+        role: Role,
     ) -> Result<ServerConfig, ConfigError> {
+        let hosts = || AllowedHosts::with_defaults(&self.assistant.mcp_allowed_hosts);
+        let surface = match role {
+            Role::Serve => Surface {
+                api: true,
+                mcp: Some(hosts()),
+            },
+            Role::Backend => Surface {
+                api: true,
+                mcp: None,
+            },
+            Role::Mcp => Surface {
+                api: false,
+                mcp: Some(hosts()),
+            },
+        };
+        let model = self.assistant.model()?;
+        let mcp_server_url = self.assistant.mcp_endpoint()?;
         // Used exactly as given (not trimmed): it must match the other party's copy byte for byte.
         let given = self.better_auth_secret.filter(|s| !s.trim().is_empty());
         let secret = match given {
@@ -362,8 +559,28 @@ impl CommonArgs {
             },
             shutdown_delay: Duration::from_secs(self.shutdown_delay_seconds),
             drain_timeout: Duration::from_secs(self.drain_timeout_seconds),
+            surface,
+            model,
+            mcp_server_url,
         })
     }
+}
+
+/// Whom `todo mcp --stdio` acts for.
+#[derive(Debug, Clone)]
+pub enum StdioUser {
+    /// The subject of this JWT.
+    Token(String),
+    /// A local user, by email or id.
+    Named(String),
+}
+
+/// Which server role a configuration is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Serve,
+    Backend,
+    Mcp,
 }
 
 impl ServeArgs {
@@ -374,6 +591,7 @@ impl ServeArgs {
             self.database_url,
             self.auto_migrate,
             true,
+            Role::Serve,
         )
     }
 }
@@ -386,6 +604,55 @@ impl BackendArgs {
             self.database_url,
             self.auto_migrate,
             false,
+            Role::Backend,
+        )
+    }
+}
+
+impl McpArgs {
+    /// `todo mcp --stdio`: the database and auth settings, and who the one local user is. On SQLite
+    /// the database is migrated and a secret kept in it may be used, as `todo serve` does.
+    pub fn into_stdio_config(self) -> Result<(ServerConfig, StdioUser), ConfigError> {
+        let who = match (non_empty(&self.token), non_empty(&self.user)) {
+            (Some(t), _) => StdioUser::Token(t),
+            (None, Some(u)) => StdioUser::Named(u),
+            (None, None) => {
+                return Err(ConfigError(
+                    "todo mcp --stdio needs --user (MCP_USER: an email or user id) or --token (MCP_TOKEN: a JWT)".into(),
+                ))
+            }
+        };
+        let sqlite = self.database_url.starts_with("sqlite:");
+        let config = self.common.into_config(
+            "127.0.0.1".into(),
+            0,
+            self.database_url,
+            self.auto_migrate || sqlite,
+            sqlite,
+            Role::Mcp,
+        )?;
+        Ok((config, who))
+    }
+
+    /// The HTTP server configuration (`todo mcp` without `--stdio`).
+    pub fn into_config(self) -> Result<ServerConfig, ConfigError> {
+        let port = match self.port {
+            Some(p) => p,
+            None => match std::env::var("PORT") {
+                Ok(p) if !p.trim().is_empty() => p
+                    .trim()
+                    .parse()
+                    .map_err(|_| ConfigError(format!("PORT is not a port number: {p:?}")))?,
+                _ => 8001,
+            },
+        };
+        self.common.into_config(
+            self.host,
+            port,
+            self.database_url,
+            self.auto_migrate,
+            false,
+            Role::Mcp,
         )
     }
 }

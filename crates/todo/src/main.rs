@@ -4,7 +4,7 @@ use std::time::Duration;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 use todo::config::{Cli, Command, ConfigError, ServerConfig};
-use todo::server::{migrate_with_retry, open_store, shutdown_signal, Server};
+use todo::server::{migrate_with_retry, open_store, serve_stdio, shutdown_signal, Server};
 
 fn main() -> ExitCode {
     // A `.env` file is optional; real environment variables win over it.
@@ -13,7 +13,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
-    if let Err(e) = todo::telemetry::init(&cli.log) {
+    // Over stdio, standard output carries the protocol: logs go to standard error.
+    let stdio = matches!(&cli.command, Some(Command::Mcp(m)) if m.stdio);
+    if let Err(e) = todo::telemetry::init(&cli.log, stdio) {
         return fail(e);
     }
     let runtime = match tokio::runtime::Runtime::new() {
@@ -25,6 +27,8 @@ fn main() -> ExitCode {
             None => run_server(cli.serve.into_config()?).await,
             Some(Command::Serve(args)) => run_server(args.into_config()?).await,
             Some(Command::Backend(args)) => run_server(args.into_config()?).await,
+            Some(Command::Mcp(args)) if args.stdio => serve_stdio(args).await,
+            Some(Command::Mcp(args)) => run_server(args.into_config()?).await,
             Some(Command::Migrate(args)) => {
                 let store = open_store(&args.database_url, &Default::default())?;
                 migrate_with_retry(&store, Some(Duration::from_secs(args.wait_seconds)))

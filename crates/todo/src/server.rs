@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use rand::distributions::{Alphanumeric, DistString};
 use todo_api::AppState;
+use todo_assistant::mcp::{McpRemote, TodoMcp};
+use todo_assistant::{Assistant, Brain, Model, Toolbox};
 use todo_auth::{AuthConfig, Authenticator};
 use todo_storage::{DbKind, Store};
 use tokio::net::TcpListener;
 
-use crate::config::{ConfigError, Secret, ServerConfig};
+use crate::config::{ConfigError, McpArgs, Secret, ServerConfig, StdioUser};
 
 /// A server that has bound its port and is ready to serve.
 pub struct Server {
@@ -48,6 +50,93 @@ pub async fn migrate_with_retry(
     }
 }
 
+/// Prepares storage (migrations when asked, the JWT secret) and the assistant for `config`.
+pub async fn app_state(store: Store, config: &ServerConfig) -> Result<AppState, ConfigError> {
+    if config.auto_migrate {
+        if store.kind() == DbKind::Sqlite {
+            store.migrate().await.map_err(|e| {
+                ConfigError(format!(
+                    "DATABASE_URL: cannot migrate the SQLite database: {e}"
+                ))
+            })?;
+        } else {
+            // PostgreSQL may still be starting: serve unready meanwhile, /ready turns green once migrated.
+            let store = store.clone();
+            tokio::spawn(async move {
+                match migrate_with_retry(&store, None).await {
+                    Ok(()) => tracing::info!("migrations applied"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "migrations failed; /ready stays unavailable")
+                    }
+                }
+            });
+        }
+    }
+    let secret = match &config.secret {
+        Secret::Given(s) => s.clone(),
+        Secret::Generate => {
+            let fresh = Alphanumeric.sample_string(&mut rand::thread_rng(), 48);
+            // Secrets are generated only with AUTO_MIGRATE (see config); SQLite is migrated above.
+            if store.kind() != DbKind::Sqlite {
+                migrate_with_retry(&store, Some(Duration::from_secs(60)))
+                    .await
+                    .map_err(|e| {
+                        ConfigError(format!("DATABASE_URL: cannot prepare the database: {e}"))
+                    })?;
+            }
+            let kept = store
+                .setting_or_init("jwt_secret", &fresh)
+                .await
+                .map_err(|e| {
+                    ConfigError(format!(
+                        "DATABASE_URL: cannot store the generated secret: {e}"
+                    ))
+                })?;
+            if kept == fresh {
+                tracing::info!(
+                    "BETTER_AUTH_SECRET not set: generated one and stored it in the database"
+                );
+            } else {
+                tracing::info!("BETTER_AUTH_SECRET not set: using the one generated earlier and kept in the database");
+            }
+            kept
+        }
+    };
+    let auth = Authenticator::new(AuthConfig {
+        secret,
+        issuer: config.issuer.clone(),
+        audience: config.audience.clone(),
+        jwks_url: config.jwks_url.clone(),
+        token_ttl: config.jwt_ttl,
+    });
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| ConfigError(format!("cannot build the HTTP client: {e}")))?;
+    let brain = match &config.model {
+        Some(m) => Brain::Model(Model::new(http.clone(), m.clone())),
+        None => Brain::Builtin,
+    };
+    let toolbox = match &config.mcp_server_url {
+        Some(url) => Toolbox::Remote(McpRemote::new(http, url)),
+        None => Toolbox::Local(store.clone()),
+    };
+    let assistant = Assistant { brain, toolbox };
+    if config.surface.api {
+        let tools = match &assistant.toolbox {
+            Toolbox::Remote(r) => format!("MCP server {}", r.url()),
+            Toolbox::Local(_) => "in-process tools".into(),
+        };
+        tracing::info!(brain = %assistant.brain.describe(), %tools, "chat assistant");
+    }
+    Ok(AppState::with_assistant(
+        store,
+        auth,
+        config.api.clone(),
+        assistant,
+    ))
+}
+
 impl Server {
     /// Validates what can only be checked at start (the database URL, the port), migrates when asked,
     /// and binds. Errors name the setting at fault.
@@ -56,64 +145,7 @@ impl Server {
         let listener = TcpListener::bind(&config.addr).await.map_err(|e| {
             ConfigError(format!("HOST/PORT: cannot listen on {}: {e}", config.addr))
         })?;
-        if config.auto_migrate {
-            if store.kind() == DbKind::Sqlite {
-                store.migrate().await.map_err(|e| {
-                    ConfigError(format!(
-                        "DATABASE_URL: cannot migrate the SQLite database: {e}"
-                    ))
-                })?;
-            } else {
-                // PostgreSQL may still be starting: serve unready meanwhile, /ready turns green once migrated.
-                let store = store.clone();
-                tokio::spawn(async move {
-                    match migrate_with_retry(&store, None).await {
-                        Ok(()) => tracing::info!("migrations applied"),
-                        Err(e) => {
-                            tracing::error!(error = %e, "migrations failed; /ready stays unavailable")
-                        }
-                    }
-                });
-            }
-        }
-        let secret = match &config.secret {
-            Secret::Given(s) => s.clone(),
-            Secret::Generate => {
-                let fresh = Alphanumeric.sample_string(&mut rand::thread_rng(), 48);
-                // Secrets are generated only with AUTO_MIGRATE (see config); SQLite is migrated above.
-                if store.kind() != DbKind::Sqlite {
-                    migrate_with_retry(&store, Some(Duration::from_secs(60)))
-                        .await
-                        .map_err(|e| {
-                            ConfigError(format!("DATABASE_URL: cannot prepare the database: {e}"))
-                        })?;
-                }
-                let kept = store
-                    .setting_or_init("jwt_secret", &fresh)
-                    .await
-                    .map_err(|e| {
-                        ConfigError(format!(
-                            "DATABASE_URL: cannot store the generated secret: {e}"
-                        ))
-                    })?;
-                if kept == fresh {
-                    tracing::info!(
-                        "BETTER_AUTH_SECRET not set: generated one and stored it in the database"
-                    );
-                } else {
-                    tracing::info!("BETTER_AUTH_SECRET not set: using the one generated earlier and kept in the database");
-                }
-                kept
-            }
-        };
-        let auth = Authenticator::new(AuthConfig {
-            secret,
-            issuer: config.issuer.clone(),
-            audience: config.audience.clone(),
-            jwks_url: config.jwks_url.clone(),
-            token_ttl: config.jwt_ttl,
-        });
-        let state = AppState::new(store, auth, config.api.clone());
+        let state = app_state(store, &config).await?;
         Ok(Server {
             listener,
             state,
@@ -138,7 +170,7 @@ impl Server {
             state,
             config,
         } = self;
-        let app = todo_api::router(state.clone());
+        let app = todo_api::router_for(state.clone(), config.surface.clone());
         let (began_tx, began_rx) = tokio::sync::oneshot::channel::<()>();
         let draining = state.clone();
         let delay = config.shutdown_delay;
@@ -197,4 +229,39 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+/// `todo mcp --stdio`: the task tools for one user over standard input and output.
+pub async fn serve_stdio(args: McpArgs) -> Result<(), ConfigError> {
+    let (config, who) = args.into_stdio_config()?;
+    let store = open_store(&config.database_url, &config.store)?;
+    let state = app_state(store.clone(), &config).await?;
+    let user_id = match who {
+        StdioUser::Token(token) => {
+            state
+                .auth()
+                .verify(&token)
+                .await
+                .map_err(|e| ConfigError(format!("MCP_TOKEN is not accepted: {e}")))?
+                .user_id
+        }
+        StdioUser::Named(name) if name.contains('@') => {
+            let email = todo_domain::normalize_email(&name);
+            let found = store
+                .user_by_email(&email)
+                .await
+                .map_err(|e| ConfigError(format!("DATABASE_URL: cannot look up MCP_USER: {e}")))?;
+            found
+                .ok_or_else(|| ConfigError(format!("MCP_USER: no user with email {email}")))?
+                .0
+                .id
+        }
+        StdioUser::Named(id) => id,
+    };
+    tracing::info!(user_id = %user_id, "serving MCP on stdio");
+    let result = TodoMcp::serve_stdio(store.clone(), user_id)
+        .await
+        .map_err(ConfigError);
+    store.close().await;
+    result
 }

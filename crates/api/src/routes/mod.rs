@@ -1,3 +1,5 @@
 pub mod auth;
+pub mod chat;
 pub mod health;
+pub mod mcp;
 pub mod tasks;

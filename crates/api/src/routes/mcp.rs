@@ -1,0 +1,163 @@
+//! `/mcp`: the task tools over MCP Streamable HTTP, behind the same bearer tokens as the API and a
+//! `Host` allow-list (DNS-rebinding protection that still accepts in-cluster Service names).
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header::HOST;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use todo_assistant::mcp::{McpUser, TodoMcp};
+use todo_auth::AuthError;
+
+use crate::error::ApiError;
+use crate::extract::bearer;
+use crate::AppState;
+
+/// Which `Host` names `/mcp` answers to. Entries are exact names, `*.suffix` wildcards or `*`.
+#[derive(Clone, Debug)]
+pub struct AllowedHosts(Arc<[String]>);
+
+impl AllowedHosts {
+    /// Loopback, single-label names (a Service in the same namespace, `todo-mcp`) and cluster DNS
+    /// names (`*.svc`, `*.svc.cluster.local`), plus `extra` (`MCP_ALLOWED_HOSTS`).
+    pub fn with_defaults(extra: &[String]) -> Self {
+        let mut hosts: Vec<String> = [
+            "localhost",
+            "127.0.0.1",
+            "::1",
+            "*.svc",
+            "*.svc.cluster.local",
+        ]
+        .map(String::from)
+        .into();
+        hosts.extend(extra.iter().map(|h| h.trim().to_ascii_lowercase()));
+        AllowedHosts(hosts.into())
+    }
+
+    fn allows(&self, host: &str) -> bool {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        // A single DNS label is never a public name, so it cannot be an attacker's rebinding domain.
+        let single_label = !host.is_empty() && !host.contains('.') && !host.contains(':');
+        single_label
+            || self
+                .0
+                .iter()
+                .any(|pattern| match pattern.strip_prefix("*.") {
+                    Some(suffix) => host.ends_with(&format!(".{suffix}")),
+                    None => pattern == "*" || *pattern == host,
+                })
+    }
+}
+
+/// The host part of a `Host` header value (`name`, `name:port`, `[v6]:port`).
+fn host_name(value: &str) -> &str {
+    if let Some(rest) = value.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    value.rsplit_once(':').map_or(value, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            value
+        }
+    })
+}
+
+pub fn router(state: AppState, hosts: AllowedHosts) -> Router<AppState> {
+    // Stateless with JSON answers: every request stands alone, so any replica serves any request and
+    // nothing is lost on restart. The host check is ours (below) so it can accept Service names.
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .disable_allowed_hosts();
+    let store = state.store().clone();
+    let service: StreamableHttpService<TodoMcp, LocalSessionManager> = StreamableHttpService::new(
+        move || Ok(TodoMcp::over_http(store.clone())),
+        Default::default(),
+        config,
+    );
+    Router::new()
+        .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn_with_state(state, authenticate))
+        .layer(axum::middleware::from_fn_with_state(hosts, check_host))
+}
+
+async fn check_host(State(hosts): State<AllowedHosts>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .map(host_name)
+        .unwrap_or_default();
+    if hosts.allows(host) {
+        next.run(req).await
+    } else {
+        ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "host_not_allowed",
+            format!("host '{host}' is not allowed here; add it to MCP_ALLOWED_HOSTS"),
+        )
+        .into_response()
+    }
+}
+
+/// Every MCP request carries the caller's bearer token; the tools act as that user only.
+async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let verified = match bearer(&parts) {
+        Some(token) => state.auth().verify(token).await,
+        None => Err(AuthError::Missing),
+    };
+    match verified {
+        Ok(identity) => {
+            parts.extensions.insert(McpUser(identity.user_id));
+            req = Request::from_parts(parts, body);
+            next.run(req).await
+        }
+        Err(e) => {
+            let mut resp = ApiError::from(e).into_response();
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+            resp
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_accept_cluster_names_and_refuse_public_ones() {
+        let hosts = AllowedHosts::with_defaults(&["mcp.example.com".into(), "*.internal".into()]);
+        for ok in [
+            "localhost",
+            "127.0.0.1",
+            "::1",
+            "todo-mcp",
+            "todo-mcp.todo.svc",
+            "todo-mcp.todo.svc.cluster.local",
+            "MCP.example.com",
+            "a.internal",
+        ] {
+            assert!(hosts.allows(ok), "{ok}");
+        }
+        for bad in ["evil.com", "todo-mcp.evil.com", "internal.evil", ""] {
+            assert!(!hosts.allows(bad), "{bad}");
+        }
+        assert_eq!(host_name("todo-mcp:8001"), "todo-mcp");
+        assert_eq!(host_name("[::1]:8001"), "::1");
+        assert_eq!(host_name("example.com"), "example.com");
+    }
+}

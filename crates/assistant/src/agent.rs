@@ -1,0 +1,85 @@
+//! Which brain answers a turn: a model through its chat-completions endpoint, or the built-in offline
+//! assistant. Both act only through the turn's tools.
+
+use chrono::Utc;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::builtin;
+use crate::llm::Model;
+use crate::turn::{AgentEvent, Toolbox, Turn, TurnTools};
+use crate::ToolCall;
+
+/// What answers chat messages.
+#[derive(Clone)]
+pub enum Brain {
+    /// The deterministic offline assistant: no key, no network.
+    Builtin,
+    Model(Model),
+}
+
+impl Brain {
+    pub fn describe(&self) -> String {
+        match self {
+            Brain::Builtin => "built-in assistant".into(),
+            Brain::Model(m) => format!("{} model {}", m.config().provider, m.config().model),
+        }
+    }
+}
+
+/// The assistant of one process: its brain and the way it reaches the tools.
+#[derive(Clone)]
+pub struct Assistant {
+    pub brain: Brain,
+    pub toolbox: Toolbox,
+}
+
+/// Who a turn is for.
+pub struct TurnCaller<'a> {
+    pub user_id: &'a str,
+    /// The caller's bearer token, forwarded when the tools are behind a remote MCP server.
+    pub token: Option<&'a str>,
+}
+
+impl Assistant {
+    /// Answers `message` after `history`; returns the answer and the tool calls made, in order.
+    pub async fn respond(
+        &self,
+        caller: TurnCaller<'_>,
+        history: &[Turn],
+        message: &str,
+        events: Option<UnboundedSender<AgentEvent>>,
+    ) -> (String, Vec<ToolCall>) {
+        let mut tools = TurnTools::new(&self.toolbox, caller.user_id);
+        if let Some(token) = caller.token {
+            tools = tools.with_token(token);
+        }
+        if let Some(events) = events {
+            tools = tools.with_events(events);
+        }
+        let text = match &self.brain {
+            Brain::Builtin => builtin::reply(history, message, &mut tools, Utc::now()).await,
+            Brain::Model(model) => match model.reply(history, message, &mut tools).await {
+                Ok(text) => text,
+                Err(e) => {
+                    tracing::warn!(error = %e, "model failed");
+                    let provider = model.config().provider;
+                    if tools.calls().is_empty() {
+                        // Nothing was done yet, so the built-in assistant can take the whole turn.
+                        let note = format!("The AI model ({provider}) is not available right now, so the built-in assistant answered. ");
+                        tools.say(&note);
+                        let answer = builtin::reply(history, message, &mut tools, Utc::now()).await;
+                        format!("{note}{answer}")
+                    } else {
+                        // Redoing the turn could repeat what the model already did; report it instead.
+                        let done: Vec<&str> =
+                            tools.calls().iter().map(|c| c.name.as_str()).collect();
+                        let text = format!("The AI model ({provider}) stopped answering partway. It had already run: {}. Please check your tasks and ask again if something is missing.", done.join(", "));
+                        tools.say(&text);
+                        text
+                    }
+                }
+            },
+        };
+        (text, tools.finish().await)
+    }
+}

@@ -1,0 +1,85 @@
+//! One stateless chat turn: everything a turn needs is read from the database and everything it
+//! produces is written back, so any replica can serve any turn and a restart loses nothing.
+
+use todo_domain::{conversation_title, ChatReply, ChatTurn, Role};
+use todo_storage::{NewMessage, StorageError, Store};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::agent::{Assistant, TurnCaller};
+use crate::turn::{AgentEvent, Turn};
+
+/// Past messages the agent sees: enough for follow-ups and confirmations, bounded so a long
+/// conversation costs the same per turn as a short one.
+pub const HISTORY_WINDOW: u32 = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    /// The conversation does not exist for this user.
+    #[error("conversation not found")]
+    NotFound,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Runs one turn for `caller`. The user's message is stored before the agent runs and the answer
+/// after, so a crash mid-turn still leaves the question on record.
+pub async fn run_turn(
+    store: &Store,
+    assistant: &Assistant,
+    caller: TurnCaller<'_>,
+    turn: ChatTurn,
+    events: Option<UnboundedSender<AgentEvent>>,
+) -> Result<ChatReply, ChatError> {
+    let user_id = caller.user_id;
+    let conversation = match turn.conversation_id {
+        Some(id) => store
+            .conversation(user_id, id)
+            .await?
+            .ok_or(ChatError::NotFound)?,
+        None => {
+            store
+                .create_conversation(user_id, &conversation_title(&turn.message))
+                .await?
+        }
+    };
+    if let Some(tx) = &events {
+        let _ = tx.send(AgentEvent::Started {
+            conversation_id: conversation.id,
+        });
+    }
+    let history: Vec<Turn> = store
+        .recent_messages(user_id, conversation.id, HISTORY_WINDOW)
+        .await?
+        .into_iter()
+        .map(|m| Turn {
+            role: m.role,
+            content: m.content,
+        })
+        .collect();
+    let user_message = NewMessage {
+        role: Role::User,
+        content: &turn.message,
+        tool_calls: None,
+    };
+    store
+        .add_message(user_id, conversation.id, user_message)
+        .await?
+        .ok_or(ChatError::NotFound)?;
+
+    let (response, tool_calls) = assistant
+        .respond(caller, &history, &turn.message, events)
+        .await;
+
+    let answer = NewMessage {
+        role: Role::Assistant,
+        content: &response,
+        tool_calls: (!tool_calls.is_empty()).then_some(&tool_calls[..]),
+    };
+    // A conversation deleted while the agent ran just drops the answer; the tasks it changed stay.
+    store.add_message(user_id, conversation.id, answer).await?;
+    Ok(ChatReply {
+        conversation_id: conversation.id,
+        response,
+        tool_calls,
+    })
+}
