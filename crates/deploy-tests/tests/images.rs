@@ -491,7 +491,9 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             "-e",
             &format!("BETTER_AUTH_SECRET={SECRET}"),
             "-e",
-            &format!("MCP_ALLOWED_HOSTS={mcp},{mcp}:8001,127.0.0.1,127.0.0.1:{mcp_port},localhost"),
+            // Loopback and single-label names are accepted without being listed.
+            "-e",
+            "MCP_ALLOWED_HOSTS=mcp.example.com",
             backend_img,
             "mcp",
         ]);
@@ -511,6 +513,32 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             Duration::from_secs(20),
         )
         .await;
+        // A tool call over Streamable HTTP, as the caller's user, lands in the shared database.
+        let mcp_call = |id: u64, method: &str, params: Value| {
+            client
+                .post(format!("{mcp_base}/mcp"))
+                .bearer_auth(&user.1)
+                .header("accept", "application/json, text/event-stream")
+                .json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+                .send()
+        };
+        let init = mcp_call(1, "initialize", json!({"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "image-test", "version": "1"}})).await.unwrap();
+        assert_eq!(init.status(), 200);
+        let text = init.text().await.unwrap();
+        assert!(text.contains("serverInfo"), "{text}");
+        let call = mcp_call(2, "tools/call", json!({"name": "add_task", "arguments": {"title": "Added over MCP"}})).await.unwrap();
+        let text = call.text().await.unwrap();
+        assert!(text.contains("created"), "{text}");
+        let tasks: Value = client
+            .get(format!("{base}/api/{}/tasks?q=over%20MCP", user.0))
+            .bearer_auth(&user.1)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(tasks.as_array().map(Vec::len), Some(1), "{tasks}");
         extra_roles.push("mcp");
     }
     if has_role("frontend") {
