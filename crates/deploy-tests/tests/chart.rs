@@ -349,7 +349,7 @@ fn defaults_are_locked_down_sized_from_measurements_and_wired_in_cluster() {
     let hosts = config["data"]["MCP_ALLOWED_HOSTS"].as_str().unwrap();
     for h in [
         "todo-mcp",
-        "todo-mcp:8001",
+        "todo-mcp.todo",
         "todo-mcp.todo.svc.cluster.local",
     ] {
         assert!(hosts.split(',').any(|x| x == h), "{h} not in {hosts}");
