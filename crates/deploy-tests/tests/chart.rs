@@ -956,7 +956,7 @@ fn each_seed_topology_is_reproduced_by_its_example_values() {
             let port_set = cms
                 .iter()
                 .filter_map(|n| find(&objects, "ConfigMap", n))
-                .any(|cm| cm["data"]["PORT"] == want.port.to_string());
+                .any(|cm| cm["data"]["PORT"].as_str() == Some(want.port.to_string().as_str()));
             assert!(
                 port_set,
                 "{ctx} {}: PORT={} in none of {cms:?}",
