@@ -406,15 +406,7 @@ pub async fn sign_in_page(
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    if web.me(&headers).await?.is_some() {
-        return Ok(see_other("/"));
-    }
-    let form = AuthForm {
-        name: String::new(),
-        email: String::new(),
-        errors: BTreeMap::new(),
-    };
-    Ok(auth_page(csrf.0, false, form, StatusCode::OK))
+    blank_auth_page(&web, csrf, &headers, false).await
 }
 
 pub async fn sign_up_page(
@@ -422,7 +414,17 @@ pub async fn sign_up_page(
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    if web.me(&headers).await?.is_some() {
+    blank_auth_page(&web, csrf, &headers, true).await
+}
+
+/// An empty sign-in or sign-up form; someone already signed in goes to their list instead.
+async fn blank_auth_page(
+    web: &Web,
+    csrf: CsrfToken,
+    headers: &HeaderMap,
+    sign_up: bool,
+) -> Result<Response, PageError> {
+    if web.me(headers).await?.is_some() {
         return Ok(see_other("/"));
     }
     let form = AuthForm {
@@ -430,7 +432,7 @@ pub async fn sign_up_page(
         email: String::new(),
         errors: BTreeMap::new(),
     };
-    Ok(auth_page(csrf.0, true, form, StatusCode::OK))
+    Ok(auth_page(csrf.0, sign_up, form, StatusCode::OK))
 }
 
 async fn authenticate(
