@@ -404,7 +404,7 @@ fn defaults_are_locked_down_sized_from_measurements_and_wired_in_cluster() {
         // Ready in milliseconds: no initial delays, a startup probe polling every second.
         assert!(c["livenessProbe"]["initialDelaySeconds"].is_null());
         assert_eq!(c["startupProbe"]["periodSeconds"], 1);
-        assert_eq!(c["resources"]["requests"]["memory"], "32Mi");
+        assert_eq!(c["resources"]["requests"]["memory"], "48Mi");
         assert_eq!(c["resources"]["limits"]["memory"], "128Mi");
         assert_eq!(
             env_from_names(c),

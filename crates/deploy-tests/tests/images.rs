@@ -646,9 +646,10 @@ async fn images_build_small_and_run_the_roles_locked_down() {
         peak as f64 / 1048576.0,
         960.0 / elapsed.as_secs_f64()
     );
-    // The chart requests 32Mi and limits at 128Mi: both must hold with room to spare.
+    // The chart requests 48Mi and limits at 128Mi: both must hold with room to spare. "At rest" comes
+    // after sign-ups, so it includes the allocator's hold on a password hash's 19 MiB.
     assert!(
-        rss_at_rest < 32 * 1024 * 1024,
+        rss_at_rest < 48 * 1024 * 1024,
         "{rss_at_rest} bytes at rest"
     );
     assert!(rss_peak < 96 * 1024 * 1024, "{rss_peak} bytes under load");
