@@ -109,8 +109,9 @@ pub async fn app_state(store: Store, config: &ServerConfig) -> Result<AppState, 
         jwks_url: config.jwks_url.clone(),
         token_ttl: config.jwt_ttl,
     });
+    // The connect timeout includes the name lookup: above the resolver's 5 s retry (see web's Backend).
     let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| ConfigError(format!("cannot build the HTTP client: {e}")))?;
     let brain = match &config.model {

@@ -57,9 +57,11 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 impl Backend {
     /// A remote backend at `base` (e.g. `http://todo-backend:8000`).
     pub fn remote(base: &str) -> Result<Backend, reqwest::Error> {
-        // No overall timeout: chat answers stream for as long as the model talks.
+        // No overall timeout: chat answers stream for as long as the model talks. The connect
+        // timeout includes the name lookup, so it stays above the resolver's 5 s retry: one lost
+        // DNS packet costs latency, not a 502.
         let client = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
+            .connect_timeout(std::time::Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Backend::Remote {
