@@ -112,6 +112,17 @@ impl AppState {
         })
     }
 
+    /// Resolves when no chat turn is running. Turns outlive their requests (a client may hang up),
+    /// so draining HTTP connections alone would cut off a turn whose client is gone; once this
+    /// resolves, new turns are refused as busy.
+    pub async fn turns_finished(&self) {
+        // Holding every slot means none is in use; the semaphore is never closed.
+        let all = MAX_CONCURRENT_TURNS as u32;
+        if let Ok(slots) = self.0.turn_slots.acquire_many(all).await {
+            slots.forget();
+        }
+    }
+
     pub(crate) fn settings(&self) -> &ApiSettings {
         &self.0.settings
     }

@@ -246,7 +246,7 @@ pub async fn start_server(
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
+    let client = todo_testkit::http_client().build().unwrap();
     loop {
         if let Ok(r) = client.get(format!("{base}/ready")).send().await {
             if r.status() == 200 {
@@ -277,7 +277,7 @@ pub struct User {
 /// Signs `email` up through the API at `base` (`todo serve` or `todo backend`) and trades the session
 /// for a JWT, as a browser would.
 pub async fn sign_up(base: &str, email: &str) -> User {
-    let client = reqwest::Client::new();
+    let client = todo_testkit::http_client().build().unwrap();
     let body: serde_json::Value = client
         .post(format!("{base}/api/auth/sign-up/email"))
         .json(&serde_json::json!({"email": email, "password": "correct horse battery", "name": "Bench"}))

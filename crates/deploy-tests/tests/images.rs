@@ -351,7 +351,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
     let proxy_port_placeholder = free_port();
     // Generous: a cold container on a loaded CI machine (first DNS lookup, first connections, a
     // password hash) is slow once; the figures printed below are what the test reports.
-    let client = reqwest::Client::builder()
+    let client = todo_testkit::http_client()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();

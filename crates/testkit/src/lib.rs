@@ -254,3 +254,11 @@ impl PgServer {
         format!("{base}/{name}")
     }
 }
+
+/// An HTTP client builder for tests and benchmarks, on the same TLS provider as the product
+/// (reqwest is compiled without one of its own: see the workspace's Cargo.toml).
+pub fn http_client() -> reqwest::ClientBuilder {
+    // `Err` means a provider is already installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}

@@ -64,6 +64,7 @@ async fn run_server(config: ServerConfig) -> Result<(), ConfigError> {
 }
 
 async fn healthcheck(url: &str) -> Result<(), ConfigError> {
+    todo::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(3))
         .build()

@@ -52,6 +52,7 @@ pub async fn migrate_with_retry(
 
 /// Prepares storage (migrations when asked, the JWT secret) and the assistant for `config`.
 pub async fn app_state(store: Store, config: &ServerConfig) -> Result<AppState, ConfigError> {
+    crate::install_tls_provider();
     if config.auto_migrate {
         if store.kind() == DbKind::Sqlite {
             store.migrate().await.map_err(|e| {
@@ -195,6 +196,13 @@ impl Server {
             config.drain_timeout,
         )
         .await;
+        // Turns whose clients hung up are still calling the model or storing the answer.
+        if tokio::time::timeout(config.drain_timeout, state.turns_finished())
+            .await
+            .is_err()
+        {
+            tracing::warn!(timeout = ?config.drain_timeout, "chat turns still running after the drain timeout; exiting anyway");
+        }
         // Connections still held by abandoned requests must not stretch shutdown past its bound.
         if tokio::time::timeout(Duration::from_secs(5), state.store().close())
             .await
@@ -232,6 +240,7 @@ impl Frontend {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ConfigError> {
         let Frontend { listener, config } = self;
+        crate::install_tls_provider();
         let backend = todo_web::Backend::remote(&config.backend_url)
             .map_err(|e| ConfigError(format!("BACKEND_URL: cannot build an HTTP client: {e}")))?;
         let app = todo_web::router(backend, config.web.clone());

@@ -389,7 +389,9 @@ async fn bench_database(kind: &str, url: String, d: Duration, stand_in: &StandIn
     let mut over_mcp = with_model.to_vec();
     over_mcp.push(("MCP_SERVER_URL", mcp_url.as_str()));
     chat_header("Chat turns, POST /api/{user}/chat on todo backend (ovh = latency - time inside the stand-in model)");
-    let setups: [(&str, &[(&str, &str)], bool); 3] = [
+    // (label, environment, whether the turn calls the stand-in model)
+    type Setup<'a> = (&'a str, &'a [(&'a str, &'a str)], bool);
+    let setups: [Setup; 3] = [
         ("built-in assistant", &[("LLM_PROVIDER", "builtin")], false),
         ("stand-in model, local tools", &with_model, true),
         ("stand-in model, tools via mcp", &over_mcp, true),

@@ -11,8 +11,11 @@ use axum::Json;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use std::time::{Duration, Instant};
+
 use crate::chat::{chat, chat_stream};
-use crate::support::{Db, TestApp};
+use crate::process::{spawn_role, terminate, wait_exit};
+use crate::support::{Db, TestApp, SECRET};
 
 /// One scripted answer of the stand-in.
 #[derive(Clone)]
@@ -23,6 +26,8 @@ enum Scripted {
     Streamed(Value),
     /// An HTTP error status, with a `Retry-After` of 0 s for 429.
     Status(u16),
+    /// A message like [`Scripted::Message`], sent after this many milliseconds.
+    Slow(u64, Value),
 }
 
 /// The chunks of a streamed completion carrying message `m`.
@@ -75,16 +80,30 @@ async fn completions(
             q.front().cloned()
         }
     };
-    match next {
-        Some(Scripted::Message(m)) => Json(json!({
+    let message = |m: Value| {
+        Json(json!({
             "id": "chatcmpl-1", "object": "chat.completion", "model": "stand-in",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": m.get("content"), "tool_calls": m.get("tool_calls")}, "finish_reason": "stop"}],
         }))
-        .into_response(),
-        Some(Scripted::Streamed(m)) => ([("content-type", "text/event-stream")], chunks(&m)).into_response(),
+        .into_response()
+    };
+    match next {
+        Some(Scripted::Message(m)) => message(m),
+        Some(Scripted::Slow(ms, m)) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            message(m)
+        }
+        Some(Scripted::Streamed(m)) => {
+            ([("content-type", "text/event-stream")], chunks(&m)).into_response()
+        }
         Some(Scripted::Status(code)) => {
             let code = StatusCode::from_u16(code).unwrap();
-            (code, [("retry-after", "0")], Json(json!({"error": {"message": "stand-in says no"}}))).into_response()
+            (
+                code,
+                [("retry-after", "0")],
+                Json(json!({"error": {"message": "stand-in says no"}})),
+            )
+                .into_response()
         }
         None => (StatusCode::INTERNAL_SERVER_ERROR, "empty script").into_response(),
     }
@@ -398,4 +417,78 @@ async fn a_streamed_answer_reaches_the_client_piece_by_piece() {
         .unwrap();
     assert_eq!(asked["tool_calls"][0]["type"], "function");
     assert_eq!(asked["tool_calls"][0]["id"], "call_0");
+}
+
+/// A turn outlives its request, and a SIGTERM waits for it: the answer a slow model gives after the
+/// client hung up and the shutdown began is still stored, and the process exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_in_flight_at_shutdown_still_stores_its_answer() {
+    let (model, script) = stand_in(vec![Scripted::Slow(
+        1500,
+        json!({"content": "Thought it over."}),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("BETTER_AUTH_SECRET", SECRET),
+        ("LLM_PROVIDER", "openai"),
+        ("OPENAI_BASE_URL", model.as_str()),
+        ("OPENAI_API_KEY", "sk-stand-in"),
+        ("SHUTDOWN_DELAY_SECONDS", "0"),
+    ];
+    let (mut server, base) = spawn_role(&["serve"], &env, dir.path(), "first").await;
+    let app = TestApp::attach(&base);
+    let u = app.sign_up("late@example.com").await;
+    // The client gives up long before the model answers; the turn goes on without it.
+    let gave_up = app
+        .request(Method::POST, &format!("/api/{}/chat", u.id), Some(&u.jwt))
+        .json(&json!({"message": "think it over"}))
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "{gave_up:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while script.seen.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the model was never asked");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stop_at = Instant::now();
+    terminate(&server);
+    assert_eq!(wait_exit(&mut server, Duration::from_secs(20)), 0);
+    assert!(
+        stop_at.elapsed() >= Duration::from_millis(500),
+        "exited before the model answered"
+    );
+
+    let (mut again, base) = spawn_role(&["serve"], &env, dir.path(), "second").await;
+    let app = TestApp::attach(&base);
+    let (_, conversations) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/conversations", u.id),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    let id = &conversations[0]["id"];
+    let (_, messages) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/conversations/{id}/messages", u.id),
+            Some(&u.jwt),
+            None,
+        )
+        .await;
+    let said: Vec<(&str, &str)> = messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["role"].as_str().unwrap(), m["content"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        said,
+        [("user", "think it over"), ("assistant", "Thought it over.")]
+    );
+    terminate(&again);
+    assert_eq!(wait_exit(&mut again, Duration::from_secs(10)), 0);
 }

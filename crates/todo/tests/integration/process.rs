@@ -59,7 +59,9 @@ fn spawn(mut c: Command, dir: &Path) -> Child {
 }
 
 async fn get(url: &str) -> Option<(u16, String)> {
-    let r = reqwest::Client::new()
+    let r = todo_testkit::http_client()
+        .build()
+        .unwrap()
         .get(url)
         .timeout(Duration::from_secs(5))
         .send()
@@ -85,7 +87,9 @@ async fn wait_for(url: &str, status: u16, within: Duration) {
 
 /// The task list of `user` as the running server answers it.
 async fn tasks_of(base: &str, user: &str, token: &str) -> serde_json::Value {
-    let r = reqwest::Client::new()
+    let r = todo_testkit::http_client()
+        .build()
+        .unwrap()
         .get(format!("{base}/api/{user}/tasks"))
         .bearer_auth(token)
         .send()
@@ -129,7 +133,7 @@ pub(crate) fn terminate(child: &Child) {
         .unwrap();
 }
 
-fn wait_exit(child: &mut Child, within: Duration) -> i32 {
+pub(crate) fn wait_exit(child: &mut Child, within: Duration) -> i32 {
     let deadline = Instant::now() + within;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -314,6 +318,114 @@ fn healthcheck_reports_by_exit_code() {
     assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
 }
 
+/// HTTPS through the binary's own client (rustls on ring; roots from `SSL_CERT_FILE`, as the image
+/// sets it): a server whose CA is trusted answers, an untrusted one is refused in one line, no panic.
+#[test]
+fn healthcheck_speaks_https_with_the_configured_roots() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let openssl = |args: &[&str]| {
+        Command::new("openssl")
+            .current_dir(d)
+            .args(args)
+            .output()
+            .map(|o| assert!(o.status.success(), "openssl {args:?}: {o:?}"))
+    };
+    // A CA, and a certificate for localhost signed by it.
+    let made = openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=todo test CA",
+    ]);
+    if made.is_err() {
+        assert!(std::env::var("CI").is_err(), "openssl is needed under CI");
+        eprintln!("warning: openssl not found; HTTPS client test skipped");
+        return;
+    }
+    std::fs::write(
+        d.join("ext.cnf"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=localhost",
+    ])
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "srv.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "ext.cnf",
+    ])
+    .unwrap();
+    let port = free_port();
+    let mut server = Command::new("openssl")
+        .current_dir(d)
+        .args([
+            "s_server", "-quiet", "-www", "-cert", "srv.pem", "-key", "srv.key",
+        ])
+        .args(["-accept", &format!("127.0.0.1:{port}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("https://localhost:{port}/");
+    let healthcheck = |roots: &Path| {
+        let mut hc = todo(d);
+        hc.args(["healthcheck", &url]).env("SSL_CERT_FILE", roots);
+        run(hc)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "openssl s_server never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let trusted = healthcheck(&d.join("ca.pem"));
+    // Its own certificate is not a CA: nothing vouches for the server.
+    let untrusted = healthcheck(&d.join("srv.pem"));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(trusted.0, 0, "{}", trusted.1);
+    assert_eq!(untrusted.0, 1, "{}", untrusted.1);
+    assert!(
+        untrusted.1.starts_with("error: healthcheck https://")
+            && untrusted.1.lines().count() == 1
+            && !untrusted.1.contains("panicked"),
+        "{}",
+        untrusted.1
+    );
+}
+
 async fn two_processes_migrate(url: &str, dir: &Path) {
     let children: Vec<Child> = (0..2)
         .map(|_| {
@@ -357,7 +469,7 @@ async fn an_unmigrated_database_is_not_served_until_migrated() {
     assert_eq!(status, 503);
     assert!(reason.contains("todo migrate"), "{reason}");
     let token = crate::support::hs256("early", serde_json::json!({}));
-    let client = reqwest::Client::new();
+    let client = todo_testkit::http_client().build().unwrap();
     let r = client
         .get(format!("{base}/api/early/tasks"))
         .bearer_auth(&token)
@@ -423,7 +535,7 @@ async fn readiness_follows_postgres_down_and_up() {
     pg.restart();
     wait_for(&format!("{base}/ready"), 200, Duration::from_secs(20)).await;
     let token = crate::support::hs256("pat", serde_json::json!({}));
-    let client = reqwest::Client::new();
+    let client = todo_testkit::http_client().build().unwrap();
     let r = client
         .post(format!("{base}/api/pat/tasks"))
         .bearer_auth(&token)

@@ -84,7 +84,7 @@ impl TestApp {
         }));
         let app = TestApp {
             base,
-            client: reqwest::Client::builder()
+            client: todo_testkit::http_client()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
@@ -100,7 +100,7 @@ impl TestApp {
     pub fn attach(base: &str) -> TestApp {
         TestApp {
             base: base.to_owned(),
-            client: reqwest::Client::builder()
+            client: todo_testkit::http_client()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),

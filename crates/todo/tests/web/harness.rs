@@ -69,8 +69,14 @@ fn todo(dir: &tempfile::TempDir, name: &str, args: &[&str], env: &[(&str, String
 
 async fn wait_for_status(url: &str, want: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
+    let client = todo_testkit::http_client().build().unwrap();
     loop {
-        let got = reqwest::get(url).await.ok().map(|r| r.status().as_u16());
+        let got = client
+            .get(url)
+            .send()
+            .await
+            .ok()
+            .map(|r| r.status().as_u16());
         if got == Some(want) {
             return;
         }

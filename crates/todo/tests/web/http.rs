@@ -24,7 +24,10 @@ struct FormClient {
 impl FormClient {
     fn new() -> Self {
         FormClient {
-            http: Client::builder().redirect(Policy::none()).build().unwrap(),
+            http: todo_testkit::http_client()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
             cookies: Vec::new(),
         }
     }
@@ -308,7 +311,10 @@ async fn plain_forms_on_frontend_and_backend() {
 #[tokio::test]
 async fn headers_assets_and_the_frontend_proxy() {
     let app = App::split().await;
-    let http = Client::builder().redirect(Policy::none()).build().unwrap();
+    let http = todo_testkit::http_client()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
     let r = http.get(app.url("/sign-in")).send().await.unwrap();
     let h = r.headers();
     let csp = h["content-security-policy"].to_str().unwrap();
