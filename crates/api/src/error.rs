@@ -17,6 +17,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub fields: BTreeMap<String, String>,
+    /// For a chat turn still running when its request ends: where its answer will be stored.
+    pub conversation_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -33,6 +35,9 @@ pub struct ErrorDetail {
     /// For validation errors: a message per offending field.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
+    /// For `still_working`: the conversation in which the assistant's answer will be stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<i64>,
 }
 
 impl ApiError {
@@ -42,6 +47,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: BTreeMap::new(),
+            conversation_id: None,
         }
     }
 
@@ -128,6 +134,7 @@ impl IntoResponse for ApiError {
                 code: self.code,
                 message: self.message,
                 fields: self.fields,
+                conversation_id: self.conversation_id,
             },
         };
         (self.status, Json(body)).into_response()

@@ -1,4 +1,5 @@
 use std::convert::Infallible;
+use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -10,6 +11,7 @@ use serde_json::json;
 use todo_assistant::chat::run_turn;
 use todo_assistant::{AgentEvent, TurnCaller};
 use todo_domain::{ChatReply, ChatRequest, ChatTurn, Conversation, Message};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -110,7 +112,8 @@ fn joined(
     request_body = ChatRequest,
     responses((status = 200, body = ChatReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, description = "No such conversation", body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody),
+        (status = 504, description = "`still_working`: the answer takes longer than the request time limit; the turn goes on and its answer is stored in `conversation_id` (`/chat/stream` has no such limit)", body = ErrorBody)))]
 async fn chat(
     State(state): State<AppState>,
     caller: Caller,
@@ -118,7 +121,33 @@ async fn chat(
     JsonBody(body): JsonBody<ChatRequest>,
 ) -> Result<Json<ChatReply>, ApiError> {
     let turn = prepare(&state, &caller, &user_id, body).await?;
-    joined(spawn_turn(&state, caller, turn, None)?.await).map(Json)
+    // The events only tell which conversation a new turn opened; the reply carries the rest.
+    let (events, mut progress) = tokio::sync::mpsc::unbounded_channel();
+    let mut handle = spawn_turn(&state, caller, turn, Some(events))?;
+    // Answer just before the request time limit would (its 503 says nothing useful): a slow model's
+    // turn goes on and is stored, and the client learns where to find it instead of retrying it.
+    let limit = state.settings().limits.request_timeout;
+    let patience = limit - (limit / 10).min(Duration::from_secs(1));
+    match tokio::time::timeout(patience, &mut handle).await {
+        Ok(outcome) => joined(outcome).map(Json),
+        Err(_) => Err(still_working(&mut progress)),
+    }
+}
+
+fn still_working(progress: &mut UnboundedReceiver<AgentEvent>) -> ApiError {
+    // `Started` is the turn's first event, sent once its conversation exists.
+    let conversation_id = match progress.try_recv() {
+        Ok(AgentEvent::Started { conversation_id }) => Some(conversation_id),
+        _ => None,
+    };
+    ApiError {
+        conversation_id,
+        ..ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "still_working",
+            "the assistant is still working on this message; its answer will be stored in the conversation",
+        )
+    }
 }
 
 /// The same turn as `/chat`, streamed as server-sent events: `conversation` `{conversation_id}` first,

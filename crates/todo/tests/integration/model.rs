@@ -492,3 +492,39 @@ async fn a_turn_in_flight_at_shutdown_still_stores_its_answer() {
     terminate(&again);
     assert_eq!(wait_exit(&mut again, Duration::from_secs(10)), 0);
 }
+
+/// A model slower than the request time limit: the plain `/chat` answers 504 `still_working` with the
+/// conversation's id before the limit cuts the request off, and the answer lands there afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_slower_than_the_request_limit_is_stored_where_the_client_is_told() {
+    let (model, _) = stand_in(vec![Scripted::Slow(
+        2500,
+        json!({"content": "Slow but sure."}),
+    )])
+    .await;
+    let app = app_with_model(&model, &["--request-timeout-seconds", "2"]).await;
+    let u = app.sign_up("patient@example.com").await;
+    let started = Instant::now();
+    let (status, body) = chat(&app, &u, json!({"message": "take your time"})).await;
+    assert_eq!(status, 504, "{body}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{body}");
+    assert_eq!(body["error"]["code"], "still_working", "{body}");
+    let id = body["error"]["conversation_id"]
+        .as_i64()
+        .expect("a conversation id");
+
+    let path = format!("/api/{}/conversations/{id}/messages", u.id);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, messages) = app.call(Method::GET, &path, Some(&u.jwt), None).await;
+        assert_eq!(status, 200, "{messages}");
+        let last = messages.as_array().unwrap().last().cloned().unwrap();
+        if last["role"] == "assistant" {
+            assert_eq!(last["content"], "Slow but sure.");
+            assert_eq!(messages.as_array().unwrap().len(), 2);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the answer was never stored");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
