@@ -90,20 +90,12 @@ async fn a_turn_acts_and_is_remembered(app: TestApp) {
     assert_eq!(status, 200, "{second}");
     assert_eq!(second["conversation_id"], conversation);
 
-    let (status, list) = app
-        .call(
-            Method::GET,
-            &format!("/api/{}/conversations", u.id),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (status, list) = app.conversations(&u).await;
     assert_eq!(status, 200);
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list[0]["title"], "Add a task to buy milk");
 
-    let path = format!("/api/{}/conversations/{conversation}/messages", u.id);
-    let (status, messages) = app.call(Method::GET, &path, Some(&u.jwt), None).await;
+    let (status, messages) = app.messages(&u, &conversation).await;
     assert_eq!(status, 200);
     let roles: Vec<&str> = messages
         .as_array()
@@ -156,11 +148,7 @@ async fn the_stream_reports_each_step(app: TestApp) {
     assert_eq!(streamed, done["response"].as_str().unwrap());
     assert_eq!(done["conversation_id"], events[0].1["conversation_id"]);
     // What streamed was stored.
-    let path = format!(
-        "/api/{}/conversations/{}/messages",
-        u.id, done["conversation_id"]
-    );
-    let (_, messages) = app.call(Method::GET, &path, Some(&u.jwt), None).await;
+    let (_, messages) = app.messages(&u, &done["conversation_id"]).await;
     assert_eq!(messages[1]["content"], done["response"]);
 }
 
@@ -211,14 +199,7 @@ async fn chat_mistakes_are_client_errors(app: TestApp) {
     let (got, err) = app.call(Method::GET, &bad_limit, Some(&u.jwt), None).await;
     assert_eq!(got, 422, "{err}");
     // Nothing above started a conversation.
-    let (_, list) = app
-        .call(
-            Method::GET,
-            &format!("/api/{}/conversations", u.id),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (_, list) = app.conversations(&u).await;
     assert_eq!(list, json!([]));
 }
 
@@ -260,18 +241,10 @@ async fn conversations_are_private(app: TestApp) {
         let (status, _) = app.call(method, &path, Some(&b.jwt), None).await;
         assert_eq!(status, 404, "{path}");
     }
-    let (_, list) = app
-        .call(
-            Method::GET,
-            &format!("/api/{}/conversations", b.id),
-            Some(&b.jwt),
-            None,
-        )
-        .await;
+    let (_, list) = app.conversations(&b).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_ne!(list[0]["id"], conversation);
-    let path = format!("/api/{}/conversations/{conversation}/messages", a.id);
-    let (_, messages) = app.call(Method::GET, &path, Some(&a.jwt), None).await;
+    let (_, messages) = app.messages(&a, &conversation).await;
     assert_eq!(messages.as_array().unwrap().len(), 2);
 }
 

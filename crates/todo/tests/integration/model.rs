@@ -354,14 +354,7 @@ async fn bad_arguments_are_reported_and_steps_are_bounded() {
         .contains("not valid JSON"));
     let (_, tasks) = app.list(&u, "").await;
     assert_eq!(tasks, json!([]));
-    let (status, _) = app
-        .call(
-            Method::GET,
-            &format!("/api/{}/conversations", u.id),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (status, _) = app.conversations(&u).await;
     assert_eq!(status, 200);
 }
 
@@ -462,23 +455,9 @@ async fn a_turn_in_flight_at_shutdown_still_stores_its_answer() {
 
     let (mut again, base) = spawn_role(&["serve"], &env, dir.path(), "second").await;
     let app = TestApp::attach(&base);
-    let (_, conversations) = app
-        .call(
-            Method::GET,
-            &format!("/api/{}/conversations", u.id),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (_, conversations) = app.conversations(&u).await;
     let id = &conversations[0]["id"];
-    let (_, messages) = app
-        .call(
-            Method::GET,
-            &format!("/api/{}/conversations/{id}/messages", u.id),
-            Some(&u.jwt),
-            None,
-        )
-        .await;
+    let (_, messages) = app.messages(&u, id).await;
     let said: Vec<(&str, &str)> = messages
         .as_array()
         .unwrap()
@@ -513,10 +492,9 @@ async fn an_answer_slower_than_the_request_limit_is_stored_where_the_client_is_t
         .as_i64()
         .expect("a conversation id");
 
-    let path = format!("/api/{}/conversations/{id}/messages", u.id);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let (status, messages) = app.call(Method::GET, &path, Some(&u.jwt), None).await;
+        let (status, messages) = app.messages(&u, id).await;
         assert_eq!(status, 200, "{messages}");
         let last = messages.as_array().unwrap().last().cloned().unwrap();
         if last["role"] == "assistant" {

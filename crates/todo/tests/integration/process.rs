@@ -713,10 +713,7 @@ async fn conversations_continue_across_backends_and_restarts() {
         tasks_of(&url_two, &u.id, &u.jwt).await,
         serde_json::json!([])
     );
-    let path = format!("/api/{}/conversations/{conversation}/messages", u.id);
-    let (_, messages) = second
-        .call(reqwest::Method::GET, &path, Some(&u.jwt), None)
-        .await;
+    let (_, messages) = second.messages(&u, &conversation).await;
     assert_eq!(messages.as_array().unwrap().len(), 6);
     for mut p in [two, restarted] {
         terminate(&p);

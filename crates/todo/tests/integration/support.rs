@@ -185,6 +185,18 @@ impl TestApp {
         self.call(Method::GET, &path, Some(&user.jwt), None).await
     }
 
+    /// `GET` the user's conversations.
+    pub async fn conversations(&self, user: &TestUser) -> (u16, Value) {
+        let path = format!("/api/{}/conversations", user.id);
+        self.call(Method::GET, &path, Some(&user.jwt), None).await
+    }
+
+    /// `GET` the messages of conversation `id` (any JSON-printable id, valid or not).
+    pub async fn messages(&self, user: &TestUser, id: impl std::fmt::Display) -> (u16, Value) {
+        let path = format!("/api/{}/conversations/{id}/messages", user.id);
+        self.call(Method::GET, &path, Some(&user.jwt), None).await
+    }
+
     pub async fn create(&self, user: &TestUser, body: Value) -> Value {
         let (status, task) = self
             .call(
