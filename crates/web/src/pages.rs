@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::body::{to_bytes, Body};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, SET_COOKIE, USER_AGENT};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form};
@@ -1055,12 +1056,9 @@ pub async fn update(
     State(web): State<Web>,
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    TaskId(id): TaskId,
     Form(input): Form<TaskInput>,
 ) -> Result<Response, PageError> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(not_found().await);
-    };
     let Some(me) = web.me(&headers).await? else {
         return Ok(to_sign_in(&headers));
     };
@@ -1108,6 +1106,23 @@ pub async fn update(
     }
 }
 
+/// The task id in a task action's path; anything but a number is the not-found page.
+pub struct TaskId(i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for TaskId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => match id.parse() {
+                Ok(id) => Ok(TaskId(id)),
+                Err(_) => Err(not_found().await),
+            },
+            Err(_) => Err(not_found().await),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct Back {
     #[serde(default)]
@@ -1117,12 +1132,9 @@ pub struct Back {
 pub async fn toggle(
     State(web): State<Web>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    TaskId(id): TaskId,
     Form(input): Form<Back>,
 ) -> Result<Response, PageError> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(not_found().await);
-    };
     let Some(me) = web.me(&headers).await? else {
         return Ok(to_sign_in(&headers));
     };
@@ -1156,12 +1168,9 @@ pub async fn toggle(
 pub async fn delete(
     State(web): State<Web>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    TaskId(id): TaskId,
     Form(input): Form<Back>,
 ) -> Result<Response, PageError> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(not_found().await);
-    };
     let Some(me) = web.me(&headers).await? else {
         return Ok(to_sign_in(&headers));
     };
