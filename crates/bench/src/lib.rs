@@ -268,43 +268,12 @@ pub async fn start_backend(url: &str, dir: &Path) -> (Server, Duration) {
     start_server("backend", url, dir, &[("LOG_LEVEL", "info")]).await
 }
 
-/// A user signed up through the API.
-pub struct User {
-    pub id: String,
-    pub jwt: String,
-}
+pub use todo_testkit::SignedUp as User;
 
-/// Signs `email` up through the API at `base` (`todo serve` or `todo backend`) and trades the session
-/// for a JWT, as a browser would.
+/// Signs `email` up through the API at `base` (`todo serve` or `todo backend`).
 pub async fn sign_up(base: &str, email: &str) -> User {
     let client = todo_testkit::http_client().build().unwrap();
-    let body: serde_json::Value = client
-        .post(format!("{base}/api/auth/sign-up/email"))
-        .json(&serde_json::json!({"email": email, "password": "correct horse battery", "name": "Bench"}))
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let session = body["token"].as_str().unwrap();
-    let tok: serde_json::Value = client
-        .get(format!("{base}/api/auth/token"))
-        .bearer_auth(session)
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    User {
-        id: body["user"]["id"].as_str().unwrap().to_owned(),
-        jwt: tok["token"].as_str().unwrap().to_owned(),
-    }
+    todo_testkit::sign_up(&client, base, email).await
 }
 
 /// Reads `BENCH_SECONDS` (default 3) as each run's length.

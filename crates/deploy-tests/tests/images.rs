@@ -688,32 +688,10 @@ async fn images_build_small_and_run_the_roles_locked_down() {
 async fn sign_up_and_round_trip(client: &reqwest::Client, base: &str) -> (String, String) {
     let email = format!("ada-{:x}@example.com", rand_id());
     let started = Instant::now();
-    let r = client
-        .post(format!("{base}/api/auth/sign-up/email"))
-        .json(&json!({"email": email, "password": "correct horse battery staple", "name": "Ada"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success(),
-        "sign-up via {base}: {}",
-        r.status()
-    );
+    let todo_testkit::SignedUp {
+        id: user_id, jwt, ..
+    } = todo_testkit::sign_up(client, base, &email).await;
     eprintln!("sign-up via {base}: {:.0?}", started.elapsed());
-    let body: Value = r.json().await.unwrap();
-    let session = body["token"].as_str().unwrap().to_string();
-    let user_id = body["user"]["id"].as_str().unwrap().to_string();
-    let r = client
-        .get(format!("{base}/api/auth/token"))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let jwt = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let r = client
         .post(format!("{base}/api/{user_id}/tasks"))
         .bearer_auth(&jwt)

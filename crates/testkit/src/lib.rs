@@ -262,3 +262,43 @@ pub fn http_client() -> reqwest::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
 }
+
+/// A user signed up through the API as a browser does: the session token, and a JWT traded for it.
+pub struct SignedUp {
+    pub id: String,
+    pub session: String,
+    pub jwt: String,
+}
+
+/// Signs `email` up at `base` (any role that serves `/api/auth`) and takes a JWT; a refusal panics
+/// with the server's answer.
+pub async fn sign_up(client: &reqwest::Client, base: &str, email: &str) -> SignedUp {
+    let answer = |r: reqwest::Response| async move {
+        let status = r.status();
+        let body: serde_json::Value = r.json().await.unwrap_or_default();
+        assert!(status.is_success(), "{base}: {status} {body}");
+        body
+    };
+    let body =
+        serde_json::json!({"email": email, "password": "correct horse battery", "name": "Tester"});
+    let r = client
+        .post(format!("{base}/api/auth/sign-up/email"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let user = answer(r).await;
+    let session = user["token"].as_str().unwrap().to_owned();
+    let r = client
+        .get(format!("{base}/api/auth/token"))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap();
+    let token = answer(r).await;
+    SignedUp {
+        id: user["user"]["id"].as_str().unwrap().to_owned(),
+        jwt: token["token"].as_str().unwrap().to_owned(),
+        session,
+    }
+}

@@ -26,11 +26,7 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
 }
 
-pub struct TestUser {
-    pub id: String,
-    pub jwt: String,
-    pub session: String,
-}
+pub type TestUser = todo_testkit::SignedUp;
 
 /// A database URL of the given kind, or `None` when PostgreSQL is unavailable outside CI.
 pub async fn database(db: Db) -> Option<(String, Option<tempfile::TempDir>)> {
@@ -149,28 +145,7 @@ impl TestApp {
     }
 
     pub async fn sign_up(&self, email: &str) -> TestUser {
-        let (status, body) = self
-            .call(
-                Method::POST,
-                "/api/auth/sign-up/email",
-                None,
-                Some(
-                    json!({"email": email, "password": "correct horse battery", "name": "Tester"}),
-                ),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        let session = body["token"].as_str().unwrap().to_owned();
-        let id = body["user"]["id"].as_str().unwrap().to_owned();
-        let (status, tok) = self
-            .call(Method::GET, "/api/auth/token", Some(&session), None)
-            .await;
-        assert_eq!(status, 200, "{tok}");
-        TestUser {
-            id,
-            jwt: tok["token"].as_str().unwrap().to_owned(),
-            session,
-        }
+        todo_testkit::sign_up(&self.client, &self.base, email).await
     }
 
     /// `PATCH …/complete` on one of the user's tasks.
