@@ -2,7 +2,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use todo::config::{Cli, Command, ConfigError, ServerConfig};
 use todo::server::{
     migrate_with_retry, open_store, serve_stdio, shutdown_signal, Frontend, Server,
@@ -114,16 +114,38 @@ fn clap_error(e: clap::Error) -> ExitCode {
     if arg.is_empty() {
         eprintln!("error: {first_line}");
     } else {
-        // `--port <PORT>` also reads the PORT variable: name both.
+        // Operators mostly set variables, not flags: name both.
         let flag = arg.split_whitespace().next().unwrap_or_default();
-        let env = flag
-            .trim_start_matches('-')
-            .replace('-', "_")
-            .to_uppercase();
-        eprintln!(
-            "error: invalid value{value} for {flag} (env {env}): {}",
-            first_line.rsplit(": ").next().unwrap_or_default()
-        );
+        let env = env_of(flag).map_or_else(String::new, |env| format!(" (env {env})"));
+        let why = match e.get(ContextKind::ValidValue) {
+            Some(ContextValue::Strings(valid)) => format!("expected one of {}", valid.join(", ")),
+            _ => first_line
+                .rsplit(": ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        eprintln!("error: invalid value{value} for {flag}{env}: {why}");
     }
     ExitCode::from(2)
+}
+
+/// The variable that `flag` also reads in the role being started, from the command line's own
+/// definition: it is not always the flag's name (`todo mcp --port` reads `MCP_SERVER_PORT`).
+fn env_of(flag: &str) -> Option<String> {
+    let cli = Cli::command();
+    let role = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .and_then(|r| cli.find_subcommand(&r).cloned());
+    let long = flag.trim_start_matches("--");
+    // The role's own arguments first, then the global ones (`--log-format`…).
+    let env = role
+        .iter()
+        .chain([&cli])
+        .flat_map(|c| c.get_arguments())
+        .find(|a| a.get_long() == Some(long))
+        .and_then(|a| a.get_env())
+        .map(|e| e.to_string_lossy().into_owned());
+    env
 }

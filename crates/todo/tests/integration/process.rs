@@ -174,7 +174,32 @@ fn bad_configuration_stops_with_one_line_naming_the_setting() {
             ],
             "DATABASE_URL",
         ),
-        (vec!["serve"], vec![("PORT", "seventy")], "PORT"),
+        (
+            vec!["serve"],
+            vec![("PORT", "seventy")],
+            "for --port (env PORT)",
+        ),
+        (vec![], vec![("PORT", "seventy")], "for --port (env PORT)"),
+        (
+            vec!["mcp"],
+            vec![("MCP_SERVER_PORT", "eighty")],
+            "for --port (env MCP_SERVER_PORT)",
+        ),
+        (
+            vec!["frontend"],
+            vec![("BACKEND_URL", "not a url")],
+            "BACKEND_URL",
+        ),
+        (
+            vec!["serve"],
+            vec![("LOG_FORMAT", "xml")],
+            "for --log-format (env LOG_FORMAT): expected one of json, pretty",
+        ),
+        (
+            vec!["backend"],
+            vec![("LLM_PROVIDER", "claude")],
+            "(env LLM_PROVIDER): expected one of auto, openai",
+        ),
         (vec!["serve"], vec![("PORT", &busy_port)], "HOST/PORT"),
         (
             vec!["serve"],
