@@ -1,6 +1,8 @@
 //! One stateless chat turn: everything a turn needs is read from the database and everything it
 //! produces is written back, so any replica can serve any turn and a restart loses nothing.
 
+use std::time::Duration;
+
 use todo_domain::{conversation_title, ChatReply, ChatTurn, Role};
 use todo_storage::{NewMessage, StorageError, Store};
 use tokio::sync::mpsc::UnboundedSender;
@@ -76,10 +78,34 @@ pub async fn run_turn(
         tool_calls: (!tool_calls.is_empty()).then_some(&tool_calls[..]),
     };
     // A conversation deleted while the agent ran just drops the answer; the tasks it changed stay.
-    store.add_message(user_id, conversation.id, answer).await?;
+    store_answer(store, user_id, conversation.id, answer).await?;
     Ok(ChatReply {
         conversation_id: conversation.id,
         response,
         tool_calls,
     })
+}
+
+/// Longest single wait between attempts to store an answer; the waits double up to it (~6 s in all).
+const ANSWER_RETRY_MAX_WAIT: Duration = Duration::from_millis(3200);
+
+/// Stores the answer, waiting out a database outage: the tools have already acted, and losing the
+/// answer would hide what they did and invite the client to retry (and repeat them).
+async fn store_answer(
+    store: &Store,
+    user_id: &str,
+    conversation_id: i64,
+    answer: NewMessage<'_>,
+) -> Result<(), StorageError> {
+    let mut wait = Duration::from_millis(200);
+    loop {
+        match store.add_message(user_id, conversation_id, answer).await {
+            Err(StorageError::Unavailable(e)) if wait <= ANSWER_RETRY_MAX_WAIT => {
+                tracing::warn!(error = %e, retry_in = ?wait, "cannot store the assistant's answer yet");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            stored => return stored.map(drop),
+        }
+    }
 }

@@ -56,6 +56,7 @@ impl From<MessageRow> for Message {
 }
 
 /// A message to append to a conversation.
+#[derive(Clone, Copy)]
 pub struct NewMessage<'a> {
     pub role: Role,
     pub content: &'a str,

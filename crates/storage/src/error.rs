@@ -22,6 +22,14 @@ impl From<sqlx::Error> for StorageError {
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => StorageError::Unavailable(e),
             sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::Conflict,
+            // PostgreSQL going away or not yet back (shutdown, restart, failover): an outage, not a bug.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+            {
+                StorageError::Unavailable(e)
+            }
             _ => StorageError::Database(e),
         }
     }

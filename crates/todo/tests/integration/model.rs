@@ -506,3 +506,45 @@ async fn an_answer_slower_than_the_request_limit_is_stored_where_the_client_is_t
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// PostgreSQL restarts while the model thinks: the answer is stored once the database is back, and
+/// the client gets its reply instead of an error that would invite a repeat of the turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_is_stored_through_a_database_restart() {
+    let Some(pg) = todo_testkit::PgServer::start_private() else {
+        return;
+    };
+    let url = pg.new_database().await;
+    let (model, script) = stand_in(vec![Scripted::Slow(1000, json!({"content": "Noted."}))]).await;
+    let flags = [
+        "--llm-provider",
+        "openai",
+        "--openai-base-url",
+        &model,
+        "--openai-api-key",
+        "sk-stand-in",
+        "--auto-migrate",
+        "true",
+    ];
+    let app = std::sync::Arc::new(TestApp::spawn_on(url, None, &flags).await);
+    let u = std::sync::Arc::new(app.sign_up("outage@example.com").await);
+    let turn = {
+        let (app, u) = (app.clone(), u.clone());
+        tokio::spawn(async move { chat(&app, &u, json!({"message": "note this"})).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while script.seen.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the model was never asked");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Down before the model answers, and for longer than the pool waits for a connection (5 s).
+    pg.stop();
+    tokio::time::sleep(Duration::from_millis(6500)).await;
+    pg.restart();
+    let (status, reply) = turn.await.unwrap();
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["response"], "Noted.");
+    let (_, messages) = app.messages(&u, &reply["conversation_id"]).await;
+    assert_eq!(messages[1]["content"], "Noted.", "{messages}");
+    pg.stop();
+}
