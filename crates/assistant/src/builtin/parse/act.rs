@@ -628,15 +628,20 @@ pub(super) fn explicit_ref_len(ws: &[Word]) -> Option<usize> {
     None
 }
 
-/// "the report is urgent", "task 3 is due friday", "the milk one should be high priority".
+/// "the report is urgent", "task 3 is due friday", "the milk one should be high priority", and
+/// with no verb after a number: "task 1 due friday", "#2 high priority".
 pub(super) fn subject_first_update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
-    let verb = ws
-        .iter()
-        .position(|w| w.is_in("is should needs must has"))?;
-    if verb == 0 {
-        return None;
-    }
-    let target = &ws[..verb];
+    const VERBS: &str = "is should needs must has";
+    let (target, tail) = match explicit_ref_len(ws) {
+        Some(k) if ws.get(k).is_some_and(|w| !w.is_in(VERBS)) => ws.split_at(k),
+        _ => {
+            let verb = ws.iter().position(|w| w.is_in(VERBS))?;
+            if verb == 0 {
+                return None;
+            }
+            (&ws[..verb], &ws[verb + 1..])
+        }
+    };
     if target[0].is_in(
         "what whats which who when how any anything is are do show list tell \
         where everything all nothing",
@@ -648,7 +653,7 @@ pub(super) fn subject_first_update(ws: &[Word], now: DateTime<Utc>) -> Option<In
     if !explicit && !named && !target.first().is_some_and(|w| w.is("the")) {
         return None;
     }
-    let (a, left) = attributes(&ws[verb + 1..], now);
+    let (a, left) = attributes(tail, now);
     if a == Attrs::default()
         || !left
             .iter()

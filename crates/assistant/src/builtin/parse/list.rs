@@ -21,6 +21,14 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if !in_list(ASK, first) && !first.starts_with('#') {
         return None;
     }
+    // "task 2 is done", "#1 done", "task 1 due friday", "task -1": statements about one task.
+    let numbered = |w: &Word| {
+        let d = w.norm.trim_start_matches(['#', '-']);
+        !d.is_empty() && d.chars().all(|c| c.is_ascii_digit())
+    };
+    if numbered(&ws[0]) || ws[0].is("task") && ws.get(1).is_some_and(numbered) {
+        return None;
+    }
     // Search: "search for milk", "find tasks about the report", "look for dentist".
     if let Some(k) = prefix(
         ws,
