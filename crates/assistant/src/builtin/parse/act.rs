@@ -61,14 +61,19 @@ pub(super) fn complete(ws: &[Word]) -> Option<Intent> {
         }
         return Some(ref_intent(rest, Intent::Complete));
     }
-    // "I already called mom", "I've bought the milk": a verb in the past names what was done.
-    if let Some(k) = prefix(
+    // "I already called mom", "I've bought the milk", "got the milk": a verb in the past names
+    // what was done. Without "I", not a verb that is also an order ("read the book").
+    let k = prefix(
         ws,
-        "i have already|ive already|i already|i just|i finally|i have|ive|i",
-    ) {
-        if ws.get(k).is_some_and(|w| is_past(&w.norm)) && ws.len() > k + 1 {
-            return Some(Intent::Complete(task_ref(&ws[k..])));
-        }
+        "i have already|ive already|i already|i just|i finally|i have|ive|i|already|just|finally",
+    )
+    .unwrap_or(0);
+    if ws
+        .get(k)
+        .is_some_and(|w| is_past(&w.norm) && (k > 0 || !w.is_in(TASK_VERBS)))
+        && ws.len() > k + 1
+    {
+        return Some(Intent::Complete(task_ref(&ws[k..])));
     }
     // "finish task 3" (but "finish the report" is a task to add).
     if first == "finish" || first == "check" || first == "tick" || first == "cross" {

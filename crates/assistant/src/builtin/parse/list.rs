@@ -71,7 +71,7 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         return None;
     }
     // "done with the report" / "completed the report" report work done; "completed tasks" asks.
-    if in_list("complete done finished", first)
+    if in_list("complete completed done finished", first)
         && ws.len() > 1
         && !n[1..]
             .iter()
