@@ -508,15 +508,18 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             }
         }
     }
-    while value
-        .first()
-        .is_some_and(|w| w.is_in("to as into until till til be with is"))
-        && value.len() > 1
-    {
+    const LINKS: &str = "to as into until till til be with is";
+    while value.first().is_some_and(|w| w.is_in(LINKS)) && value.len() > 1 {
         value.remove(0);
     }
     if target.is_empty() || value.is_empty() {
         return None;
+    }
+    // "rename task 1 to": cut off before the new value; never a task renamed "To".
+    if let [w] = value.as_slice() {
+        if w.is_in(LINKS) {
+            return Some(Intent::Incomplete("update"));
+        }
     }
     let quoted = value.iter().find(|w| w.quoted).map(|w| w.text.clone());
     let text_value = || quoted.clone().unwrap_or_else(|| capitalise(&join(&value)));
