@@ -63,7 +63,11 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         do i do|must i do|on my plate|on my list|on the list|whats next|what next|do next";
     let to_do: Vec<&str> = TO_DO.split('|').collect();
     let joined = n.join(" ");
-    let mentions_task = n.iter().any(|w| in_list(TASKISH, w) || w.starts_with('#'))
+    // "show all", "list everything", a bare "show": the list is the only thing there is to show.
+    let show_all = in_list("show list display view", first)
+        && n[1..].iter().all(|w| in_list("me all my everything", w));
+    let mentions_task = show_all
+        || n.iter().any(|w| in_list(TASKISH, w) || w.starts_with('#'))
         || to_do.iter().any(|p| joined.contains(p))
         || dates::find(ws, now).is_some()
             && in_list("what whats anything any is do show list", first);
@@ -147,18 +151,26 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     Some(Intent::List(filter))
 }
 
-/// The word before "tasks" that is not a word about lists: "work" in "show my work tasks".
+/// The word before "tasks" that is not a word about lists: "work" in "show my work tasks"; or a
+/// last word after "for"/"at": "work" in "what's pending for work?", "anything at home?".
 pub(super) fn keyword(rest: &[Word]) -> Option<String> {
     const KNOWN: &str = "my all the pending completed open done finished remaining your any these \
         those of show list me what whats are which current active other new old \
         recent latest upcoming outstanding incomplete unfinished more some many \
         how do i have get see view display give tell about complete todo to-do \
         every entire full unchecked checked a few existing most next top first \
-        last important urgent";
-    let at = rest
+        last important urgent now later us you it them list plate agenda";
+    let w = match rest
         .iter()
-        .position(|w| w.is_in("tasks todos items task to-dos"))?;
-    let w = rest.get(at.checked_sub(1)?)?;
+        .position(|w| w.is_in("tasks todos items task to-dos"))
+    {
+        Some(at) => rest.get(at.checked_sub(1)?)?,
+        None => match rest {
+            [.., by, w] if by.is_in("for at") => w,
+            [.., by, the, w] if by.is_in("for at") && the.is_in("the my") => w,
+            _ => return None,
+        },
+    };
     (!w.is_in(KNOWN)).then(|| tag_word(w)).flatten()
 }
 
