@@ -407,11 +407,13 @@ fn describe(f: &Filter) -> String {
 
 /// "'Buy milk' (task 3) is done." / "'Pay rent' (task 4) is still to do: due tomorrow."
 fn task_state(t: &Task, now: DateTime<Utc>) -> String {
-    let details = details(t, now);
+    let mut details = details(t, now);
+    // Said outright, as "when is it due?" asks exactly this.
+    if t.due_at.is_none() && !t.completed {
+        details.push("no due date".into());
+    }
     let mut s = if t.completed {
         format!("'{}' (task {}) is done ✓.", t.title, t.id)
-    } else if details.is_empty() {
-        format!("'{}' (task {}) is still to do.", t.title, t.id)
     } else {
         format!(
             "'{}' (task {}) is still to do: {}.",

@@ -206,6 +206,14 @@ pub(super) fn show(ws: &[Word]) -> Option<Intent> {
         }
         return Some(Intent::Show(task_ref(rest)));
     }
+    // "when is it due?", "when's the dentist?".
+    if let Some(k) = prefix(ws, "when is|whens|when was") {
+        let mut rest = &ws[k..];
+        if rest.last().is_some_and(|w| w.is("due")) {
+            rest = &rest[..rest.len() - 1];
+        }
+        return (!rest.is_empty() && !about_list(rest)).then(|| Intent::Show(task_ref(rest)));
+    }
     // "is the report done?", "is task 2 finished yet?".
     if ws.len() >= 3 && ws[0].is_in("is was are") {
         let mut end = ws.len();
