@@ -34,8 +34,11 @@ pub async fn answer(ctx: &Context<'_>, message: &str, tools: &mut TurnTools<'_>)
     }
     // A few words that are nothing else are likely a task to add: say how.
     let words = message.split_whitespace().count();
-    if intents == [Intent::Unknown] && (1..=6).contains(&words) {
-        let text = message.trim().trim_end_matches(['?', '!', '.']);
+    let text = message.trim().trim_end_matches(['?', '!', '.']);
+    if intents == [Intent::Unknown]
+        && (1..=6).contains(&words)
+        && text.chars().any(char::is_alphanumeric)
+    {
         return format!(
             "Sorry, I didn't understand that. To add it as a task, say “add {text}”. I can also list, complete, update and delete your tasks. {EXAMPLES}"
         );

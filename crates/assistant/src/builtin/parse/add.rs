@@ -146,7 +146,8 @@ pub(super) fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if rest.is_empty() {
         return None;
     }
-    if k == 0 && !rest[0].is_in(TASK_VERBS) {
+    // A bare verb alone ("test", "run") is more likely a probe of the assistant than a task.
+    if k == 0 && (!rest[0].is_in(TASK_VERBS) || rest.len() < 2) {
         return None;
     }
     // "I need milk": a thing to get, not an action.
