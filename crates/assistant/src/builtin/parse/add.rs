@@ -58,7 +58,10 @@ pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             }) {
                 k += 1;
             }
-        } else if !(in_list("add adding jot note put insert", first)) {
+        } else if !(in_list("add adding jot note put insert", first)
+            // A heading: "new: buy bread" is "new task: buy bread".
+            || ws[0].text.ends_with(':'))
+        {
             return None;
         }
         if first == "note" && !noun && !ws[0].text.ends_with(':') && !starts(ws, "note to self") {
