@@ -8,7 +8,7 @@ pub(super) const UNDONE_WORDS: &str =
     "incomplete undone pending open uncompleted unfinished todo unchecked \
     active not";
 
-pub(super) fn complete(ws: &[Word]) -> Option<Intent> {
+pub(super) fn complete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let n = norms(ws);
     let first = *n.first()?;
     // "reopen task 3", "uncheck the milk one".
@@ -21,7 +21,7 @@ pub(super) fn complete(ws: &[Word]) -> Option<Intent> {
     }
     // "mark X as done" / "mark X as not done" / "set X as complete" / "mark X".
     if first == "mark" || first == "set" || first == "flag" {
-        let mut end = ws.len();
+        let mut r = &ws[1..];
         let mut state: Option<bool> = None;
         if let Some(i) = (1..ws.len())
             .rev()
@@ -29,19 +29,23 @@ pub(super) fn complete(ws: &[Word]) -> Option<Intent> {
         {
             let neg = ws[i].is_in(UNDONE_WORDS) || ws[i - 1].is_in("not un");
             state = Some(!neg);
-            end = i;
+            let mut end = i;
             while end > 1 && ws[end - 1].is_in("as to not is being un") {
                 end -= 1;
             }
+            // "mark as done task 1", "mark done: task 1": the task comes after its new state.
+            r = if end > 1 { &ws[1..end] } else { &ws[i + 1..] };
         }
-        let r = &ws[1..end];
         if r.is_empty() {
             return Some(Intent::Incomplete("complete"));
         }
         return match state {
             Some(true) => Some(Intent::Complete(task_ref(r))),
             Some(false) => Some(Intent::Reopen(task_ref(r))),
-            None if first == "mark" => Some(Intent::Complete(task_ref(r))),
+            // "mark the report as urgent" is an update, not a completion.
+            None if first == "mark" && attributes(r, now).0 == Attrs::default() => {
+                Some(Intent::Complete(task_ref(r)))
+            }
             None => None,
         };
     }
@@ -305,7 +309,7 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let first = *n.first()?;
     let verb_len = prefix(
         ws,
-        "change|update|edit|modify|rename|retitle|set|make|move|reschedule|\
+        "change|update|edit|modify|rename|retitle|set|make|move|reschedule|flag|\
             postpone|push back|push|delay|defer|bump|tag|label|untag|unlabel|\
             prioritize|prioritise|deprioritize|deprioritise|describe|remove|clear|\
             delete|drop|switch|turn|mark|give|put|assign|lower|raise|increase|decrease|reduce",

@@ -29,6 +29,10 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if numbered(&ws[0]) || ws[0].is("task") && ws.get(1).is_some_and(numbered) {
         return None;
     }
+    // "check the milk one off" ticks a task; "check my tasks" asks.
+    if first == "check" && ws.last().is_some_and(|w| w.is("off")) {
+        return None;
+    }
     // Search: "search for milk", "find tasks about the report", "look for dentist".
     if let Some(k) = prefix(
         ws,
