@@ -250,16 +250,20 @@ pub(super) fn update_by_adding(ws: &[Word], now: DateTime<Utc>) -> Option<Intent
             return None;
         }
         changes.description = Some(Some(text));
-    } else if field.is_in("tag tags label labels") || field.norm.starts_with('#') {
-        let names = if field.norm.starts_with('#') {
-            &ws[k..to]
-        } else {
+    } else if field.is_in("tag tags label labels")
+        || field.norm.starts_with('#')
+        // "add the work tag to task 1": the name before the word "tag".
+        || ws.get(k + 1).is_some_and(|w| w.is_in("tag label")) && k + 2 == to
+    {
+        let names = if field.is_in("tag tags label labels") {
             &ws[k + 1..to]
+        } else {
+            &ws[k..to]
         };
         changes.add_tags = names
             .iter()
             .filter_map(tag_word)
-            .filter(|t| !in_list("and with", t.as_str()))
+            .filter(|t| !in_list("and with tag label", t.as_str()))
             .collect();
         if changes.add_tags.is_empty() {
             return None;
@@ -437,15 +441,20 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     }
     // "the priority of task 3 to high" / "the due date for the report to friday".
     let mut field: Option<Field> = None;
-    let mut skip = usize::from(rest.first().is_some_and(|w| w.is_in("the its a an new")));
+    let skip = usize::from(rest.first().is_some_and(|w| w.is_in("the its a an new")));
     if let Some((f, len)) = field_at(&rest, skip) {
-        if rest
-            .get(skip + len)
-            .is_some_and(|w| w.is_in("of for on in"))
-        {
+        let after = skip + len;
+        if rest.get(after).is_some_and(|w| w.is_in("of for on in")) {
             field = Some(f);
-            skip += len + 1;
-            rest.drain(..skip);
+            rest.drain(..=after);
+        } else if let Some(j) = rest.get(after).filter(|w| w.is_in("to as")).and_then(|_| {
+            (after + 2..rest.len().saturating_sub(1)).find(|&j| rest[j].is_in("for of on"))
+        }) {
+            // "change the priority to high for task 1": the target last; read as "task 1 to high".
+            field = Some(f);
+            let mut reordered = rest[j + 1..].to_vec();
+            reordered.extend_from_slice(&rest[after..j]);
+            rest = reordered;
         }
     }
     // Split target and value: a number reference ends at once; otherwise at "to"/"as"/":".
