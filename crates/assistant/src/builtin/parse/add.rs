@@ -22,7 +22,7 @@ pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let first = *n.first()?;
     let mut k;
     if in_list(
-        "add adding create new make put insert jot note log record set schedule \
+        "add adding create new make put stick insert jot note log record set schedule \
         start",
         first,
     ) {
@@ -58,7 +58,7 @@ pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             }) {
                 k += 1;
             }
-        } else if !(in_list("add adding jot note put insert", first)
+        } else if !(in_list("add adding jot note put stick insert", first)
             // A heading: "new: buy bread" is "new task: buy bread".
             || ws[0].text.ends_with(':'))
         {
