@@ -142,7 +142,8 @@ pub(super) fn ref_intent(ws: &[Word], make: fn(TaskRef) -> Intent) -> Intent {
 pub(super) fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let k = prefix(
         ws,
-        "get rid of|throw away|throw out|take off|delete|remove|erase|trash|\
+        "i dont need to|i dont need|i no longer need to|i no longer need|\
+            get rid of|throw away|throw out|take off|delete|remove|erase|trash|\
             discard|del|rm|scratch|nuke|drop|cancel|ditch|forget about|forget|clear|\
             purge|wipe|bin|kill|scrap",
     )?;
@@ -150,6 +151,10 @@ pub(super) fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     // "scratch that meeting task": "that" points at the words after it.
     if rest.first().is_some_and(|w| w.is("that")) && rest.len() > 1 {
         rest.remove(0);
+    }
+    // "I don't need the milk task anymore".
+    if rest.len() > 1 && rest.last().is_some_and(|w| w.is_in("anymore")) {
+        rest.pop();
     }
     // Removing a field is an update: "remove the due date from task 3", "remove #home from 2".
     if rest.iter().any(|w| {
