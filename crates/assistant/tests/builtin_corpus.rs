@@ -212,3 +212,102 @@ async fn other_users_tasks_are_out_of_reach() {
     assert_eq!(theirs[0]["completed"], json!(false));
     assert_eq!(theirs[0]["title"], json!("Secret plan"));
 }
+
+/// Odd input never panics a turn, always gets an answer, and changes no data unless it names an
+/// action: noise, emoji, only punctuation, huge numbers, very long text, stray quotes.
+#[tokio::test]
+async fn odd_messages_are_answered_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("todo.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).unwrap();
+    store.migrate().await.unwrap();
+    tools::run(&store, USER, tools::ADD_TASK, json!({"title": "Buy milk"}))
+        .await
+        .unwrap();
+    let toolbox = Toolbox::Local(store.clone());
+    let long = "buy milk ".repeat(500);
+    let noise = [
+        "",
+        " ",
+        "\n\t",
+        "?",
+        "...",
+        "!!!",
+        "#",
+        "@@@@",
+        "'",
+        "\"",
+        "“",
+        "«»",
+        "''",
+        "\"\"",
+        "🙂",
+        "👍👍",
+        "🥛 🍞",
+        "ñ",
+        "日本語のテキスト",
+        "مرحبا",
+        "\u{200b}",
+        "\u{feff}hi",
+        "-",
+        "--",
+        "- 1",
+        "#-1",
+        "99999999999999999999",
+        "task 99999999999999999999",
+        "task -1",
+        "task 0",
+        "task 1.5",
+        "the",
+        "and",
+        "a b c d e f g h",
+        "asdf qwer",
+        "lol",
+        "???!!!",
+        "🙂 task",
+        "# # #",
+        "' '",
+        "“”",
+        "tomorrow",
+        "every",
+        "in 99999999999 days",
+        "on 99/99/9999",
+        "at 25:99",
+        "yes",
+        "no",
+        "the 0th one",
+        "the 99999999999999999999th one",
+    ];
+    let actions = [
+        "complete task 99999999999999999999",
+        "delete task -1",
+        "rename task 0 to x",
+        "mark task 1.5 as done",
+        "move task 1 to 31 february",
+        "add ''",
+        "add \"\"",
+        "add 🥛",
+        "add !!!",
+        "remind me in 99999999999 days to breathe",
+        &long,
+        "add a task called 'unterminated",
+        "delete the",
+        "complete «",
+    ];
+    for say in noise.iter().chain(actions.iter()) {
+        let mut turn = TurnTools::new(&toolbox, USER);
+        let reply = builtin::reply(&[], say, &mut turn, now()).await;
+        let calls = turn.finish().await;
+        assert!(!reply.trim().is_empty(), "{say:?}: empty reply");
+        if noise.contains(say) {
+            let changed: Vec<&str> = calls
+                .iter()
+                .map(|c| c.name.as_str())
+                .filter(|n| *n != tools::LIST_TASKS)
+                .collect();
+            assert!(changed.is_empty(), "{say:?} changed data: {changed:?}");
+        }
+    }
+    let left = tasks_of(&store, USER).await;
+    assert!(left.iter().any(|t| t["title"] == json!("Buy milk")));
+}

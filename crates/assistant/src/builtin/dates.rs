@@ -57,7 +57,15 @@ fn phrase(
     let today = now.date_naive();
     let next_week = before.is_some_and(|w| w.is("next"));
     if let Some((n, date, default_time)) = date_part(ws, today, after_lead, next_week) {
-        if let Some((m, t)) = time_part(&ws[n..], true) {
+        // "tonight at 8" / "tonight at 8:30": an hour without am/pm is in the evening.
+        let evening = default_time.is_some_and(|t| t >= hm(18, 0));
+        let time = time_part(&ws[n..], true).or_else(|| evening.then(|| at_hour(&ws[n..]))?);
+        if let Some((m, t)) = time {
+            let t = if evening && t < hm(12, 0) {
+                t + Duration::hours(12)
+            } else {
+                t
+            };
             return Some((n + m, at(date, t, true)));
         }
         return Some(match default_time {
@@ -280,6 +288,13 @@ pub fn find_time(ws: &[Word]) -> Option<(usize, usize, NaiveTime)> {
     })
 }
 
+/// "at 8": an hour alone, which is a time only where the part of the day is known.
+fn at_hour(ws: &[Word]) -> Option<(usize, NaiveTime)> {
+    let [at, h, ..] = ws else { return None };
+    let h: u32 = h.norm.parse().ok().filter(|h| (1..12).contains(h))?;
+    (at.is("at") && !at.quoted).then(|| (2, hm(h, 0)))
+}
+
 /// A time of day at the start of `ws`. `bare` allows "morning"/"evening" without "at"/"in the"
 /// (right after a date: "tomorrow morning").
 fn time_part(ws: &[Word], bare: bool) -> Option<(usize, NaiveTime)> {
@@ -415,6 +430,9 @@ mod tests {
         assert_eq!(when("today").unwrap(), "2026-11-26T00:00:00Z");
         assert_eq!(when("tomorrow").unwrap(), "2026-11-27T00:00:00Z");
         assert_eq!(when("tonight").unwrap(), "2026-11-26T20:00:00Z");
+        assert_eq!(when("tonight at 8").unwrap(), "2026-11-26T20:00:00Z");
+        assert_eq!(when("tonight at 9:30").unwrap(), "2026-11-26T21:30:00Z");
+        assert_eq!(when("tonight at 7pm").unwrap(), "2026-11-26T19:00:00Z");
         assert_eq!(when("day after tomorrow").unwrap(), "2026-11-28T00:00:00Z");
         assert_eq!(when("in 3 days").unwrap(), "2026-11-29T00:00:00Z");
         assert_eq!(when("in a week").unwrap(), "2026-12-03T00:00:00Z");

@@ -13,8 +13,14 @@
 //!   a verb with its object ("call mom and pay bills") or none starts with a verb and each is at
 //!   most three words; otherwise it is one task ("call Tom and Jerry about the plan", "buy milk and
 //!   eggs"). Quoted titles are kept verbatim.
+//! - A message that starts with a common task verb and its object ("buy milk", "call mom
+//!   tomorrow") is a task to add; a verb alone ("test") is not, it gets the "say add …" hint.
+//! - A message that starts with a task number ("task 2 is done", "#3 high priority") is about
+//!   that task, never a list question.
 //! - A delete that names a task by its title asks first and happens on "yes"; a delete by number,
-//!   by "it", or by picking from a list acts at once, as the task is already unambiguous.
+//!   by "it", or by picking from a list acts at once, as the task is already unambiguous. Bulk
+//!   deletes ("clear completed tasks", "delete all") always ask. There is no bulk complete
+//!   ("mark all as done" says how to complete several by number).
 //! - Dates are UTC; a date without a time is that day's midnight.
 
 mod dates;

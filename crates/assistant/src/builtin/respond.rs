@@ -34,8 +34,11 @@ pub async fn answer(ctx: &Context<'_>, message: &str, tools: &mut TurnTools<'_>)
     }
     // A few words that are nothing else are likely a task to add: say how.
     let words = message.split_whitespace().count();
-    if intents == [Intent::Unknown] && (1..=6).contains(&words) {
-        let text = message.trim().trim_end_matches(['?', '!', '.']);
+    let text = message.trim().trim_end_matches(['?', '!', '.']);
+    if intents == [Intent::Unknown]
+        && (1..=6).contains(&words)
+        && text.chars().any(char::is_alphanumeric)
+    {
         return format!(
             "Sorry, I didn't understand that. To add it as a task, say “add {text}”. I can also list, complete, update and delete your tasks. {EXAMPLES}"
         );
@@ -407,11 +410,13 @@ fn describe(f: &Filter) -> String {
 
 /// "'Buy milk' (task 3) is done." / "'Pay rent' (task 4) is still to do: due tomorrow."
 fn task_state(t: &Task, now: DateTime<Utc>) -> String {
-    let details = details(t, now);
+    let mut details = details(t, now);
+    // Said outright, as "when is it due?" asks exactly this.
+    if t.due_at.is_none() && !t.completed {
+        details.push("no due date".into());
+    }
     let mut s = if t.completed {
         format!("'{}' (task {}) is done ✓.", t.title, t.id)
-    } else if details.is_empty() {
-        format!("'{}' (task {}) is still to do.", t.title, t.id)
     } else {
         format!(
             "'{}' (task {}) is still to do: {}.",

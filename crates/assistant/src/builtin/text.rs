@@ -122,6 +122,10 @@ fn normalise(text: &str) -> String {
         } else {
             trimmed
         };
+    // "milk & eggs": an ampersand joins like "and" (and stays "&" in a title).
+    if text == "&" {
+        return "and".into();
+    }
     // A word of exclamation marks alone ("!!") is how some people write "urgent".
     if trimmed.is_empty() && text.len() >= 2 && text.chars().all(|c| c == '!') {
         return "!high".into();

@@ -8,7 +8,7 @@ pub(super) const UNDONE_WORDS: &str =
     "incomplete undone pending open uncompleted unfinished todo unchecked \
     active not";
 
-pub(super) fn complete(ws: &[Word]) -> Option<Intent> {
+pub(super) fn complete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let n = norms(ws);
     let first = *n.first()?;
     // "reopen task 3", "uncheck the milk one".
@@ -21,7 +21,7 @@ pub(super) fn complete(ws: &[Word]) -> Option<Intent> {
     }
     // "mark X as done" / "mark X as not done" / "set X as complete" / "mark X".
     if first == "mark" || first == "set" || first == "flag" {
-        let mut end = ws.len();
+        let mut r = &ws[1..];
         let mut state: Option<bool> = None;
         if let Some(i) = (1..ws.len())
             .rev()
@@ -29,19 +29,23 @@ pub(super) fn complete(ws: &[Word]) -> Option<Intent> {
         {
             let neg = ws[i].is_in(UNDONE_WORDS) || ws[i - 1].is_in("not un");
             state = Some(!neg);
-            end = i;
+            let mut end = i;
             while end > 1 && ws[end - 1].is_in("as to not is being un") {
                 end -= 1;
             }
+            // "mark as done task 1", "mark done: task 1": the task comes after its new state.
+            r = if end > 1 { &ws[1..end] } else { &ws[i + 1..] };
         }
-        let r = &ws[1..end];
         if r.is_empty() {
             return Some(Intent::Incomplete("complete"));
         }
         return match state {
             Some(true) => Some(Intent::Complete(task_ref(r))),
             Some(false) => Some(Intent::Reopen(task_ref(r))),
-            None if first == "mark" => Some(Intent::Complete(task_ref(r))),
+            // "mark the report as urgent" is an update, not a completion.
+            None if first == "mark" && attributes(r, now).0 == Attrs::default() => {
+                Some(Intent::Complete(task_ref(r)))
+            }
             None => None,
         };
     }
@@ -61,14 +65,19 @@ pub(super) fn complete(ws: &[Word]) -> Option<Intent> {
         }
         return Some(ref_intent(rest, Intent::Complete));
     }
-    // "I already called mom", "I've bought the milk": a verb in the past names what was done.
-    if let Some(k) = prefix(
+    // "I already called mom", "I've bought the milk", "got the milk": a verb in the past names
+    // what was done. Without "I", not a verb that is also an order ("read the book").
+    let k = prefix(
         ws,
-        "i have already|ive already|i already|i just|i finally|i have|ive|i",
-    ) {
-        if ws.get(k).is_some_and(|w| is_past(&w.norm)) && ws.len() > k + 1 {
-            return Some(Intent::Complete(task_ref(&ws[k..])));
-        }
+        "i have already|ive already|i already|i just|i finally|i have|ive|i|already|just|finally",
+    )
+    .unwrap_or(0);
+    if ws
+        .get(k)
+        .is_some_and(|w| is_past(&w.norm) && (k > 0 || !w.is_in(TASK_VERBS)))
+        && ws.len() > k + 1
+    {
+        return Some(Intent::Complete(task_ref(&ws[k..])));
     }
     // "finish task 3" (but "finish the report" is a task to add).
     if first == "finish" || first == "check" || first == "tick" || first == "cross" {
@@ -133,7 +142,8 @@ pub(super) fn ref_intent(ws: &[Word], make: fn(TaskRef) -> Intent) -> Intent {
 pub(super) fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let k = prefix(
         ws,
-        "get rid of|throw away|throw out|take off|delete|remove|erase|trash|\
+        "i dont need to|i dont need|i no longer need to|i no longer need|\
+            get rid of|throw away|throw out|take off|delete|remove|erase|trash|\
             discard|del|rm|scratch|nuke|drop|cancel|ditch|forget about|forget|clear|\
             purge|wipe|bin|kill|scrap",
     )?;
@@ -141,6 +151,10 @@ pub(super) fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     // "scratch that meeting task": "that" points at the words after it.
     if rest.first().is_some_and(|w| w.is("that")) && rest.len() > 1 {
         rest.remove(0);
+    }
+    // "I don't need the milk task anymore".
+    if rest.len() > 1 && rest.last().is_some_and(|w| w.is_in("anymore")) {
+        rest.pop();
     }
     // Removing a field is an update: "remove the due date from task 3", "remove #home from 2".
     if rest.iter().any(|w| {
@@ -241,16 +255,20 @@ pub(super) fn update_by_adding(ws: &[Word], now: DateTime<Utc>) -> Option<Intent
             return None;
         }
         changes.description = Some(Some(text));
-    } else if field.is_in("tag tags label labels") || field.norm.starts_with('#') {
-        let names = if field.norm.starts_with('#') {
-            &ws[k..to]
-        } else {
+    } else if field.is_in("tag tags label labels")
+        || field.norm.starts_with('#')
+        // "add the work tag to task 1": the name before the word "tag".
+        || ws.get(k + 1).is_some_and(|w| w.is_in("tag label")) && k + 2 == to
+    {
+        let names = if field.is_in("tag tags label labels") {
             &ws[k + 1..to]
+        } else {
+            &ws[k..to]
         };
         changes.add_tags = names
             .iter()
             .filter_map(tag_word)
-            .filter(|t| !in_list("and with", t.as_str()))
+            .filter(|t| !in_list("and with tag label", t.as_str()))
             .collect();
         if changes.add_tags.is_empty() {
             return None;
@@ -300,7 +318,7 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let first = *n.first()?;
     let verb_len = prefix(
         ws,
-        "change|update|edit|modify|rename|retitle|set|make|move|reschedule|\
+        "change|update|edit|modify|rename|retitle|set|make|move|reschedule|flag|\
             postpone|push back|push|delay|defer|bump|tag|label|untag|unlabel|\
             prioritize|prioritise|deprioritize|deprioritise|describe|remove|clear|\
             delete|drop|switch|turn|mark|give|put|assign|lower|raise|increase|decrease|reduce",
@@ -428,15 +446,20 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     }
     // "the priority of task 3 to high" / "the due date for the report to friday".
     let mut field: Option<Field> = None;
-    let mut skip = usize::from(rest.first().is_some_and(|w| w.is_in("the its a an new")));
+    let skip = usize::from(rest.first().is_some_and(|w| w.is_in("the its a an new")));
     if let Some((f, len)) = field_at(&rest, skip) {
-        if rest
-            .get(skip + len)
-            .is_some_and(|w| w.is_in("of for on in"))
-        {
+        let after = skip + len;
+        if rest.get(after).is_some_and(|w| w.is_in("of for on in")) {
             field = Some(f);
-            skip += len + 1;
-            rest.drain(..skip);
+            rest.drain(..=after);
+        } else if let Some(j) = rest.get(after).filter(|w| w.is_in("to as")).and_then(|_| {
+            (after + 2..rest.len().saturating_sub(1)).find(|&j| rest[j].is_in("for of on"))
+        }) {
+            // "change the priority to high for task 1": the target last; read as "task 1 to high".
+            field = Some(f);
+            let mut reordered = rest[j + 1..].to_vec();
+            reordered.extend_from_slice(&rest[after..j]);
+            rest = reordered;
         }
     }
     // Split target and value: a number reference ends at once; otherwise at "to"/"as"/":".
@@ -503,15 +526,18 @@ pub(super) fn update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             }
         }
     }
-    while value
-        .first()
-        .is_some_and(|w| w.is_in("to as into until till til be with is"))
-        && value.len() > 1
-    {
+    const LINKS: &str = "to as into until till til be with is";
+    while value.first().is_some_and(|w| w.is_in(LINKS)) && value.len() > 1 {
         value.remove(0);
     }
     if target.is_empty() || value.is_empty() {
         return None;
+    }
+    // "rename task 1 to": cut off before the new value; never a task renamed "To".
+    if let [w] = value.as_slice() {
+        if w.is_in(LINKS) {
+            return Some(Intent::Incomplete("update"));
+        }
     }
     let quoted = value.iter().find(|w| w.quoted).map(|w| w.text.clone());
     let text_value = || quoted.clone().unwrap_or_else(|| capitalise(&join(&value)));
@@ -628,15 +654,20 @@ pub(super) fn explicit_ref_len(ws: &[Word]) -> Option<usize> {
     None
 }
 
-/// "the report is urgent", "task 3 is due friday", "the milk one should be high priority".
+/// "the report is urgent", "task 3 is due friday", "the milk one should be high priority", and
+/// with no verb after a number: "task 1 due friday", "#2 high priority".
 pub(super) fn subject_first_update(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
-    let verb = ws
-        .iter()
-        .position(|w| w.is_in("is should needs must has"))?;
-    if verb == 0 {
-        return None;
-    }
-    let target = &ws[..verb];
+    const VERBS: &str = "is should needs must has";
+    let (target, tail) = match explicit_ref_len(ws) {
+        Some(k) if ws.get(k).is_some_and(|w| !w.is_in(VERBS)) => ws.split_at(k),
+        _ => {
+            let verb = ws.iter().position(|w| w.is_in(VERBS))?;
+            if verb == 0 {
+                return None;
+            }
+            (&ws[..verb], &ws[verb + 1..])
+        }
+    };
     if target[0].is_in(
         "what whats which who when how any anything is are do show list tell \
         where everything all nothing",
@@ -648,7 +679,7 @@ pub(super) fn subject_first_update(ws: &[Word], now: DateTime<Utc>) -> Option<In
     if !explicit && !named && !target.first().is_some_and(|w| w.is("the")) {
         return None;
     }
-    let (a, left) = attributes(&ws[verb + 1..], now);
+    let (a, left) = attributes(tail, now);
     if a == Attrs::default()
         || !left
             .iter()

@@ -22,7 +22,7 @@ pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let first = *n.first()?;
     let mut k;
     if in_list(
-        "add adding create new make put insert jot note log record set schedule \
+        "add adding create new make put stick insert jot note log record set schedule \
         start",
         first,
     ) {
@@ -58,7 +58,10 @@ pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             }) {
                 k += 1;
             }
-        } else if !(in_list("add adding jot note put insert", first)) {
+        } else if !(in_list("add adding jot note put stick insert", first)
+            // A heading: "new: buy bread" is "new task: buy bread".
+            || ws[0].text.ends_with(':'))
+        {
             return None;
         }
         if first == "note" && !noun && !ws[0].text.ends_with(':') && !starts(ws, "note to self") {
@@ -128,7 +131,7 @@ pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     {
         return Some(Intent::Incomplete("add"));
     }
-    Some(Intent::Add(drafts(payload, now)))
+    Some(add(payload, now))
 }
 
 /// "I need to call the bank", "I have to…", or a message starting with a task verb ("buy milk").
@@ -144,9 +147,11 @@ pub(super) fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     .unwrap_or(0);
     let rest = &ws[k..];
     if rest.is_empty() {
-        return None;
+        // "I need to…" cut short.
+        return (k > 0).then_some(Intent::Incomplete("add"));
     }
-    if k == 0 && !rest[0].is_in(TASK_VERBS) {
+    // A bare verb alone ("test", "run") is more likely a probe of the assistant than a task.
+    if k == 0 && (!rest[0].is_in(TASK_VERBS) || rest.len() < 2) {
         return None;
     }
     // "I need milk": a thing to get, not an action.
@@ -161,7 +166,18 @@ pub(super) fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     } else {
         rest.to_vec()
     };
-    Some(Intent::Add(drafts(&payload, now)))
+    Some(add(&payload, now))
+}
+
+/// The tasks in `payload`; when only attributes are there ("add tomorrow", "remind me at 5pm"),
+/// the question of what to add rather than a task without a title.
+fn add(payload: &[Word], now: DateTime<Utc>) -> Intent {
+    let drafts = drafts(payload, now);
+    if drafts.iter().all(|d| d.title.is_empty()) {
+        Intent::Incomplete("add")
+    } else {
+        Intent::Add(drafts)
+    }
 }
 
 /// Tasks in an add request: its attributes apply to each. Several tasks when the words are a list

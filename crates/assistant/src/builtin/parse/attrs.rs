@@ -223,10 +223,18 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
         i += 1;
     }
 
-    // "to my shopping list" names a tag; "to my list" / "on my todo list" say nothing.
+    // "to my shopping list" names a tag; "to my list" / "on my todo list" / a last "to todo" say
+    // nothing.
     let mut i = 0;
     while i + 2 < ws.len() + 1 {
         let w = n(&ws, i);
+        if i + 2 == ws.len()
+            && in_list("to on onto", w.as_str())
+            && in_list("todo to-do todos list todolist", n(&ws, i + 1).as_str())
+        {
+            ws.truncate(i);
+            break;
+        }
         if in_list("to on onto in into for", w.as_str())
             && in_list("my the our", n(&ws, i + 1).as_str())
         {
@@ -237,7 +245,7 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
                 "list tasks todo todos to-do to-dos todolist agenda",
                 third.as_str(),
             ) {
-                let end = if third == "todo" && fourth == "list" {
+                let end = if in_list("todo to-do", third.as_str()) && fourth == "list" {
                     i + 4
                 } else {
                     i + 3

@@ -21,6 +21,18 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if !in_list(ASK, first) && !first.starts_with('#') {
         return None;
     }
+    // "task 2 is done", "#1 done", "task 1 due friday", "task -1": statements about one task.
+    let numbered = |w: &Word| {
+        let d = w.norm.trim_start_matches(['#', '-']);
+        !d.is_empty() && d.chars().all(|c| c.is_ascii_digit())
+    };
+    if numbered(&ws[0]) || ws[0].is("task") && ws.get(1).is_some_and(numbered) {
+        return None;
+    }
+    // "check the milk one off" ticks a task; "check my tasks" asks.
+    if first == "check" && ws.last().is_some_and(|w| w.is("off")) {
+        return None;
+    }
     // Search: "search for milk", "find tasks about the report", "look for dentist".
     if let Some(k) = prefix(
         ws,
@@ -55,7 +67,11 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         do i do|must i do|on my plate|on my list|on the list|whats next|what next|do next";
     let to_do: Vec<&str> = TO_DO.split('|').collect();
     let joined = n.join(" ");
-    let mentions_task = n.iter().any(|w| in_list(TASKISH, w) || w.starts_with('#'))
+    // "show all", "list everything", a bare "show": the list is the only thing there is to show.
+    let show_all = in_list("show list display view", first)
+        && n[1..].iter().all(|w| in_list("me all my everything", w));
+    let mentions_task = show_all
+        || n.iter().any(|w| in_list(TASKISH, w) || w.starts_with('#'))
         || to_do.iter().any(|p| joined.contains(p))
         || dates::find(ws, now).is_some()
             && in_list("what whats anything any is do show list", first);
@@ -63,7 +79,7 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         return None;
     }
     // "done with the report" / "completed the report" report work done; "completed tasks" asks.
-    if in_list("complete done finished", first)
+    if in_list("complete completed done finished", first)
         && ws.len() > 1
         && !n[1..]
             .iter()
@@ -139,18 +155,26 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     Some(Intent::List(filter))
 }
 
-/// The word before "tasks" that is not a word about lists: "work" in "show my work tasks".
+/// The word before "tasks" that is not a word about lists: "work" in "show my work tasks"; or a
+/// last word after "for"/"at": "work" in "what's pending for work?", "anything at home?".
 pub(super) fn keyword(rest: &[Word]) -> Option<String> {
     const KNOWN: &str = "my all the pending completed open done finished remaining your any these \
         those of show list me what whats are which current active other new old \
         recent latest upcoming outstanding incomplete unfinished more some many \
         how do i have get see view display give tell about complete todo to-do \
         every entire full unchecked checked a few existing most next top first \
-        last important urgent";
-    let at = rest
+        last important urgent now later us you it them list plate agenda";
+    let w = match rest
         .iter()
-        .position(|w| w.is_in("tasks todos items task to-dos"))?;
-    let w = rest.get(at.checked_sub(1)?)?;
+        .position(|w| w.is_in("tasks todos items task to-dos"))
+    {
+        Some(at) => rest.get(at.checked_sub(1)?)?,
+        None => match rest {
+            [.., by, w] if by.is_in("for at") => w,
+            [.., by, the, w] if by.is_in("for at") && the.is_in("the my") => w,
+            _ => return None,
+        },
+    };
     (!w.is_in(KNOWN)).then(|| tag_word(w)).flatten()
 }
 
@@ -185,6 +209,14 @@ pub(super) fn show(ws: &[Word]) -> Option<Intent> {
             return None;
         }
         return Some(Intent::Show(task_ref(rest)));
+    }
+    // "when is it due?", "when's the dentist?".
+    if let Some(k) = prefix(ws, "when is|whens|when was") {
+        let mut rest = &ws[k..];
+        if rest.last().is_some_and(|w| w.is("due")) {
+            rest = &rest[..rest.len() - 1];
+        }
+        return (!rest.is_empty() && !about_list(rest)).then(|| Intent::Show(task_ref(rest)));
     }
     // "is the report done?", "is task 2 finished yet?".
     if ws.len() >= 3 && ws[0].is_in("is was are") {

@@ -263,7 +263,7 @@ fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
     if let Some(i) = delete(&ws, now) {
         return i;
     }
-    if let Some(i) = complete(&ws) {
+    if let Some(i) = complete(&ws, now) {
         return i;
     }
     if let Some(i) = update(&ws, now) {

@@ -15,7 +15,7 @@ pub(super) const THANKS: &str =
     "thanks thank you thx ty cheers great awesome cool nice perfect wonderful \
     appreciate it much so very a lot lots brilliant excellent amazing good \
     job work that thats helpful love sweet fantastic many ok okay all done \
-    im for now i";
+    im for now i well appreciated youre the best";
 /// Words that open a "yes", and words that may follow one ("yes please, do it").
 pub(super) const YES: &str =
     "yes y yeah yea yep yup sure ok okay k confirm confirmed correct right \
@@ -54,15 +54,16 @@ pub(super) fn social(ws: &[Word]) -> Option<Intent> {
     }
     let thanked = n
         .iter()
-        .any(|w| in_list("thanks thank thx ty cheers appreciate", w));
+        .any(|w| in_list("thanks thank thx ty cheers appreciate appreciated", w));
     let praised = n.len() <= 3
-        && n.iter().any(|w| {
-            in_list(
-                "great awesome cool nice perfect wonderful brilliant excellent amazing \
-                sweet fantastic helpful",
-                w,
-            )
-        });
+        && (starts(ws, "well done")
+            || n.iter().any(|w| {
+                in_list(
+                    "great awesome cool nice perfect wonderful brilliant excellent amazing \
+                    sweet fantastic helpful good best",
+                    w,
+                )
+            }));
     if (thanked || praised) && all_in(ws, &[THANKS]) {
         return Some(Intent::Thanks);
     }
@@ -85,6 +86,8 @@ pub(super) fn social(ws: &[Word]) -> Option<Intent> {
     }
     if (in_list(NO, first)
         || starts(ws, "never mind")
+        // "wait, no": the second thoughts that answer a confirmation question.
+        || ws.len() > 1 && ws[0].is_in("wait hmm oh") && ws[1].is_in(NO)
         || starts(ws, "forget it")
         || starts(ws, "leave it"))
         && all_in(ws, &[NO, NO_MORE])
@@ -99,7 +102,8 @@ pub(super) fn help(ws: &[Word]) -> Option<Intent> {
         what can i ask|what should i say|how does this work|how do i use|\
         how do you work|how does it work|commands|what are the commands|\
         what are your commands|who are you|what are you|options|menu|usage|\
-        instructions|how to use|what commands|show help|i need help|can you help";
+        instructions|how to use|what commands|show help|i need help|can you help|\
+        tell me about yourself|about you";
     // "how do I add a task with a due date?" is a question about using the assistant.
     let how = prefix(ws, "how do i|how can i|how to|how does one").is_some();
     (how || prefix(ws, PHRASES).is_some() && ws.len() <= 7).then_some(Intent::Help)
@@ -132,7 +136,7 @@ pub(super) fn strip_politeness(ws: &[Word]) -> Vec<Word> {
         hey|hi|hello|ok|okay|so|also|and|now|then|just|um|uh|oh|well|yo|\
         i want you to|i would like you to|id like you to|go ahead and|help me|\
         quickly|assistant|thanks|thank you|alright|right|great|cool|oops|\
-        actually|hmm|lets|let us|i would like to|id like to|i want to";
+        actually|hmm|lets|let us|let me|i would like to|id like to|i want to";
     const TAIL: &str = "please|pls|plz|thanks|thank you|thx|for me|right now|if you can|\
         if possible|now|ty|cheers";
     let mut s = 0;
