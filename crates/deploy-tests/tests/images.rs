@@ -17,11 +17,10 @@ use todo_deploy_tests::{output, repo_root, run_ok, tool};
 use todo_testkit::{free_port, PgServer};
 
 const SECRET: &str = "image-test-secret-that-is-long-enough-0123456789";
-/// Our goal per image (SPEC §7 aims at 20 MB). Since main's MCP client (rmcp → reqwest 0.13 →
-/// rustls on aws-lc-rs, beside ring) the binary is ~25 MB, so the goal is reported, not enforced;
-/// the hard cap below still catches a regression.
-const GOAL_IMAGE_BYTES: u64 = 16 * 1024 * 1024;
-const MAX_IMAGE_BYTES: u64 = 32 * 1024 * 1024;
+/// SPEC §7's aim per image, reported when missed; the hard cap fails a clear regression (the images
+/// are ~19.7 MB with the `dist` profile's whole-program LTO).
+const GOAL_IMAGE_BYTES: u64 = 20_000_000;
+const MAX_IMAGE_BYTES: u64 = 24 * 1024 * 1024;
 
 /// Builds (or takes) the static binary: glibc with crt-static, as the Dockerfile's builder does.
 fn static_binary() -> PathBuf {
@@ -43,7 +42,8 @@ fn static_binary() -> PathBuf {
             .current_dir(repo_root())
             .args([
                 "build",
-                "--release",
+                "--profile",
+                "dist",
                 "--locked",
                 "-p",
                 "todo",
@@ -53,7 +53,7 @@ fn static_binary() -> PathBuf {
             .env("RUSTFLAGS", "-C target-feature=+crt-static"),
     );
     eprintln!("static build: {:.1?}", started.elapsed());
-    repo_root().join("target/x86_64-unknown-linux-gnu/release/todo")
+    repo_root().join("target/x86_64-unknown-linux-gnu/dist/todo")
 }
 
 /// Removes what the test started, however it ends.
@@ -189,6 +189,24 @@ async fn wait_for(client: &reqwest::Client, url: &str, want: u16, limit: Duratio
     }
 }
 
+/// Waits until the backend at `base` is ready again after a container joined the network.
+///
+/// On this host, podman (netavark 1.4) sometimes drops the packets of an established connection
+/// from one container to the host when another container starts: the backend's pooled database
+/// connection then goes silent (seen with `ss`: 27 bytes unacknowledged for good), and the first
+/// request that picks it waits out the pool's 5 s and gets 503 — the designed answer to a lost
+/// database. Each such connection is dropped once tried, so polling `/ready` (which uses the
+/// database) clears them before the test goes on. A cluster's pod network does not do this.
+async fn settle(client: &reqwest::Client, base: &str) {
+    wait_for(
+        client,
+        &format!("{base}/ready"),
+        200,
+        Duration::from_secs(30),
+    )
+    .await;
+}
+
 /// Forwards a port on `bind` to PostgreSQL on 127.0.0.1, which the throwaway server only listens on.
 async fn forward_to(bind: Ipv4Addr, target: SocketAddr) -> u16 {
     let listener = tokio::net::TcpListener::bind((bind, 0)).await.unwrap();
@@ -280,7 +298,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
         );
         assert!(size <= MAX_IMAGE_BYTES, "{img} is {size} bytes");
         if size > GOAL_IMAGE_BYTES {
-            eprintln!("warning: {img} is over the 16 MiB goal");
+            eprintln!("warning: {img} is over the 20 MB aim");
         }
         let image: Value = serde_json::from_str(&podman.ok(&["image", "inspect", img])).unwrap();
         let config = &image[0]["Config"];
@@ -530,6 +548,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             "mcp",
         ]);
         cleanup.containers.push(mcp.clone());
+        settle(&client, &base).await;
         let mcp_base = format!("http://127.0.0.1:{mcp_port}");
         wait_for(
             &client,
@@ -599,6 +618,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             frontend_img,
         ]);
         cleanup.containers.push(frontend.clone());
+        settle(&client, &base).await;
         let fe_base = format!("http://127.0.0.1:{fe_port}");
         wait_for(
             &client,
@@ -624,6 +644,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
     // (No /etc/hosts entry there: the database by the gateway's address.)
     let kube_db_url = format!("postgres://postgres@{gateway}:{proxy_port}/{db_name}");
     kube_play(&podman, &mut cleanup, &client, &network, &kube_db_url).await;
+    settle(&client, &base).await;
 
     // Memory: at rest, then under a little load (concurrent list requests).
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -334,7 +334,7 @@ pub async fn serve_stdio(args: McpArgs) -> Result<(), ConfigError> {
                 .await
                 .map_err(|e| ConfigError(format!("DATABASE_URL: cannot look up MCP_USER: {e}")))?;
             found
-                .ok_or_else(|| ConfigError(format!("MCP_USER: no user with email {email}")))?
+                .ok_or_else(|| ConfigError(format!("MCP_USER: no user with email {email} in this database; sign up in the web app first (same DATABASE_URL)")))?
                 .0
                 .id
         }
