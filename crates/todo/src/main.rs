@@ -134,10 +134,10 @@ fn clap_error(e: clap::Error) -> ExitCode {
 /// definition: it is not always the flag's name (`todo mcp --port` reads `MCP_SERVER_PORT`).
 fn env_of(flag: &str) -> Option<String> {
     let cli = Cli::command();
+    // The first argument naming a role (a flag's value may come before it).
     let role = std::env::args()
         .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .and_then(|r| cli.find_subcommand(&r).cloned());
+        .find_map(|a| cli.find_subcommand(&a).cloned());
     let long = flag.trim_start_matches("--");
     // The role's own arguments first, then the global ones (`--log-format`…).
     let env = role
