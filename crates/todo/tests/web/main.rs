@@ -386,12 +386,19 @@ async fn keyboard_only() {
     };
     let app = App::serve().await;
     b.goto(&app.url("/sign-up")).await;
-    // The first stop is the skip link.
-    press(&b, &key(Key::Tab)).await;
-    assert_eq!(
-        b.js("return document.activeElement.textContent").await,
-        "Skip to content"
-    );
+    // The first stop is the skip link. A Tab pressed while the headless window is still taking
+    // focus moves nothing (seen once in CI), so press until something has focus, then check what.
+    let mut first = serde_json::Value::Null;
+    for _ in 0..5 {
+        press(&b, &key(Key::Tab)).await;
+        first = b
+            .js("const e = document.activeElement; return e === document.body ? null : e.textContent")
+            .await;
+        if !first.is_null() {
+            break;
+        }
+    }
+    assert_eq!(first, "Skip to content");
     tab_to(&b, "#name").await;
     press(&b, "Kay").await;
     tab_to(&b, "#email").await;
