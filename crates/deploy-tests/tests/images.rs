@@ -189,15 +189,16 @@ async fn wait_for(client: &reqwest::Client, url: &str, want: u16, limit: Duratio
     }
 }
 
-/// Waits until the backend at `base` is ready again after a container joined the network.
+/// Waits until the server at `base` answers `/ready` 200 (it uses the database).
 ///
-/// On this host, podman (netavark 1.4) sometimes drops the packets of an established connection
-/// from one container to the host when another container starts: the backend's pooled database
-/// connection then goes silent (seen with `ss`: 27 bytes unacknowledged for good), and the first
-/// request that picks it waits out the pool's 5 s and gets 503 — the designed answer to a lost
-/// database. Each such connection is dropped once tried, so polling `/ready` (which uses the
-/// database) clears them before the test goes on. A cluster's pod network does not do this.
-async fn settle(client: &reqwest::Client, base: &str) {
+/// The test also calls it on the backend after each container joins the network: on this host,
+/// podman (netavark 1.4) sometimes drops the packets of an established connection from one
+/// container to the host when another container starts. The backend's pooled database connection
+/// then goes silent (seen with `ss`: 27 bytes unacknowledged for good), and the first request that
+/// picks it waits out the pool's 5 s and gets 503, the designed answer to a lost database. Each
+/// such connection is dropped once tried, so polling `/ready` clears them before the test goes on.
+/// A cluster's pod network does not do this.
+async fn until_ready(client: &reqwest::Client, base: &str) {
     wait_for(
         client,
         &format!("{base}/ready"),
@@ -548,7 +549,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             "mcp",
         ]);
         cleanup.containers.push(mcp.clone());
-        settle(&client, &base).await;
+        until_ready(&client, &base).await;
         let mcp_base = format!("http://127.0.0.1:{mcp_port}");
         wait_for(
             &client,
@@ -618,7 +619,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             frontend_img,
         ]);
         cleanup.containers.push(frontend.clone());
-        settle(&client, &base).await;
+        until_ready(&client, &base).await;
         let fe_base = format!("http://127.0.0.1:{fe_port}");
         wait_for(
             &client,
@@ -644,7 +645,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
     // (No /etc/hosts entry there: the database by the gateway's address.)
     let kube_db_url = format!("postgres://postgres@{gateway}:{proxy_port}/{db_name}");
     kube_play(&podman, &mut cleanup, &client, &network, &kube_db_url).await;
-    settle(&client, &base).await;
+    until_ready(&client, &base).await;
 
     // Memory: at rest, then under a little load (concurrent list requests).
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -824,13 +825,7 @@ async fn kube_play(
         &file.display().to_string(),
     ]);
     let base = format!("http://127.0.0.1:{port}");
-    wait_for(
-        client,
-        &format!("{base}/ready"),
-        200,
-        Duration::from_secs(30),
-    )
-    .await;
+    until_ready(client, &base).await;
     eprintln!(
         "podman kube play (chart's Deployment): /ready 200 in {:.0?}",
         started.elapsed()
