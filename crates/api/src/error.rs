@@ -114,6 +114,14 @@ impl From<StorageError> for ApiError {
                     "the database is unavailable; try again shortly",
                 )
             }
+            StorageError::Unwritable { fault, .. } => {
+                tracing::error!(error = %e, "storage refuses writes");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    format!("cannot store changes: {fault}; nothing was saved, try again later"),
+                )
+            }
             StorageError::Conflict => Self::new(StatusCode::CONFLICT, "conflict", "already exists"),
             _ => {
                 tracing::error!(error = %e, "storage failure");

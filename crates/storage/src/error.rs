@@ -1,9 +1,18 @@
-/// What can go wrong below the API. The HTTP layer maps it once: `Unavailable` to 503, `Conflict` to 409,
-/// the rest to 500.
+use std::fmt;
+
+/// What can go wrong below the API. The HTTP layer maps it once: `Unavailable` and `Unwritable` to 503,
+/// `Conflict` to 409, the rest to 500.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
+    /// The database answers but cannot store changes; nothing of the failed write was kept.
+    #[error("cannot store changes ({fault}): {source}")]
+    Unwritable {
+        fault: WriteFault,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("already exists")]
     Conflict,
     #[error("database error: {0}")]
@@ -12,6 +21,45 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("migration lock: {0}")]
     Lock(#[from] std::io::Error),
+}
+
+/// Why storage refuses writes: conditions of the machine, not of the request, that clear on their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteFault {
+    DiskFull,
+    ReadOnly,
+    Io,
+}
+
+impl fmt::Display for WriteFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WriteFault::DiskFull => "the disk is full",
+            WriteFault::ReadOnly => "the database is read-only",
+            WriteFault::Io => "the disk reported an I/O error",
+        })
+    }
+}
+
+impl WriteFault {
+    fn of(db: &dyn sqlx::error::DatabaseError) -> Option<WriteFault> {
+        let code = db.code()?;
+        if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+            // SQLite reports extended result codes; the primary code is the low byte.
+            return match code.parse::<i32>().ok()? & 0xff {
+                13 => Some(WriteFault::DiskFull), // SQLITE_FULL
+                8 => Some(WriteFault::ReadOnly),  // SQLITE_READONLY
+                10 | 14 => Some(WriteFault::Io),  // SQLITE_IOERR, SQLITE_CANTOPEN
+                _ => None,
+            };
+        }
+        match &*code {
+            "53100" => Some(WriteFault::DiskFull), // disk_full
+            "25006" => Some(WriteFault::ReadOnly), // read_only_sql_transaction (a standby)
+            "58030" => Some(WriteFault::Io),       // io_error
+            _ => None,
+        }
+    }
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -30,6 +78,10 @@ impl From<sqlx::Error> for StorageError {
             {
                 StorageError::Unavailable(e)
             }
+            sqlx::Error::Database(db) => match WriteFault::of(db.as_ref()) {
+                Some(fault) => StorageError::Unwritable { fault, source: e },
+                None => StorageError::Database(e),
+            },
             _ => StorageError::Database(e),
         }
     }

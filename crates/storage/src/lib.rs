@@ -9,7 +9,7 @@ mod tasks;
 mod users;
 
 pub use chat::NewMessage;
-pub use error::StorageError;
+pub use error::{StorageError, WriteFault};
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
 pub use users::SessionUser;

@@ -8,7 +8,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::ConnectOptions;
+use sqlx::{ConnectOptions, Connection, Database, TransactionManager};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::StorageError;
@@ -61,6 +61,36 @@ impl Default for StoreOptions {
     }
 }
 
+/// Whether a connection handed back to the pool may serve the next request. One whose transaction did not
+/// end cleanly (a COMMIT, and then the ROLLBACK, failed on a full disk) is closed, which rolls it back:
+/// reused, its next BEGIN would become a SAVEPOINT inside the dead transaction, and the "committed" writes
+/// after it would never reach the file while holding SQLite's write lock.
+async fn reusable<DB: Database>(conn: &mut DB::Connection) -> Result<bool, sqlx::Error> {
+    // The ping waits for a rollback queued by a dropped transaction to run, so its outcome is known.
+    conn.ping().await?;
+    Ok(DB::TransactionManager::get_transaction_depth(conn) == 0)
+}
+
+/// [`reusable`], and what only SQLite's C API can tell: that SQLite itself has no transaction open, and
+/// that the file was not opened read-only (SQLite falls back to read-only when the file cannot be opened
+/// for writing; such a connection would refuse every write even after the file is writable again).
+async fn sqlite_reusable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    if !reusable::<sqlx::Sqlite>(conn).await? {
+        return Ok(false);
+    }
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is a live connection handle, locked away from sqlx's worker thread while `handle` lives;
+    // both functions only read the connection's state.
+    let (autocommit, read_only) = unsafe {
+        (
+            libsqlite3_sys::sqlite3_get_autocommit(db),
+            libsqlite3_sys::sqlite3_db_readonly(db, c"main".as_ptr()),
+        )
+    };
+    Ok(autocommit != 0 && read_only == 0)
+}
+
 /// Whether the database answers and carries every migration this binary knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Schema {
@@ -109,6 +139,7 @@ impl Store {
                 };
                 let pool = pool
                     .acquire_timeout(opts.acquire_timeout)
+                    .after_release(|conn, _| Box::pin(sqlite_reusable(conn)))
                     .connect_lazy_with(conn);
                 let lock_file = (!in_memory).then(|| {
                     let mut name = file.into_os_string();
@@ -128,6 +159,7 @@ impl Store {
                 let pool = PgPoolOptions::new()
                     .max_connections(opts.max_connections)
                     .acquire_timeout(opts.acquire_timeout)
+                    .after_release(|conn, _| Box::pin(reusable::<sqlx::Postgres>(conn)))
                     .connect_lazy_with(conn);
                 Ok(Store {
                     pool: Pool::Postgres(pool),
