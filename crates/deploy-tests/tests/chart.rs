@@ -354,7 +354,7 @@ fn the_component_templates_exist_once_in_the_library_chart() {
             .collect();
         assert_eq!(
             vendored,
-            [packaged.clone()],
+            std::slice::from_ref(&packaged),
             "charts/{c}/charts: {revendor}"
         );
         let unpacked = tempfile::tempdir().unwrap();
