@@ -1,7 +1,9 @@
 //! The Helm chart: lint, strict schema validation for Kubernetes 1.28 and the latest release, the
-//! security scan, values-schema rejections, the defaults' shape, and each seed's topology rebuilt
-//! from its values file under deploy/examples and checked field by field.
+//! security scan, values-schema rejections, the one copy of the component templates (the library
+//! chart), the defaults' shape, and each seed's topology rebuilt from its values file under
+//! deploy/examples and checked field by field.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -30,10 +32,14 @@ fn render(helm: &Path, release: &str, args: &[&str]) -> Vec<Value> {
 }
 
 #[test]
-fn lint_is_strict_clean_for_the_chart_each_subchart_and_each_example() {
+fn lint_is_strict_clean_for_the_chart_the_library_each_subchart_and_each_example() {
     let Some(helm) = tool("helm") else { return };
     let chart = chart_dir();
-    let mut runs: Vec<(String, Vec<String>)> = vec![(chart.display().to_string(), vec![])];
+    let library = repo_root().join("charts/todo-component");
+    let mut runs: Vec<(String, Vec<String>)> = vec![
+        (chart.display().to_string(), vec![]),
+        (library.display().to_string(), vec![]),
+    ];
     for sub in SUBCHARTS {
         runs.push((chart.join("charts").join(sub).display().to_string(), vec![]));
     }
@@ -235,7 +241,7 @@ fn the_schema_rejects_bad_values_naming_the_value_and_the_rule() {
     let Some(helm) = tool("helm") else { return };
     let chart = chart_dir();
     // (setting, words the message must contain)
-    let cases: [(&str, &[&str]); 9] = [
+    let cases: [(&str, &[&str]); 10] = [
         (
             "frontend.service.nodePort=80",
             &["nodePort", "minimum", "30,000"],
@@ -264,6 +270,11 @@ fn the_schema_rejects_bad_values_naming_the_value_and_the_rule() {
             "frontend.replicas=2",
             &["additional properties 'replicas' not allowed"],
         ),
+        // Migrations belong to the backend: the others have no such setting.
+        (
+            "frontend.migration.enabled=true",
+            &["additional properties 'migration' not allowed"],
+        ),
         ("bogus=1", &["additional properties 'bogus' not allowed"]),
         (
             "backend.service.type=LoadBalancer",
@@ -290,37 +301,213 @@ fn the_schema_rejects_bad_values_naming_the_value_and_the_rule() {
     }
 }
 
-#[test]
-fn the_subcharts_share_identical_templates_and_schema() {
-    let base = chart_dir().join("charts");
-    let read_dir = |c: &str| -> Vec<(String, String)> {
-        let mut files = vec![];
-        let mut stack = vec![base.join(c).join("templates")];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    let rel = p.strip_prefix(base.join(c)).unwrap().display().to_string();
-                    files.push((rel, std::fs::read_to_string(&p).unwrap()));
-                }
+/// Files under `dir`, by their path relative to it.
+fn files_under(dir: &Path) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                let text =
+                    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                files.insert(rel, text);
             }
         }
-        files.push((
-            "values.schema.json".into(),
-            std::fs::read_to_string(base.join(c).join("values.schema.json")).unwrap(),
-        ));
-        files.sort();
-        files
-    };
-    let backend = read_dir("backend");
-    for c in ["frontend", "mcp"] {
+    }
+    files
+}
+
+fn yaml_file(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The component templates exist once, in the library chart charts/todo-component. Each component
+/// chart carries that library packaged (as `helm dependency update` writes it, so the chart installs
+/// on its own) and nothing else in its charts/, and its own templates are one include each of the
+/// library's; only the backend, which owns the database, adds the migration Job and its NetworkPolicy.
+#[test]
+fn the_component_templates_exist_once_in_the_library_chart() {
+    let library = repo_root().join("charts/todo-component");
+    let meta = yaml_file(&library.join("Chart.yaml"));
+    assert_eq!(meta["type"], "library");
+    let version = meta["version"].as_str().unwrap();
+    let templates = files_under(&library.join("templates"));
+    let packaged = format!("todo-component-{version}.tgz");
+    let revendor = "run `helm dependency update` in each component chart (see charts/todo-component/Chart.yaml)";
+    let mut names: Vec<Vec<String>> = vec![];
+    for c in SUBCHARTS {
+        let chart = chart_dir().join("charts").join(c);
+        let dependency = &yaml_file(&chart.join("Chart.yaml"))["dependencies"];
         assert_eq!(
-            read_dir(c),
-            backend,
-            "charts/{c} drifted from charts/backend"
+            dependency,
+            &json!([{"name": "todo-component", "version": version, "repository": "file://../../../todo-component"}]),
+            "charts/{c}/Chart.yaml"
         );
+        let vendored: Vec<String> = std::fs::read_dir(chart.join("charts"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            vendored,
+            std::slice::from_ref(&packaged),
+            "charts/{c}/charts: {revendor}"
+        );
+        let unpacked = tempfile::tempdir().unwrap();
+        run_ok(
+            Command::new("tar")
+                .arg("-xzf")
+                .arg(chart.join("charts").join(&packaged))
+                .arg("-C")
+                .arg(unpacked.path()),
+        );
+        let copy = unpacked.path().join("todo-component");
+        assert!(
+            files_under(&copy.join("templates")) == templates,
+            "charts/{c} carries another library than charts/todo-component: {revendor}"
+        );
+        // Helm rewrites Chart.yaml when it packages a chart: compare what it says.
+        assert_eq!(
+            yaml_file(&copy.join("Chart.yaml")),
+            meta,
+            "charts/{c}: {revendor}"
+        );
+
+        let own = files_under(&chart.join("templates"));
+        for (rel, text) in &own {
+            let includes = text.lines().next().is_some_and(|l| {
+                l.starts_with("{{- include \"todo-component.") && l.ends_with("\" . }}")
+            });
+            match (c, rel.as_str()) {
+                // The backend's own: its migration Job, and that Job's NetworkPolicy after the shared one.
+                ("backend", "migration-job.yaml") => {
+                    assert!(
+                        !text.contains("define"),
+                        "charts/{c}/templates/{rel} defines templates"
+                    )
+                }
+                ("backend", "networkpolicy.yaml") => assert!(
+                    includes && !text.contains("define"),
+                    "charts/{c}/templates/{rel}: {text}"
+                ),
+                _ => assert!(
+                    includes && text.lines().count() == 1,
+                    "charts/{c}/templates/{rel} is more than an include of the library: {text}"
+                ),
+            }
+        }
+        names.push(
+            own.into_keys()
+                .filter(|rel| c != "backend" || rel != "migration-job.yaml")
+                .collect(),
+        );
+    }
+    assert!(names.windows(2).all(|w| w[0] == w[1]), "{names:?}");
+}
+
+/// Helm checks a chart's values against that chart's own values.schema.json only, so each component
+/// has one; they differ where the components do, and only there: the backend's allows `migration`.
+#[test]
+fn the_component_schemas_differ_only_by_the_backends_migration() {
+    let schema = |c: &str| -> Value {
+        let path = chart_dir()
+            .join("charts")
+            .join(c)
+            .join("values.schema.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let frontend = schema("frontend");
+    assert_eq!(
+        schema("mcp"),
+        frontend,
+        "charts/mcp and charts/frontend schemas"
+    );
+    let mut backend = schema("backend");
+    let props = backend["properties"].as_object_mut().unwrap();
+    assert!(
+        props.remove("migration").is_some(),
+        "the backend's schema lacks `migration`"
+    );
+    backend["title"] = frontend["title"].clone();
+    assert_eq!(
+        backend, frontend,
+        "charts/backend's schema differs beyond `migration`"
+    );
+}
+
+/// `over` merged into `base` key by key, as Helm merges values.
+fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(base), Value::Object(over)) => {
+            for (k, v) in over {
+                merge(base.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (base, over) => *base = over.clone(),
+    }
+}
+
+/// Seed 004 deploys each component as a chart of its own. Each component chart alone, given the
+/// values the umbrella passes it (its defaults there, then the example's section), renders exactly
+/// the umbrella's objects for that component, but for the checksum that rolls the pods: it also
+/// covers the umbrella's globals.
+#[test]
+fn seed_004_installs_component_by_component() {
+    let Some(helm) = tool("helm") else { return };
+    let example_file = repo_root().join("deploy/examples/seed-004.yaml");
+    let example = yaml_file(&example_file);
+    let defaults = yaml_file(&chart_dir().join("values.yaml"));
+    let whole = render(
+        &helm,
+        "ai-todo",
+        &["-f", &example_file.display().to_string()],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let comparable = |mut objects: Vec<Value>| {
+        for o in &mut objects {
+            if let Some(a) = o.pointer_mut("/spec/template/metadata/annotations") {
+                a.as_object_mut().unwrap().remove("checksum/config");
+            }
+        }
+        objects.sort_by_key(|o| (o["kind"].to_string(), o["metadata"]["name"].to_string()));
+        objects
+    };
+    for c in SUBCHARTS {
+        let mut values = defaults[c].clone();
+        merge(&mut values, &example[c]);
+        let file = dir.path().join(format!("{c}.yaml"));
+        std::fs::write(&file, serde_yaml::to_string(&values).unwrap()).unwrap();
+        let chart = chart_dir().join("charts").join(c);
+        let alone = helm_template(
+            &helm,
+            "ai-todo",
+            &chart,
+            &["-f", &file.display().to_string()],
+        )
+        .unwrap_or_else(|e| panic!("charts/{c} alone: {e}"));
+        let alone = comparable(parse_yaml_stream(&alone));
+        let label = format!("{c}-");
+        let from_umbrella = comparable(
+            whole
+                .iter()
+                .filter(|o| {
+                    o["metadata"]["labels"]["helm.sh/chart"]
+                        .as_str()
+                        .is_some_and(|l| l.starts_with(&label))
+                })
+                .cloned()
+                .collect(),
+        );
+        assert!(
+            alone.len() >= 5,
+            "charts/{c} alone rendered only {}",
+            alone.len()
+        );
+        assert_eq!(alone, from_umbrella, "charts/{c} alone and in the umbrella");
     }
 }
 

@@ -1,7 +1,6 @@
 {{/*
-Shared by the frontend, backend and mcp sub-charts: their templates are identical (a test checks it);
-only Chart.yaml and values.yaml differ. Names are prefixed "todo-component." so the three copies
-define the same thing.
+Helpers of the component templates. Each is called with the component chart's context, so .Chart and
+.Values are the including chart's (frontend, backend or mcp).
 */}}
 
 {{- define "todo-component.name" -}}
@@ -119,14 +118,6 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
       name: {{ $secret }}
       key: {{ $key }}
 {{- end }}
-{{- end }}
-
-{{- define "todo-component.podSecurityContext" -}}
-{{ toYaml .Values.podSecurityContext }}
-{{- end }}
-
-{{- define "todo-component.securityContext" -}}
-{{ toYaml .Values.securityContext }}
 {{- end }}
 
 {{- define "todo-component.checkovSkips" -}}
