@@ -7,7 +7,7 @@ use serde::Serialize;
 use todo_assistant::chat::ChatError;
 use todo_auth::AuthError;
 use todo_domain::ValidationError;
-use todo_storage::StorageError;
+use todo_storage::{Outage, StorageError};
 use utoipa::ToSchema;
 
 /// The API's one error type: every failure becomes `{"error": {"code", "message", "fields"?}}` here.
@@ -19,6 +19,8 @@ pub struct ApiError {
     pub fields: BTreeMap<String, String>,
     /// For a chat turn still running when its request ends: where its answer will be stored.
     pub conversation_id: Option<i64>,
+    /// The database condition behind this error, passed to the storage gate on the response.
+    pub outage: Option<Outage>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -48,6 +50,7 @@ impl ApiError {
             message: message.into(),
             fields: BTreeMap::new(),
             conversation_id: None,
+            outage: None,
         }
     }
 
@@ -105,8 +108,8 @@ impl From<AuthError> for ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
-        match e {
-            StorageError::Unavailable(_) => {
+        let error = match &e {
+            StorageError::Unavailable(_) | StorageError::Down => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -131,6 +134,10 @@ impl From<StorageError> for ApiError {
                     "internal error",
                 )
             }
+        };
+        ApiError {
+            outage: e.outage(),
+            ..error
         }
     }
 }
@@ -145,7 +152,11 @@ impl IntoResponse for ApiError {
                 conversation_id: self.conversation_id,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(outage) = self.outage {
+            response.extensions_mut().insert(outage);
+        }
+        response
     }
 }
 

@@ -252,7 +252,7 @@ pub fn router_for(state: AppState, surface: Surface) -> Router {
     }
     let data = data.layer(axum::middleware::from_fn_with_state(
         state.clone(),
-        middleware::require_schema,
+        middleware::storage_gate,
     ));
     let routes = ops
         .merge(data)

@@ -9,6 +9,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
+use todo_storage::Outage;
+
 use crate::{ApiError, ApiSettings, AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -94,23 +96,35 @@ async fn log_request(req: Request, next: Next) -> Response {
     response
 }
 
-/// A replica never serves data on an older schema than it needs: until the database carries every
-/// migration this binary knows, data routes answer 503 (health, readiness and the OpenAPI document work).
-pub(crate) async fn require_schema(
+/// In front of every data route. A replica never serves data on an older schema than it needs: until
+/// the database carries every migration this binary knows, data routes answer 503 (health, readiness and
+/// the OpenAPI document work). While the database is known to be down, requests fail at once. What a
+/// request finds out about the database (an outage, or a write stored) is reported back to the store.
+pub(crate) async fn storage_gate(
     State(state): State<AppState>,
     req: Request,
     next: Next,
 ) -> Response {
-    if state.schema_current().await {
-        next.run(req).await
-    } else {
-        ApiError::new(
+    if !state.schema_current().await {
+        return ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "the database schema is not current yet; run `todo migrate` or wait",
         )
-        .into_response()
+        .into_response();
     }
+    let store = state.store();
+    if let Err(e) = store.admit().await {
+        return ApiError::from(e).into_response();
+    }
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let response = next.run(req).await;
+    match response.extensions().get::<Outage>() {
+        Some(outage) => store.report(*outage),
+        None if writes && response.status().is_success() => store.report_write_stored(),
+        None => {}
+    }
+    response
 }
 
 /// A 413 leaves the rest of the body unread on the socket; tell the client not to reuse the connection.

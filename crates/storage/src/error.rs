@@ -1,11 +1,14 @@
 use std::fmt;
 
-/// What can go wrong below the API. The HTTP layer maps it once: `Unavailable` and `Unwritable` to 503,
+/// What can go wrong below the API. The HTTP layer maps it once: `Unavailable`, `Down` and `Unwritable` to 503,
 /// `Conflict` to 409, the rest to 500.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
+    /// The database was found down moments ago and has not answered a probe since.
+    #[error("database unavailable: it does not answer (probing every 0.5 s)")]
+    Down,
     /// The database answers but cannot store changes; nothing of the failed write was kept.
     #[error("cannot store changes ({fault}): {source}")]
     Unwritable {

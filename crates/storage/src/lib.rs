@@ -4,12 +4,14 @@
 
 mod chat;
 mod error;
+mod health;
 mod store;
 mod tasks;
 mod users;
 
 pub use chat::NewMessage;
 pub use error::{StorageError, WriteFault};
+pub use health::{Outage, Readiness};
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
 pub use users::SessionUser;

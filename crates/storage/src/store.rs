@@ -11,7 +11,11 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, Database, TransactionManager};
 use tokio::sync::{Mutex, MutexGuard};
 
+use crate::health::Health;
 use crate::StorageError;
+
+/// Probes wait this long for their one connection (another probe may hold it) before giving up.
+const PROBE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Migrations a newer release applied are tolerated (`ignore_missing`), so rolling back the binary
 /// still starts; readiness guards the other direction (a schema older than this binary needs).
@@ -102,6 +106,9 @@ pub enum Schema {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// One connection of its own for readiness and outage probes, so they never queue behind requests.
+    pub(crate) probe: Pool,
+    pub(crate) health: Arc<Health>,
     /// SQLite's migrator takes no lock, so concurrent `todo migrate` runs serialise on this file.
     lock_file: Option<PathBuf>,
     /// SQLite allows one writer at a time. Queueing this process's writers here, in order, replaces
@@ -127,20 +134,28 @@ impl Store {
                     .disable_statement_logging();
                 let file = conn.get_filename().to_path_buf();
                 let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-                // An in-memory database lives as long as its one connection.
-                let pool = if in_memory {
+                let options = |max: u32| {
                     SqlitePoolOptions::new()
-                        .max_connections(1)
+                        .max_connections(max)
+                        .acquire_timeout(opts.acquire_timeout)
+                        .after_release(|conn, _| Box::pin(sqlite_reusable(conn)))
+                };
+                // An in-memory database lives as long as its one connection, which probes share.
+                let (pool, probe) = if in_memory {
+                    let pool = options(1)
                         .min_connections(1)
                         .idle_timeout(None)
                         .max_lifetime(None)
+                        .connect_lazy_with(conn);
+                    (pool.clone(), pool)
                 } else {
-                    SqlitePoolOptions::new().max_connections(opts.max_connections)
+                    (
+                        options(opts.max_connections).connect_lazy_with(conn.clone()),
+                        options(1)
+                            .acquire_timeout(PROBE_ACQUIRE_TIMEOUT)
+                            .connect_lazy_with(conn),
+                    )
                 };
-                let pool = pool
-                    .acquire_timeout(opts.acquire_timeout)
-                    .after_release(|conn, _| Box::pin(sqlite_reusable(conn)))
-                    .connect_lazy_with(conn);
                 let lock_file = (!in_memory).then(|| {
                     let mut name = file.into_os_string();
                     name.push(".migrate-lock");
@@ -148,6 +163,8 @@ impl Store {
                 });
                 Ok(Store {
                     pool: Pool::Sqlite(pool),
+                    probe: Pool::Sqlite(probe),
+                    health: Arc::default(),
                     lock_file,
                     writer: Some(Arc::default()),
                 })
@@ -156,13 +173,20 @@ impl Store {
                 let conn = PgConnectOptions::from_str(url)
                     .map_err(|e| e.to_string())?
                     .disable_statement_logging();
-                let pool = PgPoolOptions::new()
-                    .max_connections(opts.max_connections)
-                    .acquire_timeout(opts.acquire_timeout)
-                    .after_release(|conn, _| Box::pin(reusable::<sqlx::Postgres>(conn)))
+                let options = |max: u32| {
+                    PgPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(opts.acquire_timeout)
+                        .after_release(|conn, _| Box::pin(reusable::<sqlx::Postgres>(conn)))
+                };
+                let pool = options(opts.max_connections).connect_lazy_with(conn.clone());
+                let probe = options(1)
+                    .acquire_timeout(PROBE_ACQUIRE_TIMEOUT)
                     .connect_lazy_with(conn);
                 Ok(Store {
                     pool: Pool::Postgres(pool),
+                    probe: Pool::Postgres(probe),
+                    health: Arc::default(),
                     lock_file: None,
                     writer: None,
                 })
@@ -220,12 +244,13 @@ impl Store {
         Ok(())
     }
 
-    /// The readiness check: the database answers and its schema is at least what this binary needs.
+    /// Whether the database answers and its schema is at least what this binary needs (asked on the
+    /// probe connection).
     pub async fn schema(&self) -> Result<Schema, StorageError> {
         let required = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
         let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
         let applied: Result<i64, sqlx::Error> =
-            with_pool!(&self.pool, |p| sqlx::query_scalar(sql).fetch_one(p).await);
+            with_pool!(&self.probe, |p| sqlx::query_scalar(sql).fetch_one(p).await);
         let applied = match applied {
             Ok(v) => v,
             // No migrations table yet: reachable, but nothing applied.
@@ -253,6 +278,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        with_pool!(&self.pool, |p| p.close().await)
+        with_pool!(&self.pool, |p| p.close().await);
+        with_pool!(&self.probe, |p| p.close().await);
     }
 }

@@ -270,8 +270,12 @@ pub struct CommonArgs {
     /// Mark session cookies Secure (serve over HTTPS).
     #[arg(long, env = "SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
+    /// Database connections this process keeps at most (readiness uses one more of its own).
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
+    /// Longest wait for a free database connection before a request is answered 503.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub database_acquire_timeout_seconds: u64,
     /// A request running longer is answered 503.
     #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
@@ -606,6 +610,11 @@ impl CommonArgs {
                 "DATABASE_MAX_CONNECTIONS must be at least 1".into(),
             ));
         }
+        if self.database_acquire_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "DATABASE_ACQUIRE_TIMEOUT_SECONDS must be at least 1".into(),
+            ));
+        }
         if self.request_timeout_seconds == 0 {
             return Err(ConfigError(
                 "REQUEST_TIMEOUT_SECONDS must be at least 1".into(),
@@ -627,7 +636,7 @@ impl CommonArgs {
             database_url,
             store: StoreOptions {
                 max_connections: self.database_max_connections,
-                ..StoreOptions::default()
+                acquire_timeout: Duration::from_secs(self.database_acquire_timeout_seconds),
             },
             auto_migrate,
             secret,

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
-use todo_storage::{DbKind, Schema};
+use todo_storage::{DbKind, Readiness as Found};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,7 +19,8 @@ pub struct Health {
 
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` or `unavailable`.
+    /// `ready`; `busy` (still ready: the database answers, but every pooled connection is in use, so
+    /// requests queue); or `unavailable`.
     status: &'static str,
     /// `sqlite` or `postgres`.
     database: &'static str,
@@ -40,7 +41,8 @@ async fn health() -> Json<Health> {
     Json(Health { status: "healthy" })
 }
 
-/// Readiness: the database answers and its schema is current, and the process is not shutting down.
+/// Readiness: the database answers (asked on a connection of its own, not the requests' pool), its schema
+/// is current, it stores writes (checked after one failed), and the process is not shutting down.
 #[utoipa::path(get, path = "/ready", tag = "operations", responses(
     (status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
@@ -48,22 +50,35 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
         DbKind::Sqlite => "sqlite",
         DbKind::Postgres => "postgres",
     };
-    let reason = if state.draining() {
-        Some("shutting down".to_owned())
+    let found = if state.draining() {
+        Err("shutting down".to_owned())
     } else {
-        match tokio::time::timeout(Duration::from_secs(2), state.store().schema()).await {
-            Ok(Ok(Schema::Current)) => None,
-            Ok(Ok(Schema::Behind { applied, required })) => Some(format!(
-                "schema at migration {applied}, this version needs {required}; run `todo migrate`"
-            )),
-            Ok(Err(e)) => Some(e.to_string()),
-            Err(_) => Some("database did not answer within 2 s".to_owned()),
+        match tokio::time::timeout(Duration::from_secs(2), state.store().readiness()).await {
+            Ok(Ok(found)) => Ok(found),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("database did not answer within 2 s".to_owned()),
         }
     };
-    let (code, status) = if reason.is_none() {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+    let (code, status, reason) = match found {
+        Ok(Found::Ready) => (StatusCode::OK, "ready", None),
+        Ok(Found::Busy) => (
+            StatusCode::OK,
+            "busy",
+            Some("every database connection is in use; requests queue".to_owned()),
+        ),
+        Ok(Found::Behind { applied, required }) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            Some(format!(
+                "schema at migration {applied}, this version needs {required}; run `todo migrate`"
+            )),
+        ),
+        Ok(Found::Unwritable(fault)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            Some(format!("cannot store changes: {fault}")),
+        ),
+        Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some(reason)),
     };
     (
         code,

@@ -196,7 +196,15 @@ async fn sqlite_write_errors_lose_no_acknowledged_write() {
     }
     assert!(w.refused > 0, "the full disk never refused a write");
     w.check_visible().await;
+    let (status, ready) = app.call(reqwest::Method::GET, "/ready", None, None).await;
+    assert_eq!(status, 503, "not ready while writes fail: {ready}");
+    assert!(
+        ready["reason"].as_str().unwrap().contains("disk is full"),
+        "{ready}"
+    );
     disk.free();
+    let (status, ready) = app.call(reqwest::Method::GET, "/ready", None, None).await;
+    assert_eq!(status, 200, "ready again once a write is stored: {ready}");
     w.recovers("space again", Duration::from_secs(10)).await;
 
     // A file made immutable cannot be reopened for writing: SQLite falls back to read-only connections,

@@ -8,5 +8,6 @@ mod chat;
 mod faults;
 mod mcp;
 mod model;
+mod outages;
 mod process;
 mod tokens;

@@ -1,0 +1,189 @@
+//! What the store knows of its database between requests. Readiness asks over a connection of its own,
+//! so a pool exhausted by slow requests reads as "busy", not as "database down". Once the database is seen
+//! down, requests fail at once instead of each waiting out the pool's acquire timeout, while a probe every
+//! [`PROBE_INTERVAL`] tells when it is back. A write that failed for want of disk makes readiness probe
+//! with a write of its own until one succeeds.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::error::WriteFault;
+use crate::store::with_pool;
+use crate::{Schema, StorageError, Store};
+
+/// How often requests let a probe through while the database is down.
+const PROBE_INTERVAL: Duration = Duration::from_millis(500);
+/// How long a probe may take before the database counts as still down.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A condition of the database that a failed request revealed; see [`StorageError::outage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// It does not answer (refused, unreachable, restarting).
+    Down,
+    /// It answers but cannot store changes.
+    Unwritable(WriteFault),
+}
+
+/// What readiness found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// The database answers, but every pooled connection is in use: requests queue.
+    Busy,
+    Behind {
+        applied: i64,
+        required: i64,
+    },
+    Unwritable(WriteFault),
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Health {
+    /// When a probe last ran, while the database is down; `None` while it answers.
+    down: Mutex<Option<Instant>>,
+    probing: AtomicBool,
+    write_fault: Mutex<Option<WriteFault>>,
+}
+
+impl StorageError {
+    /// The database condition this error reveals, if it is one rather than a fault of one request.
+    pub fn outage(&self) -> Option<Outage> {
+        match self {
+            StorageError::Unavailable(_) | StorageError::Down => Some(Outage::Down),
+            StorageError::Unwritable { fault, .. } => Some(Outage::Unwritable(*fault)),
+            _ => None,
+        }
+    }
+}
+
+impl Store {
+    /// Records what a request found; the server reports every outage a request ran into.
+    pub fn report(&self, outage: Outage) {
+        match outage {
+            Outage::Down => {
+                let mut down = self.health.down.lock().unwrap_or_else(|p| p.into_inner());
+                down.get_or_insert_with(Instant::now);
+            }
+            Outage::Unwritable(fault) => {
+                *self
+                    .health
+                    .write_fault
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(fault);
+            }
+        }
+    }
+
+    /// Records that a write was stored, so earlier write faults are over.
+    pub fn report_write_stored(&self) {
+        self.set_write_fault(None);
+    }
+
+    fn set_write_fault(&self, fault: Option<WriteFault>) {
+        *self
+            .health
+            .write_fault
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = fault;
+    }
+
+    fn write_fault(&self) -> Option<WriteFault> {
+        *self
+            .health
+            .write_fault
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Lets a request through unless the database is known to be down. While it is, one caller per
+    /// [`PROBE_INTERVAL`] probes it (for at most [`PROBE_TIMEOUT`]) and the others fail at once.
+    pub async fn admit(&self) -> Result<(), StorageError> {
+        let last_probe = *self.health.down.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(last_probe) = last_probe else {
+            return Ok(());
+        };
+        if last_probe.elapsed() < PROBE_INTERVAL || self.health.probing.swap(true, Ordering::AcqRel)
+        {
+            return Err(StorageError::Down);
+        }
+        let answered = matches!(
+            tokio::time::timeout(PROBE_TIMEOUT, self.ping()).await,
+            Ok(Ok(()))
+        );
+        *self.health.down.lock().unwrap_or_else(|p| p.into_inner()) =
+            (!answered).then(Instant::now);
+        self.health.probing.store(false, Ordering::Release);
+        if answered {
+            tracing::info!("database answers again");
+            Ok(())
+        } else {
+            Err(StorageError::Down)
+        }
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        with_pool!(&self.probe, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The readiness check, on the probe connection: the database answers, its schema is at least what
+    /// this binary needs, and (after a write failed) it stores a write again.
+    pub async fn readiness(&self) -> Result<Readiness, StorageError> {
+        let found = self.check_readiness().await;
+        match &found {
+            Err(e) => {
+                if let Some(outage) = e.outage() {
+                    self.report(outage);
+                }
+            }
+            Ok(_) => *self.health.down.lock().unwrap_or_else(|p| p.into_inner()) = None,
+        }
+        found
+    }
+
+    async fn check_readiness(&self) -> Result<Readiness, StorageError> {
+        if let Schema::Behind { applied, required } = self.schema().await? {
+            return Ok(Readiness::Behind { applied, required });
+        }
+        if self.write_fault().is_some() {
+            match self.probe_write().await {
+                Ok(()) => self.set_write_fault(None),
+                Err(StorageError::Unwritable { fault, .. }) => {
+                    self.set_write_fault(Some(fault));
+                    return Ok(Readiness::Unwritable(fault));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(if self.pool_exhausted() {
+            Readiness::Busy
+        } else {
+            Readiness::Ready
+        })
+    }
+
+    /// A small write that must reach the disk, as every acknowledged write does.
+    async fn probe_write(&self) -> Result<(), StorageError> {
+        let sql = "INSERT INTO app_settings (key, value) VALUES ('readiness_probe', $1) \
+                   ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        let now = chrono::Utc::now().to_rfc3339();
+        let _turn = self.write_turn().await;
+        with_pool!(&self.probe, |p| sqlx::query(sql)
+            .bind(&now)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    fn pool_exhausted(&self) -> bool {
+        with_pool!(&self.pool, |p| p.size()
+            >= p.options().get_max_connections()
+            && p.num_idle() == 0)
+    }
+}
