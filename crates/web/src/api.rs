@@ -272,25 +272,35 @@ pub struct Tasks {
 }
 
 impl Tasks {
+    /// Sends `method` to the task path followed by `rest`.
+    async fn send(
+        &self,
+        method: Method,
+        rest: &str,
+        body: Option<Value>,
+    ) -> Result<Reply, PageError> {
+        let path = format!("{}{rest}", self.path);
+        self.api.call(method, &path, Some(&self.jwt), body).await
+    }
+
+    /// Sends, and reads a `T` from an answer with status `expected`.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         rest: &str,
         body: Option<Value>,
         expected: StatusCode,
-    ) -> Result<(T, HeaderMap), ApiError> {
-        let path = format!("{}{rest}", self.path);
-        let reply = self.api.call(method, &path, Some(&self.jwt), body).await?;
-        let value = self.api.expect(&reply, expected)?;
-        Ok((value, reply.headers))
+    ) -> Result<T, ApiError> {
+        let reply = self.send(method, rest, body).await?;
+        self.api.expect(&reply, expected)
     }
 
     /// One page of the list for `query` (the API's query string), and the cursor of the next page.
     pub async fn list(&self, query: &str) -> Result<(Vec<Task>, Option<String>), ApiError> {
-        let (tasks, headers) = self
-            .call(Method::GET, &format!("?{query}"), None, StatusCode::OK)
-            .await?;
-        let next = headers
+        let reply = self.send(Method::GET, &format!("?{query}"), None).await?;
+        let tasks = self.api.expect(&reply, StatusCode::OK)?;
+        let next = reply
+            .headers
             .get("x-next-cursor")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
@@ -299,36 +309,31 @@ impl Tasks {
 
     pub async fn get(&self, id: i64) -> Result<Task, ApiError> {
         let rest = format!("/{id}");
-        Ok(self.call(Method::GET, &rest, None, StatusCode::OK).await?.0)
+        self.call(Method::GET, &rest, None, StatusCode::OK).await
     }
 
     /// Creates a task from a create body (see `TaskForm::create_body`).
     pub async fn create(&self, body: Value) -> Result<Task, ApiError> {
-        let created = StatusCode::CREATED;
-        Ok(self.call(Method::POST, "", Some(body), created).await?.0)
+        self.call(Method::POST, "", Some(body), StatusCode::CREATED)
+            .await
     }
 
     /// Changes a task with an update body (see `TaskForm::update_body`).
     pub async fn update(&self, id: i64, body: Value) -> Result<Task, ApiError> {
         let rest = format!("/{id}");
-        Ok(self
-            .call(Method::PUT, &rest, Some(body), StatusCode::OK)
-            .await?
-            .0)
+        self.call(Method::PUT, &rest, Some(body), StatusCode::OK)
+            .await
     }
 
     /// Marks a task done, or not done again.
     pub async fn toggle(&self, id: i64) -> Result<Task, ApiError> {
         let rest = format!("/{id}/complete");
-        Ok(self
-            .call(Method::PATCH, &rest, None, StatusCode::OK)
-            .await?
-            .0)
+        self.call(Method::PATCH, &rest, None, StatusCode::OK).await
     }
 
     pub async fn delete(&self, id: i64) -> Result<(), ApiError> {
         let rest = format!("/{id}");
-        let gone = StatusCode::NO_CONTENT;
-        Ok(self.call(Method::DELETE, &rest, None, gone).await?.0)
+        self.call(Method::DELETE, &rest, None, StatusCode::NO_CONTENT)
+            .await
     }
 }
