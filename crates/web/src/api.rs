@@ -1,5 +1,5 @@
-//! The typed client the pages call the backend's API through: one method per call, its expected
-//! answer decoded into todo-domain's types, and every other answer one [`ApiError`].
+//! The typed client for the backend's API: one method per call the pages make, the expected answer
+//! as todo-domain's types, any other as one [`ApiError`].
 
 use axum::body::{to_bytes, Body};
 use axum::extract::FromRequestParts;

@@ -1,6 +1,6 @@
-//! The web UI: server-rendered pages (askama), content-hashed embedded assets, and the `frontend`
-//! role's `/api/*` proxy; `todo serve` and `todo frontend` differ only in the [`Backend`] it talks to.
-//! It reaches data only through the backend's HTTP API: never storage (no sqlx) or the API crate.
+//! The web UI: server-rendered pages (askama), hashed embedded assets and the `frontend` role's
+//! `/api/*` proxy, one router for `todo serve` and `todo frontend` (only the [`Backend`] differs).
+//! It reaches data only through the backend's HTTP API, typed by todo-domain: never sqlx or todo-api.
 
 mod api;
 mod assets;

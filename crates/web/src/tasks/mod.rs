@@ -1,6 +1,5 @@
-//! The signed-in user's tasks: the list page, and the form posts that add, change, complete and
-//! delete a task, each answered with a redirect back to the list (or the list again with the form's
-//! errors and status 422).
+//! The signed-in user's tasks: the form posts that add, change, complete and delete one, each
+//! answered with a redirect back to the list (or the list again, with the form's errors, as 422).
 
 pub mod form;
 pub mod list;
