@@ -8,4 +8,4 @@ mod session;
 
 pub use jwt::{AuthConfig, AuthError, Authenticator, Identity};
 pub use password::{hash_password, verify_password};
-pub use session::{hash_session_token, new_session_token};
+pub use session::{hash_session_token, new_session_token, SESSION_COOKIE};

@@ -3,6 +3,10 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+/// The cookie that carries a session token: Better Auth's name, so its browser clients keep working
+/// against this server. The API sets it; the web UI reads it.
+pub const SESSION_COOKIE: &str = "better-auth.session_token";
+
 /// A new opaque session token (256 random bits). Only its hash is stored.
 pub fn new_session_token() -> String {
     let mut bytes = [0u8; 32];

@@ -23,6 +23,18 @@ pub enum Priority {
 }
 
 impl Priority {
+    /// Every priority, most important first (the order people choose from).
+    pub const ALL: [Priority; 3] = [Priority::High, Priority::Medium, Priority::Low];
+
+    /// The name the API writes and reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+        }
+    }
+
     /// Stored as a small integer so `sort=priority` orders by importance, not alphabetically.
     pub fn rank(self) -> i16 {
         match self {
@@ -41,12 +53,8 @@ impl Priority {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "low" => Some(Priority::Low),
-            "medium" => Some(Priority::Medium),
-            "high" => Some(Priority::High),
-            _ => None,
-        }
+        let s = s.trim().to_ascii_lowercase();
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
     }
 }
 
@@ -59,6 +67,10 @@ pub enum Recurrence {
 }
 
 impl Recurrence {
+    /// Every rule, shortest period first.
+    pub const ALL: [Recurrence; 3] = [Recurrence::Daily, Recurrence::Weekly, Recurrence::Monthly];
+
+    /// The name the API writes and reads.
     pub fn as_str(self) -> &'static str {
         match self {
             Recurrence::Daily => "daily",
@@ -68,12 +80,7 @@ impl Recurrence {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "daily" => Some(Recurrence::Daily),
-            "weekly" => Some(Recurrence::Weekly),
-            "monthly" => Some(Recurrence::Monthly),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// The next due date of a series that started at `start` (its first due date; the current `due` when
@@ -465,6 +472,19 @@ mod tests {
         serde_json::from_value::<CreateTask>(json)
             .unwrap()
             .validate()
+    }
+
+    #[test]
+    fn every_value_is_listed_under_its_api_name() {
+        for p in Priority::ALL {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+            assert_eq!(Priority::parse(p.as_str()), Some(p));
+        }
+        for r in Recurrence::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(Recurrence::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Priority::parse(" High "), Some(Priority::High));
     }
 
     #[test]

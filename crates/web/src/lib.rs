@@ -1,12 +1,16 @@
-//! The web UI: server-rendered pages (askama templates, checked at compile time), static assets
-//! embedded in the binary with content-hashed URLs, and — for the `frontend` role — the `/api/*`
-//! proxy to the backend. Both `todo serve` and `todo frontend` build the same router; they differ
-//! only in the [`Backend`] it talks to.
+//! The web UI: server-rendered pages (askama), hashed embedded assets and the `frontend` role's
+//! `/api/*` proxy, one router for `todo serve` and `todo frontend` (only the [`Backend`] differs).
+//! It reaches data only through the backend's HTTP API, typed by todo-domain: never sqlx or todo-api.
 
+mod api;
 mod assets;
+mod auth;
 mod backend;
-mod pages;
+mod flash;
+mod form_errors;
+mod layout;
 mod security;
+mod tasks;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -38,14 +42,14 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         settings: settings.clone(),
     };
     let pages = Router::new()
-        .route("/", get(pages::index))
-        .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
-        .route("/sign-up", get(pages::sign_up_page).post(pages::sign_up))
-        .route("/sign-out", post(pages::sign_out))
-        .route("/tasks", post(pages::create))
-        .route("/tasks/{id}", post(pages::update))
-        .route("/tasks/{id}/toggle", post(pages::toggle))
-        .route("/tasks/{id}/delete", post(pages::delete))
+        .route("/", get(tasks::list::index))
+        .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/sign-up", get(auth::sign_up_page).post(auth::sign_up))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/tasks", post(tasks::create))
+        .route("/tasks/{id}", post(tasks::update))
+        .route("/tasks/{id}/toggle", post(tasks::toggle))
+        .route("/tasks/{id}/delete", post(tasks::delete))
         .route_layer(axum::middleware::from_fn_with_state(
             settings,
             security::csrf,
@@ -57,7 +61,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         Backend::Local(api) => Router::new().fallback_service(api),
         Backend::Remote { .. } => Router::new()
             .route("/api/{*path}", any(proxy))
-            .fallback(pages::not_found)
+            .fallback(layout::not_found)
             .with_state(web),
     };
     pages

@@ -114,7 +114,7 @@ pub async fn csrf(State(settings): State<WebSettings>, req: Request, next: Next)
             _ => false,
         };
         if !valid || !origin_ok {
-            return crate::pages::forbidden_form();
+            return crate::layout::forbidden_form();
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }

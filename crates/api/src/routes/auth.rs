@@ -7,7 +7,9 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-use todo_auth::{hash_password, hash_session_token, new_session_token, verify_password};
+use todo_auth::{
+    hash_password, hash_session_token, new_session_token, verify_password, SESSION_COOKIE,
+};
 use todo_domain::{SignIn, SignUp, User};
 use todo_storage::StorageError;
 use utoipa::ToSchema;
@@ -17,9 +19,6 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{bearer, JsonBody};
 use crate::AppState;
-
-/// Better Auth's cookie name, so its browser clients keep working against this server.
-const SESSION_COOKIE: &str = "better-auth.session_token";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -1,0 +1,339 @@
+//! The typed client for the backend's API: one method per call the pages make, the expected answer
+//! as todo-domain's types, any other as one [`ApiError`].
+
+use axum::body::{to_bytes, Body};
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, SET_COOKIE, USER_AGENT};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use todo_auth::SESSION_COOKIE;
+use todo_domain::Task;
+
+use crate::backend::Backend;
+use crate::layout::{to_sign_in, PageError};
+use crate::security::cookie;
+use crate::Web;
+
+/// Backend answers the UI reads are small JSON documents.
+const REPLY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// A backend answer other than the one a call expects. Pages match the answers that mean something
+/// to them; the rest answer for themselves.
+pub enum ApiError {
+    /// 401: no valid session (or, to a sign-in, wrong credentials). `htmx` says how the browser is
+    /// sent to sign in.
+    Unauthorized { htmx: bool },
+    /// 404.
+    NotFound,
+    /// 409.
+    Conflict,
+    /// 400 or 422, with the API's error document.
+    Invalid(Value),
+    /// The backend is unreachable, or answered in a way no page can use.
+    Failed(PageError),
+}
+
+impl From<PageError> for ApiError {
+    fn from(e: PageError) -> Self {
+        ApiError::Failed(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let unexpected = |status, body: &Value| PageError::unexpected(status, body).into_response();
+        match self {
+            ApiError::Unauthorized { htmx } => to_sign_in(htmx),
+            ApiError::NotFound => unexpected(StatusCode::NOT_FOUND, &Value::Null),
+            ApiError::Conflict => unexpected(StatusCode::CONFLICT, &Value::Null),
+            ApiError::Invalid(body) => unexpected(StatusCode::UNPROCESSABLE_ENTITY, &body),
+            ApiError::Failed(e) => e.into_response(),
+        }
+    }
+}
+
+/// An answer from the backend, read whole.
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+/// The backend as one page request calls it.
+#[derive(Clone)]
+pub struct Api {
+    backend: Backend,
+    /// The browser's own headers worth passing on: sessions record the browser they were made from.
+    forwarded: HeaderMap,
+    /// The session cookie the browser sent.
+    session: Option<String>,
+    /// Whether htmx made the request.
+    htmx: bool,
+}
+
+impl FromRequestParts<Web> for Api {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        Ok(Api::of(web, &parts.headers))
+    }
+}
+
+impl Api {
+    /// The backend as the request with `headers` calls it.
+    pub fn of(web: &Web, headers: &HeaderMap) -> Api {
+        let mut forwarded = HeaderMap::new();
+        for name in [USER_AGENT.as_str(), "x-forwarded-for"] {
+            if let Some(v) = headers.get(name) {
+                forwarded.insert(name, v.clone());
+            }
+        }
+        Api {
+            backend: web.backend.clone(),
+            forwarded,
+            session: cookie(headers, SESSION_COOKIE).map(str::to_owned),
+            htmx: headers.contains_key("hx-request"),
+        }
+    }
+
+    pub fn htmx(&self) -> bool {
+        self.htmx
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<Reply, PageError> {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(token) = bearer {
+            req = req.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in &self.forwarded {
+            req = req.header(name, value);
+        }
+        let req = match body {
+            Some(b) => req
+                .header(CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .map_err(|_| PageError::unavailable())?;
+        let response = self.backend.send(req).await.map_err(|e| {
+            tracing::warn!(error = %e.0, "backend unreachable");
+            PageError::unavailable()
+        })?;
+        let (parts, body) = response.into_parts();
+        let bytes = to_bytes(body, REPLY_LIMIT)
+            .await
+            .map_err(|_| PageError::unavailable())?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Ok(Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    /// The body of `reply` as `T` when its status is `expected`; any other answer as an [`ApiError`].
+    fn expect<T: DeserializeOwned>(
+        &self,
+        reply: &Reply,
+        expected: StatusCode,
+    ) -> Result<T, ApiError> {
+        let unexpected = || PageError::unexpected(reply.status, &reply.body).into();
+        if reply.status == expected {
+            return T::deserialize(&reply.body).map_err(|_| unexpected());
+        }
+        Err(match reply.status {
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized { htmx: self.htmx },
+            StatusCode::NOT_FOUND => ApiError::NotFound,
+            StatusCode::CONFLICT => ApiError::Conflict,
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+                ApiError::Invalid(reply.body.clone())
+            }
+            _ => unexpected(),
+        })
+    }
+
+    /// The signed-in user, with their tasks on the backend; `None` without a valid session.
+    pub async fn me(&self) -> Result<Option<(Me, Tasks)>, ApiError> {
+        #[derive(Deserialize)]
+        struct Token {
+            token: String,
+        }
+        let Some(session) = &self.session else {
+            return Ok(None);
+        };
+        let reply = self
+            .call(Method::GET, "/api/auth/token", Some(session), None)
+            .await?;
+        let jwt = match self.expect::<Token>(&reply, StatusCode::OK) {
+            Ok(t) => t.token,
+            Err(ApiError::Unauthorized { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // The backend just issued it; the claims are read, not trusted: every API call verifies it.
+        let claims: Value = jwt
+            .split('.')
+            .nth(1)
+            .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let text = |k: &str| claims[k].as_str().unwrap_or_default().to_owned();
+        let id = Some(text("sub"))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| text("id"));
+        if id.is_empty() {
+            return Err(PageError::unexpected(reply.status, &reply.body).into());
+        }
+        let email = text("email");
+        let name = Some(text("name"))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| email.clone());
+        let tasks = Tasks {
+            api: self.clone(),
+            path: format!(
+                "/api/{}/tasks",
+                url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+            ),
+            jwt,
+        };
+        Ok(Some((Me { id, name, email }, tasks)))
+    }
+
+    /// Signs in; the answer is the session cookie the backend set, for the browser.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Vec<HeaderValue>, ApiError> {
+        let body = json!({"email": email, "password": password});
+        self.start_session("/api/auth/sign-in/email", body).await
+    }
+
+    /// Creates an account and signs in; the answer is the session cookie, as for [`Api::sign_in`].
+    pub async fn sign_up(
+        &self,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Vec<HeaderValue>, ApiError> {
+        let body = json!({"name": name, "email": email, "password": password});
+        self.start_session("/api/auth/sign-up/email", body).await
+    }
+
+    async fn start_session(&self, path: &str, body: Value) -> Result<Vec<HeaderValue>, ApiError> {
+        let reply = self.call(Method::POST, path, None, Some(body)).await?;
+        self.expect::<IgnoredAny>(&reply, StatusCode::OK)?;
+        Ok(set_cookies(&reply))
+    }
+
+    /// Ends the session, whatever state the backend finds it in; the answer is the cookie that
+    /// clears it in the browser.
+    pub async fn sign_out(&self) -> Result<Vec<HeaderValue>, PageError> {
+        let reply = self
+            .call(
+                Method::POST,
+                "/api/auth/sign-out",
+                self.session.as_deref(),
+                None,
+            )
+            .await?;
+        Ok(set_cookies(&reply))
+    }
+}
+
+fn set_cookies(reply: &Reply) -> Vec<HeaderValue> {
+    reply.headers.get_all(SET_COOKIE).iter().cloned().collect()
+}
+
+/// Who is signed in, as the page header shows them.
+pub struct Me {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// The signed-in user's tasks on the backend.
+pub struct Tasks {
+    api: Api,
+    /// `/api/{user_id}/tasks`.
+    path: String,
+    jwt: String,
+}
+
+impl Tasks {
+    /// Sends `method` to the task path followed by `rest`.
+    async fn send(
+        &self,
+        method: Method,
+        rest: &str,
+        body: Option<Value>,
+    ) -> Result<Reply, PageError> {
+        let path = format!("{}{rest}", self.path);
+        self.api.call(method, &path, Some(&self.jwt), body).await
+    }
+
+    /// Sends, and reads a `T` from an answer with status `expected`.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        rest: &str,
+        body: Option<Value>,
+        expected: StatusCode,
+    ) -> Result<T, ApiError> {
+        let reply = self.send(method, rest, body).await?;
+        self.api.expect(&reply, expected)
+    }
+
+    /// One page of the list for `query` (the API's query string), and the cursor of the next page.
+    pub async fn list(&self, query: &str) -> Result<(Vec<Task>, Option<String>), ApiError> {
+        let reply = self.send(Method::GET, &format!("?{query}"), None).await?;
+        let tasks = self.api.expect(&reply, StatusCode::OK)?;
+        let next = reply
+            .headers
+            .get("x-next-cursor")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((tasks, next))
+    }
+
+    pub async fn get(&self, id: i64) -> Result<Task, ApiError> {
+        let rest = format!("/{id}");
+        self.call(Method::GET, &rest, None, StatusCode::OK).await
+    }
+
+    /// Creates a task from a create body (see `TaskForm::create_body`).
+    pub async fn create(&self, body: Value) -> Result<Task, ApiError> {
+        self.call(Method::POST, "", Some(body), StatusCode::CREATED)
+            .await
+    }
+
+    /// Changes a task with an update body (see `TaskForm::update_body`).
+    pub async fn update(&self, id: i64, body: Value) -> Result<Task, ApiError> {
+        let rest = format!("/{id}");
+        self.call(Method::PUT, &rest, Some(body), StatusCode::OK)
+            .await
+    }
+
+    /// Marks a task done, or not done again.
+    pub async fn toggle(&self, id: i64) -> Result<Task, ApiError> {
+        let rest = format!("/{id}/complete");
+        self.call(Method::PATCH, &rest, None, StatusCode::OK).await
+    }
+
+    pub async fn delete(&self, id: i64) -> Result<(), ApiError> {
+        let rest = format!("/{id}");
+        self.call(Method::DELETE, &rest, None, StatusCode::NO_CONTENT)
+            .await
+    }
+}

@@ -1,0 +1,90 @@
+//! What the API said is wrong with a form, as sentences to show beside its fields.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "title" => "Title",
+        "description" => "Notes",
+        "priority" => "Priority",
+        "tags" => "Tags",
+        "due" => "Due date",
+        "recurrence" => "Repeats",
+        "email" => "Email",
+        "password" => "Password",
+        "name" => "Name",
+        _ => "This",
+    }
+}
+
+/// The API's 422 `fields`, keyed by this UI's field names and phrased as sentences.
+pub fn field_errors(body: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let fields = body["error"]["fields"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for (field, message) in fields {
+        let message = message.as_str().unwrap_or("is invalid");
+        // serde's wording for a value outside a fixed set is not for people.
+        let message = if message.contains("unknown variant") {
+            "is not one of the choices"
+        } else {
+            message
+        };
+        // `tags[2]` is about the tags field.
+        let base = field.split('[').next().unwrap_or_default();
+        let key = match base {
+            "due_at" => "due",
+            "title" | "description" | "priority" | "tags" | "recurrence" | "email" | "password"
+            | "name" => base,
+            _ => "form",
+        };
+        let text = if key == "form" {
+            capitalise(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap_or("Please check the form."),
+            )
+        } else {
+            format!("{} {message}.", field_label(key))
+        };
+        out.entry(key.to_owned()).or_insert(text);
+    }
+    if out.is_empty() {
+        let message = body["error"]["message"]
+            .as_str()
+            .unwrap_or("Please check the form.");
+        out.insert("form".into(), capitalise(message));
+    }
+    out
+}
+
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn api_field_errors_land_on_the_form_fields() {
+        let body = json!({"error": {"code": "validation_failed", "message": "x",
+            "fields": {"tags[1]": "must be at most 32 characters", "due_at": "must be a date"}}});
+        let e = field_errors(&body);
+        assert_eq!(e["tags"], "Tags must be at most 32 characters.");
+        assert_eq!(e["due"], "Due date must be a date.");
+        // An error about no field of the form is shown above it.
+        let body = json!({"error": {"code": "validation_failed", "message": "body give at least one field",
+            "fields": {"body": "give at least one field"}}});
+        assert_eq!(field_errors(&body)["form"], "Body give at least one field");
+    }
+}
