@@ -1,6 +1,8 @@
 //! Short social messages: greetings, thanks, help, yes/no, picks, and courtesy to strip.
 
-use super::*;
+use super::refs::task_ref;
+use super::{Intent, TaskRef};
+use crate::text::{in_list, norms, prefix, starts, Word};
 
 /// Whether every word is in one of the space-separated word lists.
 pub(super) fn all_in(ws: &[Word], lists: &[&str]) -> bool {
@@ -108,10 +110,6 @@ pub(super) fn help(ws: &[Word]) -> Option<Intent> {
     let how = prefix(ws, "how do i|how can i|how to|how does one").is_some();
     (how || prefix(ws, PHRASES).is_some() && ws.len() <= 7).then_some(Intent::Help)
 }
-
-pub(super) const ORDINALS: &str =
-    "first second third fourth fifth sixth seventh eighth ninth tenth";
-pub(super) const NUMBERS: &str = "one two three four five six seven eight nine ten eleven twelve";
 
 /// A whole message that only points at a task: "2", "#2", "task 2", "the first one", "the last".
 pub(super) fn pick(ws: &[Word]) -> Option<TaskRef> {
