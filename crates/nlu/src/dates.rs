@@ -406,8 +406,8 @@ fn relative(ws: &[Word], now: DateTime<Utc>) -> Option<(usize, When)> {
 
 #[cfg(test)]
 mod tests {
-    use crate::text::words;
     use super::*;
+    use crate::text::words;
     use chrono::TimeZone;
 
     /// Thursday, 26 November 2026, 10:00 UTC.

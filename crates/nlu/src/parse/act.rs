@@ -12,8 +12,7 @@ use crate::text::{in_list, norms, prefix, Word};
 
 pub(super) const DONE_WORDS: &str =
     "done complete completed finished checked ticked closed resolved";
-pub(super) const UNDONE_WORDS: &str =
-    "incomplete undone pending open uncompleted unfinished todo unchecked \
+const UNDONE_WORDS: &str = "incomplete undone pending open uncompleted unfinished todo unchecked \
     active not";
 
 pub(super) fn complete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
@@ -123,7 +122,7 @@ pub(super) fn complete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
 }
 
 /// A verb in the past tense that reports a task done (not "I wanted to…", "I forgot…").
-pub(super) fn is_past(w: &str) -> bool {
+fn is_past(w: &str) -> bool {
     const IRREGULAR: &str =
         "bought paid sent wrote written did done made read took taken got gotten \
         went ate fed met rang spoke gave sold ran brought drove swept hung found \
@@ -136,7 +135,7 @@ pub(super) fn is_past(w: &str) -> bool {
     in_list(IRREGULAR, w) || (w.ends_with("ed") && w.len() > 4 && !in_list(NOT_DONE, w))
 }
 
-pub(super) fn ref_intent(ws: &[Word], make: fn(TaskRef) -> Intent) -> Intent {
+fn ref_intent(ws: &[Word], make: fn(TaskRef) -> Intent) -> Intent {
     if ws.is_empty() {
         Intent::Incomplete("complete")
     } else {

@@ -104,10 +104,11 @@ fn add_verb_len(ws: &[Word], first: &str) -> Option<usize> {
     if ws.get(k).is_some_and(|w| w.is("for")) && ws.get(k + 1).is_some_and(|w| w.is("me")) {
         k += 2;
     }
-    if ws.get(k).is_some_and(|w| {
-        w.is_in("called named titled to for that saying about which says with of")
-    }) && !(ws.get(k).is_some_and(|w| w.is("to"))
-        && ws.get(k + 1).is_some_and(|w| w.is_in("my the")))
+    if ws
+        .get(k)
+        .is_some_and(|w| w.is_in("called named titled to for that saying about which says with of"))
+        && !(ws.get(k).is_some_and(|w| w.is("to"))
+            && ws.get(k + 1).is_some_and(|w| w.is_in("my the")))
     {
         // "add a task with high priority …" keeps "with" for the attribute parser.
         if !ws[k].is("with") {
@@ -201,7 +202,7 @@ fn add(payload: &[Word], now: DateTime<Utc>) -> Intent {
 /// - no item starts with a verb and each is at most three words ("milk, eggs and bread").
 ///
 /// Otherwise it is one task: "call Tom and Jerry about the plan", "buy milk and eggs".
-pub(super) fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
+fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
     let (a, rest) = attributes(payload, now);
     // Items with their own dates ("buy milk tomorrow and call mom on friday"): attributes per item.
     // Only when splitting the raw words agrees with splitting what is left once attributes are out,
@@ -260,7 +261,7 @@ pub(super) fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
 
 /// Drafts from items with their own attributes. What only the last item says applies to all:
 /// "add milk and eggs tomorrow" means both tomorrow.
-pub(super) fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
+fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
     let last = items.len() - 1;
     let only_last = |has: &dyn Fn(&Attrs) -> bool| {
         has(&items[last].0) && items[..last].iter().all(|(a, _)| !has(a))
@@ -296,7 +297,7 @@ pub(super) fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
         .collect()
 }
 
-pub(super) fn split_items(ws: &[Word]) -> Vec<Vec<Word>> {
+fn split_items(ws: &[Word]) -> Vec<Vec<Word>> {
     let mut items: Vec<Vec<Word>> = vec![Vec::new()];
     for w in ws {
         if w.is_in("and & plus") && !w.quoted {

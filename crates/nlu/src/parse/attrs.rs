@@ -189,7 +189,10 @@ fn tags(ws: &mut Vec<Word>, a: &mut Attrs, now: DateTime<Utc>) {
                 a.tags.push(t);
                 let mut start = i;
                 while start > 0
-                    && in_list("and with tagged tag tags as", norm_at(ws, start - 1).as_str())
+                    && in_list(
+                        "and with tagged tag tags as",
+                        norm_at(ws, start - 1).as_str(),
+                    )
                     && !ws[start - 1].ends_clause()
                 {
                     start -= 1;
@@ -254,7 +257,10 @@ fn list_name(ws: &mut Vec<Word>, a: &mut Attrs) {
         let w = norm_at(ws, i);
         if i + 2 == ws.len()
             && in_list("to on onto", w.as_str())
-            && in_list("todo to-do todos list todolist", norm_at(ws, i + 1).as_str())
+            && in_list(
+                "todo to-do todos list todolist",
+                norm_at(ws, i + 1).as_str(),
+            )
         {
             ws.truncate(i);
             break;

@@ -179,7 +179,7 @@ fn status_asked(n: &[&str], to_do: bool, dated: bool) -> Status {
 
 /// The word before "tasks" that is not a word about lists: "work" in "show my work tasks"; or a
 /// last word after "for"/"at": "work" in "what's pending for work?", "anything at home?".
-pub(super) fn keyword(rest: &[Word]) -> Option<String> {
+fn keyword(rest: &[Word]) -> Option<String> {
     const KNOWN: &str = "my all the pending completed open done finished remaining your any these \
         those of show list me what whats are which current active other new old \
         recent latest upcoming outstanding incomplete unfinished more some many \
@@ -259,7 +259,7 @@ pub(super) fn show(ws: &[Word]) -> Option<Intent> {
 }
 
 /// Priority, tag, due and sort filters of a list question, and the words left.
-pub(super) fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
+fn filters(ws: &[Word], now: DateTime<Utc>) -> (Filter, Vec<Word>) {
     let mut f = Filter::default();
     let mut rest: Vec<Word> = Vec::new();
     let mut saw_due = false;
@@ -315,7 +315,9 @@ fn sort_order(ws: &[Word], i: usize, f: &mut Filter) -> Option<usize> {
     };
     if let (true, Some(by)) = (j > i, by) {
         f.sort = Some(by);
-        return Some(j + 1 + usize::from(key == "due" && ws.get(j + 1).is_some_and(|w| w.is("date"))));
+        return Some(
+            j + 1 + usize::from(key == "due" && ws.get(j + 1).is_some_and(|w| w.is("date"))),
+        );
     }
     if w.is("alphabetically") {
         f.sort = Some(SortBy::Title);

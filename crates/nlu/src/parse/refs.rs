@@ -17,7 +17,7 @@ pub(super) fn number_word(w: &str) -> Option<i64> {
         .map(|i| i as i64 + 1)
 }
 
-pub(super) fn ordinal(w: &str) -> Option<usize> {
+fn ordinal(w: &str) -> Option<usize> {
     if w == "last" {
         return Some(0);
     }
@@ -32,13 +32,12 @@ pub(super) fn ordinal(w: &str) -> Option<usize> {
     None
 }
 
-pub(super) const REF_NOISE_LEAD: &str = "the my that this a an about on with of for to";
-pub(super) const REF_NOISE_TAIL: &str =
-    "task tasks one item todo to-do thing entry please pls reminder \
+const REF_NOISE_LEAD: &str = "the my that this a an about on with of for to";
+const REF_NOISE_TAIL: &str = "task tasks one item todo to-do thing entry please pls reminder \
     permanently completely now too as well";
 
 /// Reads the words naming a task.
-pub fn task_ref(ws: &[Word]) -> TaskRef {
+pub(super) fn task_ref(ws: &[Word]) -> TaskRef {
     if let Some(q) = ws.iter().find(|w| w.quoted) {
         return TaskRef::Title(q.text.clone());
     }

@@ -93,7 +93,7 @@ pub(super) fn update_by_adding(ws: &[Word], now: DateTime<Utc>) -> Option<Intent
 
 /// Fields a change can name: "set the priority of …", "change task 3's due date to …".
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Field {
+enum Field {
     Title,
     Description,
     Priority,
@@ -102,7 +102,7 @@ pub(super) enum Field {
     Recurrence,
 }
 
-pub(super) fn field_at(ws: &[Word], i: usize) -> Option<(Field, usize)> {
+fn field_at(ws: &[Word], i: usize) -> Option<(Field, usize)> {
     let w = ws.get(i)?.norm.as_str();
     let next = ws.get(i + 1).map_or("", |w| w.norm.as_str());
     Some(match w {
@@ -118,7 +118,8 @@ pub(super) fn field_at(ws: &[Word], i: usize) -> Option<(Field, usize)> {
 }
 
 /// Verbs of a change; the first word decides which family of rules reads the rest.
-const CHANGE_VERBS: &str = "change|update|edit|modify|rename|retitle|set|make|move|reschedule|flag|\
+const CHANGE_VERBS: &str =
+    "change|update|edit|modify|rename|retitle|set|make|move|reschedule|flag|\
     postpone|push back|push|delay|defer|bump|tag|label|untag|unlabel|\
     prioritize|prioritise|deprioritize|deprioritise|describe|remove|clear|\
     delete|drop|switch|turn|mark|give|put|assign|lower|raise|increase|decrease|reduce";
@@ -169,7 +170,10 @@ fn priority_verb(first: &str, rest: &[Word]) -> Option<Intent> {
         (target, if up { Priority::High } else { Priority::Low })
     } else if first.starts_with("prioriti") || first.starts_with("depriori") {
         let down = first.starts_with("de");
-        (rest.to_vec(), if down { Priority::Low } else { Priority::High })
+        (
+            rest.to_vec(),
+            if down { Priority::Low } else { Priority::High },
+        )
     } else {
         return None;
     };
@@ -277,8 +281,7 @@ fn shifting(rest: &[Word]) -> Option<Intent> {
 
 /// A task, a field and a new value: "rename task 2 to …", "set the priority of task 3 to high",
 /// "change task 1 description to …", "make the report high priority", "move the dentist friday".
-fn set_value(first: &str, rest: Vec<Word>, moving: bool, now: DateTime<Utc>) -> Option<Intent> {
-    let mut rest = rest;
+fn set_value(first: &str, mut rest: Vec<Word>, moving: bool, now: DateTime<Utc>) -> Option<Intent> {
     let mut field = leading_field(&mut rest);
     let (mut target, mut value) = split_target(&rest, now)?;
     // "set task 3 priority to high", "change the milk task's title to …".
@@ -289,19 +292,19 @@ fn set_value(first: &str, rest: Vec<Word>, moving: bool, now: DateTime<Utc>) -> 
     if field.is_none() {
         field = value_field(&mut value);
     }
-const LINKS: &str = "to as into until till til be with is";
-while value.first().is_some_and(|w| w.is_in(LINKS)) && value.len() > 1 {
-    value.remove(0);
-}
-if target.is_empty() || value.is_empty() {
-    return None;
-}
-// "rename task 1 to": cut off before the new value; never a task renamed "To".
-if let [w] = value.as_slice() {
-    if w.is_in(LINKS) {
-        return Some(Intent::Incomplete("update"));
+    const LINKS: &str = "to as into until till til be with is";
+    while value.first().is_some_and(|w| w.is_in(LINKS)) && value.len() > 1 {
+        value.remove(0);
     }
-}
+    if target.is_empty() || value.is_empty() {
+        return None;
+    }
+    // "rename task 1 to": cut off before the new value; never a task renamed "To".
+    if let [w] = value.as_slice() {
+        if w.is_in(LINKS) {
+            return Some(Intent::Incomplete("update"));
+        }
+    }
     let changes = changes_to(field, &value, first, moving, now)?;
     if changes.is_empty() {
         return None;
@@ -312,23 +315,23 @@ if let [w] = value.as_slice() {
 /// "the priority of task 3 to high" / "the due date for the report to friday": the field named
 /// first, taken out of `rest`.
 fn leading_field(rest: &mut Vec<Word>) -> Option<Field> {
-let mut field: Option<Field> = None;
-let skip = usize::from(rest.first().is_some_and(|w| w.is_in("the its a an new")));
-if let Some((f, len)) = field_at(rest, skip) {
-    let after = skip + len;
-    if rest.get(after).is_some_and(|w| w.is_in("of for on in")) {
-        field = Some(f);
-        rest.drain(..=after);
-    } else if let Some(j) = rest.get(after).filter(|w| w.is_in("to as")).and_then(|_| {
-        (after + 2..rest.len().saturating_sub(1)).find(|&j| rest[j].is_in("for of on"))
-    }) {
-        // "change the priority to high for task 1": the target last; read as "task 1 to high".
-        field = Some(f);
-        let mut reordered = rest[j + 1..].to_vec();
-        reordered.extend_from_slice(&rest[after..j]);
-        *rest = reordered;
+    let mut field: Option<Field> = None;
+    let skip = usize::from(rest.first().is_some_and(|w| w.is_in("the its a an new")));
+    if let Some((f, len)) = field_at(rest, skip) {
+        let after = skip + len;
+        if rest.get(after).is_some_and(|w| w.is_in("of for on in")) {
+            field = Some(f);
+            rest.drain(..=after);
+        } else if let Some(j) = rest.get(after).filter(|w| w.is_in("to as")).and_then(|_| {
+            (after + 2..rest.len().saturating_sub(1)).find(|&j| rest[j].is_in("for of on"))
+        }) {
+            // "change the priority to high for task 1": the target last; read as "task 1 to high".
+            field = Some(f);
+            let mut reordered = rest[j + 1..].to_vec();
+            reordered.extend_from_slice(&rest[after..j]);
+            *rest = reordered;
+        }
     }
-}
     field
 }
 
@@ -344,9 +347,9 @@ fn split_target(rest: &[Word], now: DateTime<Utc>) -> Option<(Vec<Word>, Vec<Wor
     };
     let split = match sep {
         Some(s)
-            if rest.get(s).is_some_and(|w| {
-                w.ends_clause() && w.text.ends_with(':') && !w.is_in("to as")
-            }) =>
+            if rest
+                .get(s)
+                .is_some_and(|w| w.ends_clause() && w.text.ends_with(':') && !w.is_in("to as")) =>
         {
             (rest[..=s].to_vec(), rest[s + 1..].to_vec())
         }
@@ -410,62 +413,62 @@ fn changes_to(
     let mut changes = Changes::default();
     let quoted = value.iter().find(|w| w.quoted).map(|w| w.text.clone());
     let text_value = || quoted.clone().unwrap_or_else(|| capitalise(&join(value)));
-match field {
-    Some(Field::Title) => changes.title = Some(text_value()),
-    Some(Field::Description) => {
-        changes.description = Some(Some(quoted.clone().unwrap_or_else(|| join(&value))))
-    }
-    Some(Field::Priority) => {
-        changes.priority = Some(value.iter().find_map(|w| priority_word(&w.norm))?)
-    }
-    Some(Field::Due) => {
-        changes.due = Some(
-            if value
+    match field {
+        Some(Field::Title) => changes.title = Some(text_value()),
+        Some(Field::Description) => {
+            changes.description = Some(Some(quoted.clone().unwrap_or_else(|| join(&value))))
+        }
+        Some(Field::Priority) => {
+            changes.priority = Some(value.iter().find_map(|w| priority_word(&w.norm))?)
+        }
+        Some(Field::Due) => {
+            changes.due = Some(
+                if value
+                    .iter()
+                    .all(|w| w.is_in("none nothing never no date null"))
+                {
+                    None
+                } else {
+                    Some(dates::find(&value, now)?.when)
+                },
+            )
+        }
+        Some(Field::Tags) => {
+            changes.add_tags = value
                 .iter()
-                .all(|w| w.is_in("none nothing never no date null"))
-            {
-                None
+                .filter(|w| !w.is("and"))
+                .filter_map(tag_word)
+                .collect()
+        }
+        Some(Field::Recurrence) => {
+            let (a, _) = attributes(&value, now);
+            changes.recurrence = Some(a.recurrence);
+        }
+        None => {
+            let (a, left) = attributes(&value, now);
+            let only_attributes = quoted.is_none()
+                && a != Attrs::default()
+                && left
+                    .iter()
+                    .all(|w| w.is_in("a an the it and due repeat be is"));
+            if only_attributes || (moving && a.due.is_some()) {
+                changes.priority = a.priority;
+                changes.add_tags = a.tags;
+                changes.due = a.due.map(Some);
+                changes.keep_day = dates::find_time(&value)
+                    .is_some_and(|(start, end, _)| start == 0 && end == value.len());
+                changes.recurrence = a.recurrence.map(Some);
+                changes.description = a.description.map(Some);
+            } else if moving {
+                return None;
+            } else if in_list("make set mark turn give put assign schedule switch", first) {
+                // "set task 3 to tomorrow" is handled above; "make task 3 …" with no attribute is unclear.
+                return None;
             } else {
-                Some(dates::find(&value, now)?.when)
-            },
-        )
-    }
-    Some(Field::Tags) => {
-        changes.add_tags = value
-            .iter()
-            .filter(|w| !w.is("and"))
-            .filter_map(tag_word)
-            .collect()
-    }
-    Some(Field::Recurrence) => {
-        let (a, _) = attributes(&value, now);
-        changes.recurrence = Some(a.recurrence);
-    }
-    None => {
-        let (a, left) = attributes(&value, now);
-        let only_attributes = quoted.is_none()
-            && a != Attrs::default()
-            && left
-                .iter()
-                .all(|w| w.is_in("a an the it and due repeat be is"));
-        if only_attributes || (moving && a.due.is_some()) {
-            changes.priority = a.priority;
-            changes.add_tags = a.tags;
-            changes.due = a.due.map(Some);
-            changes.keep_day = dates::find_time(&value)
-                .is_some_and(|(start, end, _)| start == 0 && end == value.len());
-            changes.recurrence = a.recurrence.map(Some);
-            changes.description = a.description.map(Some);
-        } else if moving {
-            return None;
-        } else if in_list("make set mark turn give put assign schedule switch", first) {
-            // "set task 3 to tomorrow" is handled above; "make task 3 …" with no attribute is unclear.
-            return None;
-        } else {
-            changes.title = Some(text_value());
+                changes.title = Some(text_value());
+            }
         }
     }
-}
     Some(changes)
 }
 

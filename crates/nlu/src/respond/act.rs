@@ -38,14 +38,19 @@ impl Action {
 }
 
 /// A task a reference resolved to: its id, and the task itself when it had to be looked up.
-pub(super) struct Found {
+struct Found {
     id: i64,
     task: Option<Task>,
     /// Resolved from words of its title (not a number or "it"): deletes ask first.
     by_name: bool,
 }
 
-pub(super) async fn act(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut impl Tools) -> String {
+pub(super) async fn act(
+    ctx: &Context<'_>,
+    action: Action,
+    r: &TaskRef,
+    tools: &mut impl Tools,
+) -> String {
     // "complete 1, 2 and 3": the same action on each, one line each.
     if let TaskRef::Many(ids) = r {
         let mut lines = Vec::new();
@@ -57,12 +62,7 @@ pub(super) async fn act(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &
     act_one(ctx, action, r, tools).await
 }
 
-pub(super) async fn act_one(
-    ctx: &Context<'_>,
-    action: Action,
-    r: &TaskRef,
-    tools: &mut impl Tools,
-) -> String {
+async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut impl Tools) -> String {
     let needs_task = action == Action::Show
         || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day || c.shift_days.is_some());
     let found = match resolve(ctx, r, &action, needs_task, tools).await {
@@ -333,7 +333,12 @@ fn ask_which(options: &[&Task], query: Option<&str>) -> String {
 /// the query found among the title's words (stemmed, so "buying" finds "Buy"), or failing that, the
 /// tasks sharing the most words with it, at least half of them. Pending tasks win over completed ones
 /// (the reverse for reopening) when both match.
-pub(super) fn find_matches<'t>(all: &'t [Task], query: &str, exact: bool, prefer_done: bool) -> Vec<&'t Task> {
+pub(super) fn find_matches<'t>(
+    all: &'t [Task],
+    query: &str,
+    exact: bool,
+    prefer_done: bool,
+) -> Vec<&'t Task> {
     let key = |s: &str| s.trim().to_lowercase();
     let same: Vec<&Task> = all.iter().filter(|t| key(&t.title) == key(query)).collect();
     let found = if !same.is_empty() {

@@ -3,7 +3,7 @@
 use serde_json::{json, Map, Value};
 use todo_domain::{Status, Task, LIST_TASKS};
 
-use super::wording::{explain, priority_name, rfc3339, status_name, tasks_of, task_line};
+use super::wording::{explain, priority_name, rfc3339, status_name, task_line, tasks_of};
 use super::Context;
 use crate::history::CONFIRM_DELETE;
 use crate::parse::{Filter, SortBy};

@@ -118,7 +118,14 @@ impl Desk {
                     .find(|t| t.id == id && t.user_id == user)
                     .ok_or(ToolFailure::NotFound(id))?;
                 let next = task.apply(patch, Utc::now());
-                let done = outcome(task, if name == COMPLETE_TASK { "completed" } else { "updated" });
+                let done = outcome(
+                    task,
+                    if name == COMPLETE_TASK {
+                        "completed"
+                    } else {
+                        "updated"
+                    },
+                );
                 if let Some(next) = next {
                     state.insert(user, next);
                 }
@@ -162,9 +169,9 @@ fn matches(t: &Task, q: &ListQuery) -> bool {
         Status::Completed => t.completed,
     };
     status
-        && q.search.as_ref().is_none_or(|s| {
-            search_text(&t.title, t.description.as_deref()).contains(s.as_str())
-        })
+        && q.search
+            .as_ref()
+            .is_none_or(|s| search_text(&t.title, t.description.as_deref()).contains(s.as_str()))
         && q.priority.is_none_or(|p| t.priority == p)
         && q.tag.as_ref().is_none_or(|tag| t.tags.contains(tag))
         && q.due_before
