@@ -301,14 +301,14 @@ fn list_name(ws: &mut Vec<Word>, a: &mut Attrs) {
 /// Due date, and a time of day apart from it.
 fn due(ws: &mut Vec<Word>, a: &mut Attrs, now: DateTime<Utc>) {
     if a.due.is_none() {
-        if let Some(f) = dates::find(&ws, now) {
+        if let Some(f) = dates::find(ws, now) {
             a.due = Some(f.when);
             ws.drain(f.start..f.end);
         }
     }
     // "on Friday … at 9 am": a day and, apart from it, its time.
     if let Some(due) = a.due.filter(|d| !d.timed) {
-        if let Some((start, end, t)) = dates::find_time(&ws) {
+        if let Some((start, end, t)) = dates::find_time(ws) {
             a.due = Some(When {
                 at: due.at.date_naive().and_time(t).and_utc(),
                 timed: true,

@@ -416,7 +416,7 @@ fn changes_to(
     match field {
         Some(Field::Title) => changes.title = Some(text_value()),
         Some(Field::Description) => {
-            changes.description = Some(Some(quoted.clone().unwrap_or_else(|| join(&value))))
+            changes.description = Some(Some(quoted.clone().unwrap_or_else(|| join(value))))
         }
         Some(Field::Priority) => {
             changes.priority = Some(value.iter().find_map(|w| priority_word(&w.norm))?)
@@ -429,7 +429,7 @@ fn changes_to(
                 {
                     None
                 } else {
-                    Some(dates::find(&value, now)?.when)
+                    Some(dates::find(value, now)?.when)
                 },
             )
         }
@@ -441,11 +441,11 @@ fn changes_to(
                 .collect()
         }
         Some(Field::Recurrence) => {
-            let (a, _) = attributes(&value, now);
+            let (a, _) = attributes(value, now);
             changes.recurrence = Some(a.recurrence);
         }
         None => {
-            let (a, left) = attributes(&value, now);
+            let (a, left) = attributes(value, now);
             let only_attributes = quoted.is_none()
                 && a != Attrs::default()
                 && left
@@ -455,7 +455,7 @@ fn changes_to(
                 changes.priority = a.priority;
                 changes.add_tags = a.tags;
                 changes.due = a.due.map(Some);
-                changes.keep_day = dates::find_time(&value)
+                changes.keep_day = dates::find_time(value)
                     .is_some_and(|(start, end, _)| start == 0 && end == value.len());
                 changes.recurrence = a.recurrence.map(Some);
                 changes.description = a.description.map(Some);
