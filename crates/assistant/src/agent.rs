@@ -4,10 +4,9 @@
 use chrono::Utc;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::builtin;
 use crate::llm::Model;
-use crate::turn::{AgentEvent, Toolbox, Turn, TurnTools};
-use crate::ToolCall;
+use crate::turn::{AgentEvent, Toolbox, TurnTools};
+use crate::{ToolCall, Turn};
 
 /// What answers chat messages.
 #[derive(Clone)]
@@ -57,7 +56,7 @@ impl Assistant {
             tools = tools.with_events(events);
         }
         let text = match &self.brain {
-            Brain::Builtin => builtin::reply(history, message, &mut tools, Utc::now()).await,
+            Brain::Builtin => builtin(history, message, &mut tools).await,
             Brain::Model(model) => match model.reply(history, message, &mut tools).await {
                 Ok(text) => text,
                 Err(e) => {
@@ -67,7 +66,7 @@ impl Assistant {
                         // Nothing was done yet, so the built-in assistant can take the whole turn.
                         let note = format!("The AI model ({provider}) is not available right now, so the built-in assistant answered. ");
                         tools.say(&note);
-                        let answer = builtin::reply(history, message, &mut tools, Utc::now()).await;
+                        let answer = builtin(history, message, &mut tools).await;
                         format!("{note}{answer}")
                     } else {
                         // Redoing the turn could repeat what the model already did; report it instead.
@@ -82,4 +81,11 @@ impl Assistant {
         };
         (text, tools.finish().await)
     }
+}
+
+/// The built-in assistant's answer, streamed as one piece: it has no partial text to show earlier.
+async fn builtin(history: &[Turn], message: &str, tools: &mut TurnTools<'_>) -> String {
+    let text = todo_nlu::reply(history, message, tools, Utc::now()).await;
+    tools.say(&text);
+    text
 }

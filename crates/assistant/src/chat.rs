@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use todo_domain::{conversation_title, ChatReply, ChatTurn, Role};
+use todo_domain::{conversation_title, ChatReply, ChatTurn, Role, Turn};
 use todo_storage::{NewMessage, StorageError, Store};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::agent::{Assistant, TurnCaller};
-use crate::turn::{AgentEvent, Turn};
+use crate::turn::AgentEvent;
 
 /// Past messages the agent sees: enough for follow-ups and confirmations, bounded so a long
 /// conversation costs the same per turn as a short one.

@@ -1,8 +1,7 @@
 //! The assistant: task tools defined once and reached in-process or over MCP, and the agents that
-//! use them to answer a chat message.
+//! use them to answer a chat message (a model, or the built-in assistant of `todo-nlu`).
 
 mod agent;
-pub mod builtin;
 pub mod chat;
 mod llm;
 pub mod mcp;
@@ -11,6 +10,6 @@ mod turn;
 
 pub use agent::{Assistant, Brain, TurnCaller};
 pub use llm::{Model, ModelConfig, ModelError};
-pub use todo_domain::{Role, ToolCall};
+pub use todo_domain::{Role, ToolCall, Turn};
 pub use tools::{catalog, ToolDef, ToolError};
-pub use turn::{AgentEvent, Toolbox, Turn, TurnTools};
+pub use turn::{AgentEvent, Toolbox, TurnTools};

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::tools;
-use crate::turn::{Turn, TurnTools};
-use crate::Role;
+use crate::turn::TurnTools;
+use crate::{Role, Turn};
 
 /// How to reach a model.
 #[derive(Clone, Debug)]

@@ -9,11 +9,7 @@ use serde_json::{json, Map, Value};
 use todo_domain::{CreateTask, ListQuery, RawListQuery, Task, TaskPatch, UpdateTask};
 use todo_storage::{StorageError, Store};
 
-pub const ADD_TASK: &str = "add_task";
-pub const LIST_TASKS: &str = "list_tasks";
-pub const COMPLETE_TASK: &str = "complete_task";
-pub const DELETE_TASK: &str = "delete_task";
-pub const UPDATE_TASK: &str = "update_task";
+pub use todo_domain::{ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDATE_TASK};
 
 /// Most tasks one `list_tasks` call returns; the assistant talks about a screenful, not a database.
 const LIST_DEFAULT_LIMIT: u32 = 100;

@@ -1,9 +1,8 @@
 //! One chat turn's access to the tools: who the caller is, which way the tools are reached, and a
 //! record of every call made, which becomes the turn's `tool_calls` and its stream events.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use todo_domain::{Role, ToolCall};
+use todo_domain::ToolCall;
 use todo_storage::Store;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -27,13 +26,6 @@ pub enum AgentEvent {
     /// More of the answer's text.
     Delta(String),
     ToolCall(ToolCall),
-}
-
-/// A past message of the conversation, as the agent sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Turn {
-    pub role: Role,
-    pub content: String,
 }
 
 /// The tools as one turn of one user uses them.
@@ -143,5 +135,22 @@ impl<'a> TurnTools<'a> {
             // A client that hung up does not stop the turn: its result is stored all the same.
             let _ = tx.send(event);
         }
+    }
+}
+
+/// The built-in assistant reaches the tools through the turn, so its calls are recorded and
+/// streamed like a model's.
+impl todo_nlu::Tools for TurnTools<'_> {
+    async fn call(&mut self, name: &str, arguments: Value) -> Result<Value, todo_nlu::ToolFailure> {
+        TurnTools::call(self, name, arguments)
+            .await
+            .map_err(|e| match e {
+                ToolError::NotFound(id) => todo_nlu::ToolFailure::NotFound(id),
+                ToolError::Invalid(msg) => todo_nlu::ToolFailure::Invalid(msg),
+                ToolError::Unavailable | ToolError::Transport(_) => {
+                    todo_nlu::ToolFailure::Unreachable
+                }
+                other => todo_nlu::ToolFailure::Other(other.to_string()),
+            })
     }
 }

@@ -51,6 +51,20 @@ pub struct ToolCall {
     pub result: Value,
 }
 
+/// The task tools' names: one contract for their definitions (MCP, models) and the built-in assistant.
+pub const ADD_TASK: &str = "add_task";
+pub const LIST_TASKS: &str = "list_tasks";
+pub const COMPLETE_TASK: &str = "complete_task";
+pub const DELETE_TASK: &str = "delete_task";
+pub const UPDATE_TASK: &str = "update_task";
+
+/// A past message of a conversation, as an assistant sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    pub role: Role,
+    pub content: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Conversation {
     pub id: i64,

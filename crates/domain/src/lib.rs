@@ -9,7 +9,7 @@ mod validation;
 
 pub use chat::{
     conversation_title, ChatReply, ChatRequest, ChatTurn, Conversation, Message, Role, ToolCall,
-    MAX_MESSAGE_CHARS,
+    Turn, ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, MAX_MESSAGE_CHARS, UPDATE_TASK,
 };
 pub use query::{Cursor, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT};
 pub use task::{

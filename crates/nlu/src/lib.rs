@@ -1,5 +1,6 @@
 //! The built-in offline assistant (`LLM_PROVIDER=builtin`, the default without a model key): a
-//! deterministic understanding of everyday task requests, with no model and no network.
+//! deterministic understanding of everyday task requests, with no model and no network. It acts only
+//! through [`Tools`]; it must not depend on HTTP, a database or MCP, so it stays testable in seconds.
 //!
 //! - [`text`]: words, keeping what was typed beside a normalised form (case, punctuation, typos).
 //! - [`dates`]: date and time phrases ("next friday 5pm", "in 3 days") -> UTC instants.
@@ -29,21 +30,44 @@ mod parse;
 mod respond;
 mod text;
 
-use chrono::{DateTime, Utc};
+use std::future::Future;
 
-use crate::turn::{Turn, TurnTools};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use todo_domain::Turn;
+
+/// The task tools as the assistant reaches them, already bound to the signed-in user: the caller
+/// records, streams or forwards each call as it likes.
+pub trait Tools {
+    /// Calls tool `name` (`todo_domain::ADD_TASK`, …) with a JSON object of arguments.
+    fn call(
+        &mut self,
+        name: &str,
+        arguments: Value,
+    ) -> impl Future<Output = Result<Value, ToolFailure>> + Send;
+}
+
+/// Why a tool call did not succeed, in the detail an answer words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolFailure {
+    /// No task with this id for the caller.
+    NotFound(i64),
+    /// The arguments broke a rule; the tool's message, e.g. "invalid input (title: …)".
+    Invalid(String),
+    /// The tools (or the store behind them) cannot be reached right now.
+    Unreachable,
+    /// Any other refusal, as the tool worded it.
+    Other(String),
+}
 
 /// Answers `message` (the user's newest message) given the conversation so far (`history`, oldest
-/// first, NOT including `message`), acting only through `tools`. Returns the reply text, which is
-/// also streamed through `tools.say`.
+/// first, NOT including `message`), acting only through `tools`.
 pub async fn reply(
     history: &[Turn],
     message: &str,
-    tools: &mut TurnTools<'_>,
+    tools: &mut impl Tools,
     now: DateTime<Utc>,
 ) -> String {
     let ctx = respond::Context { now, history };
-    let text = respond::answer(&ctx, message, tools).await;
-    tools.say(&text);
-    text
+    respond::answer(&ctx, message, tools).await
 }

@@ -1,6 +1,6 @@
-//! Runs the public example corpus (`tests/corpus.json`) through the built-in assistant against a
-//! real SQLite store and the real in-process tools: each case gets a fresh database, its setup
-//! tasks, then one or more messages, with the tool calls, the reply and the stored tasks checked.
+//! Runs the public example corpus (`tests/corpus.json`) through the built-in assistant against the
+//! task tools over an in-memory list (`support`): each case gets a fresh list, its setup tasks,
+//! then one or more messages, with the tool calls, the reply and the stored tasks checked.
 //!
 //! A case: `setup` (tasks to create, ids 1, 2, … in order; `"user": "other"` creates one for
 //! another user), optional `history`, then `say` with `expect_calls` (name + argument subset, in
@@ -8,11 +8,13 @@
 //! and `expect_tasks` (`{"id": 3, "deleted": true}` or a subset of the stored task); `then` lists
 //! further steps, each seeing the real replies before it as history.
 
+mod support;
+
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use todo_assistant::{builtin, tools, Role, Toolbox, Turn, TurnTools};
-use todo_storage::{Store, StoreOptions};
+use support::Desk;
+use todo_domain::{Role, Turn, ADD_TASK, LIST_TASKS};
 
 const USER: &str = "corpus-user";
 const OTHER: &str = "someone-else";
@@ -56,41 +58,31 @@ fn subset(expected: &Value, actual: &Value) -> bool {
     }
 }
 
-async fn tasks_of(store: &Store, user: &str) -> Vec<Value> {
-    let v = tools::run(
-        store,
-        user,
-        tools::LIST_TASKS,
-        json!({"status": "all", "limit": 200}),
-    )
-    .await
-    .unwrap();
+fn tasks_of(desk: &Desk, user: &str) -> Vec<Value> {
+    let v = desk
+        .run(user, LIST_TASKS, json!({"status": "all", "limit": 200}))
+        .unwrap();
     v.as_array().unwrap().clone()
 }
 
 async fn run_case(index: usize, case: Case) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("todo.db").display());
-    let store = Store::open(&url, &StoreOptions::default()).unwrap();
-    store.migrate().await.unwrap();
+    let desk = Desk::default();
     for t in &case.setup {
         let mut t = t.clone();
         let user = match t.as_object_mut().unwrap().remove("user") {
             Some(Value::String(u)) if u == "other" => OTHER,
             _ => USER,
         };
-        tools::run(&store, user, tools::ADD_TASK, t)
-            .await
-            .unwrap_or_else(|e| panic!("case {index}: setup {e}"));
+        desk.run(user, ADD_TASK, t)
+            .unwrap_or_else(|e| panic!("case {index}: setup {e:?}"));
     }
-    let toolbox = Toolbox::Local(store.clone());
     let mut history = case.history.clone();
     let mut failures = Vec::new();
     for step in std::iter::once(case.first).chain(case.then) {
         let label = format!("case {index} «{}»", step.say);
-        let mut turn = TurnTools::new(&toolbox, USER);
-        let reply = builtin::reply(&history, &step.say, &mut turn, now()).await;
-        let calls = turn.finish().await;
+        let mut session = desk.session(USER);
+        let reply = todo_nlu::reply(&history, &step.say, &mut session, now()).await;
+        let calls = session.calls;
         let mut fail = |what: String| {
             failures.push(format!(
                 "{label}: {what}\n    reply: {reply}\n    calls: {}",
@@ -133,7 +125,7 @@ async fn run_case(index: usize, case: Case) -> Vec<String> {
                 Some(Value::String(u)) if u == "other" => OTHER,
                 _ => USER,
             };
-            let tasks = tasks_of(&store, user).await;
+            let tasks = tasks_of(&desk, user);
             let deleted = e.as_object_mut().unwrap().remove("deleted") == Some(json!(true));
             let found = tasks.iter().find(|t| subset(&e, t));
             match (deleted, found) {
@@ -174,57 +166,13 @@ async fn corpus() {
     );
 }
 
-/// A reply never mentions or touches another user's task, even named by its id.
-#[tokio::test]
-async fn other_users_tasks_are_out_of_reach() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("todo.db").display());
-    let store = Store::open(&url, &StoreOptions::default()).unwrap();
-    store.migrate().await.unwrap();
-    tools::run(
-        &store,
-        OTHER,
-        tools::ADD_TASK,
-        json!({"title": "Secret plan"}),
-    )
-    .await
-    .unwrap();
-    let toolbox = Toolbox::Local(store.clone());
-    for say in [
-        "show me all my tasks",
-        "delete task 1",
-        "complete the secret plan",
-        "rename task 1 to mine",
-        "delete the secret plan",
-    ] {
-        let mut turn = TurnTools::new(&toolbox, USER);
-        let reply = builtin::reply(&[], say, &mut turn, now()).await;
-        assert!(!reply.contains("Secret plan"), "{say}: {reply}");
-        for c in turn.calls() {
-            assert!(
-                c.arguments.get("user_id").is_none(),
-                "{say}: never names a user"
-            );
-        }
-    }
-    let theirs = tasks_of(&store, OTHER).await;
-    assert_eq!(theirs.len(), 1);
-    assert_eq!(theirs[0]["completed"], json!(false));
-    assert_eq!(theirs[0]["title"], json!("Secret plan"));
-}
-
 /// Odd input never panics a turn, always gets an answer, and changes no data unless it names an
 /// action: noise, emoji, only punctuation, huge numbers, very long text, stray quotes.
 #[tokio::test]
 async fn odd_messages_are_answered_safely() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("todo.db").display());
-    let store = Store::open(&url, &StoreOptions::default()).unwrap();
-    store.migrate().await.unwrap();
-    tools::run(&store, USER, tools::ADD_TASK, json!({"title": "Buy milk"}))
-        .await
+    let desk = Desk::default();
+    desk.run(USER, ADD_TASK, json!({"title": "Buy milk"}))
         .unwrap();
-    let toolbox = Toolbox::Local(store.clone());
     let long = "buy milk ".repeat(500);
     let noise = [
         "",
@@ -295,19 +243,19 @@ async fn odd_messages_are_answered_safely() {
         "complete «",
     ];
     for say in noise.iter().chain(actions.iter()) {
-        let mut turn = TurnTools::new(&toolbox, USER);
-        let reply = builtin::reply(&[], say, &mut turn, now()).await;
-        let calls = turn.finish().await;
+        let mut session = desk.session(USER);
+        let reply = todo_nlu::reply(&[], say, &mut session, now()).await;
+        let calls = session.calls;
         assert!(!reply.trim().is_empty(), "{say:?}: empty reply");
         if noise.contains(say) {
             let changed: Vec<&str> = calls
                 .iter()
                 .map(|c| c.name.as_str())
-                .filter(|n| *n != tools::LIST_TASKS)
+                .filter(|n| *n != LIST_TASKS)
                 .collect();
             assert!(changed.is_empty(), "{say:?} changed data: {changed:?}");
         }
     }
-    let left = tasks_of(&store, USER).await;
+    let left = tasks_of(&desk, USER);
     assert!(left.iter().any(|t| t["title"] == json!("Buy milk")));
 }

@@ -1,6 +1,11 @@
 //! Requests to add tasks, explicit ("add …", "remind me to …") and loose ("I need to …", "buy milk").
 
-use super::*;
+use chrono::{DateTime, Utc};
+
+use super::attrs::{attributes, tidy_title, Attrs};
+use super::refs::number_word;
+use super::{Draft, Intent};
+use crate::text::{in_list, norms, prefix, starts, Word};
 
 /// Common first words of a task ("buy milk"); a message starting with one is a task to add.
 pub(super) const TASK_VERBS: &str =
@@ -18,84 +23,108 @@ pub(super) const TASK_VERBS: &str =
     close open rename arrange confirm";
 
 pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
-    let n = norms(ws);
-    let first = *n.first()?;
-    let mut k;
-    if in_list(
+    let first = *norms(ws).first()?;
+    let k = if in_list(
         "add adding create new make put stick insert jot note log record set schedule \
         start",
         first,
     ) {
-        // "add a (new) task (called|to|:) …", "create a task called 'X'", "new task: …".
-        k = 1;
-        // "add 2 tasks: …" (but "add 2 eggs" keeps its number).
-        if ws.get(1).and_then(|w| number_word(&w.norm)).is_some()
-            && ws
-                .get(2)
-                .is_some_and(|w| w.is_in("tasks todos items things reminders"))
-        {
-            k = 2;
-        }
-        while ws
-            .get(k)
-            .is_some_and(|w| w.is_in("a an the new another one more down me"))
-        {
-            k += 1;
-        }
-        let noun = ws.get(k).is_some_and(|w| {
+        add_verb_len(ws, first)?
+    } else {
+        reminder_len(ws)?
+    };
+    // "put milk on my list": the payload ends where the list is named; attributes() removes it.
+    let payload = &ws[k.min(ws.len())..];
+    if payload.is_empty()
+        || payload
+            .iter()
+            .all(|w| w.is_in("task tasks todo a new to my list please"))
+    {
+        return Some(Intent::Incomplete("add"));
+    }
+    Some(add(payload, now))
+}
+
+/// How many words of an "add …" request (`first` its first word) come before the task: "add a
+/// (new) task (called|to|:) …", "create a task called 'X'", "new task: …". `None` when it is not
+/// a request to add after all ("make the report urgent", "add task 3 …").
+fn add_verb_len(ws: &[Word], first: &str) -> Option<usize> {
+    let mut k = 1;
+    // "add 2 tasks: …" (but "add 2 eggs" keeps its number).
+    if ws.get(1).and_then(|w| number_word(&w.norm)).is_some()
+        && ws
+            .get(2)
+            .is_some_and(|w| w.is_in("tasks todos items things reminders"))
+    {
+        k = 2;
+    }
+    while ws
+        .get(k)
+        .is_some_and(|w| w.is_in("a an the new another one more down me"))
+    {
+        k += 1;
+    }
+    let noun = ws.get(k).is_some_and(|w| {
+        w.is_in(
+            "task todo to-do item reminder entry note tasks todos items things \
+            reminders",
+        )
+    });
+    if noun {
+        // "a new todo item": one noun or several.
+        while ws.get(k).is_some_and(|w| {
             w.is_in(
                 "task todo to-do item reminder entry note tasks todos items things \
                 reminders",
             )
-        });
-        if noun {
-            // "a new todo item": one noun or several.
-            while ws.get(k).is_some_and(|w| {
-                w.is_in(
-                    "task todo to-do item reminder entry note tasks todos items things \
-                    reminders",
-                )
-            }) {
-                k += 1;
-            }
-        } else if !(in_list("add adding jot note put stick insert", first)
-            // A heading: "new: buy bread" is "new task: buy bread".
-            || ws[0].text.ends_with(':'))
-        {
-            return None;
-        }
-        if first == "note" && !noun && !ws[0].text.ends_with(':') && !starts(ws, "note to self") {
-            return None;
-        }
-        if first == "note" && starts(ws, "note to self") {
-            k = 3;
-        }
-        // "add task 3 …" names an existing task: that is an update, handled elsewhere.
-        if noun
-            && ws
-                .get(k)
-                .is_some_and(|w| w.norm.chars().all(|c| c.is_ascii_digit()) && !w.norm.is_empty())
-        {
-            return None;
-        }
-        // "create a task for me to …".
-        if ws.get(k).is_some_and(|w| w.is("for")) && ws.get(k + 1).is_some_and(|w| w.is("me")) {
-            k += 2;
-        }
-        if ws.get(k).is_some_and(|w| {
-            w.is_in("called named titled to for that saying about which says with of")
-        }) && !(ws.get(k).is_some_and(|w| w.is("to"))
-            && ws.get(k + 1).is_some_and(|w| w.is_in("my the")))
-        {
-            // "add a task with high priority …" keeps "with" for the attribute parser.
-            if !ws[k].is("with") {
-                k += 1;
-            }
-        }
-        if ws.get(k).is_some_and(|w| w.is("says")) {
+        }) {
             k += 1;
         }
-    } else if let Some(p) = prefix(
+    } else if !(in_list("add adding jot note put stick insert", first)
+        // A heading: "new: buy bread" is "new task: buy bread".
+        || ws[0].text.ends_with(':'))
+    {
+        return None;
+    }
+    if first == "note" && !noun && !ws[0].text.ends_with(':') && !starts(ws, "note to self") {
+        return None;
+    }
+    if first == "note" && starts(ws, "note to self") {
+        k = 3;
+    }
+    // "add task 3 …" names an existing task: that is an update, handled elsewhere.
+    if noun
+        && ws
+            .get(k)
+            .is_some_and(|w| w.norm.chars().all(|c| c.is_ascii_digit()) && !w.norm.is_empty())
+    {
+        return None;
+    }
+    // "create a task for me to …".
+    if ws.get(k).is_some_and(|w| w.is("for")) && ws.get(k + 1).is_some_and(|w| w.is("me")) {
+        k += 2;
+    }
+    if ws
+        .get(k)
+        .is_some_and(|w| w.is_in("called named titled to for that saying about which says with of"))
+        && !(ws.get(k).is_some_and(|w| w.is("to"))
+            && ws.get(k + 1).is_some_and(|w| w.is_in("my the")))
+    {
+        // "add a task with high priority …" keeps "with" for the attribute parser.
+        if !ws[k].is("with") {
+            k += 1;
+        }
+    }
+    if ws.get(k).is_some_and(|w| w.is("says")) {
+        k += 1;
+    }
+    Some(k)
+}
+
+/// How many words of a reminder ("remind me to …", "don't forget to …", "todo: …") come before the
+/// task.
+fn reminder_len(ws: &[Word]) -> Option<usize> {
+    let p = prefix(
         ws,
         "remind me to|remind me about|remind me that i need to|\
             remind me that i have to|remind me that|remind me|reminder to|\
@@ -107,31 +136,18 @@ pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
             dont forget to|dont forget about|dont forget|do not forget to|\
             i must not forget to|i mustnt forget to|i shouldnt forget to|make sure i|\
             make sure to|note to self|todo|to-do|to do|task",
-    ) {
-        k = p;
-        // "todo buy milk" is an add, but "todo list" / "task 3" are not.
-        if ["todo", "to-do", "to do", "task"]
-            .iter()
-            .any(|t| starts(ws, t))
-        {
-            let colon = ws[p - 1].text.ends_with(':');
-            if !colon || ws.len() == p {
-                return None;
-            }
-        }
-    } else {
-        return None;
-    }
-    // "put milk on my list": the payload ends where the list is named; attributes() removes it.
-    let payload = &ws[k.min(ws.len())..];
-    if payload.is_empty()
-        || payload
-            .iter()
-            .all(|w| w.is_in("task tasks todo a new to my list please"))
+    )?;
+    // "todo buy milk" is an add, but "todo list" / "task 3" are not.
+    if ["todo", "to-do", "to do", "task"]
+        .iter()
+        .any(|t| starts(ws, t))
     {
-        return Some(Intent::Incomplete("add"));
+        let colon = ws[p - 1].text.ends_with(':');
+        if !colon || ws.len() == p {
+            return None;
+        }
     }
-    Some(add(payload, now))
+    Some(p)
 }
 
 /// "I need to call the bank", "I have to…", or a message starting with a task verb ("buy milk").
@@ -186,7 +202,7 @@ fn add(payload: &[Word], now: DateTime<Utc>) -> Intent {
 /// - no item starts with a verb and each is at most three words ("milk, eggs and bread").
 ///
 /// Otherwise it is one task: "call Tom and Jerry about the plan", "buy milk and eggs".
-pub(super) fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
+fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
     let (a, rest) = attributes(payload, now);
     // Items with their own dates ("buy milk tomorrow and call mom on friday"): attributes per item.
     // Only when splitting the raw words agrees with splitting what is left once attributes are out,
@@ -245,7 +261,7 @@ pub(super) fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
 
 /// Drafts from items with their own attributes. What only the last item says applies to all:
 /// "add milk and eggs tomorrow" means both tomorrow.
-pub(super) fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
+fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
     let last = items.len() - 1;
     let only_last = |has: &dyn Fn(&Attrs) -> bool| {
         has(&items[last].0) && items[..last].iter().all(|(a, _)| !has(a))
@@ -281,7 +297,7 @@ pub(super) fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
         .collect()
 }
 
-pub(super) fn split_items(ws: &[Word]) -> Vec<Vec<Word>> {
+fn split_items(ws: &[Word]) -> Vec<Vec<Word>> {
     let mut items: Vec<Vec<Word>> = vec![Vec::new()];
     for w in ws {
         if w.is_in("and & plus") && !w.quoted {

@@ -33,6 +33,25 @@ pub fn in_list(list: &str, w: &str) -> bool {
     list.split_whitespace().any(|x| x == w)
 }
 
+/// The normalised forms of `ws`.
+pub fn norms(ws: &[Word]) -> Vec<&str> {
+    ws.iter().map(|w| w.norm.as_str()).collect()
+}
+
+/// Whether `ws` starts with `phrase` ("remind me"), word by word, none of them quoted.
+pub fn starts(ws: &[Word], phrase: &str) -> bool {
+    let p: Vec<&str> = phrase.split(' ').collect();
+    ws.len() >= p.len() && ws.iter().zip(&p).all(|(w, p)| !w.quoted && w.norm == *p)
+}
+
+/// Length of the first of `phrases` ("remind me to|remember to") that `ws` starts with.
+pub fn prefix(ws: &[Word], phrases: &str) -> Option<usize> {
+    phrases
+        .split('|')
+        .find(|p| starts(ws, p))
+        .map(|p| p.split(' ').count())
+}
+
 const OPEN_QUOTES: &[char] = &['"', '\'', '“', '‘', '«', '`'];
 
 fn closing(open: char) -> &'static [char] {

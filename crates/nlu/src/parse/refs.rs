@@ -1,6 +1,10 @@
 //! How a message names a task: a number, a quoted title, some title words, "it", "the second one".
 
-use super::*;
+use super::TaskRef;
+use crate::text::{in_list, Word};
+
+const ORDINALS: &str = "first second third fourth fifth sixth seventh eighth ninth tenth";
+const NUMBERS: &str = "one two three four five six seven eight nine ten eleven twelve";
 
 pub(super) fn number_word(w: &str) -> Option<i64> {
     let w = w.trim_start_matches('#');
@@ -13,7 +17,7 @@ pub(super) fn number_word(w: &str) -> Option<i64> {
         .map(|i| i as i64 + 1)
 }
 
-pub(super) fn ordinal(w: &str) -> Option<usize> {
+fn ordinal(w: &str) -> Option<usize> {
     if w == "last" {
         return Some(0);
     }
@@ -28,13 +32,12 @@ pub(super) fn ordinal(w: &str) -> Option<usize> {
     None
 }
 
-pub(super) const REF_NOISE_LEAD: &str = "the my that this a an about on with of for to";
-pub(super) const REF_NOISE_TAIL: &str =
-    "task tasks one item todo to-do thing entry please pls reminder \
+const REF_NOISE_LEAD: &str = "the my that this a an about on with of for to";
+const REF_NOISE_TAIL: &str = "task tasks one item todo to-do thing entry please pls reminder \
     permanently completely now too as well";
 
 /// Reads the words naming a task.
-pub fn task_ref(ws: &[Word]) -> TaskRef {
+pub(super) fn task_ref(ws: &[Word]) -> TaskRef {
     if let Some(q) = ws.iter().find(|w| w.quoted) {
         return TaskRef::Title(q.text.clone());
     }
@@ -107,4 +110,30 @@ pub fn task_ref(ws: &[Word]) -> TaskRef {
             .trim_matches(|c: char| !c.is_alphanumeric() && c != ')')
             .to_owned(),
     )
+}
+
+/// "task 3", "#3", "number 3", "3" at the start: how many words it takes.
+pub(super) fn explicit_ref_len(ws: &[Word]) -> Option<usize> {
+    let w = |i: usize| {
+        ws.get(i)
+            .filter(|w| !w.quoted)
+            .map_or("", |w| w.norm.as_str())
+    };
+    let digits = |s: &str| {
+        !s.is_empty()
+            && s.trim_start_matches('#')
+                .chars()
+                .all(|c| c.is_ascii_digit())
+            && s.trim_start_matches('#').len() < s.len() + 1
+    };
+    if in_list("task number no item todo", w(0)) && digits(w(1)) {
+        return Some(2);
+    }
+    if w(0) == "the" && in_list("task number item", w(1)) && digits(w(2)) {
+        return Some(3);
+    }
+    if digits(w(0)) && w(0).trim_start_matches('#').len() < 7 {
+        return Some(1);
+    }
+    None
 }

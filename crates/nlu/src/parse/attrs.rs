@@ -1,6 +1,10 @@
 //! Attributes inside a request (priority, tags, due date, recurrence, description) and the title left.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use todo_domain::{Priority, Recurrence};
+
+use crate::dates::{self, When};
+use crate::text::{capitalise, in_list, join, Word};
 
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Attrs {
@@ -32,30 +36,42 @@ pub(super) fn tag_word(w: &Word) -> Option<String> {
     (ok && !w.quoted).then(|| t.to_owned())
 }
 
-/// Finds attributes in `ws`, returning them and the words left (the title).
+/// Finds attributes in `ws`, returning them and the words left (the title). Each kind takes its
+/// words out before the next looks, in this order.
 pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) {
     let mut a = Attrs::default();
     let mut ws = ws.to_vec();
-    let n = |ws: &[Word], i: usize| {
-        ws.get(i)
-            .filter(|w| !w.quoted)
-            .map_or(String::new(), |w| w.norm.clone())
-    };
+    description(&mut ws, &mut a);
+    recurrence(&mut ws, &mut a, now);
+    priority(&mut ws, &mut a);
+    tags(&mut ws, &mut a, now);
+    list_name(&mut ws, &mut a);
+    due(&mut ws, &mut a, now);
+    (a, ws)
+}
 
-    // Description: everything after "description:", "with the note …", "notes:".
+/// The normalised word at `i`; empty past the end and for a quoted span.
+fn norm_at(ws: &[Word], i: usize) -> String {
+    ws.get(i)
+        .filter(|w| !w.quoted)
+        .map_or(String::new(), |w| w.norm.clone())
+}
+
+/// Description: everything after "description:", "with the note …", "notes:".
+fn description(ws: &mut Vec<Word>, a: &mut Attrs) {
     if let Some(i) = (0..ws.len()).find(|&i| {
-        let w = n(&ws, i);
+        let w = norm_at(ws, i);
         let colon = ws[i].text.ends_with(':');
         (in_list("description desc note notes details", w.as_str())
-            && (colon || (i > 0 && in_list("with a the add", n(&ws, i - 1).as_str()))))
-            || (w == "described" && n(&ws, i + 1) == "as")
+            && (colon || (i > 0 && in_list("with a the add", norm_at(ws, i - 1).as_str()))))
+            || (w == "described" && norm_at(ws, i + 1) == "as")
             || (w == "saying" && i > 0)
     }) {
         let mut start = i;
-        while start > 0 && in_list("with a the and add", n(&ws, start - 1).as_str()) {
+        while start > 0 && in_list("with a the and add", norm_at(ws, start - 1).as_str()) {
             start -= 1;
         }
-        let skip = if n(&ws, i) == "described" { 2 } else { 1 };
+        let skip = if norm_at(ws, i) == "described" { 2 } else { 1 };
         let rest = &ws[(i + skip).min(ws.len())..];
         let text = match rest.iter().find(|w| w.quoted) {
             Some(q) if rest.len() == 1 => q.text.clone(),
@@ -66,12 +82,14 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
             ws.truncate(start);
         }
     }
+}
 
-    // Recurrence.
+/// Recurrence: "daily", "every week", "each month", "every monday".
+fn recurrence(ws: &mut Vec<Word>, a: &mut Attrs, now: DateTime<Utc>) {
     let mut i = 0;
     while i < ws.len() {
-        let w = n(&ws, i);
-        let next = n(&ws, i + 1);
+        let w = norm_at(ws, i);
+        let next = norm_at(ws, i + 1);
         let (rule, len) = match (w.as_str(), next.as_str()) {
             ("daily" | "everyday", _) => (Some(Recurrence::Daily), 1),
             ("weekly", _) => (Some(Recurrence::Weekly), 1),
@@ -95,7 +113,7 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
             while start > 0
                 && in_list(
                     "repeat repeats repeating recurring recur recurs and it",
-                    n(&ws, start - 1).as_str(),
+                    norm_at(ws, start - 1).as_str(),
                 )
             {
                 start -= 1;
@@ -106,12 +124,14 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
         }
         i += 1;
     }
+}
 
-    // Priority.
+/// Priority: "!high", "high-priority", "high priority", "priority is low", "urgent", "no rush".
+fn priority(ws: &mut Vec<Word>, a: &mut Attrs) {
     let mut i = 0;
     while i < ws.len() {
-        let w = n(&ws, i);
-        let next = n(&ws, i + 1);
+        let w = norm_at(ws, i);
+        let next = norm_at(ws, i + 1);
         let mut found: Option<(Priority, usize, usize)> = None; // (priority, start, end)
         if let Some(p) = w.strip_prefix('!').and_then(priority_word) {
             found = Some((p, i, i + 1));
@@ -128,11 +148,11 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
             } else {
                 i + 1
             };
-            if let Some(p) = priority_word(&n(&ws, k)) {
+            if let Some(p) = priority_word(&norm_at(ws, k)) {
                 found = Some((p, i, k + 1));
             }
         } else if in_list("urgent urgently asap important critical", w.as_str()) {
-            let neg = i > 0 && in_list("not isnt less", n(&ws, i - 1).as_str());
+            let neg = i > 0 && in_list("not isnt less", norm_at(ws, i - 1).as_str());
             found = Some((
                 if neg { Priority::Low } else { Priority::High },
                 if neg { i - 1 } else { i },
@@ -145,7 +165,7 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
             while start > 0
                 && in_list(
                     "with as at a and its is mark set make it very super really of",
-                    n(&ws, start - 1).as_str(),
+                    norm_at(ws, start - 1).as_str(),
                 )
             {
                 start -= 1;
@@ -157,17 +177,22 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
         }
         i += 1;
     }
+}
 
-    // Tags: "#work", "tagged home and errands", "with tag work", "tag: work".
+/// Tags: "#work", "tagged home and errands", "with tag work", "tag: work".
+fn tags(ws: &mut Vec<Word>, a: &mut Attrs, now: DateTime<Utc>) {
     let mut i = 0;
     while i < ws.len() {
-        let w = n(&ws, i);
+        let w = norm_at(ws, i);
         if w.starts_with('#') {
             if let Some(t) = tag_word(&ws[i]) {
                 a.tags.push(t);
                 let mut start = i;
                 while start > 0
-                    && in_list("and with tagged tag tags as", n(&ws, start - 1).as_str())
+                    && in_list(
+                        "and with tagged tag tags as",
+                        norm_at(ws, start - 1).as_str(),
+                    )
                     && !ws[start - 1].ends_clause()
                 {
                     start -= 1;
@@ -182,11 +207,11 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
             && (w != "tag" || i > 0)
         {
             let mut start = i;
-            if start > 0 && in_list("with and", n(&ws, start - 1).as_str()) {
+            if start > 0 && in_list("with and", norm_at(ws, start - 1).as_str()) {
                 start -= 1;
             }
             let mut k = i + 1;
-            if in_list("with as to", n(&ws, k).as_str()) {
+            if in_list("with as to", norm_at(ws, k).as_str()) {
                 k += 1;
             }
             let mut found = Vec::new();
@@ -207,7 +232,7 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
                 if ws[k - 1].ends_clause() && !ws[k - 1].text.ends_with(',') {
                     break;
                 }
-                if n(&ws, k) == "and" && ws.get(k + 1).and_then(tag_word).is_some() {
+                if norm_at(ws, k) == "and" && ws.get(k + 1).and_then(tag_word).is_some() {
                     k += 1;
                 } else if !ws[k - 1].text.ends_with(',') {
                     break;
@@ -222,25 +247,30 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
         }
         i += 1;
     }
+}
 
-    // "to my shopping list" names a tag; "to my list" / "on my todo list" / a last "to todo" say
-    // nothing.
+/// "to my shopping list" names a tag; "to my list" / "on my todo list" / a last "to todo" say
+/// nothing.
+fn list_name(ws: &mut Vec<Word>, a: &mut Attrs) {
     let mut i = 0;
     while i + 2 < ws.len() + 1 {
-        let w = n(&ws, i);
+        let w = norm_at(ws, i);
         if i + 2 == ws.len()
             && in_list("to on onto", w.as_str())
-            && in_list("todo to-do todos list todolist", n(&ws, i + 1).as_str())
+            && in_list(
+                "todo to-do todos list todolist",
+                norm_at(ws, i + 1).as_str(),
+            )
         {
             ws.truncate(i);
             break;
         }
         if in_list("to on onto in into for", w.as_str())
-            && in_list("my the our", n(&ws, i + 1).as_str())
+            && in_list("my the our", norm_at(ws, i + 1).as_str())
         {
-            let third = n(&ws, i + 2);
-            let fourth = n(&ws, i + 3);
-            let fifth = n(&ws, i + 4);
+            let third = norm_at(ws, i + 2);
+            let fourth = norm_at(ws, i + 3);
+            let fifth = norm_at(ws, i + 4);
             if in_list(
                 "list tasks todo todos to-do to-dos todolist agenda",
                 third.as_str(),
@@ -266,17 +296,19 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
         }
         i += 1;
     }
+}
 
-    // Due date.
+/// Due date, and a time of day apart from it.
+fn due(ws: &mut Vec<Word>, a: &mut Attrs, now: DateTime<Utc>) {
     if a.due.is_none() {
-        if let Some(f) = dates::find(&ws, now) {
+        if let Some(f) = dates::find(ws, now) {
             a.due = Some(f.when);
             ws.drain(f.start..f.end);
         }
     }
     // "on Friday … at 9 am": a day and, apart from it, its time.
     if let Some(due) = a.due.filter(|d| !d.timed) {
-        if let Some((start, end, t)) = dates::find_time(&ws) {
+        if let Some((start, end, t)) = dates::find_time(ws) {
             a.due = Some(When {
                 at: due.at.date_naive().and_time(t).and_utc(),
                 timed: true,
@@ -284,7 +316,6 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
             ws.drain(start..end);
         }
     }
-    (a, ws)
 }
 
 /// Cleans what is left of a title: connecting words at either end, then the first letter up.

@@ -2,8 +2,7 @@
 //! requests (any replica may answer the next message), so a question the assistant asked is
 //! recovered from the fixed wording of its own last message, never from memory.
 
-use crate::turn::Turn;
-use crate::Role;
+use todo_domain::{Role, Turn};
 
 /// Ends a delete confirmation: "Delete 'Team meeting' (task 7)? Say yes to confirm."
 pub const CONFIRM_DELETE: &str = "Say yes to confirm.";

@@ -1,32 +1,29 @@
 //! Short social messages: greetings, thanks, help, yes/no, picks, and courtesy to strip.
 
-use super::*;
+use super::refs::task_ref;
+use super::{Intent, TaskRef};
+use crate::text::{in_list, norms, prefix, starts, Word};
 
 /// Whether every word is in one of the space-separated word lists.
-pub(super) fn all_in(ws: &[Word], lists: &[&str]) -> bool {
+fn all_in(ws: &[Word], lists: &[&str]) -> bool {
     ws.iter().all(|w| lists.iter().any(|l| w.is_in(l)))
 }
 
-pub(super) const GREETINGS: &str =
-    "hi hello hey hiya howdy yo greetings sup heya hallo hola morning evening \
+const GREETINGS: &str = "hi hello hey hiya howdy yo greetings sup heya hallo hola morning evening \
     afternoon good there again how are you doing whats up assistant bot \
     friend buddy hows it going";
-pub(super) const THANKS: &str =
-    "thanks thank you thx ty cheers great awesome cool nice perfect wonderful \
+const THANKS: &str = "thanks thank you thx ty cheers great awesome cool nice perfect wonderful \
     appreciate it much so very a lot lots brilliant excellent amazing good \
     job work that thats helpful love sweet fantastic many ok okay all done \
     im for now i well appreciated youre the best";
 /// Words that open a "yes", and words that may follow one ("yes please, do it").
-pub(super) const YES: &str =
-    "yes y yeah yea yep yup sure ok okay k confirm confirmed correct right \
+const YES: &str = "yes y yeah yea yep yup sure ok okay k confirm confirmed correct right \
     absolutely definitely affirmative";
-pub(super) const YES_MORE: &str =
-    "please go ahead do it delete remove that one thanks i am im just for \
+const YES_MORE: &str = "please go ahead do it delete remove that one thanks i am im just for \
     of course agreed sounds good fine thing";
 /// Words that open a "no", and words that may follow one ("no thanks, leave it").
-pub(super) const NO: &str = "no n nope nah cancel stop dont never nevermind keep abort";
-pub(super) const NO_MORE: &str =
-    "mind thanks thank you it that do not please actually wait forget \
+const NO: &str = "no n nope nah cancel stop dont never nevermind keep abort";
+const NO_MORE: &str = "mind thanks thank you it that do not please actually wait forget \
     leave changed my i ive hold on";
 
 pub(super) fn social(ws: &[Word]) -> Option<Intent> {
@@ -97,7 +94,7 @@ pub(super) fn social(ws: &[Word]) -> Option<Intent> {
     pick(ws).map(Intent::Pick)
 }
 
-pub(super) fn help(ws: &[Word]) -> Option<Intent> {
+fn help(ws: &[Word]) -> Option<Intent> {
     const PHRASES: &str = "help|what can you do|what do you do|what can i do|what can i say|\
         what can i ask|what should i say|how does this work|how do i use|\
         how do you work|how does it work|commands|what are the commands|\
@@ -108,10 +105,6 @@ pub(super) fn help(ws: &[Word]) -> Option<Intent> {
     let how = prefix(ws, "how do i|how can i|how to|how does one").is_some();
     (how || prefix(ws, PHRASES).is_some() && ws.len() <= 7).then_some(Intent::Help)
 }
-
-pub(super) const ORDINALS: &str =
-    "first second third fourth fifth sixth seventh eighth ninth tenth";
-pub(super) const NUMBERS: &str = "one two three four five six seven eight nine ten eleven twelve";
 
 /// A whole message that only points at a task: "2", "#2", "task 2", "the first one", "the last".
 pub(super) fn pick(ws: &[Word]) -> Option<TaskRef> {

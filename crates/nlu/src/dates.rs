@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc, Weekday};
 
-use super::text::Word;
+use crate::text::Word;
 
 /// A moment a phrase names; `timed` when the phrase gave a time of day, not only a date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -406,8 +406,8 @@ fn relative(ws: &[Word], now: DateTime<Utc>) -> Option<(usize, When)> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::text::words;
     use super::*;
+    use crate::text::words;
     use chrono::TimeZone;
 
     /// Thursday, 26 November 2026, 10:00 UTC.

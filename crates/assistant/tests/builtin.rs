@@ -1,0 +1,66 @@
+//! The built-in assistant (`todo-nlu`) in a chat turn, on the real tools over a real store: it acts
+//! only as the signed-in user.
+
+use serde_json::{json, Value};
+use todo_assistant::{tools, Assistant, Brain, Toolbox, TurnCaller};
+use todo_storage::{Store, StoreOptions};
+
+const USER: &str = "corpus-user";
+const OTHER: &str = "someone-else";
+
+async fn tasks_of(store: &Store, user: &str) -> Vec<Value> {
+    let v = tools::run(
+        store,
+        user,
+        tools::LIST_TASKS,
+        json!({"status": "all", "limit": 200}),
+    )
+    .await
+    .unwrap();
+    v.as_array().unwrap().clone()
+}
+
+/// A reply never mentions or touches another user's task, even named by its id.
+#[tokio::test]
+async fn other_users_tasks_are_out_of_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("todo.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).unwrap();
+    store.migrate().await.unwrap();
+    tools::run(
+        &store,
+        OTHER,
+        tools::ADD_TASK,
+        json!({"title": "Secret plan"}),
+    )
+    .await
+    .unwrap();
+    let assistant = Assistant {
+        brain: Brain::Builtin,
+        toolbox: Toolbox::Local(store.clone()),
+    };
+    for say in [
+        "show me all my tasks",
+        "delete task 1",
+        "complete the secret plan",
+        "rename task 1 to mine",
+        "delete the secret plan",
+    ] {
+        let caller = TurnCaller {
+            user_id: USER,
+            token: None,
+        };
+        let (reply, calls) = assistant.respond(caller, &[], say, None).await;
+        assert!(!reply.contains("Secret plan"), "{say}: {reply}");
+        for c in &calls {
+            assert!(
+                c.arguments.get("user_id").is_none(),
+                "{say}: never names a user"
+            );
+        }
+    }
+    let theirs = tasks_of(&store, OTHER).await;
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["completed"], json!(false));
+    assert_eq!(theirs[0]["title"], json!("Secret plan"));
+}

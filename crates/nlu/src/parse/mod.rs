@@ -1,0 +1,271 @@
+//! Text -> intents, as plain data: no I/O, so every phrasing is unit-tested here.
+//!
+//! The order of the checks is the design: short social messages (greetings, yes/no, "the first
+//! one") first; then explicit "add …" requests (their titles may contain any verb: "add a task to
+//! delete old emails"); then questions about the list; then actions on existing tasks; and only
+//! then the loose ways of adding ("I need to…", a bare "buy milk"). `one()` is that order; each
+//! submodule holds one family of requests: `social`, `refs` (naming a task), `attrs` (priority,
+//! tags, dates inside a request), `add`, `list` and `act` (complete, delete, update).
+
+use chrono::{DateTime, Utc};
+use todo_domain::{Priority, Recurrence, Status};
+
+use crate::dates::{self, When};
+use crate::text::{words, Word};
+
+mod act;
+mod add;
+mod attrs;
+mod list;
+mod refs;
+mod social;
+mod update;
+
+use act::{complete, delete};
+use add::{explicit_add, loose_add};
+use list::{list, show};
+use social::{social, strip_politeness, unsupported};
+use update::{subject_first_update, update, update_by_adding};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    Greet,
+    Thanks,
+    Bye,
+    Help,
+    /// "yes", "do it": goes ahead with what the last answer asked about.
+    Confirm,
+    /// "no", "cancel", "never mind".
+    Deny,
+    /// "2", "the first one": an answer to "which one did you mean?".
+    Pick(TaskRef),
+    /// Something outside task management ("what's the weather?"), named for the answer.
+    Unsupported(&'static str),
+    /// "what day is it?": the one question outside tasks the assistant can answer.
+    Clock,
+    Add(Vec<Draft>),
+    List(Filter),
+    Complete(TaskRef),
+    Reopen(TaskRef),
+    Delete(TaskRef),
+    /// "clear completed tasks", "delete everything".
+    DeleteAll(Status),
+    Update(TaskRef, Changes),
+    /// "show me task 3", "did I finish the report?".
+    Show(TaskRef),
+    /// A request to act without saying on what ("delete", "add").
+    Incomplete(&'static str),
+    Unknown,
+}
+
+/// How a message names a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskRef {
+    /// "task 3", "#3", "number 3".
+    Id(i64),
+    /// A quoted title: matched whole, case-insensitively.
+    Title(String),
+    /// Some words of the title: "the milk one".
+    Words(String),
+    /// "the second one" (1-based) in the list the assistant showed last; 0 means the last one.
+    Nth(usize),
+    /// "it", "that": the one task the assistant just talked about.
+    It,
+    /// "tasks 1, 2 and 3".
+    Many(Vec<i64>),
+}
+
+/// A task to create.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Draft {
+    pub title: String,
+    pub description: Option<String>,
+    pub priority: Option<Priority>,
+    pub tags: Vec<String>,
+    pub due: Option<When>,
+    pub recurrence: Option<Recurrence>,
+}
+
+/// What to change on a task; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Changes {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub priority: Option<Priority>,
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+    pub due: Option<Option<When>>,
+    /// The new due date was only a time ("move the meeting to 3pm"): keep the task's day.
+    pub keep_day: bool,
+    /// "push it back a day": move the due date (today when there is none) by this many days.
+    pub shift_days: Option<i64>,
+    pub recurrence: Option<Option<Recurrence>>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        *self == Changes::default()
+    }
+}
+
+/// Which tasks to show.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Filter {
+    pub status: Status,
+    pub priority: Option<Priority>,
+    pub tag: Option<String>,
+    pub search: Option<String>,
+    pub due: Option<DueRange>,
+    /// "work" in "show my work tasks": a tag if some task carries it, else words to search for.
+    pub keyword: Option<String>,
+    /// "sorted by due date" / "by priority" / "alphabetically".
+    pub sort: Option<SortBy>,
+    /// "how many…": answer with the count first.
+    pub count: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Due,
+    Priority,
+    Title,
+}
+
+/// Due dates to show: before `before`, and not before `from` when set ("due tomorrow" leaves out
+/// today's tasks; "due today" keeps the overdue ones, which are still to do today).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueRange {
+    pub from: Option<DateTime<Utc>>,
+    pub before: DateTime<Utc>,
+    pub label: String,
+}
+
+/// Understands one message.
+pub fn parse(text: &str, now: DateTime<Utc>) -> Vec<Intent> {
+    let ws = words(text);
+    // Several sentences ("Add milk. Show my list.") are several requests, but only when each one is
+    // understood alone: a title may contain a full stop ("Call Dr. Smith").
+    let sentences = split_sentences(&ws);
+    if sentences.len() > 1 {
+        let intents: Vec<Intent> = sentences.iter().map(|s| one(s, now)).collect();
+        if intents.iter().all(|i| *i != Intent::Unknown) {
+            let actions: Vec<Intent> = intents
+                .iter()
+                .filter(|i| !matches!(i, Intent::Greet | Intent::Thanks))
+                .cloned()
+                .collect();
+            return if actions.is_empty() { intents } else { actions };
+        }
+    }
+    // "mark #2 as done and delete #3": two requests joined by "and" before a command word.
+    if let Some(i) = (1..ws.len()).find(|&i| {
+        ws[i].is_in("and then")
+            && ws.get(i + 1).is_some_and(|w| {
+                w.is_in(
+                    "delete remove complete mark show list rename change update move \
+                    reschedule add create tick then",
+                )
+            })
+    }) {
+        let skip = i + 1 + usize::from(ws[i + 1].is("then"));
+        let (a, b) = (one(&ws[..i], now), one(&ws[skip..], now));
+        // After an add, "and delete old files" is more likely part of the title than a second
+        // request, unless it names a task by number or quotes.
+        let named = |i: &Intent| match i {
+            Intent::Complete(r) | Intent::Reopen(r) | Intent::Delete(r) | Intent::Update(r, _) => {
+                !matches!(r, TaskRef::Words(_))
+            }
+            Intent::List(_) | Intent::Add(_) => true,
+            _ => false,
+        };
+        if a != Intent::Unknown
+            && b != Intent::Unknown
+            && (!matches!(a, Intent::Add(_)) || named(&b))
+        {
+            return vec![a, b];
+        }
+    }
+    vec![one(&ws, now)]
+}
+
+fn split_sentences(ws: &[Word]) -> Vec<Vec<Word>> {
+    let mut out = vec![Vec::new()];
+    for w in ws {
+        out.last_mut().expect("never empty").push(w.clone());
+        if !w.quoted && w.text.ends_with(['.', '!', '?', ';']) && !w.norm.is_empty() {
+            out.push(Vec::new());
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
+    // Words of only emoji or punctuation are dropped: they carry no meaning, and titles read better
+    // without a stray "!!" or "🙏".
+    let ws: Vec<Word> = ws
+        .iter()
+        .filter(|w| w.quoted || !w.norm.is_empty())
+        .cloned()
+        .collect();
+    if ws.is_empty() {
+        return Intent::Help;
+    }
+    if let Some(i) = social(&ws) {
+        return i;
+    }
+    let ws = strip_politeness(&ws);
+    if ws.is_empty() {
+        return Intent::Thanks;
+    }
+    if let Some(i) = social(&ws) {
+        return i;
+    }
+    if let Some(i) = update_by_adding(&ws, now) {
+        return i;
+    }
+    if let Some(i) = explicit_add(&ws, now) {
+        return i;
+    }
+    if let Some(topic) = unsupported(&ws) {
+        return if topic == "time" {
+            Intent::Clock
+        } else {
+            Intent::Unsupported(topic)
+        };
+    }
+    if let Some(i) = subject_first_update(&ws, now) {
+        return i;
+    }
+    if let Some(i) = show(&ws) {
+        return i;
+    }
+    if let Some(i) = list(&ws, now) {
+        return i;
+    }
+    if let Some(i) = delete(&ws, now) {
+        return i;
+    }
+    if let Some(i) = complete(&ws, now) {
+        return i;
+    }
+    if let Some(i) = update(&ws, now) {
+        return i;
+    }
+    if let Some(i) = loose_add(&ws, now) {
+        return i;
+    }
+    // "Tomorrow I need to call the vet", "on friday, pay rent": the date first, then the task.
+    if let Some(f) = dates::find(&ws, now).filter(|f| f.start == 0 && f.end < ws.len()) {
+        if let Intent::Add(mut drafts) = one(&ws[f.end..], now) {
+            for d in &mut drafts {
+                d.due.get_or_insert(f.when);
+            }
+            return Intent::Add(drafts);
+        }
+    }
+    Intent::Unknown
+}
+
+#[cfg(test)]
+mod tests;

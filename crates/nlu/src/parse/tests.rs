@@ -1,0 +1,354 @@
+//! Phrasings and the intents they must parse to.
+
+use chrono::{DateTime, TimeZone, Utc};
+use todo_domain::{Priority, Recurrence, Status};
+
+use super::{parse, Draft, Intent, TaskRef};
+use crate::dates;
+
+/// Thursday, 26 November 2026, 10:00 UTC.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap()
+}
+
+fn p(s: &str) -> Intent {
+    let mut v = parse(s, now());
+    assert_eq!(v.len(), 1, "{s}: {v:?}");
+    v.remove(0)
+}
+
+fn titles(s: &str) -> Vec<String> {
+    match p(s) {
+        Intent::Add(d) => d.into_iter().map(|d| d.title).collect(),
+        other => panic!("{s}: {other:?}"),
+    }
+}
+
+fn draft(s: &str) -> Draft {
+    match p(s) {
+        Intent::Add(mut d) if d.len() == 1 => d.remove(0),
+        other => panic!("{s}: {other:?}"),
+    }
+}
+
+fn day(d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, if d < 26 { 12 } else { 11 }, d, 0, 0, 0)
+        .unwrap()
+}
+
+#[test]
+fn adds() {
+    assert_eq!(titles("Add a task to buy groceries"), ["Buy groceries"]);
+    assert_eq!(titles("I need to remember to pay bills"), ["Pay bills"]);
+    assert_eq!(titles("remind me to call mom"), ["Call mom"]);
+    assert_eq!(
+        titles("put dentist appointment on my list"),
+        ["Dentist appointment"]
+    );
+    assert_eq!(
+        titles("don't let me forget to water the plants"),
+        ["Water the plants"]
+    );
+    assert_eq!(titles("new task: renew passport"), ["Renew passport"]);
+    assert_eq!(titles("todo: file taxes"), ["File taxes"]);
+    assert_eq!(
+        titles("create a task called 'Plan the trip'"),
+        ["Plan the trip"]
+    );
+    assert_eq!(titles("Can you please add buy milk?"), ["Buy milk"]);
+    assert_eq!(titles("I need to finish the report"), ["Finish the report"]);
+    assert_eq!(titles("buy milk"), ["Buy milk"]);
+    assert_eq!(
+        titles("add a task to delete old emails"),
+        ["Delete old emails"]
+    );
+    assert_eq!(titles("add 'Call mom tonight'"), ["Call mom tonight"]);
+}
+
+#[test]
+fn splits_lists_not_actions() {
+    assert_eq!(titles("add milk and eggs"), ["Milk", "Eggs"]);
+    assert_eq!(
+        titles("add milk, eggs, and bread"),
+        ["Milk", "Eggs", "Bread"]
+    );
+    assert_eq!(
+        titles("add call mom and pay bills"),
+        ["Call mom", "Pay bills"]
+    );
+    assert_eq!(
+        titles("remind me to call Tom and Jerry about the plan"),
+        ["Call Tom and Jerry about the plan"]
+    );
+    assert_eq!(titles("I need to buy milk and eggs"), ["Buy milk and eggs"]);
+}
+
+#[test]
+fn add_attributes() {
+    let d = draft("remind me to call mom tomorrow");
+    assert_eq!(
+        (d.title.as_str(), d.due.map(|w| w.at)),
+        ("Call mom", Some(day(27)))
+    );
+    let d = draft("add pay rent every month high priority #home");
+    assert_eq!(d.title, "Pay rent");
+    assert_eq!(d.recurrence, Some(Recurrence::Monthly));
+    assert_eq!(d.priority, Some(Priority::High));
+    assert_eq!(d.tags, ["home"]);
+    let d = draft("add an urgent task to fix the server, tagged work and ops");
+    assert_eq!(
+        (d.title.as_str(), d.priority),
+        ("Fix the server", Some(Priority::High))
+    );
+    assert_eq!(d.tags, ["work", "ops"]);
+    let d = draft("add buy bread to my shopping list");
+    assert_eq!(
+        (d.title.as_str(), d.tags.as_slice()),
+        ("Buy bread", ["shopping".to_owned()].as_slice())
+    );
+    let d = draft("add task write report by friday 5pm !low");
+    assert_eq!(d.title, "Write report");
+    assert_eq!(d.priority, Some(Priority::Low));
+    assert_eq!(
+        d.due.unwrap().at,
+        Utc.with_ymd_and_hms(2026, 11, 27, 17, 0, 0).unwrap()
+    );
+    let d = draft("add walk the dog daily");
+    assert_eq!(
+        (d.title.as_str(), d.recurrence),
+        ("Walk the dog", Some(Recurrence::Daily))
+    );
+    let d = draft("add gym every monday");
+    assert_eq!(
+        (d.recurrence, d.due.unwrap().at),
+        (Some(Recurrence::Weekly), day(30))
+    );
+    let d = draft("add task review PR with description check the tests first");
+    assert_eq!(
+        (d.title.as_str(), d.description.as_deref()),
+        ("Review PR", Some("check the tests first"))
+    );
+}
+
+#[test]
+fn lists() {
+    let f = |s: &str| match p(s) {
+        Intent::List(f) => f,
+        other => panic!("{s}: {other:?}"),
+    };
+    assert_eq!(f("Show me all my tasks").status, Status::All);
+    assert_eq!(f("What's pending?").status, Status::Pending);
+    assert_eq!(f("what's left?").status, Status::Pending);
+    assert_eq!(f("what do I have to do").status, Status::Pending);
+    assert_eq!(f("What have I completed?").status, Status::Completed);
+    assert_eq!(f("show completed").status, Status::Completed);
+    assert_eq!(
+        f("list my high priority tasks").priority,
+        Some(Priority::High)
+    );
+    assert_eq!(f("tasks tagged #work").tag.as_deref(), Some("work"));
+    assert_eq!(f("show tasks tagged home").tag.as_deref(), Some("home"));
+    assert_eq!(f("what's due today").due.unwrap().label, "today");
+    assert_eq!(f("what's due this week?").due.unwrap().before, day(30));
+    assert_eq!(f("search for milk").search.as_deref(), Some("milk"));
+    assert_eq!(
+        f("find tasks about the report").search.as_deref(),
+        Some("report")
+    );
+    assert!(f("how many tasks do I have?").count);
+    assert_eq!(f("anything overdue?").due.unwrap().label, "overdue");
+}
+
+#[test]
+fn completes() {
+    assert_eq!(
+        p("Mark task 3 as complete"),
+        Intent::Complete(TaskRef::Id(3))
+    );
+    assert_eq!(
+        p("done with the report"),
+        Intent::Complete(TaskRef::Words("report".into()))
+    );
+    assert_eq!(
+        p("I finished buying milk"),
+        Intent::Complete(TaskRef::Words("buying milk".into()))
+    );
+    assert_eq!(p("check off 2"), Intent::Complete(TaskRef::Id(2)));
+    assert_eq!(
+        p("complete the milk one"),
+        Intent::Complete(TaskRef::Words("milk".into()))
+    );
+    assert_eq!(p("tick off #4"), Intent::Complete(TaskRef::Id(4)));
+    assert_eq!(
+        p("the report is done"),
+        Intent::Complete(TaskRef::Words("report".into()))
+    );
+    assert_eq!(p("mark it done"), Intent::Complete(TaskRef::It));
+    assert_eq!(p("mark task 3 as not done"), Intent::Reopen(TaskRef::Id(3)));
+    assert_eq!(p("finish task 5"), Intent::Complete(TaskRef::Id(5)));
+}
+
+#[test]
+fn deletes() {
+    assert_eq!(
+        p("delete the meeting task"),
+        Intent::Delete(TaskRef::Words("meeting".into()))
+    );
+    assert_eq!(
+        p("scratch that meeting task"),
+        Intent::Delete(TaskRef::Words("meeting".into()))
+    );
+    assert_eq!(p("remove task 5"), Intent::Delete(TaskRef::Id(5)));
+    assert_eq!(
+        p("get rid of the dentist appointment"),
+        Intent::Delete(TaskRef::Words("dentist appointment".into()))
+    );
+    assert_eq!(
+        p("delete all completed tasks"),
+        Intent::DeleteAll(Status::Completed)
+    );
+    assert_eq!(p("clear completed"), Intent::DeleteAll(Status::Completed));
+    assert_eq!(
+        p("delete 'Team meeting'"),
+        Intent::Delete(TaskRef::Title("Team meeting".into()))
+    );
+}
+
+#[test]
+fn updates() {
+    let u = |s: &str| match p(s) {
+        Intent::Update(r, c) => (r, c),
+        other => panic!("{s}: {other:?}"),
+    };
+    let (r, c) = u("Change task 1 to 'Call mom tonight'");
+    assert_eq!(
+        (r, c.title.as_deref()),
+        (TaskRef::Id(1), Some("Call mom tonight"))
+    );
+    let (r, c) = u("rename task 2 to buy oat milk");
+    assert_eq!(
+        (r, c.title.as_deref()),
+        (TaskRef::Id(2), Some("Buy oat milk"))
+    );
+    let (r, c) = u("rename the milk task to buy oat milk");
+    assert_eq!(
+        (r, c.title.as_deref()),
+        (TaskRef::Words("milk".into()), Some("Buy oat milk"))
+    );
+    let (r, c) = u("set task 3 priority to high");
+    assert_eq!((r, c.priority), (TaskRef::Id(3), Some(Priority::High)));
+    let (r, c) = u("make the report high priority");
+    assert_eq!(
+        (r, c.priority),
+        (TaskRef::Words("report".into()), Some(Priority::High))
+    );
+    let (r, c) = u("move the dentist to friday");
+    assert_eq!(
+        (r, c.due),
+        (
+            TaskRef::Words("dentist".into()),
+            Some(Some(dates::When {
+                at: day(27),
+                timed: false
+            }))
+        )
+    );
+    let (r, c) = u("tag task 2 with #home");
+    assert_eq!((r, c.add_tags), (TaskRef::Id(2), vec!["home".to_owned()]));
+    let (r, c) = u("add a description to task 4: bring the blue folder");
+    assert_eq!(
+        (r, c.description),
+        (
+            TaskRef::Id(4),
+            Some(Some("bring the blue folder".to_owned()))
+        )
+    );
+    let (r, c) = u("set the priority of the milk one to low");
+    assert_eq!(
+        (r, c.priority),
+        (TaskRef::Words("milk".into()), Some(Priority::Low))
+    );
+    let (r, c) = u("remove the due date from task 3");
+    assert_eq!((r, c.due), (TaskRef::Id(3), Some(None)));
+    let (r, c) = u("make it urgent");
+    assert_eq!((r, c.priority), (TaskRef::It, Some(Priority::High)));
+    let (r, c) = u("task 3 is due friday");
+    assert_eq!((r, c.due.is_some()), (TaskRef::Id(3), true));
+}
+
+/// Every prefix and suffix of many requests parses without panicking: the parser indexes
+/// words a lot, and a cut-off message ("move the meeting to") must never crash a turn.
+#[test]
+fn never_panics_on_partial_messages() {
+    let corpus = include_str!("../../tests/corpus.json");
+    let says: Vec<String> = corpus
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("\"say\": \""))
+        .map(|l| l.trim_end_matches(',').trim_end_matches('"').to_owned())
+        .collect();
+    assert!(says.len() > 100);
+    let extra = [
+        "anything for this weekend?",
+        "'",
+        "\"",
+        "#",
+        "!!",
+        "- 1",
+        "task",
+        "the",
+        "every",
+        "in 5",
+        "at",
+        "due on the",
+        "tagged",
+        "rename to",
+        "add a description to",
+        "set the priority of",
+        "the 99th one",
+        "in 1001 days",
+        "on 9999-12-31",
+    ];
+    for s in says.iter().map(String::as_str).chain(extra) {
+        let ws: Vec<&str> = s.split_whitespace().collect();
+        for k in 0..=ws.len() {
+            parse(&ws[..k].join(" "), now());
+            parse(&ws[k..].join(" "), now());
+        }
+    }
+}
+
+#[test]
+fn shifts() {
+    let shift = |s: &str| match p(s) {
+        Intent::Update(r, c) => (r, c.shift_days),
+        other => panic!("{s}: {other:?}"),
+    };
+    assert_eq!(
+        shift("push the report back a day"),
+        (TaskRef::Words("report".into()), Some(1))
+    );
+    assert_eq!(
+        shift("postpone task 2 by 3 days"),
+        (TaskRef::Id(2), Some(3))
+    );
+    assert_eq!(
+        shift("move the meeting a week earlier"),
+        (TaskRef::Words("meeting".into()), Some(-7))
+    );
+}
+
+#[test]
+fn social_and_picks() {
+    assert_eq!(p("hi"), Intent::Greet);
+    assert_eq!(p("Hello there!"), Intent::Greet);
+    assert_eq!(p("thanks!"), Intent::Thanks);
+    assert_eq!(p("what can you do?"), Intent::Help);
+    assert_eq!(p("yes"), Intent::Confirm);
+    assert_eq!(p("sure, do it"), Intent::Confirm);
+    assert_eq!(p("no"), Intent::Deny);
+    assert_eq!(p("never mind"), Intent::Deny);
+    assert_eq!(p("the first one"), Intent::Pick(TaskRef::Nth(1)));
+    assert_eq!(p("2"), Intent::Pick(TaskRef::Id(2)));
+    assert_eq!(p("what's the weather?"), Intent::Unsupported("weather"));
+    assert_eq!(p("blorp"), Intent::Unknown);
+}

@@ -1,0 +1,96 @@
+//! Adding tasks: one tool call per draft, then one sentence for all of them.
+
+use serde_json::{json, Map, Value};
+use todo_domain::ADD_TASK;
+
+use super::wording::{explain, hashtags, priority_name, rfc3339, short, when_text};
+use super::Context;
+use crate::parse::Draft;
+use crate::Tools;
+
+pub(super) async fn add(ctx: &Context<'_>, drafts: &[Draft], tools: &mut impl Tools) -> String {
+    let mut added = Vec::new();
+    let mut problems = Vec::new();
+    for d in drafts {
+        let mut args = Map::new();
+        args.insert("title".into(), json!(d.title));
+        if let Some(desc) = &d.description {
+            args.insert("description".into(), json!(desc));
+        }
+        if let Some(p) = d.priority {
+            args.insert("priority".into(), json!(p));
+        }
+        if !d.tags.is_empty() {
+            args.insert("tags".into(), json!(d.tags));
+        }
+        if let Some(due) = d.due {
+            args.insert("due_at".into(), json!(rfc3339(due.at)));
+        }
+        if let Some(r) = d.recurrence {
+            args.insert("recurrence".into(), json!(r.as_str()));
+        }
+        match tools.call(ADD_TASK, Value::Object(args)).await {
+            Ok(v) => added.push((v["task_id"].as_i64().unwrap_or_default(), d)),
+            Err(e) => problems.push(explain(&e, &format!("add “{}”", short(&d.title)))),
+        }
+    }
+    let mut out = match added.as_slice() {
+        [] => String::new(),
+        [(id, d)] => {
+            let details = draft_details(ctx, d);
+            format!(
+                "Added '{}' (task {id}){}.",
+                d.title,
+                if details.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {details}")
+                }
+            )
+        }
+        many => {
+            let lines: Vec<String> = many
+                .iter()
+                .map(|(id, d)| format!("- #{id} {}", d.title))
+                .collect();
+            let details = draft_details(ctx, many[0].1);
+            format!(
+                "Added {} tasks{}:\n{}",
+                many.len(),
+                if details.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({details})")
+                },
+                lines.join("\n")
+            )
+        }
+    };
+    for p in problems {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&p);
+    }
+    out
+}
+
+fn draft_details(ctx: &Context<'_>, d: &Draft) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = d.priority {
+        parts.push(format!("{} priority", priority_name(p)));
+    }
+    if let Some(due) = d.due {
+        parts.push(format!("due {}", when_text(due.at, ctx.now)));
+    }
+    if let Some(r) = d.recurrence {
+        parts.push(format!("repeating {}", r.as_str()));
+    }
+    if !d.tags.is_empty() {
+        parts.push(format!("tagged {}", hashtags(&d.tags)));
+    }
+    if d.description.is_some() {
+        parts.push("with a description".into());
+    }
+    parts.join(", ")
+}

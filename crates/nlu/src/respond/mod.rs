@@ -1,0 +1,113 @@
+//! Intents -> tool calls -> friendly sentences. Everything here acts through [`Tools`], which is
+//! bound to the signed-in user, so no request can reach another user's tasks.
+//!
+//! - `follow_up`: "yes", "no" and "the first one" after a question of the last answer.
+//! - `add`, `list`, `act`: adding tasks, listing them, and acting on one (or a few by number).
+//! - `wording`: tasks, dates and tool refusals as sentences.
+
+use chrono::{DateTime, Utc};
+use todo_domain::Turn;
+
+use crate::history::{self, Pending};
+use crate::parse::{self, Intent, TaskRef};
+use crate::Tools;
+
+mod act;
+mod add;
+mod follow_up;
+mod list;
+mod wording;
+
+use act::{act, Action};
+
+const EXAMPLES: &str = "For example: “add buy milk tomorrow”, “what's pending?”, “mark task 3 as done”, “rename task 2 to Call the bank”, “delete the meeting task”.";
+
+/// What one answer knows besides the message: the clock and what the conversation left open.
+pub struct Context<'h> {
+    pub now: DateTime<Utc>,
+    pub history: &'h [Turn],
+}
+
+pub async fn answer(ctx: &Context<'_>, message: &str, tools: &mut impl Tools) -> String {
+    let mut intents = parse::parse(message, ctx.now);
+    // After "which one do you mean?", an answer like "the oat one" names one of the choices.
+    if intents == [Intent::Unknown]
+        && matches!(history::pending(ctx.history), Pending::Choose { .. })
+    {
+        intents = vec![Intent::Pick(TaskRef::Words(message.to_owned()))];
+    }
+    // A few words that are nothing else are likely a task to add: say how.
+    let words = message.split_whitespace().count();
+    let text = message.trim().trim_end_matches(['?', '!', '.']);
+    if intents == [Intent::Unknown]
+        && (1..=6).contains(&words)
+        && text.chars().any(char::is_alphanumeric)
+    {
+        return format!(
+            "Sorry, I didn't understand that. To add it as a task, say “add {text}”. I can also list, complete, update and delete your tasks. {EXAMPLES}"
+        );
+    }
+    let mut parts = Vec::new();
+    for intent in intents {
+        parts.push(run(ctx, intent, tools).await);
+    }
+    parts.join("\n\n")
+}
+
+async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut impl Tools) -> String {
+    match intent {
+        Intent::Greet => format!(
+            "Hi! I'm your task assistant: I can add, list, complete, update and delete your tasks. {EXAMPLES}"
+        ),
+        Intent::Thanks => "You're welcome! Anything else I can do for your list?".into(),
+        Intent::Bye => "Bye! Your tasks will be here when you get back.".into(),
+        Intent::Help => help(),
+        Intent::Clock => format!(
+            "It's {} (UTC).",
+            ctx.now.format("%A, %B %-d, %Y, %H:%M")
+        ),
+        Intent::Unsupported(topic) => format!(
+            "Sorry, I can't help with {topic} — I only manage your tasks. I can add, list, complete, update and delete them. {EXAMPLES}"
+        ),
+        Intent::Unknown => format!(
+            "Sorry, I didn't understand that. I can add, list, complete, update and delete your tasks. {EXAMPLES}"
+        ),
+        Intent::Incomplete(what) => incomplete(what),
+        Intent::Confirm => follow_up::confirm(ctx, tools).await,
+        Intent::Deny => match history::pending(ctx.history) {
+            Pending::Delete(_) => "Okay, I won't delete anything.".into(),
+            Pending::Choose { .. } => "Okay, never mind. What would you like to do instead?".into(),
+            Pending::Nothing => "Okay. Anything else?".into(),
+        },
+        Intent::Pick(r) => follow_up::pick(ctx, r, tools).await,
+        Intent::Add(drafts) => add::add(ctx, &drafts, tools).await,
+        Intent::List(filter) => list::list(ctx, &filter, tools).await,
+        Intent::DeleteAll(status) => list::delete_all(status, tools).await,
+        Intent::Complete(r) => act(ctx, Action::Complete, &r, tools).await,
+        Intent::Reopen(r) => act(ctx, Action::Reopen, &r, tools).await,
+        Intent::Delete(r) => act(ctx, Action::Delete, &r, tools).await,
+        Intent::Update(r, changes) => act(ctx, Action::Update(changes), &r, tools).await,
+        Intent::Show(r) => act(ctx, Action::Show, &r, tools).await,
+    }
+}
+
+fn help() -> String {
+    [
+        "I manage your tasks. You can say things like:",
+        "- “add buy milk tomorrow”, “remind me to call mom on friday at 5pm”, “add pay rent every month #home !high”",
+        "- “show my tasks”, “what's pending?”, “what's due this week?”, “tasks tagged #work”, “search for milk”",
+        "- “mark task 3 as done”, “done with the report”",
+        "- “rename task 2 to Call the bank”, “make the report high priority”, “move the dentist to friday”, “tag task 2 with #home”",
+        "- “delete task 5”, “delete the meeting task” (I'll ask before deleting by name)",
+    ]
+    .join("\n")
+}
+
+fn incomplete(what: &str) -> String {
+    match what {
+        "add" => "What should I add? For example: “add buy milk tomorrow”.".into(),
+        "delete" => "Which task should I delete? Give its number or part of its title, e.g. “delete task 3” or “delete the meeting task”.".into(),
+        "update" => "What should I change? For example: “rename task 2 to Call the bank” or “make task 3 high priority”.".into(),
+        _ => "Which task? Give its number or part of its title, e.g. “mark task 3 as done” or “done with the milk one”.".into(),
+    }
+}
