@@ -3,6 +3,7 @@
 
 mod error;
 mod extract;
+mod idempotency;
 mod middleware;
 mod routes;
 

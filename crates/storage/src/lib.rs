@@ -5,6 +5,7 @@
 mod chat;
 mod error;
 mod health;
+mod idempotency;
 mod store;
 mod tasks;
 mod users;
@@ -12,6 +13,7 @@ mod users;
 pub use chat::NewMessage;
 pub use error::{StorageError, WriteFault};
 pub use health::{Outage, Readiness};
+pub use idempotency::{IdempotencyKey, Prior};
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
 pub use users::SessionUser;

@@ -13,7 +13,7 @@ const COLUMNS: &str =
                        created_at, updated_at, series_start, spawned_next";
 
 #[derive(sqlx::FromRow)]
-struct TaskRow {
+pub(crate) struct TaskRow {
     id: i64,
     user_id: String,
     title: String,
@@ -308,7 +308,7 @@ fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
-async fn insert_task<'e, DB, E>(
+pub(crate) async fn insert_task<'e, DB, E>(
     exec: E,
     user_id: &str,
     t: &NewTask,

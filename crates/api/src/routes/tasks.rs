@@ -8,6 +8,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{task_id, Caller, JsonBody, PathParams};
+use crate::idempotency::{replay, Idempotent};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -107,15 +108,21 @@ async fn create_task(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(user_id): PathParams<String>,
-    JsonBody(body): JsonBody<CreateTask>,
-) -> Result<(StatusCode, Json<Task>), ApiError> {
+    request: Idempotent<CreateTask>,
+) -> Result<Response, ApiError> {
+    let Idempotent { body, key } = request;
     caller.owns(&user_id)?;
     same_user(&caller, body.user_id.as_deref())?;
-    let task = state
-        .store()
-        .create_task(caller.id(), body.validate()?)
-        .await?;
-    Ok((StatusCode::CREATED, Json(task)))
+    let new = body.validate()?;
+    let store = state.store();
+    let task = match key {
+        None => store.create_task(caller.id(), new).await?,
+        Some(key) => match store.create_task_once(caller.id(), new, &key).await? {
+            Ok(task) => task,
+            Err(prior) => return replay(prior),
+        },
+    };
+    Ok((StatusCode::CREATED, Json(task)).into_response())
 }
 
 /// One of the caller's tasks.
