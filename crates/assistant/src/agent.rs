@@ -6,7 +6,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::builtin;
 use crate::llm::Model;
-use crate::turn::{AgentEvent, Toolbox, Turn, TurnTools};
+use crate::turn::{AgentEvent, PastMessage, Toolbox, TurnTools};
 use crate::ToolCall;
 
 /// What answers chat messages.
@@ -45,7 +45,7 @@ impl Assistant {
     pub async fn respond(
         &self,
         caller: TurnCaller<'_>,
-        history: &[Turn],
+        history: &[PastMessage],
         message: &str,
         events: Option<UnboundedSender<AgentEvent>>,
     ) -> (String, Vec<ToolCall>) {

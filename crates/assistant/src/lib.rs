@@ -1,5 +1,6 @@
 //! The assistant: task tools defined once and reached in-process or over MCP, and the agents that
-//! use them to answer a chat message.
+//! use them to answer a chat message. It must not depend on the HTTP API, auth or the web UI (they
+//! call into it); it acts for a user id it is given.
 
 mod agent;
 pub mod builtin;
@@ -13,4 +14,4 @@ pub use agent::{Assistant, Brain, TurnCaller};
 pub use llm::{Model, ModelConfig, ModelError};
 pub use todo_domain::{Role, ToolCall};
 pub use tools::{catalog, ToolDef, ToolError};
-pub use turn::{AgentEvent, Toolbox, Turn, TurnTools};
+pub use turn::{AgentEvent, PastMessage, Toolbox, Turn, TurnTools};

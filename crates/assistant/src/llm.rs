@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::tools;
-use crate::turn::{Turn, TurnTools};
+use crate::turn::{PastMessage, TurnTools};
 use crate::Role;
 
 /// How to reach a model.
@@ -119,7 +119,7 @@ impl Model {
     /// Runs one turn: `history` then `message`, acting through `tools`. Returns the answer's text.
     pub async fn reply(
         &self,
-        history: &[Turn],
+        history: &[PastMessage],
         message: &str,
         tools: &mut TurnTools<'_>,
     ) -> Result<String, ModelError> {

@@ -29,12 +29,17 @@ pub enum AgentEvent {
     ToolCall(ToolCall),
 }
 
-/// A past message of the conversation, as the agent sees it.
+/// A past message of the conversation, as the agent sees it. (A "turn" is one whole exchange: the
+/// user's message, the tool calls it led to and the answer.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Turn {
+pub struct PastMessage {
     pub role: Role,
     pub content: String,
 }
+
+/// The earlier name of [`PastMessage`], still used by `builtin`, which is moving to its own crate;
+/// remove once that move lands and uses the new name.
+pub type Turn = PastMessage;
 
 /// The tools as one turn of one user uses them.
 pub struct TurnTools<'a> {

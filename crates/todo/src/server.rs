@@ -137,7 +137,7 @@ pub async fn app_state(store: Store, config: &ServerConfig) -> Result<AppState, 
         };
         tracing::info!(brain = %assistant.brain.describe(), %tools, "chat assistant");
     }
-    Ok(AppState::with_assistant(store, auth, config.api.clone(), assistant))
+    Ok(AppState::new(store, auth, config.api.clone(), assistant))
 }
 
 impl Server {
