@@ -271,10 +271,11 @@ pub async fn wait_for(url: &str, want: u16, within: Duration) -> Duration {
     let client = http_client().build().expect("an HTTP client");
     let start = Instant::now();
     loop {
-        // Each poll is short, so a server that accepts but never answers is polled again.
+        // Long enough for a server's answer after waiting out its 5 s for a database connection (a 503
+        // may be the answer awaited), short enough to poll again a server that never answers.
         let got = client
             .get(url)
-            .timeout(Duration::from_secs(2))
+            .timeout(Duration::from_secs(6))
             .send()
             .await
             .map(|r| r.status().as_u16());

@@ -69,24 +69,26 @@ fn next_page(user_id: &str, cursor: &str, limit: u32, raw: &RawListQuery) -> Str
     next.path_segments_mut()
         .expect("an http URL has a path")
         .extend(["api", user_id, "tasks"]);
-    let mut query = next.query_pairs_mut();
-    query
-        .append_pair("cursor", cursor)
-        .append_pair("limit", &limit.to_string());
-    for (k, v) in [
-        ("status", &raw.status),
-        ("q", &raw.q),
-        ("priority", &raw.priority),
-        ("tag", &raw.tag),
-        ("due_before", &raw.due_before),
-        ("sort", &raw.sort),
-        ("order", &raw.order),
-    ] {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            query.append_pair(k, v);
+    // The query writer borrows `next` until it goes out of scope.
+    {
+        let mut query = next.query_pairs_mut();
+        query
+            .append_pair("cursor", cursor)
+            .append_pair("limit", &limit.to_string());
+        for (k, v) in [
+            ("status", &raw.status),
+            ("q", &raw.q),
+            ("priority", &raw.priority),
+            ("tag", &raw.tag),
+            ("due_before", &raw.due_before),
+            ("sort", &raw.sort),
+            ("order", &raw.order),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                query.append_pair(k, v);
+            }
         }
     }
-    drop(query);
     next[url::Position::BeforePath..].to_owned()
 }
 
@@ -187,4 +189,23 @@ async fn toggle_task(
         .toggle_task(caller.id(), task_id(&id)?)
         .await?;
     task.map(Json).ok_or_else(|| ApiError::not_found("task"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_page_link_escapes_what_a_url_cannot_carry() {
+        let raw = RawListQuery {
+            q: Some("milk & eggs".into()),
+            tag: Some("über".into()),
+            status: Some(String::new()),
+            ..Default::default()
+        };
+        assert_eq!(
+            next_page("a b/c", "Q1-x_Z", 20, &raw),
+            "/api/a%20b%2Fc/tasks?cursor=Q1-x_Z&limit=20&q=milk+%26+eggs&tag=%C3%BCber"
+        );
+    }
 }
