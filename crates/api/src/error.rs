@@ -74,6 +74,11 @@ impl ApiError {
         )
     }
 
+    /// 500: a failure on this side; `message` is for the client, the details go to the log.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
@@ -128,11 +133,7 @@ impl From<StorageError> for ApiError {
             StorageError::Conflict => Self::new(StatusCode::CONFLICT, "conflict", "already exists"),
             _ => {
                 tracing::error!(error = %e, "storage failure");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error",
-                )
+                Self::internal("internal error")
             }
         };
         ApiError {

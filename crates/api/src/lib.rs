@@ -1,5 +1,6 @@
 //! The HTTP API: thin handlers over the storage and auth crates, one error type mapped once to HTTP,
 //! and an OpenAPI document generated from the same route definitions so it cannot drift.
+//! It must not depend on the web UI or the binary's configuration: those build on it.
 
 mod error;
 mod extract;
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::Router;
-use todo_assistant::{Assistant, Brain, Toolbox};
+use todo_assistant::Assistant;
 use todo_auth::Authenticator;
 use todo_storage::Store;
 use tokio::sync::Semaphore;
@@ -61,16 +62,7 @@ const MAX_CONCURRENT_TURNS: usize = 256;
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    /// State with the built-in assistant acting on `store` in-process; see [`AppState::with_assistant`].
-    pub fn new(store: Store, auth: Authenticator, settings: ApiSettings) -> Self {
-        let assistant = Assistant {
-            brain: Brain::Builtin,
-            toolbox: Toolbox::Local(store.clone()),
-        };
-        Self::with_assistant(store, auth, settings, assistant)
-    }
-
-    pub fn with_assistant(
+    pub fn new(
         store: Store,
         auth: Authenticator,
         settings: ApiSettings,
@@ -142,13 +134,7 @@ impl AppState {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let internal = || {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error",
-            )
-        };
+        let internal = || ApiError::internal("internal error");
         // The permit moves into the blocking task: a request abandoned mid-hash (timeout, disconnect)
         // still holds its slot until the hash is done.
         let slot = self

@@ -6,7 +6,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::llm::Model;
 use crate::turn::{AgentEvent, Toolbox, TurnTools};
-use crate::{ToolCall, Turn};
+use crate::{PastMessage, ToolCall};
 
 /// What answers chat messages.
 #[derive(Clone)]
@@ -44,7 +44,7 @@ impl Assistant {
     pub async fn respond(
         &self,
         caller: TurnCaller<'_>,
-        history: &[Turn],
+        history: &[PastMessage],
         message: &str,
         events: Option<UnboundedSender<AgentEvent>>,
     ) -> (String, Vec<ToolCall>) {
@@ -84,7 +84,7 @@ impl Assistant {
 }
 
 /// The built-in assistant's answer, streamed as one piece: it has no partial text to show earlier.
-async fn builtin(history: &[Turn], message: &str, tools: &mut TurnTools<'_>) -> String {
+async fn builtin(history: &[PastMessage], message: &str, tools: &mut TurnTools<'_>) -> String {
     let text = todo_nlu::reply(history, message, tools, Utc::now()).await;
     tools.say(&text);
     text

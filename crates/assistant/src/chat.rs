@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use todo_domain::{conversation_title, ChatReply, ChatTurn, Role, Turn};
+use todo_domain::{conversation_title, ChatReply, Conversation, PastMessage, Role};
 use todo_storage::{NewMessage, StorageError, Store};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -23,24 +23,23 @@ pub enum ChatError {
     Storage(#[from] StorageError),
 }
 
-/// Runs one turn for `caller`. The user's message is stored before the agent runs and the answer
-/// after, so a crash mid-turn still leaves the question on record.
+/// Runs one turn for `caller` in `conversation` (the caller's, already looked up), or in a new one
+/// when it is `None`. The user's message is stored before the agent runs and the answer after, so a
+/// crash mid-turn still leaves the question on record.
 pub async fn run_turn(
     store: &Store,
     assistant: &Assistant,
     caller: TurnCaller<'_>,
-    turn: ChatTurn,
+    conversation: Option<Conversation>,
+    message: &str,
     events: Option<UnboundedSender<AgentEvent>>,
 ) -> Result<ChatReply, ChatError> {
     let user_id = caller.user_id;
-    let conversation = match turn.conversation_id {
-        Some(id) => store
-            .conversation(user_id, id)
-            .await?
-            .ok_or(ChatError::NotFound)?,
+    let conversation = match conversation {
+        Some(c) => c,
         None => {
             store
-                .create_conversation(user_id, &conversation_title(&turn.message))
+                .create_conversation(user_id, &conversation_title(message))
                 .await?
         }
     };
@@ -49,18 +48,18 @@ pub async fn run_turn(
             conversation_id: conversation.id,
         });
     }
-    let history: Vec<Turn> = store
+    let history: Vec<PastMessage> = store
         .recent_messages(user_id, conversation.id, HISTORY_WINDOW)
         .await?
         .into_iter()
-        .map(|m| Turn {
+        .map(|m| PastMessage {
             role: m.role,
             content: m.content,
         })
         .collect();
     let user_message = NewMessage {
         role: Role::User,
-        content: &turn.message,
+        content: message,
         tool_calls: None,
     };
     store
@@ -68,9 +67,7 @@ pub async fn run_turn(
         .await?
         .ok_or(ChatError::NotFound)?;
 
-    let (response, tool_calls) = assistant
-        .respond(caller, &history, &turn.message, events)
-        .await;
+    let (response, tool_calls) = assistant.respond(caller, &history, message, events).await;
 
     let answer = NewMessage {
         role: Role::Assistant,

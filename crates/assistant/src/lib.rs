@@ -1,5 +1,6 @@
 //! The assistant: task tools defined once and reached in-process or over MCP, and the agents that
-//! use them to answer a chat message (a model, or the built-in assistant of `todo-nlu`).
+//! use them to answer a chat message (a model, or the built-in assistant of `todo-nlu`). It must not
+//! depend on the HTTP API, auth or the web UI (they call into it); it acts for a user id it is given.
 
 mod agent;
 pub mod chat;
@@ -10,6 +11,6 @@ mod turn;
 
 pub use agent::{Assistant, Brain, TurnCaller};
 pub use llm::{Model, ModelConfig, ModelError};
-pub use todo_domain::{Role, ToolCall, Turn};
+pub use todo_domain::{PastMessage, Role, ToolCall};
 pub use tools::{catalog, ToolDef, ToolError};
 pub use turn::{AgentEvent, Toolbox, TurnTools};

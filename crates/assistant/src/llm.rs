@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::tools;
 use crate::turn::TurnTools;
-use crate::{Role, Turn};
+use crate::{PastMessage, Role};
 
 /// How to reach a model.
 #[derive(Clone, Debug)]
@@ -20,7 +21,7 @@ pub struct ModelConfig {
     pub provider: &'static str,
     /// The API root that `/chat/completions` is appended to.
     pub base_url: String,
-    pub api_key: Option<String>,
+    pub api_key: Option<SecretString>,
     pub model: String,
     /// Bound on one HTTP exchange with the provider.
     pub timeout: Duration,
@@ -118,7 +119,7 @@ impl Model {
     /// Runs one turn: `history` then `message`, acting through `tools`. Returns the answer's text.
     pub async fn reply(
         &self,
-        history: &[Turn],
+        history: &[PastMessage],
         message: &str,
         tools: &mut TurnTools<'_>,
     ) -> Result<String, ModelError> {
@@ -199,7 +200,7 @@ impl Model {
         loop {
             let mut req = self.http.post(&url).timeout(self.config.timeout).json(body);
             if let Some(key) = &self.config.api_key {
-                req = req.bearer_auth(key);
+                req = req.bearer_auth(key.expose_secret());
             }
             let outcome = req.send().await;
             let retry_after = match outcome {

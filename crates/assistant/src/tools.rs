@@ -4,6 +4,8 @@
 
 use std::sync::LazyLock;
 
+use schemars::generate::SchemaSettings;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use todo_domain::{CreateTask, ListQuery, RawListQuery, Task, TaskPatch, UpdateTask};
@@ -43,66 +45,125 @@ pub enum ToolError {
     Remote(String),
 }
 
+/// The tools' arguments as clients see them: what they may send, typed, with the domain's own
+/// limits, so a changed limit changes the schemas too. These types only describe (they are never
+/// built): `run` reads arguments through the domain's types, and more leniently (a `task_id` may
+/// come as a string), because models do not always follow a schema.
+#[allow(dead_code)]
+mod args {
+    use schemars::JsonSchema;
+    use todo_domain::{
+        tag_pattern, Priority, Recurrence, Status, MAX_DESCRIPTION_CHARS, MAX_LIMIT,
+        MAX_QUERY_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
+    };
+
+    /// The fields `add_task` and `update_task` share.
+    #[derive(JsonSchema)]
+    pub(super) struct TaskFields {
+        #[schemars(length(max = MAX_DESCRIPTION_CHARS))]
+        description: Option<String>,
+        priority: Option<Priority>,
+        /// Short labels such as "work".
+        #[schemars(length(max = MAX_TAGS), inner(pattern(tag_pattern())))]
+        tags: Option<Vec<String>>,
+        /// RFC 3339 date-time or YYYY-MM-DD; null clears it.
+        due_at: Option<String>,
+        recurrence: Option<Recurrence>,
+        /// Accepted for compatibility; must be the signed-in user when given.
+        user_id: Option<String>,
+    }
+
+    #[derive(JsonSchema)]
+    pub(super) struct AddTaskArgs {
+        #[schemars(length(min = 1, max = MAX_TITLE_CHARS))]
+        title: String,
+        #[serde(flatten)]
+        fields: TaskFields,
+    }
+
+    #[derive(JsonSchema)]
+    pub(super) struct UpdateTaskArgs {
+        /// The task's id, as list_tasks shows it.
+        #[schemars(range(min = 1))]
+        task_id: i64,
+        #[schemars(length(min = 1, max = MAX_TITLE_CHARS))]
+        title: Option<String>,
+        #[serde(flatten)]
+        fields: TaskFields,
+        completed: Option<bool>,
+    }
+
+    /// `complete_task` and `delete_task`.
+    #[derive(JsonSchema)]
+    pub(super) struct TaskRefArgs {
+        /// The task's id, as list_tasks shows it.
+        #[schemars(range(min = 1))]
+        task_id: i64,
+        /// Accepted for compatibility; must be the signed-in user when given.
+        user_id: Option<String>,
+    }
+
+    #[derive(JsonSchema)]
+    pub(super) struct ListTasksArgs {
+        #[serde(default)]
+        status: Status,
+        /// Text to find in the title or description.
+        #[schemars(length(max = MAX_QUERY_CHARS))]
+        search: Option<String>,
+        priority: Option<Priority>,
+        tag: Option<String>,
+        /// Only tasks due before this RFC 3339 instant or date.
+        due_before: Option<String>,
+        #[serde(default = "list_default_limit")]
+        #[schemars(range(min = 1, max = MAX_LIMIT))]
+        limit: u32,
+        /// Accepted for compatibility; must be the signed-in user when given.
+        user_id: Option<String>,
+    }
+
+    fn list_default_limit() -> u32 {
+        super::LIST_DEFAULT_LIMIT
+    }
+}
+
+/// The JSON Schema of `T`, self-contained (models and MCP clients get no `$ref`s to follow).
+fn input_schema<T: JsonSchema>() -> Value {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.inline_subschemas = true;
+    settings.meta_schema = None;
+    let mut schema = settings.into_generator().into_root_schema_for::<T>();
+    // The type's name and doc comment are ours; the tool's description is what clients read.
+    schema.remove("title");
+    schema.remove("description");
+    schema.to_value()
+}
+
 static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
-    let user_id = json!({"type": "string", "description": "Accepted for compatibility; must be the signed-in user when given."});
-    let task_id = json!({"type": "integer", "minimum": 1, "description": "The task's id, as list_tasks shows it."});
-    let priority = json!({"type": "string", "enum": ["low", "medium", "high"]});
-    let tags = json!({"type": "array", "maxItems": 10, "items": {"type": "string", "pattern": "^#?[\\p{L}\\p{N}_-]{1,32}$"}, "description": "Short labels such as \"work\"."});
-    let due_at = json!({"type": ["string", "null"], "description": "RFC 3339 date-time or YYYY-MM-DD; null clears it."});
-    let title = json!({"type": "string", "minLength": 1, "maxLength": 200});
-    let description = json!({"type": ["string", "null"], "maxLength": 1000});
-    let recurrence =
-        json!({"type": ["string", "null"], "enum": ["daily", "weekly", "monthly", null]});
     vec![
         ToolDef {
             name: ADD_TASK,
             description: "Create a task for the user. Returns {task_id, status: \"created\", title}.",
-            input_schema: json!({
-                "type": "object",
-                "properties": {
-                    "title": title, "description": description, "priority": priority, "tags": tags,
-                    "due_at": due_at, "recurrence": recurrence, "user_id": user_id,
-                },
-                "required": ["title"],
-            }),
+            input_schema: input_schema::<args::AddTaskArgs>(),
         },
         ToolDef {
             name: LIST_TASKS,
             description: "List the user's tasks, newest first. Returns an array of tasks with id, title, description, completed, priority, tags and due_at.",
-            input_schema: json!({
-                "type": "object",
-                "properties": {
-                    "status": {"type": "string", "enum": ["all", "pending", "completed"], "default": "all"},
-                    "search": {"type": "string", "maxLength": 200, "description": "Text to find in the title or description."},
-                    "priority": priority, "tag": {"type": "string"},
-                    "due_before": {"type": "string", "description": "Only tasks due before this RFC 3339 instant or date."},
-                    "limit": {"type": "integer", "minimum": 1, "maximum": 200, "default": LIST_DEFAULT_LIMIT},
-                    "user_id": user_id,
-                },
-            }),
+            input_schema: input_schema::<args::ListTasksArgs>(),
         },
         ToolDef {
             name: COMPLETE_TASK,
             description: "Mark a task as completed. Returns {task_id, status: \"completed\", title}.",
-            input_schema: json!({"type": "object", "properties": {"task_id": task_id, "user_id": user_id}, "required": ["task_id"]}),
+            input_schema: input_schema::<args::TaskRefArgs>(),
         },
         ToolDef {
             name: DELETE_TASK,
             description: "Delete a task for good. Returns {task_id, status: \"deleted\", title}.",
-            input_schema: json!({"type": "object", "properties": {"task_id": task_id, "user_id": user_id}, "required": ["task_id"]}),
+            input_schema: input_schema::<args::TaskRefArgs>(),
         },
         ToolDef {
             name: UPDATE_TASK,
             description: "Change a task's title, description, priority, tags, due date, recurrence or completion. Only the given fields change. Returns {task_id, status: \"updated\", title}.",
-            input_schema: json!({
-                "type": "object",
-                "properties": {
-                    "task_id": task_id, "title": title, "description": description, "priority": priority,
-                    "tags": tags, "due_at": due_at, "recurrence": recurrence, "completed": {"type": "boolean"},
-                    "user_id": user_id,
-                },
-                "required": ["task_id"],
-            }),
+            input_schema: input_schema::<args::UpdateTaskArgs>(),
         },
     ]
 });
@@ -225,4 +286,65 @@ fn outcome(task: &Task, status: &str) -> Value {
 fn storage(e: StorageError) -> ToolError {
     tracing::error!(error = %e, "tool call failed in storage");
     ToolError::Unavailable
+}
+
+#[cfg(test)]
+mod tests {
+    use todo_domain::{
+        tag_pattern, MAX_DESCRIPTION_CHARS, MAX_LIMIT, MAX_QUERY_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
+    };
+
+    use super::*;
+
+    fn schema(name: &str) -> &'static Value {
+        &catalog()
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap()
+            .input_schema
+    }
+
+    #[test]
+    fn schemas_state_the_domain_limits() {
+        let add = &schema(ADD_TASK)["properties"];
+        assert_eq!(add["title"]["minLength"], 1);
+        assert_eq!(add["title"]["maxLength"], MAX_TITLE_CHARS);
+        assert_eq!(add["description"]["maxLength"], MAX_DESCRIPTION_CHARS);
+        assert_eq!(add["tags"]["maxItems"], MAX_TAGS);
+        assert_eq!(add["tags"]["items"]["pattern"], tag_pattern());
+        assert_eq!(
+            add["priority"]["enum"],
+            json!(["low", "medium", "high", null])
+        );
+        assert_eq!(
+            add["recurrence"]["enum"],
+            json!(["daily", "weekly", "monthly", null])
+        );
+        assert_eq!(schema(ADD_TASK)["required"], json!(["title"]));
+        let update = &schema(UPDATE_TASK)["properties"];
+        assert_eq!(update["title"]["maxLength"], MAX_TITLE_CHARS);
+        assert_eq!(update["tags"], add["tags"]);
+        assert_eq!(update["task_id"]["minimum"], 1);
+        let list = &schema(LIST_TASKS)["properties"];
+        assert_eq!(list["search"]["maxLength"], MAX_QUERY_CHARS);
+        assert_eq!(list["limit"]["maximum"], MAX_LIMIT);
+        assert_eq!(list["limit"]["default"], LIST_DEFAULT_LIMIT);
+        assert_eq!(
+            list["status"]["enum"],
+            json!(["all", "pending", "completed"])
+        );
+        assert_eq!(list["status"]["default"], "all");
+        for name in [COMPLETE_TASK, DELETE_TASK, UPDATE_TASK] {
+            assert_eq!(schema(name)["required"], json!(["task_id"]), "{name}");
+        }
+        for tool in catalog() {
+            // Self-contained and an object, as MCP requires of a tool's input schema.
+            assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
+            let text = tool.input_schema.to_string();
+            assert!(
+                !text.contains("$ref") && !text.contains("$schema"),
+                "{text}"
+            );
+        }
+    }
 }

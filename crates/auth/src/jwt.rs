@@ -3,6 +3,7 @@ use std::time::Duration;
 use jsonwebtoken::{
     decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::jwks::Jwks;
@@ -11,7 +12,7 @@ use crate::jwks::Jwks;
 #[derive(Clone, Debug)]
 pub struct AuthConfig {
     /// HS256 secret (`BETTER_AUTH_SECRET`), at least 32 characters.
-    pub secret: String,
+    pub secret: SecretString,
     /// Required `iss` of incoming tokens and the `iss` of issued ones (`BETTER_AUTH_ISSUER`).
     pub issuer: Option<String>,
     /// Required `aud` of incoming tokens when set.
@@ -67,8 +68,8 @@ pub struct Authenticator {
 impl Authenticator {
     pub fn new(config: AuthConfig) -> Self {
         Authenticator {
-            encoding: EncodingKey::from_secret(config.secret.as_bytes()),
-            decoding: DecodingKey::from_secret(config.secret.as_bytes()),
+            encoding: EncodingKey::from_secret(config.secret.expose_secret().as_bytes()),
+            decoding: DecodingKey::from_secret(config.secret.expose_secret().as_bytes()),
             jwks: config.jwks_url.clone().map(Jwks::new),
             config,
         }

@@ -1,5 +1,6 @@
 //! Who is calling: password hashes, opaque session tokens, and JWTs (issued with HS256, verified with
 //! HS256 or through a JWKS so tokens from an external Better Auth server work too).
+//! Pure credentials logic: it must not depend on storage, HTTP routing or the domain.
 
 mod jwks;
 mod jwt;
@@ -8,4 +9,4 @@ mod session;
 
 pub use jwt::{AuthConfig, AuthError, Authenticator, Identity};
 pub use password::{hash_password, verify_password};
-pub use session::{hash_session_token, new_session_token, SESSION_COOKIE};
+pub use session::{hash_session_token, new_id, new_session_token, SESSION_COOKIE};

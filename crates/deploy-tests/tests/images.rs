@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use todo_deploy_tests::{output, repo_root, run_ok, tool};
-use todo_testkit::{free_port, PgServer};
+use todo_testkit::{free_port, wait_for, PgServer};
 
 const SECRET: &str = "image-test-secret-that-is-long-enough-0123456789";
 /// SPEC §7's aim per image, reported when missed; the hard cap fails a clear regression (the images
@@ -173,22 +173,6 @@ async fn get(client: &reqwest::Client, url: &str) -> Option<(u16, String)> {
     Some((status, r.text().await.unwrap_or_default()))
 }
 
-/// Polls `url` until it answers `want`; returns how long that took.
-async fn wait_for(client: &reqwest::Client, url: &str, want: u16, limit: Duration) -> Duration {
-    let start = Instant::now();
-    loop {
-        // Each poll is short; the client's own timeout is for real requests.
-        let answer = client.get(url).timeout(Duration::from_secs(2)).send().await;
-        if let Ok(r) = answer {
-            if r.status().as_u16() == want {
-                return start.elapsed();
-            }
-        }
-        assert!(start.elapsed() < limit, "{url} never answered {want}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 /// Waits until the server at `base` answers `/ready` 200 (it uses the database).
 ///
 /// The test also calls it on the backend after each container joins the network: on this host,
@@ -198,14 +182,8 @@ async fn wait_for(client: &reqwest::Client, url: &str, want: u16, limit: Duratio
 /// picks it waits out the pool's 5 s and gets 503, the designed answer to a lost database. Each
 /// such connection is dropped once tried, so polling `/ready` clears them before the test goes on.
 /// A cluster's pod network does not do this.
-async fn until_ready(client: &reqwest::Client, base: &str) {
-    wait_for(
-        client,
-        &format!("{base}/ready"),
-        200,
-        Duration::from_secs(30),
-    )
-    .await;
+async fn until_ready(base: &str) {
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(30)).await;
 }
 
 /// Forwards a port on `bind` to PostgreSQL on 127.0.0.1, which the throwaway server only listens on.
@@ -397,13 +375,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
     ]);
     cleanup.containers.push(backend.clone());
     let base = format!("http://127.0.0.1:{be_port}");
-    let alive = wait_for(
-        &client,
-        &format!("{base}/health"),
-        200,
-        Duration::from_secs(20),
-    )
-    .await;
+    let alive = wait_for(&format!("{base}/health"), 200, Duration::from_secs(20)).await;
     let start_to_live = run_backend_at.elapsed();
     let (status, body) = get(&client, &format!("{base}/health")).await.unwrap();
     assert_eq!(
@@ -488,13 +460,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
         "SHUTDOWN_DELAY_SECONDS=1",
         backend_img,
     ]);
-    wait_for(
-        &client,
-        &format!("{base}/ready"),
-        200,
-        Duration::from_secs(20),
-    )
-    .await;
+    wait_for(&format!("{base}/ready"), 200, Duration::from_secs(20)).await;
     let start_to_ready = run_backend_at.elapsed();
     let pid = podman.inspect(&backend, "{{.State.Pid}}");
     eprintln!("backend container: `podman run` to /ready 200 in {start_to_ready:.0?}");
@@ -549,22 +515,10 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             "mcp",
         ]);
         cleanup.containers.push(mcp.clone());
-        until_ready(&client, &base).await;
+        until_ready(&base).await;
         let mcp_base = format!("http://127.0.0.1:{mcp_port}");
-        wait_for(
-            &client,
-            &api(&mcp_base, "/health"),
-            200,
-            Duration::from_secs(20),
-        )
-        .await;
-        wait_for(
-            &client,
-            &api(&mcp_base, "/ready"),
-            200,
-            Duration::from_secs(20),
-        )
-        .await;
+        wait_for(&api(&mcp_base, "/health"), 200, Duration::from_secs(20)).await;
+        wait_for(&api(&mcp_base, "/ready"), 200, Duration::from_secs(20)).await;
         // A tool call over Streamable HTTP, as the caller's user, lands in the shared database.
         let mcp_call = |id: u64, method: &str, params: Value| {
             client
@@ -619,15 +573,9 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             frontend_img,
         ]);
         cleanup.containers.push(frontend.clone());
-        until_ready(&client, &base).await;
+        until_ready(&base).await;
         let fe_base = format!("http://127.0.0.1:{fe_port}");
-        wait_for(
-            &client,
-            &api(&fe_base, "/api/health"),
-            200,
-            Duration::from_secs(20),
-        )
-        .await;
+        wait_for(&api(&fe_base, "/api/health"), 200, Duration::from_secs(20)).await;
         podman.ok(&["healthcheck", "run", &frontend]);
         // The same round trip through the frontend's /api proxy.
         sign_up_and_round_trip(&client, &fe_base).await;
@@ -645,7 +593,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
     // (No /etc/hosts entry there: the database by the gateway's address.)
     let kube_db_url = format!("postgres://postgres@{gateway}:{proxy_port}/{db_name}");
     kube_play(&podman, &mut cleanup, &client, &network, &kube_db_url).await;
-    until_ready(&client, &base).await;
+    until_ready(&base).await;
 
     // Memory: at rest, then under a little load (concurrent list requests).
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -825,7 +773,7 @@ async fn kube_play(
         &file.display().to_string(),
     ]);
     let base = format!("http://127.0.0.1:{port}");
-    until_ready(client, &base).await;
+    until_ready(&base).await;
     eprintln!(
         "podman kube play (chart's Deployment): /ready 200 in {:.0?}",
         started.elapsed()

@@ -58,9 +58,10 @@ pub const COMPLETE_TASK: &str = "complete_task";
 pub const DELETE_TASK: &str = "delete_task";
 pub const UPDATE_TASK: &str = "update_task";
 
-/// A past message of a conversation, as an assistant sees it.
+/// A past message of a conversation, as an assistant sees it. (A "turn" is one whole exchange: the
+/// user's message, the tool calls it led to and the answer.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Turn {
+pub struct PastMessage {
     pub role: Role,
     pub content: String,
 }

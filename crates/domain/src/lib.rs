@@ -1,5 +1,6 @@
 //! The task manager's domain: what a task, a user and a list query are, and the rules they obey.
 //! Nothing here performs I/O, so every rule can be tested in isolation and reused by every role.
+//! It must not depend on any other crate of this workspace, nor on a database, HTTP or a runtime.
 
 mod chat;
 mod query;
@@ -8,13 +9,15 @@ mod user;
 mod validation;
 
 pub use chat::{
-    conversation_title, ChatReply, ChatRequest, ChatTurn, Conversation, Message, Role, ToolCall,
-    Turn, ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, MAX_MESSAGE_CHARS, UPDATE_TASK,
+    conversation_title, ChatReply, ChatRequest, ChatTurn, Conversation, Message, PastMessage, Role,
+    ToolCall, ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, MAX_MESSAGE_CHARS, UPDATE_TASK,
 };
-pub use query::{Cursor, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT};
+pub use query::{
+    Cursor, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT, MAX_QUERY_CHARS,
+};
 pub use task::{
-    search_text, title_key, CreateTask, NewTask, Priority, Recurrence, Task, TaskPatch, UpdateTask,
-    MAX_DESCRIPTION_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
+    search_text, tag_pattern, title_key, CreateTask, NewTask, Priority, Recurrence, Task,
+    TaskPatch, UpdateTask, MAX_DESCRIPTION_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
 pub use user::{normalize_email, Credentials, SignIn, SignUp, User};
 pub use validation::{parse_due, ValidationError};

@@ -1,6 +1,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -9,9 +10,12 @@ use crate::validation::{parse_due, ValidationError};
 
 pub const MAX_LIMIT: u32 = 200;
 const DEFAULT_LIMIT: u32 = 50;
-const MAX_QUERY_CHARS: usize = 200;
+/// Longest search text (`q`).
+pub const MAX_QUERY_CHARS: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     #[default]

@@ -1,4 +1,5 @@
 use chrono::{DateTime, Datelike, Duration, Months, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -12,7 +13,18 @@ pub const MAX_TAG_CHARS: usize = 32;
 pub(crate) const MAX_YEAR: i32 = 9999;
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Default,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    JsonSchema,
+    Default,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
@@ -58,7 +70,7 @@ impl Priority {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Recurrence {
     Daily,
@@ -336,6 +348,12 @@ pub(crate) fn normalize_tag(raw: &str) -> Option<String> {
         && t.chars()
             .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
     ok.then(|| t.to_lowercase())
+}
+
+/// The tags [`normalize_tag`] accepts, as a JSON Schema pattern (Unicode classes, as ECMA-262 with
+/// the `u` flag reads them).
+pub fn tag_pattern() -> String {
+    format!(r"^#?[\p{{L}}\p{{N}}_-]{{1,{MAX_TAG_CHARS}}}$")
 }
 
 fn check_tags(raw: &[String], errors: &mut ValidationError) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! requests (any replica may answer the next message), so a question the assistant asked is
 //! recovered from the fixed wording of its own last message, never from memory.
 
-use todo_domain::{Role, Turn};
+use todo_domain::{PastMessage, Role};
 
 /// Ends a delete confirmation: "Delete 'Team meeting' (task 7)? Say yes to confirm."
 pub const CONFIRM_DELETE: &str = "Say yes to confirm.";
@@ -22,7 +22,7 @@ pub enum Pending {
     Nothing,
 }
 
-fn last_assistant(history: &[Turn]) -> Option<(usize, &Turn)> {
+fn last_assistant(history: &[PastMessage]) -> Option<(usize, &PastMessage)> {
     history
         .iter()
         .enumerate()
@@ -31,7 +31,7 @@ fn last_assistant(history: &[Turn]) -> Option<(usize, &Turn)> {
 }
 
 /// The question the last answer asked, if it was one of ours and nothing was said since.
-pub fn pending(history: &[Turn]) -> Pending {
+pub fn pending(history: &[PastMessage]) -> Pending {
     let Some((i, last)) = last_assistant(history) else {
         return Pending::Nothing;
     };
@@ -70,7 +70,7 @@ pub fn pending(history: &[Turn]) -> Pending {
 }
 
 /// The task ids the last answer named, in order: what "it" and "the second one" point at.
-pub fn mentioned(history: &[Turn]) -> Vec<i64> {
+pub fn mentioned(history: &[PastMessage]) -> Vec<i64> {
     last_assistant(history).map_or_else(Vec::new, |(_, t)| task_ids(&t.content))
 }
 
@@ -113,8 +113,8 @@ fn leading_number(s: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    fn turn(role: Role, content: &str) -> Turn {
-        Turn {
+    fn turn(role: Role, content: &str) -> PastMessage {
+        PastMessage {
             role,
             content: content.into(),
         }

@@ -34,7 +34,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use todo_domain::Turn;
+use todo_domain::PastMessage;
 
 /// The task tools as the assistant reaches them, already bound to the signed-in user: the caller
 /// records, streams or forwards each call as it likes.
@@ -63,7 +63,7 @@ pub enum ToolFailure {
 /// Answers `message` (the user's newest message) given the conversation so far (`history`, oldest
 /// first, NOT including `message`), acting only through `tools`.
 pub async fn reply(
-    history: &[Turn],
+    history: &[PastMessage],
     message: &str,
     tools: &mut impl Tools,
     now: DateTime<Utc>,

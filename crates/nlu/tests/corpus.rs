@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use support::Desk;
-use todo_domain::{Role, Turn, ADD_TASK, LIST_TASKS};
+use todo_domain::{PastMessage, Role, ADD_TASK, LIST_TASKS};
 
 const USER: &str = "corpus-user";
 const OTHER: &str = "someone-else";
@@ -29,7 +29,7 @@ struct Case {
     #[serde(default)]
     setup: Vec<Value>,
     #[serde(default)]
-    history: Vec<Turn>,
+    history: Vec<PastMessage>,
     #[serde(flatten)]
     first: Step,
     #[serde(default)]
@@ -137,11 +137,11 @@ async fn run_case(index: usize, case: Case) -> Vec<String> {
                 _ => {}
             }
         }
-        history.push(Turn {
+        history.push(PastMessage {
             role: Role::User,
             content: step.say.clone(),
         });
-        history.push(Turn {
+        history.push(PastMessage {
             role: Role::Assistant,
             content: reply.clone(),
         });

@@ -1,6 +1,7 @@
 //! Persistence for tasks, users and sessions. One set of SQL statements serves SQLite and PostgreSQL:
 //! [`with_pool!`] expands each operation once per driver, so both run natively typed code without a
-//! second implementation to keep in step.
+//! second implementation to keep in step. It depends only on the domain: nothing here knows about
+//! HTTP, auth or the assistant.
 
 mod chat;
 mod error;

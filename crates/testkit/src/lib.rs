@@ -1,6 +1,8 @@
-//! A real PostgreSQL for tests and benchmarks: `TEST_DATABASE_URL` when given, otherwise a throwaway server made
-//! with the machine's own `initdb`/`pg_ctl` in a temp dir on a random port. Under `CI=true` a missing
-//! PostgreSQL fails the run instead of skipping.
+//! What the test suites and the benchmark share: a real PostgreSQL (`TEST_DATABASE_URL` when given,
+//! otherwise a throwaway server made with the machine's own `initdb`/`pg_ctl` in a temp dir on a random
+//! port; under `CI=true` a missing PostgreSQL fails the run instead of skipping), an HTTP client, and
+//! waiting for a server to answer. Only tests depend on it, and it must not depend on the product's
+//! crates: it reaches servers over HTTP, as a client would.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -261,6 +263,32 @@ pub fn http_client() -> reqwest::ClientBuilder {
     // `Err` means a provider is already installed.
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
+}
+
+/// Polls `url` until it answers HTTP `want`; returns how long that took. Panics, with the last
+/// answer, when it has not within `within`.
+pub async fn wait_for(url: &str, want: u16, within: Duration) -> Duration {
+    let client = http_client().build().expect("an HTTP client");
+    let start = Instant::now();
+    loop {
+        // Long enough for a server's answer after waiting out its 5 s for a database connection (a 503
+        // may be the answer awaited), short enough to poll again a server that never answers.
+        let got = client
+            .get(url)
+            .timeout(Duration::from_secs(6))
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        if got.as_ref().is_ok_and(|s| *s == want) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < within,
+            "{url} did not answer {want} within {within:?}; last: {got:?}"
+        );
+        // Frequent polls: the image tests report start-up times from this.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// A user signed up through the API as a browser does: the session token, and a JWT traded for it.

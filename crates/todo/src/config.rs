@@ -1,10 +1,12 @@
 //! Command line and environment, parsed once into typed configuration. Every setting is a flag and an
 //! environment variable (names follow the seeds' ConfigMaps); bad values stop the process with one line
-//! that names the variable.
+//! that names the variable. Secrets (the JWT secret, API keys, database URLs, tokens) are `SecretString`
+//! from the moment they are parsed, so no `Debug` print or log line can show them.
 
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
 use todo_api::{AllowedHosts, ApiSettings, HttpLimits, Surface};
 use todo_assistant::ModelConfig;
 use todo_storage::StoreOptions;
@@ -74,7 +76,7 @@ pub struct ServeArgs {
         default_value = "sqlite://todo.db",
         hide_env_values = true
     )]
-    pub database_url: String,
+    pub database_url: SecretString,
     /// Apply migrations at start.
     #[arg(long, env = "AUTO_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
     pub auto_migrate: bool,
@@ -95,7 +97,7 @@ pub struct BackendArgs {
         default_value = "sqlite://todo.db",
         hide_env_values = true
     )]
-    pub database_url: String,
+    pub database_url: SecretString,
     /// Apply migrations at start (a cluster runs `todo migrate` as a Job instead).
     #[arg(long, env = "AUTO_MIGRATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub auto_migrate: bool,
@@ -198,7 +200,7 @@ pub struct McpArgs {
         default_value = "sqlite://todo.db",
         hide_env_values = true
     )]
-    pub database_url: String,
+    pub database_url: SecretString,
     /// Apply migrations at start.
     #[arg(long, env = "AUTO_MIGRATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub auto_migrate: bool,
@@ -212,7 +214,7 @@ pub struct McpArgs {
         hide_env_values = true,
         conflicts_with = "user"
     )]
-    pub token: Option<String>,
+    pub token: Option<SecretString>,
     /// With --stdio: act as this local user (an email or a user id), for single-user setups.
     #[arg(long, env = "MCP_USER")]
     pub user: Option<String>,
@@ -228,7 +230,7 @@ pub struct MigrateArgs {
         default_value = "sqlite://todo.db",
         hide_env_values = true
     )]
-    pub database_url: String,
+    pub database_url: SecretString,
     /// Keep retrying an unreachable database for this long before giving up.
     #[arg(long, env = "MIGRATE_WAIT_SECONDS", default_value_t = 60)]
     pub wait_seconds: u64,
@@ -239,7 +241,7 @@ pub struct MigrateArgs {
 pub struct CommonArgs {
     /// HS256 signing secret, at least 32 characters. `todo serve` generates and keeps one if unset.
     #[arg(long, env = "BETTER_AUTH_SECRET", hide_env_values = true)]
-    pub better_auth_secret: Option<String>,
+    pub better_auth_secret: Option<SecretString>,
     /// Public URL of the auth server; its JWKS (`<url>/api/auth/jwks`) is the last fallback.
     #[arg(long, env = "BETTER_AUTH_URL")]
     pub better_auth_url: Option<String>,
@@ -299,18 +301,18 @@ pub struct AssistantArgs {
     #[arg(long, env = "LLM_PROVIDER", default_value = "auto")]
     pub llm_provider: Provider,
     #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
-    pub openai_api_key: Option<String>,
+    pub openai_api_key: Option<SecretString>,
     /// Any OpenAI-compatible API root, e.g. http://localhost:11434/v1 for Ollama.
     #[arg(long, env = "OPENAI_BASE_URL")]
     pub openai_base_url: Option<String>,
     #[arg(long, env = "OPENAI_MODEL", default_value = "gpt-4o-mini")]
     pub openai_model: String,
     #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
-    pub gemini_api_key: Option<String>,
+    pub gemini_api_key: Option<SecretString>,
     #[arg(long, env = "GEMINI_MODEL", default_value = "gemini-2.0-flash")]
     pub gemini_model: String,
     #[arg(long, env = "COHERE_API_KEY", hide_env_values = true)]
-    pub cohere_api_key: Option<String>,
+    pub cohere_api_key: Option<SecretString>,
     #[arg(long, env = "COHERE_MODEL", default_value = "command-a-03-2025")]
     pub cohere_model: String,
     /// Bound on one request to the model.
@@ -344,12 +346,12 @@ const COHERE_BASE: &str = "https://api.cohere.ai/compatibility/v1";
 impl AssistantArgs {
     /// The model to use, or `None` for the built-in assistant.
     fn model(&self) -> Result<Option<ModelConfig>, ConfigError> {
-        let openai_key = non_empty(&self.openai_api_key);
+        let openai_key = non_empty_secret(&self.openai_api_key);
         let openai_base = non_empty(&self.openai_base_url)
             .map(|u| http_url("OPENAI_BASE_URL", &u).map(String::from))
             .transpose()?;
-        let gemini_key = non_empty(&self.gemini_api_key);
-        let cohere_key = non_empty(&self.cohere_api_key);
+        let gemini_key = non_empty_secret(&self.gemini_api_key);
+        let cohere_key = non_empty_secret(&self.cohere_api_key);
         let provider = match self.llm_provider {
             Provider::Auto if openai_key.is_some() || openai_base.is_some() => Provider::Openai,
             Provider::Auto if gemini_key.is_some() => Provider::Gemini,
@@ -444,7 +446,7 @@ pub struct ConfigError(pub String);
 /// The JWT secret: given, or (for `todo serve` only) generated once and kept in the database.
 #[derive(Debug, Clone)]
 pub enum Secret {
-    Given(String),
+    Given(SecretString),
     Generate,
 }
 
@@ -452,7 +454,7 @@ pub enum Secret {
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub addr: String,
-    pub database_url: String,
+    pub database_url: SecretString,
     pub store: StoreOptions,
     pub auto_migrate: bool,
     pub secret: Secret,
@@ -484,6 +486,14 @@ fn non_empty(v: &Option<String>) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
+}
+
+/// Like [`non_empty`], for a secret: trimmed, and still a secret.
+fn non_empty_secret(v: &Option<SecretString>) -> Option<SecretString> {
+    v.as_ref()
+        .map(|s| s.expose_secret().trim())
+        .filter(|s| !s.is_empty())
+        .map(SecretString::from)
 }
 
 fn check_url(name: &str, v: Option<String>) -> Result<Option<String>, ConfigError> {
@@ -521,7 +531,7 @@ impl CommonArgs {
         self,
         host: String,
         port: u16,
-        database_url: String,
+        database_url: SecretString,
         auto_migrate: bool,
         may_generate_secret: bool,
         role: Role,
@@ -544,12 +554,14 @@ impl CommonArgs {
         let model = self.assistant.model()?;
         let mcp_server_url = self.assistant.mcp_endpoint()?;
         // Used exactly as given (not trimmed): it must match the other party's copy byte for byte.
-        let given = self.better_auth_secret.filter(|s| !s.trim().is_empty());
+        let given = self
+            .better_auth_secret
+            .filter(|s| !s.expose_secret().trim().is_empty());
         let secret = match given {
-            Some(s) if s.chars().count() < MIN_SECRET_CHARS => {
+            Some(s) if s.expose_secret().chars().count() < MIN_SECRET_CHARS => {
                 return Err(ConfigError(format!(
                     "BETTER_AUTH_SECRET must be at least {MIN_SECRET_CHARS} characters (got {})",
-                    s.chars().count()
+                    s.expose_secret().chars().count()
                 )))
             }
             Some(s) => Secret::Given(s),
@@ -667,7 +679,7 @@ impl CommonArgs {
 #[derive(Debug, Clone)]
 pub enum StdioUser {
     /// The subject of this JWT.
-    Token(String),
+    Token(SecretString),
     /// A local user, by email or id.
     Named(String),
 }
@@ -710,7 +722,7 @@ impl McpArgs {
     /// `todo mcp --stdio`: the database and auth settings, and who the one local user is. On SQLite
     /// the database is migrated and a secret kept in it may be used, as `todo serve` does.
     pub fn into_stdio_config(self) -> Result<(ServerConfig, StdioUser), ConfigError> {
-        let who = match (non_empty(&self.token), non_empty(&self.user)) {
+        let who = match (non_empty_secret(&self.token), non_empty(&self.user)) {
             (Some(t), _) => StdioUser::Token(t),
             (None, Some(u)) => StdioUser::Named(u),
             (None, None) => {
@@ -719,7 +731,7 @@ impl McpArgs {
                 ))
             }
         };
-        let sqlite = self.database_url.starts_with("sqlite:");
+        let sqlite = self.database_url.expose_secret().starts_with("sqlite:");
         let config = self.common.into_config(
             "127.0.0.1".into(),
             0,
@@ -923,5 +935,83 @@ mod tests {
             Some("http://fe:3000/api/auth/jwks")
         );
         assert_eq!(jwks(&[]), None);
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output_or_errors() {
+        let auth_secret = "auth-secret-0123456789-0123456789-abc";
+        let password = "db-password-hunter2";
+        let database_url = format!("postgres://todo:{password}@db:5432/todo");
+        let keys = ["sk-openai-key-4711", "gemini-key-4712", "cohere-key-4713"];
+        let mcp_token = "eyJ.mcp-token-4714.sig";
+        let too_short = "short-secret-4715";
+        let secrets = [
+            auth_secret,
+            password,
+            keys[0],
+            keys[1],
+            keys[2],
+            mcp_token,
+            too_short,
+        ];
+        let with_secrets = |role: &str| {
+            parse(&[
+                role,
+                "--database-url",
+                &database_url,
+                "--better-auth-secret",
+                auth_secret,
+                "--openai-api-key",
+                keys[0],
+                "--gemini-api-key",
+                keys[1],
+                "--cohere-api-key",
+                keys[2],
+            ])
+        };
+        let mut printed = Vec::new();
+
+        let cli = with_secrets("backend");
+        printed.push(format!("{cli:?}"));
+        let Some(Command::Backend(backend)) = cli.command else {
+            unreachable!()
+        };
+        let config = backend.clone().into_config().unwrap();
+        assert_eq!(config.database_url.expose_secret(), database_url);
+        printed.push(format!("{config:?}"));
+        let mut short = backend;
+        short.common.better_auth_secret = Some(too_short.into());
+        printed.push(short.into_config().unwrap_err().to_string());
+
+        let cli = parse(&[
+            "mcp",
+            "--stdio",
+            "--token",
+            mcp_token,
+            "--database-url",
+            &database_url,
+            "--better-auth-secret",
+            auth_secret,
+        ]);
+        printed.push(format!("{cli:?}"));
+        let Some(Command::Mcp(mcp)) = cli.command else {
+            unreachable!()
+        };
+        printed.push(format!("{:?}", mcp.into_stdio_config().unwrap()));
+
+        let cli = parse(&["migrate", "--database-url", &database_url]);
+        printed.push(format!("{cli:?}"));
+        // A database URL the driver cannot read: the error says why, without repeating the URL.
+        let unreadable = format!("postgres://todo:{password}@db:port/todo");
+        let e = crate::server::open_store(&unreadable.into(), &Default::default()).unwrap_err();
+        assert!(e.0.starts_with("DATABASE_URL is not usable"), "{}", e.0);
+        printed.push(e.to_string());
+
+        for out in &printed {
+            for secret in secrets {
+                assert!(!out.contains(secret), "{secret} shows in {out}");
+            }
+        }
+        assert!(printed[1].contains("REDACTED"), "{}", printed[1]);
     }
 }

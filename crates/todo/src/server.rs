@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use rand::distributions::{Alphanumeric, DistString};
+use secrecy::{ExposeSecret, SecretString};
 use todo_api::AppState;
 use todo_assistant::mcp::{McpRemote, TodoMcp};
 use todo_assistant::{Assistant, Brain, Model, Toolbox};
@@ -23,8 +24,13 @@ pub struct Server {
 }
 
 /// Opens storage from `DATABASE_URL`, naming the variable when it is not usable.
-pub fn open_store(url: &str, config: &todo_storage::StoreOptions) -> Result<Store, ConfigError> {
-    Store::open(url, config).map_err(|e| ConfigError(format!("DATABASE_URL is not usable: {e}")))
+pub fn open_store(
+    url: &SecretString,
+    config: &todo_storage::StoreOptions,
+) -> Result<Store, ConfigError> {
+    // The storage error describes the problem, never the URL (which may hold a password).
+    Store::open(url.expose_secret(), config)
+        .map_err(|e| ConfigError(format!("DATABASE_URL is not usable: {e}")))
 }
 
 /// Retries `migrate` with backoff until it succeeds or `deadline` passes; a database that is still
@@ -100,7 +106,7 @@ pub async fn app_state(store: Store, config: &ServerConfig) -> Result<AppState, 
             } else {
                 tracing::info!("BETTER_AUTH_SECRET not set: using the one generated earlier and kept in the database");
             }
-            kept
+            kept.into()
         }
     };
     let auth = Authenticator::new(AuthConfig {
@@ -131,12 +137,7 @@ pub async fn app_state(store: Store, config: &ServerConfig) -> Result<AppState, 
         };
         tracing::info!(brain = %assistant.brain.describe(), %tools, "chat assistant");
     }
-    Ok(AppState::with_assistant(
-        store,
-        auth,
-        config.api.clone(),
-        assistant,
-    ))
+    Ok(AppState::new(store, auth, config.api.clone(), assistant))
 }
 
 impl Server {
@@ -322,7 +323,7 @@ pub async fn serve_stdio(args: McpArgs) -> Result<(), ConfigError> {
         StdioUser::Token(token) => {
             state
                 .auth()
-                .verify(&token)
+                .verify(token.expose_secret())
                 .await
                 .map_err(|e| ConfigError(format!("MCP_TOKEN is not accepted: {e}")))?
                 .user_id

@@ -5,10 +5,11 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::json;
 use todo_auth::{
-    hash_password, hash_session_token, new_session_token, verify_password, SESSION_COOKIE,
+    hash_password, hash_session_token, new_id, new_session_token, verify_password, SESSION_COOKIE,
 };
 use todo_domain::{SignIn, SignUp, User};
 use todo_storage::StorageError;
@@ -74,7 +75,7 @@ async fn start_session(
     };
     let ip =
         header("x-forwarded-for").and_then(|v| v.split(',').next().map(|s| s.trim().to_owned()));
-    let session_id = new_session_token();
+    let session_id = new_id();
     state
         .store()
         .create_session(
@@ -86,8 +87,14 @@ async fn start_session(
             header(USER_AGENT.as_str()).as_deref(),
         )
         .await?;
-    let cookie = cookie(state, &token, ttl.as_secs());
-    Ok(([(SET_COOKIE, cookie)], Json(SignedIn { token, user })).into_response())
+    // The one place the token leaves the server: to the client that signed in.
+    let token = token.expose_secret();
+    let cookie = cookie(state, token, ttl.as_secs());
+    let body = SignedIn {
+        token: token.to_owned(),
+        user,
+    };
+    Ok(([(SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
 fn cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
@@ -103,9 +110,9 @@ fn cookie(state: &AppState, value: &str, max_age: u64) -> HeaderValue {
 }
 
 /// The session token from the cookie or `Authorization: Bearer`.
-fn session_token(parts: &Parts) -> Option<String> {
+fn session_token(parts: &Parts) -> Option<SecretString> {
     if let Some(t) = bearer(parts) {
-        return Some(t.to_owned());
+        return Some(t.into());
     }
     parts
         .headers
@@ -115,7 +122,7 @@ fn session_token(parts: &Parts) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .find_map(|kv| {
             let (k, v) = kv.trim().split_once('=')?;
-            (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_owned())
+            (k == SESSION_COOKIE && !v.is_empty()).then(|| v.into())
         })
 }
 
@@ -146,7 +153,7 @@ async fn sign_up(
     let hash = state
         .password_work(move || hash_password(&password))
         .await?;
-    let id = new_session_token();
+    let id = new_id();
     let user = match state.store().create_user(&id, &creds, &hash).await {
         Err(StorageError::Conflict) => {
             return Err(ApiError {

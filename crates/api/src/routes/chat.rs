@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 use todo_assistant::chat::run_turn;
 use todo_assistant::{AgentEvent, TurnCaller};
-use todo_domain::{ChatReply, ChatRequest, ChatTurn, Conversation, Message};
+use todo_domain::{ChatReply, ChatRequest, Conversation, Message};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use utoipa::IntoParams;
@@ -53,23 +53,35 @@ impl Limit {
     }
 }
 
-/// Checks the request and its conversation before any work starts, so mistakes get a plain 4xx.
+/// A request checked before any work starts, so mistakes get a plain 4xx.
+struct Prepared {
+    /// The caller's conversation the message continues; `None` starts a new one.
+    conversation: Option<Conversation>,
+    message: String,
+}
+
 async fn prepare(
     state: &AppState,
     caller: &Caller,
     user_id: &str,
     body: ChatRequest,
-) -> Result<ChatTurn, ApiError> {
+) -> Result<Prepared, ApiError> {
     caller.owns(user_id)?;
     let turn = body.validate()?;
-    if let Some(id) = turn.conversation_id {
-        state
-            .store()
-            .conversation(caller.id(), id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("conversation"))?;
-    }
-    Ok(turn)
+    let conversation = match turn.conversation_id {
+        Some(id) => Some(
+            state
+                .store()
+                .conversation(caller.id(), id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("conversation"))?,
+        ),
+        None => None,
+    };
+    Ok(Prepared {
+        conversation,
+        message: turn.message,
+    })
 }
 
 /// Runs the turn on its own task: a client that hangs up or times out does not cut it short, so what
@@ -77,7 +89,7 @@ async fn prepare(
 fn spawn_turn(
     state: &AppState,
     caller: Caller,
-    turn: ChatTurn,
+    turn: Prepared,
     events: Option<tokio::sync::mpsc::UnboundedSender<AgentEvent>>,
 ) -> Result<tokio::task::JoinHandle<Result<ChatReply, ApiError>>, ApiError> {
     let slot = state.turn_slot()?;
@@ -88,7 +100,19 @@ fn spawn_turn(
             user_id: caller.id(),
             token: Some(&caller.token),
         };
-        Ok(run_turn(state.store(), state.assistant(), who, turn, events).await?)
+        let Prepared {
+            conversation,
+            message,
+        } = turn;
+        let reply = run_turn(
+            state.store(),
+            state.assistant(),
+            who,
+            conversation,
+            &message,
+            events,
+        );
+        Ok(reply.await?)
     }))
 }
 
@@ -97,11 +121,7 @@ fn joined(
 ) -> Result<ChatReply, ApiError> {
     r.unwrap_or_else(|e| {
         tracing::error!(error = %e, "chat turn panicked");
-        Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the assistant failed on this message",
-        ))
+        Err(ApiError::internal("the assistant failed on this message"))
     })
 }
 

@@ -49,7 +49,33 @@ async fn list_tasks(
     let page = state.store().list_tasks(caller.id(), &q).await?;
     let mut headers = HeaderMap::new();
     if let Some(cursor) = page.next_cursor.map(|c| c.encode()) {
-        let mut next = format!("/api/{user_id}/tasks?cursor={cursor}&limit={}", q.limit);
+        if let Ok(v) = HeaderValue::from_str(&cursor) {
+            headers.insert("x-next-cursor", v);
+        }
+        let link = format!(
+            "<{}>; rel=\"next\"",
+            next_page(&user_id, &cursor, q.limit, &raw)
+        );
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            headers.insert(axum::http::header::LINK, v);
+        }
+    }
+    Ok((headers, Json(page.tasks)).into_response())
+}
+
+/// The path and query of the page after `cursor`, with the same filters and order as this one.
+fn next_page(user_id: &str, cursor: &str, limit: u32, raw: &RawListQuery) -> String {
+    // Only the path and query are kept; the base just makes it a URL to build on.
+    let mut next = url::Url::parse("http://localhost/").expect("a valid URL");
+    next.path_segments_mut()
+        .expect("an http URL has a path")
+        .extend(["api", user_id, "tasks"]);
+    // The query writer borrows `next` until it goes out of scope.
+    {
+        let mut query = next.query_pairs_mut();
+        query
+            .append_pair("cursor", cursor)
+            .append_pair("limit", &limit.to_string());
         for (k, v) in [
             ("status", &raw.status),
             ("q", &raw.q),
@@ -60,42 +86,11 @@ async fn list_tasks(
             ("order", &raw.order),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                next.push_str(&format!("&{k}={}", urlencode(v)));
+                query.append_pair(k, v);
             }
-        }
-        if let Ok(v) = HeaderValue::from_str(&cursor) {
-            headers.insert("x-next-cursor", v);
-        }
-        if let Ok(v) = HeaderValue::from_str(&format!("<{}>; rel=\"next\"", urlencode_path(&next)))
-        {
-            headers.insert(axum::http::header::LINK, v);
         }
     }
-    Ok((headers, Json(page.tasks)).into_response())
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// User ids are opaque strings; escape anything a header or URL cannot carry verbatim.
-fn urlencode_path(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_graphic() {
-                c.to_string()
-            } else {
-                urlencode(&c.to_string())
-            }
-        })
-        .collect()
+    next[url::Position::BeforePath..].to_owned()
 }
 
 /// Create a task owned by the caller.
@@ -201,4 +196,23 @@ async fn toggle_task(
         .toggle_task(caller.id(), task_id(&id)?)
         .await?;
     task.map(Json).ok_or_else(|| ApiError::not_found("task"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_page_link_escapes_what_a_url_cannot_carry() {
+        let raw = RawListQuery {
+            q: Some("milk & eggs".into()),
+            tag: Some("über".into()),
+            status: Some(String::new()),
+            ..Default::default()
+        };
+        assert_eq!(
+            next_page("a b/c", "Q1-x_Z", 20, &raw),
+            "/api/a%20b%2Fc/tasks?cursor=Q1-x_Z&limit=20&q=milk+%26+eggs&tag=%C3%BCber"
+        );
+    }
 }

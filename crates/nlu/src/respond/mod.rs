@@ -6,7 +6,7 @@
 //! - `wording`: tasks, dates and tool refusals as sentences.
 
 use chrono::{DateTime, Utc};
-use todo_domain::Turn;
+use todo_domain::PastMessage;
 
 use crate::history::{self, Pending};
 use crate::parse::{self, Intent, TaskRef};
@@ -25,7 +25,7 @@ const EXAMPLES: &str = "For example: “add buy milk tomorrow”, “what's pend
 /// What one answer knows besides the message: the clock and what the conversation left open.
 pub struct Context<'h> {
     pub now: DateTime<Utc>,
-    pub history: &'h [Turn],
+    pub history: &'h [PastMessage],
 }
 
 pub async fn answer(ctx: &Context<'_>, message: &str, tools: &mut impl Tools) -> String {

@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::SECRET;
-use todo_testkit::{free_port, PgServer};
+use todo_testkit::{free_port, wait_for, PgServer};
 
 const ENV_TO_CLEAR: &[&str] = &[
     "DATABASE_URL",
@@ -68,21 +68,6 @@ async fn get(url: &str) -> Option<(u16, String)> {
         .await
         .ok()?;
     Some((r.status().as_u16(), r.text().await.unwrap_or_default()))
-}
-
-async fn wait_for(url: &str, status: u16, within: Duration) {
-    let deadline = Instant::now() + within;
-    loop {
-        let got = get(url).await;
-        if got.as_ref().is_some_and(|(s, _)| *s == status) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{url} did not answer {status} within {within:?}; last: {got:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The task list of `user` as the running server answers it.

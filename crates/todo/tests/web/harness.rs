@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use todo_testkit::free_port;
+use todo_testkit::{free_port, wait_for};
+
+/// How long a server this harness starts may take to answer.
+const READY_WITHIN: Duration = Duration::from_secs(30);
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
 
@@ -67,27 +70,6 @@ fn todo(dir: &tempfile::TempDir, name: &str, args: &[&str], env: &[(&str, String
     Proc(c.spawn().unwrap())
 }
 
-async fn wait_for_status(url: &str, want: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let client = todo_testkit::http_client().build().unwrap();
-    loop {
-        let got = client
-            .get(url)
-            .send()
-            .await
-            .ok()
-            .map(|r| r.status().as_u16());
-        if got == Some(want) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{url} never answered {want} (last {got:?})"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 impl App {
     /// `todo serve` on SQLite: UI and API in one process.
     pub async fn serve() -> App {
@@ -105,7 +87,7 @@ impl App {
             ],
         );
         let base = format!("http://127.0.0.1:{port}");
-        wait_for_status(&format!("{base}/ready"), 200).await;
+        wait_for(&format!("{base}/ready"), 200, READY_WITHIN).await;
         App {
             base,
             _procs: vec![p],
@@ -130,7 +112,12 @@ impl App {
                 ("AUTO_MIGRATE", "true".into()),
             ],
         );
-        wait_for_status(&format!("http://127.0.0.1:{bport}/ready"), 200).await;
+        wait_for(
+            &format!("http://127.0.0.1:{bport}/ready"),
+            200,
+            READY_WITHIN,
+        )
+        .await;
         let frontend = todo(
             &dir,
             "frontend",
@@ -142,7 +129,7 @@ impl App {
             ],
         );
         let base = format!("http://127.0.0.1:{fport}");
-        wait_for_status(&format!("{base}/api/health"), 200).await;
+        wait_for(&format!("{base}/api/health"), 200, READY_WITHIN).await;
         App {
             base,
             _procs: vec![frontend, backend],
@@ -195,7 +182,12 @@ impl Browser {
                 .spawn()
                 .unwrap(),
         );
-        wait_for_status(&format!("http://127.0.0.1:{port}/status"), 200).await;
+        wait_for(
+            &format!("http://127.0.0.1:{port}/status"),
+            200,
+            READY_WITHIN,
+        )
+        .await;
         let profile = tempfile::tempdir().unwrap();
         // These flags keep Chromium from hanging on a machine without network access.
         let mut args = vec![
