@@ -140,7 +140,10 @@ fn fts_query(q: &ListQuery) -> Option<String> {
         .as_deref()
         .filter(|s| s.chars().count() >= 3)
         .map(|s| phrase("search_text", s));
-    let tag = q.tag.as_deref().map(|t| phrase("tags", &format!("\"{t}\"")));
+    let tag = q
+        .tag
+        .as_deref()
+        .map(|t| phrase("tags", &format!("\"{t}\"")));
     let terms: Vec<String> = search.into_iter().chain(tag).collect();
     (!terms.is_empty()).then(|| terms.join(" AND "))
 }

@@ -86,13 +86,38 @@ async fn search_and_tag_find_what_a_substring_scan_finds() {
             tasks.push(store.create_task("u1", new_task(body)).await.unwrap());
         }
         store
-            .create_task("u2", new_task(serde_json::json!({"title": "rent for someone else", "tags": ["home"]})))
+            .create_task(
+                "u2",
+                new_task(serde_json::json!({"title": "rent for someone else", "tags": ["home"]})),
+            )
             .await
             .unwrap();
 
         for search in [
-            "rent", "RENT", "ent", "re", "t", "pay the r", "e 5", "\"hello\"", "\"", "o\" t", "100%", "%_", "_",
-            "\\o/", "\\", "émile", "ÉCOLE", "'s é", "οδού", "οδο", "ΟΔ", "ρεντ", "nothing here", "line two",
+            "rent",
+            "RENT",
+            "ent",
+            "re",
+            "t",
+            "pay the r",
+            "e 5",
+            "\"hello\"",
+            "\"",
+            "o\" t",
+            "100%",
+            "%_",
+            "_",
+            "\\o/",
+            "\\",
+            "émile",
+            "ÉCOLE",
+            "'s é",
+            "οδού",
+            "οδο",
+            "ΟΔ",
+            "ρεντ",
+            "nothing here",
+            "line two",
         ] {
             let found = all_titles(&store, "u1", |r| r.q = Some(search.into())).await;
             assert_eq!(found, expected(&tasks, search), "{url}: q={search:?}");
@@ -169,7 +194,11 @@ async fn a_search_matching_many_tasks_pages_through_all_of_them() {
             r.limit = Some("200".into());
         })
         .await;
-        let want: Vec<String> = (0..n).rev().filter(|i| i % 2 == 0).map(|i| format!("Common word {i}")).collect();
+        let want: Vec<String> = (0..n)
+            .rev()
+            .filter(|i| i % 2 == 0)
+            .map(|i| format!("Common word {i}"))
+            .collect();
         assert_eq!(found, want, "{url}");
         store.close().await;
     }
@@ -211,8 +240,14 @@ async fn migrating_a_database_with_tasks_indexes_them_for_search() {
     let (_dir, urls) = databases().await;
     for url in urls {
         // The schema before the search indexes, applied as an older release did, holding tasks.
-        let kind = if url.starts_with("sqlite") { "sqlite" } else { "postgres" };
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(kind);
+        let kind = if url.starts_with("sqlite") {
+            "sqlite"
+        } else {
+            "postgres"
+        };
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(kind);
         let mut previous = Migrator::new(dir.as_path()).await.unwrap();
         let earlier: Vec<_> = previous
             .iter()
@@ -237,9 +272,19 @@ async fn migrating_a_database_with_tasks_indexes_them_for_search() {
 
         store.migrate().await.unwrap();
         let found = all_titles(&store, "u1", |r| r.q = Some("KIWI3".into())).await;
-        let want: Vec<String> = (0..50).rev().filter(|i| i % 10 == 3).map(|i| format!("Old task {i} kiwi3")).collect();
+        let want: Vec<String> = (0..50)
+            .rev()
+            .filter(|i| i % 10 == 3)
+            .map(|i| format!("Old task {i} kiwi3"))
+            .collect();
         assert_eq!(found, want, "{url}");
-        assert_eq!(all_titles(&store, "u1", |r| r.tag = Some("old".into())).await.len(), 50, "{url}");
+        assert_eq!(
+            all_titles(&store, "u1", |r| r.tag = Some("old".into()))
+                .await
+                .len(),
+            50,
+            "{url}"
+        );
         store.close().await;
     }
 }

@@ -21,7 +21,8 @@ const VERBS: [&str; 10] = [
     "call", "email", "buy", "fix", "plan", "review", "write", "clean", "book", "pay",
 ];
 const NOUNS: [&str; 10] = [
-    "report", "garden", "invoice", "dentist", "car", "budget", "slides", "kitchen", "tickets", "rent",
+    "report", "garden", "invoice", "dentist", "car", "budget", "slides", "kitchen", "tickets",
+    "rent",
 ];
 
 /// Whether task `i` of `n` is one of the ten evenly spread tasks of group `group` (0 or 1).
@@ -39,10 +40,10 @@ fn task_row(i: usize, n: usize, now: i64) -> String {
     if i % 100 == 7 {
         words.push("mango");
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         words.push("urgent");
     }
-    let description = (i % 2 == 0).then(|| {
+    let description = i.is_multiple_of(2).then(|| {
         format!(
             "notes on the {}: {} lorem ipsum dolor sit amet, consectetur adipiscing elit",
             NOUNS[i % 10],
@@ -72,8 +73,8 @@ fn task_row(i: usize, n: usize, now: i64) -> String {
         "('{USER}', '{title}', {}, {}, {}, '[\"{tag}\"]', {}, {created}, {}, '{title}', '{search_text}')",
         sql_text(description.as_deref()),
         i < n / 2,
-        if i % 5 == 0 { 3 } else { 1 + i % 2 },
-        if i % 4 == 0 {
+        if i.is_multiple_of(5) { 3 } else { 1 + i % 2 },
+        if i.is_multiple_of(4) {
             "NULL".to_owned()
         } else {
             (now + ((i * 7919) % n) as i64 * 60_000).to_string()
@@ -110,8 +111,14 @@ fn cases() -> Vec<(String, RawListQuery)> {
             "q matching 10 tasks".into(),
             q(|r| r.q = Some("Kiwi".into())),
         ),
-        ("q matching 1 in 100".into(), q(|r| r.q = Some("mango".into()))),
-        ("q matching 1 in 3".into(), q(|r| r.q = Some("urgent".into()))),
+        (
+            "q matching 1 in 100".into(),
+            q(|r| r.q = Some("mango".into())),
+        ),
+        (
+            "q matching 1 in 3".into(),
+            q(|r| r.q = Some("urgent".into())),
+        ),
         (
             "q of 2 letters, 10 tasks".into(),
             q(|r| r.q = Some("iw".into())),
@@ -176,7 +183,8 @@ async fn middle_cursor(store: &Store, sort: &str, n: usize) -> RawListQuery {
 }
 
 async fn bench_database(kind: &str, urls: Vec<String>, duration: Duration) {
-    let mut table: Vec<(String, Vec<f64>)> = cases().into_iter().map(|(l, _)| (l, vec![])).collect();
+    let mut table: Vec<(String, Vec<f64>)> =
+        cases().into_iter().map(|(l, _)| (l, vec![])).collect();
     for sort in ["created", "updated", "due", "priority", "title"] {
         table.push((format!("cursor mid-list, pending, sort={sort}"), vec![]));
     }
