@@ -112,27 +112,28 @@ where
 /// Bulk-loads `n` tasks for `user` straight into the table (seeding is not what is measured).
 pub async fn seed(url: &str, user: &str, n: usize) {
     let now = chrono::Utc::now().timestamp_millis();
-    let rows = |from: usize, to: usize| -> String {
-        (from..to)
-            .map(|i| {
-                format!(
-                    "('{user}', 'seeded task {i}', NULL, {}, {}, '[\"bench\"]', {}, {}, {}, 'seeded task {i}', 'seeded task {i}')",
-                    i % 3 == 0,
-                    1 + i % 3,
-                    now + i as i64 * 60_000,
-                    now - (n - i) as i64,
-                    now - (n - i) as i64
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    let insert = |from, to| {
-        format!("INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, title_key, search_text) VALUES {}", rows(from, to))
+    seed_rows(url, n, |i| {
+        format!(
+            "('{user}', 'seeded task {i}', NULL, {}, {}, '[\"bench\"]', {}, {}, {}, 'seeded task {i}', 'seeded task {i}')",
+            i % 3 == 0,
+            1 + i % 3,
+            now + i as i64 * 60_000,
+            now - (n - i) as i64,
+            now - (n - i) as i64
+        )
+    })
+    .await
+}
+
+/// Bulk-loads `n` rows, `row(i)` giving the SQL tuple of [`SEED_COLUMNS`] for row `i`, then settles the
+/// database as a long-running one would be, so the measurements do not race background work the bulk
+/// load set off (autovacuum; an unfolded WAL).
+pub async fn seed_rows(url: &str, n: usize, row: impl Fn(usize) -> String) {
+    let insert = |from: usize, to: usize| {
+        let rows: Vec<String> = (from..to).map(&row).collect();
+        format!("INSERT INTO tasks {SEED_COLUMNS} VALUES {}", rows.join(","))
     };
     // Same statements on both drivers; only the connection type differs.
-    // Afterwards, settle the database as a long-running one would be, so the measurements do not race
-    // background work the bulk load set off (autovacuum; an unfolded WAL).
     macro_rules! load {
         ($conn:ty, $settle:expr) => {{
             use sqlx::Connection;
@@ -157,6 +158,9 @@ pub async fn seed(url: &str, user: &str, n: usize) {
         load!(sqlx::PgConnection, ["VACUUM ANALYZE tasks"])
     }
 }
+
+/// The columns each tuple of [`seed_rows`] fills, in order.
+pub const SEED_COLUMNS: &str = "(user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, title_key, search_text)";
 
 /// A field of `/proc/<pid>/status` in KiB (`VmRSS:` now, `VmHWM:` at peak).
 pub fn rss_kib(pid: u32, field: &str) -> u64 {
@@ -276,11 +280,11 @@ pub async fn sign_up(base: &str, email: &str) -> User {
     todo_testkit::sign_up(&client, base, email).await
 }
 
-/// Reads `BENCH_SECONDS` (default 3) as each run's length.
-pub fn run_length() -> (f64, Duration) {
+/// Reads `BENCH_SECONDS` (else `default` seconds) as each run's length.
+pub fn run_length(default: f64) -> (f64, Duration) {
     let seconds: f64 = std::env::var("BENCH_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(3.0);
+        .unwrap_or(default);
     (seconds, Duration::from_secs_f64(seconds))
 }

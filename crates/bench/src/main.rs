@@ -158,7 +158,7 @@ async fn bench_database(kind: &str, url: String, duration: Duration) {
 
 #[tokio::main]
 async fn main() {
-    let (seconds, duration) = run_length();
+    let (seconds, duration) = run_length(3.0);
     println!("{} s per run; HTTP = release `todo backend` over loopback; raw = the same storage calls without HTTP", seconds);
     println!(
         "{:<8} {:<32} {:>3}  {:>9} {:>8} {:>8} {:>9} {:>8} {:>8} {:>7} {:>8}",

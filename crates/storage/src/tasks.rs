@@ -5,7 +5,7 @@ use todo_domain::{
     SortValue, Status, Task, TaskPatch,
 };
 
-use crate::store::with_pool;
+use crate::store::{with_pool, Pool};
 use crate::{StorageError, Store};
 
 const COLUMNS: &str =
@@ -70,6 +70,7 @@ pub struct TaskPage {
 }
 
 /// A value bound into a dynamically built statement.
+#[derive(Clone)]
 enum Arg {
     Int(i64),
     Small(i16),
@@ -123,10 +124,47 @@ fn sort_expr(sort: SortKey) -> &'static str {
     }
 }
 
+/// Up to this many candidates from SQLite's trigram index, a search reads them all and sorts them; past
+/// it, matches are dense enough that walking the sort order and testing each task fills a page sooner.
+const FTS_CANDIDATES: i64 = 1000;
+
+/// The FTS5 query (on `tasks_fts`, a trigram index) whose matches include every task the search and tag
+/// filters of `q` can match; `None` when neither has one. A trigram index cannot narrow a search shorter
+/// than three characters, which is then left to the LIKE test alone. A tag is matched with its quotes
+/// from the JSON array, as the LIKE test does, so it always has three characters.
+fn fts_query(q: &ListQuery) -> Option<String> {
+    // An FTS5 string: any text, with `"` doubled; a string of trigrams matches it as a substring.
+    let phrase = |column: &str, text: &str| format!("{column} : \"{}\"", text.replace('"', "\"\""));
+    let search = q
+        .search
+        .as_deref()
+        .filter(|s| s.chars().count() >= 3)
+        .map(|s| phrase("search_text", s));
+    let tag = q
+        .tag
+        .as_deref()
+        .map(|t| phrase("tags", &format!("\"{t}\"")));
+    let terms: Vec<String> = search.into_iter().chain(tag).collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
 /// Builds the keyset-paginated list statement: filters, then `(key, id)` past the cursor, in a total order.
-fn list_sql(user_id: &str, q: &ListQuery) -> (String, Vec<Arg>) {
-    let mut sql = format!("SELECT {COLUMNS} FROM tasks WHERE user_id = $1");
+/// With `fts` (an [`fts_query`], SQLite only) the statement reads the trigram index's candidates by rowid
+/// and sorts them, instead of walking the user's tasks in sort order.
+fn list_sql(user_id: &str, q: &ListQuery, fts: Option<&str>) -> (String, Vec<Arg>) {
     let mut args = vec![Arg::Text(user_id.to_owned())];
+    let mut sql = match fts {
+        // `+user_id` keeps SQLite from walking a user_id-led sort index and testing every task against
+        // the candidates, which it would otherwise pick.
+        Some(m) => {
+            args.push(Arg::Text(m.to_owned()));
+            format!(
+                "SELECT {COLUMNS} FROM tasks WHERE +user_id = $1 \
+                 AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH $2)"
+            )
+        }
+        None => format!("SELECT {COLUMNS} FROM tasks WHERE user_id = $1"),
+    };
     let mut push = |sql: &mut String, clause: &str, arg: Arg| {
         args.push(arg);
         sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
@@ -171,6 +209,12 @@ fn list_sql(user_id: &str, q: &ListQuery) -> (String, Vec<Arg>) {
             SortValue::Int(v) => Arg::Int(*v),
             SortValue::Text(v) => Arg::Text(v.clone()),
         };
+        // SQLite range-scans an expression index (the due sort) for a plain comparison only, not for a
+        // row-value one. On a column it needs none, and with statistics the redundant term can steer it
+        // to a skip-scan and a sort.
+        if q.sort == SortKey::Due {
+            push(&mut sql, &format!(" AND {key} {cmp}= $?"), value.clone());
+        }
         push(&mut sql, &format!(" AND ({key}, id) {cmp} ($?, "), value);
         push(&mut sql, "$?)", Arg::Int(c.id));
     }
@@ -215,8 +259,13 @@ impl Store {
     }
 
     pub async fn list_tasks(&self, user_id: &str, q: &ListQuery) -> Result<TaskPage, StorageError> {
-        let (sql, args) = list_sql(user_id, q);
+        let fts = self.fts_candidates(q).await?;
+        let (sql, args) = list_sql(user_id, q, fts.as_deref());
+        // A LIKE's selectivity depends on its pattern: planned afresh with the values each time (an
+        // unnamed statement), PostgreSQL picks its trigram index or the sort order per search.
+        let persistent = q.search.is_none() && q.tag.is_none();
         let rows: Vec<TaskRow> = with_pool!(&self.pool, |p| bind_all(sqlx::query_as(&sql), args)
+            .persistent(persistent)
             .fetch_all(p)
             .await?);
         let mut tasks: Vec<Task> = rows.into_iter().map(Task::from).collect();
@@ -227,6 +276,23 @@ impl Store {
             None
         };
         Ok(TaskPage { tasks, next_cursor })
+    }
+
+    /// On SQLite, the [`fts_query`] for `q` when its trigram index has fewer than [`FTS_CANDIDATES`]
+    /// matches (across users), so the list reads those; otherwise the list walks the sort order.
+    /// PostgreSQL's planner makes this choice itself, from its statistics.
+    async fn fts_candidates(&self, q: &ListQuery) -> Result<Option<String>, StorageError> {
+        let (Pool::Sqlite(p), Some(m)) = (&self.pool, fts_query(q)) else {
+            return Ok(None);
+        };
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM tasks_fts WHERE tasks_fts MATCH $1 LIMIT $2)",
+        )
+        .bind(&m)
+        .bind(FTS_CANDIDATES)
+        .fetch_one(p)
+        .await?;
+        Ok((count < FTS_CANDIDATES).then_some(m))
     }
 
     /// Applies `patch` to the caller's task atomically; completing a recurring task inserts its next
@@ -348,4 +414,99 @@ where
         .fetch_one(exec)
         .await?;
     Ok(row.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use todo_domain::{Cursor, ListQuery, Order, SortKey, SortValue, Status};
+
+    use super::*;
+    use crate::StoreOptions;
+
+    /// SQLite's plan for a list, as its EXPLAIN QUERY PLAN details, one a line.
+    async fn plan(store: &Store, q: &ListQuery, fts: Option<&str>) -> String {
+        let Pool::Sqlite(p) = &store.pool else {
+            unreachable!()
+        };
+        let (sql, args) = list_sql("u", q, fts);
+        let rows: Vec<(i64, i64, i64, String)> =
+            bind_all(sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}")), args)
+                .fetch_all(p)
+                .await
+                .unwrap();
+        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Every sort, with and without a status filter, is a range scan of an index past the cursor, and a
+    /// search reads the trigram index's candidates by rowid: on a database without statistics (SQLite
+    /// gathers none unless asked), and with statistics of one user's thousands of tasks.
+    #[tokio::test]
+    async fn sqlite_lists_from_the_indexes() {
+        let store = Store::open("sqlite::memory:", &StoreOptions::default()).unwrap();
+        store.migrate().await.unwrap();
+        for analysed in [false, true] {
+            if analysed {
+                let Pool::Sqlite(p) = &store.pool else {
+                    unreachable!()
+                };
+                let load = "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 4999) \
+                            INSERT INTO tasks (user_id, title, completed, priority, due_at, created_at, updated_at, \
+                            title_key, search_text) SELECT 'u', 't' || i, i % 2, 1 + i % 3, \
+                            NULLIF(i % 7, 0) * i, i, i, 't' || i, 't' || i FROM s; ANALYZE";
+                sqlx::raw_sql(load).execute(p).await.unwrap();
+            }
+            assert_plans(&store, analysed).await;
+        }
+    }
+
+    async fn assert_plans(store: &Store, analysed: bool) {
+        let sorts = [
+            (SortKey::Created, "created", SortValue::Int(1)),
+            (SortKey::Updated, "updated", SortValue::Int(1)),
+            (SortKey::Due, "due", SortValue::Int(1)),
+            (SortKey::Priority, "priority", SortValue::Int(2)),
+            (SortKey::Title, "title", SortValue::Text("m".into())),
+        ];
+        for (sort, name, value) in sorts {
+            for order in [Order::Asc, Order::Desc] {
+                for (status, index) in [
+                    (Status::All, format!("tasks_user_{name} (user_id=? AND ")),
+                    (
+                        Status::Completed,
+                        format!("tasks_user_status_{name} (user_id=? AND completed=? AND "),
+                    ),
+                ] {
+                    let q = ListQuery {
+                        status,
+                        sort,
+                        order,
+                        cursor: Some(Cursor {
+                            sort,
+                            order,
+                            value: value.clone(),
+                            id: 7,
+                        }),
+                        ..Default::default()
+                    };
+                    let plan = plan(store, &q, None).await;
+                    assert!(
+                        plan.contains(&index) && !plan.contains("TEMP B-TREE"),
+                        "{name} {order:?} {status:?} (analysed: {analysed}): {plan}"
+                    );
+                }
+            }
+        }
+        let q = ListQuery {
+            search: Some("kiwi".into()),
+            tag: Some("home".into()),
+            status: Status::Pending,
+            ..Default::default()
+        };
+        let plan = plan(store, &q, fts_query(&q).as_deref()).await;
+        assert!(
+            plan.contains("SEARCH tasks USING INTEGER PRIMARY KEY (rowid=?)")
+                && plan.contains("SCAN tasks_fts VIRTUAL TABLE"),
+            "(analysed: {analysed}) {plan}"
+        );
+    }
 }

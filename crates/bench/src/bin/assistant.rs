@@ -428,7 +428,7 @@ async fn bench_database(kind: &str, url: String, d: Duration, stand_in: &StandIn
 
 #[tokio::main]
 async fn main() {
-    let (seconds, d) = run_length();
+    let (seconds, d) = run_length(3.0);
     println!(
         "{seconds} s per run; release `todo` processes over loopback, driven by one keep-alive connection per worker (c)"
     );
