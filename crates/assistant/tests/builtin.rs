@@ -1,32 +1,16 @@
 //! The built-in assistant (`todo-nlu`) in a chat turn, on the real tools over a real store: it acts
 //! only as the signed-in user.
 
-use serde_json::{json, Value};
+mod common;
+
+use common::{fresh_store, tasks_of, OTHER, USER};
+use serde_json::json;
 use todo_assistant::{tools, Assistant, Brain, Toolbox, TurnCaller};
-use todo_storage::{Store, StoreOptions};
-
-const USER: &str = "corpus-user";
-const OTHER: &str = "someone-else";
-
-async fn tasks_of(store: &Store, user: &str) -> Vec<Value> {
-    let v = tools::run(
-        store,
-        user,
-        tools::LIST_TASKS,
-        json!({"status": "all", "limit": 200}),
-    )
-    .await
-    .unwrap();
-    v.as_array().unwrap().clone()
-}
 
 /// A reply never mentions or touches another user's task, even named by its id.
 #[tokio::test]
 async fn other_users_tasks_are_out_of_reach() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("todo.db").display());
-    let store = Store::open(&url, &StoreOptions::default()).unwrap();
-    store.migrate().await.unwrap();
+    let (_dir, store) = fresh_store().await;
     tools::run(
         &store,
         OTHER,

@@ -1,6 +1,8 @@
 //! The built-in offline assistant (`LLM_PROVIDER=builtin`, the default without a model key): a
 //! deterministic understanding of everyday task requests, with no model and no network. It acts only
 //! through [`Tools`]; it must not depend on HTTP, a database or MCP, so it stays testable in seconds.
+//! Its example corpus (`tests/corpus.json`) runs end to end in `todo-assistant`
+//! (`tests/corpus.rs`), on the real tools over SQLite.
 //!
 //! - [`text`]: words, keeping what was typed beside a normalised form (case, punctuation, typos).
 //! - [`dates`]: date and time phrases ("next friday 5pm", "in 3 days") -> UTC instants.

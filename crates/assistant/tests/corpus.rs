@@ -1,6 +1,7 @@
-//! Runs the public example corpus (`tests/corpus.json`) through the built-in assistant against the
-//! task tools over an in-memory list (`support`): each case gets a fresh list, its setup tasks,
-//! then one or more messages, with the tool calls, the reply and the stored tasks checked.
+//! Runs the public example corpus of the built-in assistant (`crates/nlu/tests/corpus.json`)
+//! through `todo_nlu::reply` on the real tools over a real SQLite store, as a chat turn reaches
+//! them: each case gets a fresh database, its setup tasks, then one or more messages, with the tool
+//! calls, the reply and the stored tasks checked.
 //!
 //! A case: `setup` (tasks to create, ids 1, 2, … in order; `"user": "other"` creates one for
 //! another user), optional `history`, then `say` with `expect_calls` (name + argument subset, in
@@ -8,16 +9,14 @@
 //! and `expect_tasks` (`{"id": 3, "deleted": true}` or a subset of the stored task); `then` lists
 //! further steps, each seeing the real replies before it as history.
 
-mod support;
+mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
+use common::{fresh_store, tasks_of, OTHER, USER};
+use futures_util::{stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use support::Desk;
-use todo_domain::{PastMessage, Role, ADD_TASK, LIST_TASKS};
-
-const USER: &str = "corpus-user";
-const OTHER: &str = "someone-else";
+use todo_assistant::{tools, PastMessage, Role, Toolbox, TurnTools};
 
 /// Thursday, 26 November 2026, 10:00 UTC: every date in the corpus is relative to it.
 fn now() -> DateTime<Utc> {
@@ -58,31 +57,26 @@ fn subset(expected: &Value, actual: &Value) -> bool {
     }
 }
 
-fn tasks_of(desk: &Desk, user: &str) -> Vec<Value> {
-    let v = desk
-        .run(user, LIST_TASKS, json!({"status": "all", "limit": 200}))
-        .unwrap();
-    v.as_array().unwrap().clone()
-}
-
 async fn run_case(index: usize, case: Case) -> Vec<String> {
-    let desk = Desk::default();
+    let (_dir, store) = fresh_store().await;
     for t in &case.setup {
         let mut t = t.clone();
         let user = match t.as_object_mut().unwrap().remove("user") {
             Some(Value::String(u)) if u == "other" => OTHER,
             _ => USER,
         };
-        desk.run(user, ADD_TASK, t)
-            .unwrap_or_else(|e| panic!("case {index}: setup {e:?}"));
+        tools::run(&store, user, tools::ADD_TASK, t)
+            .await
+            .unwrap_or_else(|e| panic!("case {index}: setup {e}"));
     }
+    let toolbox = Toolbox::Local(store.clone());
     let mut history = case.history.clone();
     let mut failures = Vec::new();
     for step in std::iter::once(case.first).chain(case.then) {
         let label = format!("case {index} «{}»", step.say);
-        let mut session = desk.session(USER);
-        let reply = todo_nlu::reply(&history, &step.say, &mut session, now()).await;
-        let calls = session.calls;
+        let mut turn = TurnTools::new(&toolbox, USER);
+        let reply = todo_nlu::reply(&history, &step.say, &mut turn, now()).await;
+        let calls = turn.finish().await;
         let mut fail = |what: String| {
             failures.push(format!(
                 "{label}: {what}\n    reply: {reply}\n    calls: {}",
@@ -125,7 +119,7 @@ async fn run_case(index: usize, case: Case) -> Vec<String> {
                 Some(Value::String(u)) if u == "other" => OTHER,
                 _ => USER,
             };
-            let tasks = tasks_of(&desk, user);
+            let tasks = tasks_of(&store, user).await;
             let deleted = e.as_object_mut().unwrap().remove("deleted") == Some(json!(true));
             let found = tasks.iter().find(|t| subset(&e, t));
             match (deleted, found) {
@@ -151,13 +145,17 @@ async fn run_case(index: usize, case: Case) -> Vec<String> {
 
 #[tokio::test]
 async fn corpus() {
-    let text = include_str!("corpus.json");
+    let text = include_str!("../../nlu/tests/corpus.json");
     let cases: Vec<Case> = serde_json::from_str(text).expect("corpus.json parses");
     assert!(cases.len() >= 80, "the corpus keeps at least 80 cases");
-    let mut failures = Vec::new();
-    for (i, case) in cases.into_iter().enumerate() {
-        failures.extend(run_case(i, case).await);
-    }
+    // Cases run a few at a time, as each mostly waits on its own database's disk syncs; `buffered`
+    // keeps their failures in corpus order.
+    let failures: Vec<String> = stream::iter(cases.into_iter().enumerate())
+        .map(|(i, case)| run_case(i, case))
+        .buffered(8)
+        .flat_map(stream::iter)
+        .collect()
+        .await;
     assert!(
         failures.is_empty(),
         "{} failure(s):\n{}",
@@ -170,9 +168,11 @@ async fn corpus() {
 /// action: noise, emoji, only punctuation, huge numbers, very long text, stray quotes.
 #[tokio::test]
 async fn odd_messages_are_answered_safely() {
-    let desk = Desk::default();
-    desk.run(USER, ADD_TASK, json!({"title": "Buy milk"}))
+    let (_dir, store) = fresh_store().await;
+    tools::run(&store, USER, tools::ADD_TASK, json!({"title": "Buy milk"}))
+        .await
         .unwrap();
+    let toolbox = Toolbox::Local(store.clone());
     let long = "buy milk ".repeat(500);
     let noise = [
         "",
@@ -243,19 +243,19 @@ async fn odd_messages_are_answered_safely() {
         "complete «",
     ];
     for say in noise.iter().chain(actions.iter()) {
-        let mut session = desk.session(USER);
-        let reply = todo_nlu::reply(&[], say, &mut session, now()).await;
-        let calls = session.calls;
+        let mut turn = TurnTools::new(&toolbox, USER);
+        let reply = todo_nlu::reply(&[], say, &mut turn, now()).await;
+        let calls = turn.finish().await;
         assert!(!reply.trim().is_empty(), "{say:?}: empty reply");
         if noise.contains(say) {
             let changed: Vec<&str> = calls
                 .iter()
                 .map(|c| c.name.as_str())
-                .filter(|n| *n != LIST_TASKS)
+                .filter(|n| *n != tools::LIST_TASKS)
                 .collect();
             assert!(changed.is_empty(), "{say:?} changed data: {changed:?}");
         }
     }
-    let left = tasks_of(&desk, USER);
+    let left = tasks_of(&store, USER).await;
     assert!(left.iter().any(|t| t["title"] == json!("Buy milk")));
 }
