@@ -4,6 +4,7 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
@@ -12,6 +13,7 @@ use todo_assistant::chat::run_turn;
 use todo_assistant::{AgentEvent, TurnCaller};
 use todo_domain::{ChatReply, ChatRequest, Conversation, Message};
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +21,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Caller, JsonBody, PathParams};
+use crate::idempotency::{replay, Idempotent};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -93,8 +96,21 @@ fn spawn_turn(
     events: Option<tokio::sync::mpsc::UnboundedSender<AgentEvent>>,
 ) -> Result<tokio::task::JoinHandle<Result<ChatReply, ApiError>>, ApiError> {
     let slot = state.turn_slot()?;
+    Ok(spawn_turn_in(slot, state, caller, turn, events, None))
+}
+
+/// [`spawn_turn`] in a slot already taken; the turn settles the `Idempotency-Key` it claimed, if any:
+/// its reply becomes the key's answer, or a failure gives the key up for a retry.
+fn spawn_turn_in(
+    slot: OwnedSemaphorePermit,
+    state: &AppState,
+    caller: Caller,
+    turn: Prepared,
+    events: Option<tokio::sync::mpsc::UnboundedSender<AgentEvent>>,
+    claimed: Option<String>,
+) -> tokio::task::JoinHandle<Result<ChatReply, ApiError>> {
     let state = state.clone();
-    Ok(tokio::spawn(async move {
+    tokio::spawn(async move {
         let _slot = slot;
         let who = TurnCaller {
             user_id: caller.id(),
@@ -111,9 +127,23 @@ fn spawn_turn(
             conversation,
             &message,
             events,
-        );
-        Ok(reply.await?)
-    }))
+        )
+        .await;
+        if let Some(key) = claimed {
+            let store = state.store();
+            let settled = match &reply {
+                Ok(r) => match serde_json::to_string(r) {
+                    Ok(body) => store.settle_key(caller.id(), &key, 200, &body).await,
+                    Err(_) => store.release_key(caller.id(), &key).await,
+                },
+                Err(_) => store.release_key(caller.id(), &key).await,
+            };
+            if let Err(e) = settled {
+                tracing::warn!(error = %e, "could not record the answer to an Idempotency-Key");
+            }
+        }
+        Ok(reply?)
+    })
 }
 
 fn joined(
@@ -128,7 +158,8 @@ fn joined(
 /// Send the assistant a message; it acts on the caller's tasks through its tools and answers.
 /// Without `conversation_id` a new conversation starts.
 #[utoipa::path(post, path = "/api/{user_id}/chat", tag = "chat", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "Must be the caller's user id")),
+    params(("user_id" = String, Path, description = "Must be the caller's user id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key (1–255 visible ASCII characters, kept 24 h) get the first answer, with `Idempotent-Replayed: true`, instead of acting again; 409 while the first is still running, 422 if the key was used for a different request")),
     request_body = ChatRequest,
     responses((status = 200, body = ChatReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, description = "No such conversation", body = ErrorBody),
@@ -138,18 +169,26 @@ async fn chat(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(user_id): PathParams<String>,
-    JsonBody(body): JsonBody<ChatRequest>,
-) -> Result<Json<ChatReply>, ApiError> {
+    request: Idempotent<ChatRequest>,
+) -> Result<Response, ApiError> {
+    let Idempotent { body, key } = request;
     let turn = prepare(&state, &caller, &user_id, body).await?;
+    let slot = state.turn_slot()?;
+    if let Some(key) = &key {
+        if let Some(prior) = state.store().claim_key(caller.id(), key).await? {
+            return replay(prior);
+        }
+    }
     // The events only tell which conversation a new turn opened; the reply carries the rest.
     let (events, mut progress) = tokio::sync::mpsc::unbounded_channel();
-    let mut handle = spawn_turn(&state, caller, turn, Some(events))?;
+    let claimed = key.map(|k| k.key);
+    let mut handle = spawn_turn_in(slot, &state, caller, turn, Some(events), claimed);
     // Answer just before the request time limit would (its 503 says nothing useful): a slow model's
     // turn goes on and is stored, and the client learns where to find it instead of retrying it.
     let limit = state.settings().limits.request_timeout;
     let patience = limit - (limit / 10).min(Duration::from_secs(1));
     match tokio::time::timeout(patience, &mut handle).await {
-        Ok(outcome) => joined(outcome).map(Json),
+        Ok(outcome) => joined(outcome).map(|reply| Json(reply).into_response()),
         Err(_) => Err(still_working(&mut progress)),
     }
 }

@@ -95,10 +95,11 @@ fn next_page(user_id: &str, cursor: &str, limit: u32, raw: &RawListQuery) -> Str
 
 /// Create a task owned by the caller.
 #[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "Must be the caller's user id")),
+    params(("user_id" = String, Path, description = "Must be the caller's user id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key (1–255 visible ASCII characters, kept 24 h) get the first answer, with `Idempotent-Replayed: true`, instead of acting again; 409 while the first is still running, 422 if the key was used for a different request")),
     request_body = CreateTask,
     responses((status = 201, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 409, description = "`idempotency_key_in_use`", body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn create_task(
     State(state): State<AppState>,
     caller: Caller,

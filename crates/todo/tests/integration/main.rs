@@ -10,4 +10,5 @@ mod mcp;
 mod model;
 mod outages;
 mod process;
+mod retries;
 mod tokens;
