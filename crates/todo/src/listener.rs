@@ -15,9 +15,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::{Bytes, Frame, Incoming, SizeHint};
+use hyper::server::conn::http1;
 use hyper::Request;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify, Semaphore};
@@ -65,7 +65,8 @@ pub async fn serve_until(
     let slots = Arc::new(Semaphore::new(capacity));
     let open = Arc::new(Mutex::new(BTreeMap::<u64, Arc<Activity>>::new()));
     let (stop, stopped) = watch::channel(false);
-    let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
+    // HTTP/1 only, as axum::serve was built here (without its http2 feature).
+    let builder = Arc::new(http1::Builder::new());
     let mut began = pin!(async move {
         shutdown.await;
         tracing::info!(
@@ -181,7 +182,7 @@ async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     app: axum::Router,
-    builder: &auto::Builder<TokioExecutor>,
+    builder: &http1::Builder,
     activity: Arc<Activity>,
     limits: ConnectionLimits,
     mut stopped: watch::Receiver<bool>,
@@ -206,7 +207,7 @@ async fn serve_connection(
             }))
         }
     });
-    let mut conn = pin!(builder.serve_connection_with_upgrades(io, service));
+    let mut conn = pin!(builder.serve_connection(io, service).with_upgrades());
     let mut stop = pin!(async { drop(stopped.wait_for(|stop| *stop).await) });
     let mut stopping = false;
     loop {
@@ -224,7 +225,7 @@ async fn serve_connection(
             }
             () = &mut stop, if !stopping => {
                 stopping = true;
-                // Requests in progress finish; hyper closes once they have (HTTP/2: after GOAWAY).
+                // Requests in progress finish; hyper closes once they have.
                 conn.as_mut().graceful_shutdown();
                 activity.close_when_idle();
             }
@@ -245,9 +246,6 @@ struct ActivityState {
     idle_since: Instant,
     /// When the first byte of the next request arrived.
     request_since: Option<Instant>,
-    /// HTTP/2 sends frames of its own between requests, so only idleness counts there.
-    http2: bool,
-    read_anything: bool,
     /// Being closed (to make room, or at shutdown): closes once idle.
     closing: bool,
 }
@@ -259,8 +257,6 @@ impl Activity {
                 in_flight: 0,
                 idle_since: Instant::now(),
                 request_since: None,
-                http2: false,
-                read_anything: false,
                 closing: false,
             }),
             changed: Notify::new(),
@@ -272,15 +268,10 @@ impl Activity {
         self.changed.notify_one();
     }
 
-    /// `bytes` arrived from the client.
-    fn read(&self, bytes: &[u8]) {
+    /// Bytes arrived from the client.
+    fn read(&self) {
         let mut state = self.state.lock().unwrap();
-        if !state.read_anything {
-            state.read_anything = true;
-            // The HTTP/2 preface starts "PRI * HTTP/2.0"; no HTTP/1 method is PRI.
-            state.http2 = bytes.starts_with(b"PRI");
-        }
-        if state.in_flight == 0 && state.request_since.is_none() && !state.http2 {
+        if state.in_flight == 0 && state.request_since.is_none() {
             state.request_since = Some(Instant::now());
             drop(state);
             self.changed.notify_one();
@@ -397,7 +388,7 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         let result = Pin::new(&mut this.stream).poll_read(cx, buf);
         if buf.filled().len() > before {
-            this.activity.read(&buf.filled()[before..]);
+            this.activity.read();
         }
         result
     }

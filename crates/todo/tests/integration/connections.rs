@@ -192,28 +192,3 @@ async fn a_flood_of_slow_connections_does_not_starve_the_server() {
         log.lines().rev().take(5).collect::<Vec<_>>().join("\n")
     );
 }
-
-/// HTTP/2 without TLS (prior knowledge), as axum::serve offered it, still works.
-#[tokio::test]
-async fn h2c_is_served() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut child, port) = start(dir.path()).await;
-    let stream = connect(port).await.unwrap();
-    let (mut send, conn) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(stream),
-    )
-    .await
-    .unwrap();
-    tokio::spawn(conn);
-    for _ in 0..2 {
-        let req = hyper::Request::get(format!("http://127.0.0.1:{port}/health"))
-            .body(http_body_util::Empty::<hyper::body::Bytes>::new())
-            .unwrap();
-        let resp = send.send_request(req).await.unwrap();
-        assert_eq!(resp.status(), 200);
-        assert_eq!(resp.version(), hyper::Version::HTTP_2);
-    }
-    terminate(&child);
-    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
-}
