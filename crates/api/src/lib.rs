@@ -46,9 +46,6 @@ struct Inner {
     draining: AtomicBool,
     /// Set once the database is seen at the schema this binary needs; it never goes back.
     schema_current: AtomicBool,
-    /// Password hashing costs ~19 MiB and tens of ms each; at most one per core runs at a time, so a
-    /// flood of sign-ins queues instead of exhausting memory.
-    password_slots: Arc<Semaphore>,
     /// Chat turns run on their own tasks (they outlive a client that hangs up); this bounds how many
     /// run at once, so a burst of abandoned requests cannot pile up model calls without end.
     turn_slots: Arc<Semaphore>,
@@ -75,9 +72,6 @@ impl AppState {
             settings,
             draining: AtomicBool::new(false),
             schema_current: AtomicBool::new(false),
-            password_slots: Arc::new(Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            )),
             turn_slots: Arc::new(Semaphore::new(MAX_CONCURRENT_TURNS)),
         }))
     }
@@ -129,27 +123,15 @@ impl AppState {
         self.0.draining.load(Ordering::SeqCst)
     }
 
-    /// Runs password hashing or verification off the async threads, within the password slots.
+    /// Runs password hashing or verification on the password threads (see
+    /// [`todo_auth::on_password_thread`]): a flood of sign-ins queues instead of exhausting memory.
     async fn password_work<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let internal = || ApiError::internal("internal error");
-        // The permit moves into the blocking task: a request abandoned mid-hash (timeout, disconnect)
-        // still holds its slot until the hash is done.
-        let slot = self
-            .0
-            .password_slots
-            .clone()
-            .acquire_owned()
+        todo_auth::on_password_thread(work)
             .await
-            .map_err(|_| internal())?;
-        tokio::task::spawn_blocking(move || {
-            let _slot = slot;
-            work()
-        })
-        .await
-        .map_err(|_| internal())
+            .ok_or_else(|| ApiError::internal("internal error"))
     }
 
     /// Whether the schema is current, asking the database only until it first is.

@@ -11,6 +11,8 @@ use todo_api::{AllowedHosts, ApiSettings, HttpLimits, Surface};
 use todo_assistant::ModelConfig;
 use todo_storage::StoreOptions;
 
+pub use crate::listener::ConnectionLimits;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "todo",
@@ -127,6 +129,8 @@ pub struct FrontendArgs {
     /// Longest wait for in-flight requests after shutdown begins.
     #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 20)]
     pub drain_timeout_seconds: u64,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
 }
 
 /// The frontend role, validated.
@@ -138,6 +142,7 @@ pub struct FrontendConfig {
     pub web: todo_web::WebSettings,
     pub shutdown_delay: Duration,
     pub drain_timeout: Duration,
+    pub connections: ConnectionLimits,
 }
 
 const DEFAULT_BACKEND_URL: &str = "http://127.0.0.1:8000";
@@ -169,6 +174,43 @@ impl FrontendArgs {
             },
             shutdown_delay: Duration::from_secs(self.shutdown_delay_seconds),
             drain_timeout: Duration::from_secs(self.drain_timeout_seconds),
+            connections: self.connections.limits()?,
+        })
+    }
+}
+
+/// How long clients may hold connections without using them, and how many they may hold: a flood
+/// of silent or trickling clients must not take the server from everyone else.
+#[derive(Args, Debug, Clone)]
+pub struct ConnectionArgs {
+    /// Close a connection whose client takes longer than this from a request's first byte to the end
+    /// of its headers.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_read_timeout_seconds: u64,
+    /// Close a connection with no request in progress for this long (a new or a keep-alive one).
+    /// Above the 60 s idle timeout of common load balancers, so they close first.
+    #[arg(long, env = "IDLE_TIMEOUT_SECONDS", default_value_t = 75)]
+    pub idle_timeout_seconds: u64,
+    /// Most client connections open at once, kept below the open-file limit (`ulimit -n`); when
+    /// full, the oldest idle connection is closed to make room.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+}
+
+impl ConnectionArgs {
+    fn limits(&self) -> Result<ConnectionLimits, ConfigError> {
+        if self.header_read_timeout_seconds == 0 || self.idle_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "HEADER_READ_TIMEOUT_SECONDS and IDLE_TIMEOUT_SECONDS must be at least 1".into(),
+            ));
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError("MAX_CONNECTIONS must be at least 1".into()));
+        }
+        Ok(ConnectionLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds),
+            idle_timeout: Duration::from_secs(self.idle_timeout_seconds),
+            max_connections: self.max_connections,
         })
     }
 }
@@ -290,6 +332,8 @@ pub struct CommonArgs {
     /// Longest wait for in-flight requests after shutdown begins.
     #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 20)]
     pub drain_timeout_seconds: u64,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
     #[command(flatten)]
     pub assistant: AssistantArgs,
 }
@@ -465,6 +509,7 @@ pub struct ServerConfig {
     pub api: ApiSettings,
     pub shutdown_delay: Duration,
     pub drain_timeout: Duration,
+    pub connections: ConnectionLimits,
     /// Serve the web UI beside the API (`todo serve`).
     pub with_ui: bool,
     /// What this role serves besides the probes.
@@ -667,6 +712,7 @@ impl CommonArgs {
             },
             shutdown_delay: Duration::from_secs(self.shutdown_delay_seconds),
             drain_timeout: Duration::from_secs(self.drain_timeout_seconds),
+            connections: self.connections.limits()?,
             with_ui: matches!(role, Role::Serve),
             surface,
             model,
@@ -1013,5 +1059,29 @@ mod tests {
             }
         }
         assert!(printed[1].contains("REDACTED"), "{}", printed[1]);
+    }
+
+    #[test]
+    fn connection_limits_default_and_refuse_zero() {
+        let secret = "s".repeat(40);
+        let cfg = backend(&["--better-auth-secret", &secret]).unwrap();
+        assert_eq!(
+            cfg.connections,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(10),
+                idle_timeout: Duration::from_secs(75),
+                max_connections: 1024,
+            }
+        );
+        let e = backend(&[
+            "--better-auth-secret",
+            &secret,
+            "--idle-timeout-seconds",
+            "0",
+        ])
+        .unwrap_err();
+        assert!(e.0.contains("IDLE_TIMEOUT_SECONDS"), "{}", e.0);
+        let e = frontend(&["--max-connections", "0"]).unwrap_err();
+        assert_eq!(e.0, "MAX_CONNECTIONS must be at least 1");
     }
 }

@@ -2,6 +2,7 @@
 //! integration tests (which start the real server on a random port).
 
 pub mod config;
+mod listener;
 pub mod server;
 pub mod telemetry;
 

@@ -15,6 +15,7 @@ use todo_storage::{DbKind, Store};
 use tokio::net::TcpListener;
 
 use crate::config::{ConfigError, FrontendConfig, McpArgs, Secret, ServerConfig, StdioUser};
+use crate::listener::serve_until;
 
 /// A server that has bound its port and is ready to serve.
 pub struct Server {
@@ -195,6 +196,7 @@ impl Server {
             },
             config.shutdown_delay,
             config.drain_timeout,
+            config.connections,
         )
         .await;
         // Turns whose clients hung up are still calling the model or storing the answer.
@@ -252,46 +254,12 @@ impl Frontend {
             shutdown,
             config.shutdown_delay,
             config.drain_timeout,
+            config.connections,
         )
         .await
         .map_err(|e| ConfigError(format!("server error: {e}")))?;
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-/// Serves `app` until `shutdown` resolves; then keeps the listener open for `delay` (so load balancers
-/// notice) and gives in-flight requests up to `drain` to finish.
-async fn serve_until(
-    listener: TcpListener,
-    app: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    delay: Duration,
-    drain: Duration,
-) -> std::io::Result<()> {
-    let (began_tx, began_rx) = tokio::sync::oneshot::channel::<()>();
-    let graceful = async move {
-        shutdown.await;
-        tracing::info!(
-            delay_s = delay.as_secs(),
-            "shutting down: readiness fails, draining"
-        );
-        tokio::time::sleep(delay).await;
-        let _ = began_tx.send(());
-    };
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(graceful);
-    tokio::select! {
-        r = server => r,
-        () = async move {
-            if began_rx.await.is_ok() { tokio::time::sleep(drain).await } else { std::future::pending().await }
-        } => {
-            tracing::warn!(drain_s = drain.as_secs(), "drain timeout reached; closing remaining connections");
-            Ok(())
-        }
     }
 }
 

@@ -5,6 +5,7 @@ mod support;
 mod api;
 mod auth;
 mod chat;
+mod connections;
 mod faults;
 mod mcp;
 mod model;

@@ -31,7 +31,7 @@ const ENV_TO_CLEAR: &[&str] = &[
     "MCP_ALLOWED_HOSTS",
 ];
 
-fn todo(dir: &Path) -> Command {
+pub(crate) fn todo(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_todo"));
     c.current_dir(dir).stdin(Stdio::null());
     for v in ENV_TO_CLEAR {
@@ -50,7 +50,7 @@ fn run(mut c: Command) -> (i32, String) {
 }
 
 /// Starts a long-running role with its output in `dir/log`.
-fn spawn(mut c: Command, dir: &Path) -> Child {
+pub(crate) fn spawn(mut c: Command, dir: &Path) -> Child {
     let log = std::fs::File::create(dir.join("log")).unwrap();
     c.stdout(log.try_clone().unwrap())
         .stderr(log)
@@ -58,7 +58,7 @@ fn spawn(mut c: Command, dir: &Path) -> Child {
         .unwrap()
 }
 
-async fn get(url: &str) -> Option<(u16, String)> {
+pub(crate) async fn get(url: &str) -> Option<(u16, String)> {
     let r = todo_testkit::http_client()
         .build()
         .unwrap()
