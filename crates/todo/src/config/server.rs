@@ -1,0 +1,272 @@
+//! Settings shared by the server roles (database, auth, HTTP limits, the assistant), validated once into
+//! [`ServerConfig`].
+
+use std::time::Duration;
+
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+use todo_api::{AllowedHosts, ApiSettings, HttpLimits, Surface};
+use todo_assistant::ModelConfig;
+use todo_storage::StoreOptions;
+
+use super::{
+    bind_addr, check_url, non_empty, origin_of, AssistantArgs, ConfigError, ConnectionArgs,
+    ConnectionLimits,
+};
+
+/// Settings shared by the server roles.
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// HS256 signing secret, at least 32 characters. `todo serve` generates and keeps one if unset.
+    #[arg(long, env = "BETTER_AUTH_SECRET", hide_env_values = true)]
+    pub better_auth_secret: Option<SecretString>,
+    /// Public URL of the auth server; its JWKS (`<url>/api/auth/jwks`) is the last fallback.
+    #[arg(long, env = "BETTER_AUTH_URL")]
+    pub better_auth_url: Option<String>,
+    /// Required `iss` of tokens, and the `iss` of tokens this server issues.
+    #[arg(long, env = "BETTER_AUTH_ISSUER")]
+    pub better_auth_issuer: Option<String>,
+    /// Required `aud` of tokens, when set.
+    #[arg(long, env = "BETTER_AUTH_AUDIENCE")]
+    pub better_auth_audience: Option<String>,
+    /// JWKS of an external Better Auth server, for EdDSA/ES256/RS256 tokens.
+    #[arg(long, env = "BETTER_AUTH_JWKS_URL")]
+    pub better_auth_jwks_url: Option<String>,
+    /// In-cluster base URL of the auth server; its JWKS is `<url>/api/auth/jwks` (used when BETTER_AUTH_JWKS_URL is unset).
+    #[arg(long, env = "BACKEND_BETTER_AUTH_URL")]
+    pub backend_better_auth_url: Option<String>,
+    /// Lifetime of the JWTs `GET /api/auth/token` issues.
+    #[arg(long, env = "JWT_TTL_SECONDS", default_value_t = 900)]
+    pub jwt_ttl_seconds: u64,
+    /// Lifetime of a sign-in session.
+    #[arg(long, env = "SESSION_TTL_SECONDS", default_value_t = 7 * 24 * 3600)]
+    pub session_ttl_seconds: u64,
+    /// Comma-separated browser origins allowed to call the API.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// The web UI's public URL; also allowed as a browser origin.
+    #[arg(long, env = "FRONTEND_URL")]
+    pub frontend_url: Option<String>,
+    /// Mark session cookies Secure (serve over HTTPS).
+    #[arg(long, env = "SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub secure_cookies: bool,
+    /// Database connections this process keeps at most (readiness uses one more of its own).
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+    /// Longest wait for a free database connection before a request is answered 503.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub database_acquire_timeout_seconds: u64,
+    /// A request running longer is answered 503.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+    /// Largest accepted request body.
+    #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 64 * 1024)]
+    pub body_limit_bytes: usize,
+    /// After SIGTERM, keep serving (unready) this long so load balancers notice, then drain.
+    #[arg(long, env = "SHUTDOWN_DELAY_SECONDS", default_value_t = 0)]
+    pub shutdown_delay_seconds: u64,
+    /// Longest wait for in-flight requests after shutdown begins.
+    #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 20)]
+    pub drain_timeout_seconds: u64,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+    #[command(flatten)]
+    pub assistant: AssistantArgs,
+}
+
+/// Which server role a configuration is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Role {
+    Serve,
+    Backend,
+    Mcp,
+}
+
+/// The JWT secret: given, or (for `todo serve` only) generated once and kept in the database.
+#[derive(Debug, Clone)]
+pub enum Secret {
+    Given(SecretString),
+    Generate,
+}
+
+/// Everything a server role needs, validated.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub addr: String,
+    pub database_url: SecretString,
+    pub store: StoreOptions,
+    pub auto_migrate: bool,
+    pub secret: Secret,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub jwks_url: Option<String>,
+    pub jwt_ttl: Duration,
+    pub api: ApiSettings,
+    pub shutdown_delay: Duration,
+    pub drain_timeout: Duration,
+    pub connections: ConnectionLimits,
+    /// Serve the web UI beside the API (`todo serve`).
+    pub with_ui: bool,
+    /// What this role serves besides the probes.
+    pub surface: Surface,
+    /// The model behind the chat; `None` for the built-in assistant.
+    pub model: Option<ModelConfig>,
+    /// The MCP endpoint the agent's tools are reached through; `None` for in-process tools.
+    pub mcp_server_url: Option<String>,
+}
+
+pub const MIN_SECRET_CHARS: usize = 32;
+/// A day: these tokens cannot be revoked, so they stay short-lived.
+const MAX_JWT_TTL: u64 = 24 * 3600;
+/// A year.
+const MAX_SESSION_TTL: u64 = 366 * 24 * 3600;
+
+impl CommonArgs {
+    pub(super) fn into_config(
+        self,
+        host: String,
+        port: u16,
+        database_url: SecretString,
+        auto_migrate: bool,
+        may_generate_secret: bool,
+        role: Role,
+    ) -> Result<ServerConfig, ConfigError> {
+        let hosts = || AllowedHosts::with_defaults(&self.assistant.mcp_allowed_hosts);
+        let surface = match role {
+            Role::Serve => Surface {
+                api: true,
+                mcp: Some(hosts()),
+            },
+            Role::Backend => Surface {
+                api: true,
+                mcp: None,
+            },
+            Role::Mcp => Surface {
+                api: false,
+                mcp: Some(hosts()),
+            },
+        };
+        let model = self.assistant.model()?;
+        let mcp_server_url = self.assistant.mcp_endpoint()?;
+        // Used exactly as given (not trimmed): it must match the other party's copy byte for byte.
+        let given = self
+            .better_auth_secret
+            .filter(|s| !s.expose_secret().trim().is_empty());
+        let secret = match given {
+            Some(s) if s.expose_secret().chars().count() < MIN_SECRET_CHARS => {
+                return Err(ConfigError(format!(
+                    "BETTER_AUTH_SECRET must be at least {MIN_SECRET_CHARS} characters (got {})",
+                    s.expose_secret().chars().count()
+                )))
+            }
+            Some(s) => Secret::Given(s),
+            // Generating needs the settings table, which only exists once migrations have run.
+            None if may_generate_secret && auto_migrate => Secret::Generate,
+            None if may_generate_secret => {
+                return Err(ConfigError(
+                    "BETTER_AUTH_SECRET is required when AUTO_MIGRATE=false (at least 32 characters)".into(),
+                ))
+            }
+            None => {
+                return Err(ConfigError(format!(
+                    "BETTER_AUTH_SECRET is required (at least {MIN_SECRET_CHARS} characters; e.g. `openssl rand -base64 32`)"
+                )))
+            }
+        };
+        // The JWKS: given outright, or under the auth server's in-cluster URL, or under its public URL.
+        let auth_base = check_url(
+            "BACKEND_BETTER_AUTH_URL",
+            non_empty(&self.backend_better_auth_url),
+        )?
+        .or(check_url(
+            "BETTER_AUTH_URL",
+            non_empty(&self.better_auth_url),
+        )?);
+        let jwks_url = match non_empty(&self.better_auth_jwks_url) {
+            Some(u) => Some(u),
+            None => auth_base.map(|base| {
+                if base.ends_with("/jwks") {
+                    base
+                } else {
+                    format!("{}/api/auth/jwks", base.trim_end_matches('/'))
+                }
+            }),
+        };
+        let jwks_url = check_url("BETTER_AUTH_JWKS_URL", jwks_url)?;
+        let frontend_url = check_url("FRONTEND_URL", non_empty(&self.frontend_url))?;
+        let given = self
+            .cors_origins
+            .iter()
+            .map(|o| o.trim())
+            .filter(|o| !o.is_empty());
+        let mut cors_origins = given.map(origin_of).collect::<Result<Vec<_>, _>>()?;
+        // FRONTEND_URL is the UI's address, which may have a path: only its origin matters here.
+        if let Some(u) = frontend_url
+            .as_deref()
+            .and_then(|f| url::Url::parse(f).ok())
+        {
+            if !matches!(u.scheme(), "http" | "https") {
+                return Err(ConfigError(format!(
+                    "FRONTEND_URL must be an http(s) URL (got {u})"
+                )));
+            }
+            cors_origins.push(u.origin().ascii_serialization());
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError(
+                "DATABASE_MAX_CONNECTIONS must be at least 1".into(),
+            ));
+        }
+        if self.database_acquire_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "DATABASE_ACQUIRE_TIMEOUT_SECONDS must be at least 1".into(),
+            ));
+        }
+        if self.request_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "REQUEST_TIMEOUT_SECONDS must be at least 1".into(),
+            ));
+        }
+        if !(1..=MAX_JWT_TTL).contains(&self.jwt_ttl_seconds) {
+            return Err(ConfigError(format!(
+                "JWT_TTL_SECONDS must be 1–{MAX_JWT_TTL}"
+            )));
+        }
+        if !(1..=MAX_SESSION_TTL).contains(&self.session_ttl_seconds) {
+            return Err(ConfigError(format!(
+                "SESSION_TTL_SECONDS must be 1–{MAX_SESSION_TTL}"
+            )));
+        }
+        let addr = bind_addr(&host, port)?;
+        Ok(ServerConfig {
+            addr,
+            database_url,
+            store: StoreOptions {
+                max_connections: self.database_max_connections,
+                acquire_timeout: Duration::from_secs(self.database_acquire_timeout_seconds),
+            },
+            auto_migrate,
+            secret,
+            issuer: non_empty(&self.better_auth_issuer),
+            audience: non_empty(&self.better_auth_audience),
+            jwks_url,
+            jwt_ttl: Duration::from_secs(self.jwt_ttl_seconds),
+            api: ApiSettings {
+                limits: HttpLimits {
+                    body_limit: self.body_limit_bytes,
+                    request_timeout: Duration::from_secs(self.request_timeout_seconds),
+                },
+                cors_origins,
+                session_ttl: Duration::from_secs(self.session_ttl_seconds),
+                secure_cookies: self.secure_cookies,
+            },
+            shutdown_delay: Duration::from_secs(self.shutdown_delay_seconds),
+            drain_timeout: Duration::from_secs(self.drain_timeout_seconds),
+            connections: self.connections.limits()?,
+            with_ui: matches!(role, Role::Serve),
+            surface,
+            model,
+            mcp_server_url,
+        })
+    }
+}
