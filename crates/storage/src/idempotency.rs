@@ -35,7 +35,7 @@ pub enum Prior {
 }
 
 #[derive(sqlx::FromRow)]
-struct KeyRow {
+pub(crate) struct KeyRow {
     fingerprint: String,
     status: Option<i32>,
     response: Option<String>,
@@ -68,7 +68,6 @@ impl KeyRow {
 
 const LOOKUP: &str = "SELECT fingerprint, status, response, created_at FROM idempotency_keys \
                       WHERE user_id = $1 AND key = $2";
-/// Drops the user's expired keys (and an expired row under this key) before a new one is stored.
 const PURGE: &str = "DELETE FROM idempotency_keys WHERE user_id = $1 AND (created_at < $2 \
                      OR (key = $3 AND (created_at < $4 OR status IS NULL AND created_at < $5)))";
 const INSERT: &str =
@@ -103,27 +102,14 @@ impl Store {
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let row: Option<KeyRow> = sqlx::query_as(LOOKUP)
-                .bind(user_id)
-                .bind(&key.key)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(prior) = row.and_then(|r| r.prior(&key.fingerprint, at)) {
+            if let Some(prior) = earlier(&mut *tx, user_id, key, at).await? {
                 return Ok(Err(prior));
             }
-            purge(&mut *tx, user_id, &key.key, at).await?;
             let task = insert_task(&mut *tx, user_id, new, now).await?;
             let body = serde_json::to_string(&task)
                 .map_err(|e| StorageError::Database(sqlx::Error::Encode(Box::new(e))))?;
-            sqlx::query(INSERT)
-                .bind(user_id)
-                .bind(&key.key)
-                .bind(&key.fingerprint)
-                .bind(Some(201_i32))
-                .bind(Some(body))
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+            purge_expired(&mut *tx, user_id, key, at).await?;
+            insert_key(&mut *tx, user_id, key, Some((201, &body)), at).await?;
             tx.commit().await?;
             Ok(Ok(task))
         })
@@ -151,24 +137,11 @@ impl Store {
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let row: Option<KeyRow> = sqlx::query_as(LOOKUP)
-                .bind(user_id)
-                .bind(&key.key)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(prior) = row.and_then(|r| r.prior(&key.fingerprint, at)) {
+            if let Some(prior) = earlier(&mut *tx, user_id, key, at).await? {
                 return Ok(Some(prior));
             }
-            purge(&mut *tx, user_id, &key.key, at).await?;
-            sqlx::query(INSERT)
-                .bind(user_id)
-                .bind(&key.key)
-                .bind(&key.fingerprint)
-                .bind(None::<i32>)
-                .bind(None::<String>)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+            purge_expired(&mut *tx, user_id, key, at).await?;
+            insert_key(&mut *tx, user_id, key, None, at).await?;
             tx.commit().await?;
             Ok(None)
         })
@@ -209,7 +182,35 @@ impl Store {
     }
 }
 
-async fn purge<'e, DB, E>(exec: E, user_id: &str, key: &str, at: i64) -> Result<(), sqlx::Error>
+/// What an earlier request with `key` left, if it has not expired.
+async fn earlier<'e, DB, E>(
+    exec: E,
+    user_id: &str,
+    key: &IdempotencyKey,
+    at: i64,
+) -> Result<Option<Prior>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    KeyRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let row: Option<KeyRow> = sqlx::query_as(LOOKUP)
+        .bind(user_id)
+        .bind(key.key.as_str())
+        .fetch_optional(exec)
+        .await?;
+    Ok(row.and_then(|r| r.prior(&key.fingerprint, at)))
+}
+
+/// Drops the user's expired keys, and an expired row under this key, before a new one is stored.
+async fn purge_expired<'e, DB, E>(
+    exec: E,
+    user_id: &str,
+    key: &IdempotencyKey,
+    at: i64,
+) -> Result<(), sqlx::Error>
 where
     DB: sqlx::Database,
     E: sqlx::Executor<'e, Database = DB>,
@@ -222,9 +223,38 @@ where
     sqlx::query(PURGE)
         .bind(user_id)
         .bind(answers)
-        .bind(key)
+        .bind(key.key.as_str())
         .bind(answers)
         .bind(claims)
+        .execute(exec)
+        .await?;
+    Ok(())
+}
+
+/// Stores `key` with its answer, or with none while its request runs.
+async fn insert_key<'e, DB, E>(
+    exec: E,
+    user_id: &str,
+    key: &IdempotencyKey,
+    answer: Option<(i32, &str)>,
+    at: i64,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i32>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    sqlx::query(INSERT)
+        .bind(user_id)
+        .bind(key.key.as_str())
+        .bind(key.fingerprint.as_str())
+        .bind(answer.map(|(status, _)| status))
+        .bind(answer.map(|(_, body)| body))
+        .bind(at)
         .execute(exec)
         .await?;
     Ok(())
