@@ -10,5 +10,6 @@ mod mcp;
 mod model;
 mod outages;
 mod process;
+mod reliability;
 mod retries;
 mod tokens;
