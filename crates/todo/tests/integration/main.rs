@@ -11,5 +11,6 @@ mod mcp;
 mod model;
 mod outages;
 mod process;
+mod reliability;
 mod retries;
 mod tokens;

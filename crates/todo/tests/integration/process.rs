@@ -92,7 +92,17 @@ pub(crate) async fn spawn_role(
     dir: &Path,
     name: &str,
 ) -> (Child, String) {
-    let port = free_port();
+    spawn_role_on(free_port(), args, env, dir, name).await
+}
+
+/// [`spawn_role`] on a given port (a restart where a load balancer expects it).
+pub(crate) async fn spawn_role_on(
+    port: u16,
+    args: &[&str],
+    env: &[(&str, &str)],
+    dir: &Path,
+    name: &str,
+) -> (Child, String) {
     let mut c = todo(dir);
     c.args(args)
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
