@@ -1,7 +1,7 @@
 //! What the store knows of its database between requests. Readiness asks over a connection of its own,
 //! so a pool exhausted by slow requests reads as "busy", not as "database down". Once the database is seen
-//! down, requests fail at once instead of each waiting out the pool's acquire timeout, while a probe every
-//! [`PROBE_INTERVAL`] tells when it is back. A write that failed for want of disk makes readiness probe
+//! down, requests fail at once instead of each waiting out the pool's acquire timeout, while a probe in the
+//! background, at most every [`PROBE_INTERVAL`], tells when it is back. A write that failed for want of disk makes readiness probe
 //! with a write of its own until one succeeds.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,8 +63,13 @@ impl Store {
     pub fn report(&self, outage: Outage) {
         match outage {
             Outage::Down => {
+                // Due for a probe at once: a pool that timed out because it was busy, not because the
+                // database is gone, lets requests through again as soon as the probe answers.
+                let due = Instant::now()
+                    .checked_sub(PROBE_INTERVAL)
+                    .unwrap_or_else(Instant::now);
                 let mut down = self.health.down.lock().unwrap_or_else(|p| p.into_inner());
-                down.get_or_insert_with(Instant::now);
+                down.get_or_insert(due);
             }
             Outage::Unwritable(fault) => {
                 *self
@@ -97,17 +102,24 @@ impl Store {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Lets a request through unless the database is known to be down. While it is, one caller per
-    /// [`PROBE_INTERVAL`] probes it (for at most [`PROBE_TIMEOUT`]) and the others fail at once.
+    /// Lets a request through unless the database is known to be down. While it is, requests fail at
+    /// once, and one probe per [`PROBE_INTERVAL`] runs in the background (for at most [`PROBE_TIMEOUT`]);
+    /// the first that gets an answer lets requests through again.
     pub async fn admit(&self) -> Result<(), StorageError> {
         let last_probe = *self.health.down.lock().unwrap_or_else(|p| p.into_inner());
         let Some(last_probe) = last_probe else {
             return Ok(());
         };
-        if last_probe.elapsed() < PROBE_INTERVAL || self.health.probing.swap(true, Ordering::AcqRel)
+        if last_probe.elapsed() >= PROBE_INTERVAL
+            && !self.health.probing.swap(true, Ordering::AcqRel)
         {
-            return Err(StorageError::Down);
+            let store = self.clone();
+            tokio::spawn(async move { store.probe().await });
         }
+        Err(StorageError::Down)
+    }
+
+    async fn probe(&self) {
         let answered = matches!(
             tokio::time::timeout(PROBE_TIMEOUT, self.ping()).await,
             Ok(Ok(()))
@@ -117,9 +129,6 @@ impl Store {
         self.health.probing.store(false, Ordering::Release);
         if answered {
             tracing::info!("database answers again");
-            Ok(())
-        } else {
-            Err(StorageError::Down)
         }
     }
 
