@@ -1,4 +1,5 @@
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex, OnceLock};
 
 use argon2::password_hash::rand_core::OsRng;
@@ -6,13 +7,30 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 /// At most this many hashes run at once, each on its own long-lived thread with its own argon2
-/// memory (19 MiB): the process holds that much for passwords however many requests arrive.
+/// memory (19 MiB): the process holds at most that much for passwords however many requests arrive,
+/// and none once the queue is empty.
 const PASSWORD_THREADS: usize = 2;
 
 thread_local! {
-    /// Argon2's working memory, reused by every hash on this thread. Allocated per hash, glibc kept
-    /// the freed 19 MiB in a per-thread arena, so RSS grew with the number of threads that had hashed.
+    /// Argon2's working memory, reused by every hash on this thread while work is queued and given
+    /// back when the queue is empty. (Allocated per hash on request threads, glibc kept the freed
+    /// 19 MiB in each thread's arena, so RSS grew with the number of threads that had ever hashed.)
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Jobs sent to the password threads and not yet taken by one.
+static QUEUED: AtomicUsize = AtomicUsize::new(0);
+
+/// Makes glibc serve large allocations (argon2's 19 MiB) from their own mappings and unmap them when
+/// freed. By default glibc raises that threshold after the first such free, and later blocks come from
+/// a heap that keeps them, so freed argon2 memory would stay in the process.
+fn return_large_blocks_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's tuning; a fixed threshold also turns off its
+    // dynamic adjustment. It is called once, before the password threads allocate.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
 
 /// Argon2 of `password` and `salt` into `out`, with this thread's reused memory. Every block is
@@ -40,7 +58,8 @@ fn argon2_into(
 }
 
 /// An argon2id PHC string (OWASP's recommended parameters are argon2's defaults). Keeps 19 MiB on the
-/// calling thread for the next hash: call it through [`on_password_thread`].
+/// calling thread for the next hash: call it through [`on_password_thread`], which gives it back once
+/// no more work is queued.
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
     let mut salt_bytes = [0u8; 64];
@@ -123,6 +142,7 @@ type Job = Box<dyn FnOnce() + Send>;
 fn password_queue() -> &'static mpsc::Sender<Job> {
     static QUEUE: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
     QUEUE.get_or_init(|| {
+        return_large_blocks_to_the_system();
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = std::sync::Arc::new(Mutex::new(rx));
         let threads = std::thread::available_parallelism()
@@ -137,8 +157,12 @@ fn password_queue() -> &'static mpsc::Sender<Job> {
                         Err(_) => return,
                     };
                     let Ok(job) = job else { return };
+                    QUEUED.fetch_sub(1, Ordering::AcqRel);
                     // A panicking job loses its answer (its caller sees `None`), not the thread.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    if QUEUED.load(Ordering::Acquire) == 0 {
+                        MEMORY.with_borrow_mut(|memory| *memory = Vec::new());
+                    }
                 })
                 .expect("spawn a password thread");
         }
@@ -158,7 +182,12 @@ pub async fn on_password_thread<T: Send + 'static>(
             let _ = tx.send(work());
         }
     });
-    password_queue().send(job).ok()?;
+    let queue = password_queue();
+    QUEUED.fetch_add(1, Ordering::AcqRel);
+    if queue.send(job).is_err() {
+        QUEUED.fetch_sub(1, Ordering::AcqRel);
+        return None;
+    }
     rx.await.ok()
 }
 
