@@ -70,12 +70,6 @@ pub struct FrontendArgs {
     /// Mark the UI's cookies Secure (serve over HTTPS).
     #[arg(long, env = "SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
-    /// After SIGTERM, keep serving this long so load balancers notice, then drain.
-    #[arg(long, env = "SHUTDOWN_DELAY_SECONDS", default_value_t = 0)]
-    pub shutdown_delay_seconds: u64,
-    /// Longest wait for in-flight requests after shutdown begins.
-    #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 20)]
-    pub drain_timeout_seconds: u64,
     #[command(flatten)]
     pub connections: ConnectionArgs,
 }
@@ -119,8 +113,8 @@ impl FrontendArgs {
             web: todo_web::WebSettings {
                 secure_cookies: self.secure_cookies,
             },
-            shutdown_delay: Duration::from_secs(self.shutdown_delay_seconds),
-            drain_timeout: Duration::from_secs(self.drain_timeout_seconds),
+            shutdown_delay: self.connections.shutdown_delay(),
+            drain_timeout: self.connections.drain_timeout(),
             connections: self.connections.limits()?,
         })
     }

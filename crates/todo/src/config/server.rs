@@ -62,12 +62,6 @@ pub struct CommonArgs {
     /// Largest accepted request body.
     #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 64 * 1024)]
     pub body_limit_bytes: usize,
-    /// After SIGTERM, keep serving (unready) this long so load balancers notice, then drain.
-    #[arg(long, env = "SHUTDOWN_DELAY_SECONDS", default_value_t = 0)]
-    pub shutdown_delay_seconds: u64,
-    /// Longest wait for in-flight requests after shutdown begins.
-    #[arg(long, env = "DRAIN_TIMEOUT_SECONDS", default_value_t = 20)]
-    pub drain_timeout_seconds: u64,
     #[command(flatten)]
     pub connections: ConnectionArgs,
     #[command(flatten)]
@@ -260,8 +254,8 @@ impl CommonArgs {
                 session_ttl: Duration::from_secs(self.session_ttl_seconds),
                 secure_cookies: self.secure_cookies,
             },
-            shutdown_delay: Duration::from_secs(self.shutdown_delay_seconds),
-            drain_timeout: Duration::from_secs(self.drain_timeout_seconds),
+            shutdown_delay: self.connections.shutdown_delay(),
+            drain_timeout: self.connections.drain_timeout(),
             connections: self.connections.limits()?,
             with_ui: matches!(role, Role::Serve),
             surface,
