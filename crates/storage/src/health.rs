@@ -1,18 +1,18 @@
 //! What the store knows of its database between requests. Readiness asks over a connection of its own,
 //! so a pool exhausted by slow requests reads as "busy", not as "database down". Once the database is seen
 //! down, requests fail at once instead of each waiting out the pool's acquire timeout, while a probe in the
-//! background, at most every [`PROBE_INTERVAL`], tells when it is back. A write that failed for want of disk makes readiness probe
-//! with a write of its own until one succeeds.
+//! background, at most every [`PROBE_INTERVAL`], tells when it is back. A write that failed for want of
+//! disk makes readiness probe with a write of its own until one succeeds.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::error::WriteFault;
 use crate::store::with_pool;
 use crate::{Schema, StorageError, Store};
 
-/// How often requests let a probe through while the database is down.
+/// How often a probe runs while the database is down.
 const PROBE_INTERVAL: Duration = Duration::from_millis(500);
 /// How long a probe may take before the database counts as still down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -47,6 +47,11 @@ pub(crate) struct Health {
     write_fault: Mutex<Option<WriteFault>>,
 }
 
+/// The value behind `m`; a panic while it was held cannot leave these plain values half-written.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl StorageError {
     /// The database condition this error reveals, if it is one rather than a fault of one request.
     pub fn outage(&self) -> Option<Outage> {
@@ -68,16 +73,9 @@ impl Store {
                 let due = Instant::now()
                     .checked_sub(PROBE_INTERVAL)
                     .unwrap_or_else(Instant::now);
-                let mut down = self.health.down.lock().unwrap_or_else(|p| p.into_inner());
-                down.get_or_insert(due);
+                lock(&self.health.down).get_or_insert(due);
             }
-            Outage::Unwritable(fault) => {
-                *self
-                    .health
-                    .write_fault
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner()) = Some(fault);
-            }
+            Outage::Unwritable(fault) => self.set_write_fault(Some(fault)),
         }
     }
 
@@ -87,26 +85,14 @@ impl Store {
     }
 
     fn set_write_fault(&self, fault: Option<WriteFault>) {
-        *self
-            .health
-            .write_fault
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = fault;
-    }
-
-    fn write_fault(&self) -> Option<WriteFault> {
-        *self
-            .health
-            .write_fault
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        *lock(&self.health.write_fault) = fault;
     }
 
     /// Lets a request through unless the database is known to be down. While it is, requests fail at
     /// once, and one probe per [`PROBE_INTERVAL`] runs in the background (for at most [`PROBE_TIMEOUT`]);
     /// the first that gets an answer lets requests through again.
     pub async fn admit(&self) -> Result<(), StorageError> {
-        let last_probe = *self.health.down.lock().unwrap_or_else(|p| p.into_inner());
+        let last_probe = *lock(&self.health.down);
         let Some(last_probe) = last_probe else {
             return Ok(());
         };
@@ -124,8 +110,7 @@ impl Store {
             tokio::time::timeout(PROBE_TIMEOUT, self.ping()).await,
             Ok(Ok(()))
         );
-        *self.health.down.lock().unwrap_or_else(|p| p.into_inner()) =
-            (!answered).then(Instant::now);
+        *lock(&self.health.down) = (!answered).then(Instant::now);
         self.health.probing.store(false, Ordering::Release);
         if answered {
             tracing::info!("database answers again");
@@ -150,7 +135,7 @@ impl Store {
                     self.report(outage);
                 }
             }
-            Ok(_) => *self.health.down.lock().unwrap_or_else(|p| p.into_inner()) = None,
+            Ok(_) => *lock(&self.health.down) = None,
         }
         found
     }
@@ -159,7 +144,7 @@ impl Store {
         if let Schema::Behind { applied, required } = self.schema().await? {
             return Ok(Readiness::Behind { applied, required });
         }
-        if self.write_fault().is_some() {
+        if lock(&self.health.write_fault).is_some() {
             match self.probe_write().await {
                 Ok(()) => self.set_write_fault(None),
                 Err(StorageError::Unwritable { fault, .. }) => {
