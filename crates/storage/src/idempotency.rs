@@ -108,8 +108,7 @@ impl Store {
             let task = insert_task(&mut *tx, user_id, new, now).await?;
             let body = serde_json::to_string(&task)
                 .map_err(|e| StorageError::Database(sqlx::Error::Encode(Box::new(e))))?;
-            purge_expired(&mut *tx, user_id, key, at).await?;
-            insert_key(&mut *tx, user_id, key, Some((201, &body)), at).await?;
+            store_key(&mut tx, user_id, key, Some((201, &body)), at).await?;
             tx.commit().await?;
             Ok(Ok(task))
         })
@@ -140,8 +139,7 @@ impl Store {
             if let Some(prior) = earlier(&mut *tx, user_id, key, at).await? {
                 return Ok(Some(prior));
             }
-            purge_expired(&mut *tx, user_id, key, at).await?;
-            insert_key(&mut *tx, user_id, key, None, at).await?;
+            store_key(&mut tx, user_id, key, None, at).await?;
             tx.commit().await?;
             Ok(None)
         })
@@ -204,18 +202,22 @@ where
     Ok(row.and_then(|r| r.prior(&key.fingerprint, at)))
 }
 
-/// Drops the user's expired keys, and an expired row under this key, before a new one is stored.
-async fn purge_expired<'e, DB, E>(
-    exec: E,
+/// Stores `key` with its answer, or with none while its request runs, first dropping the user's expired
+/// keys and an expired row under this key.
+async fn store_key<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
     user_id: &str,
     key: &IdempotencyKey,
+    answer: Option<(i32, &str)>,
     at: i64,
 ) -> Result<(), sqlx::Error>
 where
     DB: sqlx::Database,
-    E: sqlx::Executor<'e, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i32>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
     let answers = at - ANSWER_LIFETIME.num_milliseconds();
@@ -226,28 +228,8 @@ where
         .bind(key.key.as_str())
         .bind(answers)
         .bind(claims)
-        .execute(exec)
+        .execute(&mut **tx)
         .await?;
-    Ok(())
-}
-
-/// Stores `key` with its answer, or with none while its request runs.
-async fn insert_key<'e, DB, E>(
-    exec: E,
-    user_id: &str,
-    key: &IdempotencyKey,
-    answer: Option<(i32, &str)>,
-    at: i64,
-) -> Result<(), sqlx::Error>
-where
-    DB: sqlx::Database,
-    E: sqlx::Executor<'e, Database = DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i32>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-{
     sqlx::query(INSERT)
         .bind(user_id)
         .bind(key.key.as_str())
@@ -255,7 +237,7 @@ where
         .bind(answer.map(|(status, _)| status))
         .bind(answer.map(|(_, body)| body))
         .bind(at)
-        .execute(exec)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }
