@@ -131,12 +131,13 @@ fn spawn_turn_in(
         .await;
         if let Some(key) = claimed {
             let store = state.store();
-            let settled = match &reply {
-                Ok(r) => match serde_json::to_string(r) {
-                    Ok(body) => store.settle_key(caller.id(), &key, 200, &body).await,
-                    Err(_) => store.release_key(caller.id(), &key).await,
-                },
-                Err(_) => store.release_key(caller.id(), &key).await,
+            let answer = reply
+                .as_ref()
+                .ok()
+                .and_then(|r| serde_json::to_string(r).ok());
+            let settled = match answer {
+                Some(body) => store.settle_key(caller.id(), &key, 200, &body).await,
+                None => store.release_key(caller.id(), &key).await,
             };
             if let Err(e) = settled {
                 tracing::warn!(error = %e, "could not record the answer to an Idempotency-Key");
