@@ -131,6 +131,7 @@ impl From<StorageError> for ApiError {
                 )
             }
             StorageError::Conflict => Self::new(StatusCode::CONFLICT, "conflict", "already exists"),
+            StorageError::Invalid(invalid) => invalid.clone().into(),
             _ => {
                 tracing::error!(error = %e, "storage failure");
                 Self::internal("internal error")

@@ -155,6 +155,7 @@ fn data_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(routes::auth::router())
         .merge(routes::tasks::router())
+        .merge(routes::lists::router())
         .merge(routes::chat::router())
 }
 

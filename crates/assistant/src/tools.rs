@@ -1,4 +1,4 @@
-//! The five task tools, defined once: their JSON schemas (what MCP clients and models see) and their
+//! The task tools (the original five, and the lists' two), defined once: their JSON schemas (what MCP clients and models see) and their
 //! one implementation over the store. The MCP server, the agent and the built-in assistant all end in
 //! [`run`], so a tool behaves the same whichever path reached it.
 
@@ -8,10 +8,14 @@ use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use todo_domain::{CreateTask, ListQuery, RawListQuery, Task, TaskPatch, UpdateTask};
+use todo_domain::{
+    list_name_key, CreateList, CreateTask, ListQuery, RawListQuery, Task, TaskPatch, UpdateTask,
+};
 use todo_storage::{StorageError, Store};
 
 pub use todo_domain::{ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDATE_TASK};
+pub const LIST_LISTS: &str = "list_lists";
+pub const CREATE_LIST: &str = "create_list";
 
 /// Most tasks one `list_tasks` call returns; the assistant talks about a screenful, not a database.
 const LIST_DEFAULT_LIMIT: u32 = 100;
@@ -53,9 +57,17 @@ pub enum ToolError {
 mod args {
     use schemars::JsonSchema;
     use todo_domain::{
-        tag_pattern, Priority, Recurrence, Status, MAX_DESCRIPTION_CHARS, MAX_LIMIT,
-        MAX_QUERY_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
+        tag_pattern, Colour, Priority, Recurrence, RepeatFrom, Status, MAX_DESCRIPTION_CHARS,
+        MAX_LIMIT, MAX_LIST_NAME_CHARS, MAX_QUERY_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
     };
+
+    /// A list, by id or by name.
+    #[derive(JsonSchema)]
+    #[serde(untagged)]
+    pub(super) enum ListRef {
+        Id(i64),
+        Name(String),
+    }
 
     /// The fields `add_task` and `update_task` share.
     #[derive(JsonSchema)]
@@ -69,6 +81,12 @@ mod args {
         /// RFC 3339 date-time or YYYY-MM-DD; null clears it.
         due_at: Option<String>,
         recurrence: Option<Recurrence>,
+        /// What the next occurrence counts from: the due date (default) or the completion.
+        repeat_from: Option<RepeatFrom>,
+        /// The list (name or id, as list_lists shows); a subtask goes in its parent's list.
+        list: Option<ListRef>,
+        /// Make it a subtask of this task.
+        parent_id: Option<i64>,
         /// Accepted for compatibility; must be the signed-in user when given.
         user_id: Option<String>,
     }
@@ -114,9 +132,28 @@ mod args {
         tag: Option<String>,
         /// Only tasks due before this RFC 3339 instant or date.
         due_before: Option<String>,
+        /// Only this list (name or id).
+        list: Option<ListRef>,
+        /// Include subtasks (each with its parent_id); by default only top-level tasks.
+        include_subtasks: Option<bool>,
         #[serde(default = "list_default_limit")]
         #[schemars(range(min = 1, max = MAX_LIMIT))]
         limit: u32,
+        /// Accepted for compatibility; must be the signed-in user when given.
+        user_id: Option<String>,
+    }
+
+    #[derive(JsonSchema)]
+    pub(super) struct ListListsArgs {
+        /// Accepted for compatibility; must be the signed-in user when given.
+        user_id: Option<String>,
+    }
+
+    #[derive(JsonSchema)]
+    pub(super) struct CreateListArgs {
+        #[schemars(length(min = 1, max = MAX_LIST_NAME_CHARS))]
+        name: String,
+        colour: Option<Colour>,
         /// Accepted for compatibility; must be the signed-in user when given.
         user_id: Option<String>,
     }
@@ -162,8 +199,18 @@ static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
         },
         ToolDef {
             name: UPDATE_TASK,
-            description: "Change a task's title, description, priority, tags, due date, recurrence or completion. Only the given fields change. Returns {task_id, status: \"updated\", title}.",
+            description: "Change a task's title, description, priority, tags, due date, recurrence, list, parent or completion. Only the given fields change. Returns {task_id, status: \"updated\", title}.",
             input_schema: input_schema::<args::UpdateTaskArgs>(),
+        },
+        ToolDef {
+            name: LIST_LISTS,
+            description: "List the user's lists with their open and total task counts.",
+            input_schema: input_schema::<args::ListListsArgs>(),
+        },
+        ToolDef {
+            name: CREATE_LIST,
+            description: "Create a list. Returns {list_id, status: \"created\", name}.",
+            input_schema: input_schema::<args::CreateListArgs>(),
         },
     ]
 });
@@ -193,6 +240,7 @@ pub async fn run(
     }
     match name {
         ADD_TASK => {
+            resolve_list(store, user_id, &mut args, "list_id").await?;
             let input: CreateTask = parse(args)?;
             let new = input
                 .validate()
@@ -201,8 +249,14 @@ pub async fn run(
             Ok(outcome(&task, "created"))
         }
         LIST_TASKS => {
+            resolve_list(store, user_id, &mut args, "list_id").await?;
             let input: ListArgs = parse(args)?;
             let raw = RawListQuery {
+                list: input.list_id.map(|l| l.to_string()),
+                include: input
+                    .include_subtasks
+                    .unwrap_or(false)
+                    .then(|| "subtasks".to_owned()),
                 status: input.status,
                 q: input.search.or(input.q),
                 priority: input.priority,
@@ -223,7 +277,7 @@ pub async fn run(
                 ..Default::default()
             };
             let task = store
-                .update_task(user_id, id, patch)
+                .update_task(user_id, id, patch, false)
                 .await
                 .map_err(storage)?;
             Ok(outcome(&task.ok_or(ToolError::NotFound(id))?, "completed"))
@@ -231,22 +285,70 @@ pub async fn run(
         DELETE_TASK => {
             let id = task_id(&mut args)?;
             let task = store.delete_task(user_id, id).await.map_err(storage)?;
-            Ok(outcome(&task.ok_or(ToolError::NotFound(id))?, "deleted"))
+            let (task, _) = task.ok_or(ToolError::NotFound(id))?;
+            Ok(outcome(&task, "deleted"))
         }
         UPDATE_TASK => {
             let id = task_id(&mut args)?;
+            resolve_list(store, user_id, &mut args, "list_id").await?;
             let input: UpdateTask = parse(args)?;
             let patch = input
                 .validate()
                 .map_err(|e| ToolError::Invalid(e.to_string()))?;
             let task = store
-                .update_task(user_id, id, patch)
+                .update_task(user_id, id, patch, false)
                 .await
                 .map_err(storage)?;
             Ok(outcome(&task.ok_or(ToolError::NotFound(id))?, "updated"))
         }
+        LIST_LISTS => {
+            let lists = store.lists(user_id).await.map_err(storage)?;
+            Ok(serde_json::to_value(lists).expect("lists serialise"))
+        }
+        CREATE_LIST => {
+            let input: CreateList = parse(args)?;
+            let new = input
+                .validate()
+                .map_err(|e| ToolError::Invalid(e.to_string()))?;
+            let list = store.create_list(user_id, new).await.map_err(storage)?;
+            Ok(json!({"list_id": list.id, "status": "created", "name": list.name}))
+        }
         other => Err(ToolError::UnknownTool(other.to_owned())),
     }
+}
+
+/// Replaces a `list` argument (an id, or a name matched ignoring case) by `field` holding the list's id.
+async fn resolve_list(
+    store: &Store,
+    user_id: &str,
+    args: &mut Map<String, Value>,
+    field: &str,
+) -> Result<(), ToolError> {
+    let id = match args.remove("list") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => match s.trim().trim_start_matches('#').parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                let lists = store.lists(user_id).await.map_err(storage)?;
+                let key = list_name_key(&s);
+                match lists.iter().find(|l| list_name_key(&l.name) == key) {
+                    Some(l) => Some(l.id),
+                    None => {
+                        let names: Vec<&str> = lists.iter().map(|l| l.name.as_str()).collect();
+                        return Err(ToolError::Invalid(format!(
+                            "no list named {s:?}; the lists are: {}",
+                            names.join(", ")
+                        )));
+                    }
+                }
+            }
+        },
+        Some(_) => None,
+    };
+    let id = id.ok_or_else(|| ToolError::Invalid("list must be a list name or id".into()))?;
+    args.insert(field.to_owned(), json!(id));
+    Ok(())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -259,6 +361,8 @@ struct ListArgs {
     tag: Option<String>,
     due_before: Option<String>,
     limit: Option<u32>,
+    list_id: Option<i64>,
+    include_subtasks: Option<bool>,
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(args: Map<String, Value>) -> Result<T, ToolError> {
@@ -284,8 +388,13 @@ fn outcome(task: &Task, status: &str) -> Value {
 }
 
 fn storage(e: StorageError) -> ToolError {
-    tracing::error!(error = %e, "tool call failed in storage");
-    ToolError::Unavailable
+    match e {
+        StorageError::Invalid(invalid) => ToolError::Invalid(invalid.to_string()),
+        e => {
+            tracing::error!(error = %e, "tool call failed in storage");
+            ToolError::Unavailable
+        }
+    }
 }
 
 #[cfg(test)]
@@ -316,10 +425,11 @@ mod tests {
             add["priority"]["enum"],
             json!(["low", "medium", "high", null])
         );
-        assert_eq!(
-            add["recurrence"]["enum"],
-            json!(["daily", "weekly", "monthly", null])
-        );
+        assert_eq!(add["recurrence"]["type"], json!(["string", "null"]));
+        assert!(add["recurrence"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("RRULE"));
         assert_eq!(schema(ADD_TASK)["required"], json!(["title"]));
         let update = &schema(UPDATE_TASK)["properties"];
         assert_eq!(update["title"]["maxLength"], MAX_TITLE_CHARS);

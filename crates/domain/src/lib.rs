@@ -3,7 +3,10 @@
 //! It must not depend on any other crate of this workspace, nor on a database, HTTP or a runtime.
 
 mod chat;
+mod list;
 mod query;
+mod recurrence;
+mod settings;
 mod task;
 mod user;
 mod validation;
@@ -12,12 +15,20 @@ pub use chat::{
     conversation_title, ChatReply, ChatRequest, ChatTurn, Conversation, Message, PastMessage, Role,
     ToolCall, ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, MAX_MESSAGE_CHARS, UPDATE_TASK,
 };
-pub use query::{
-    Cursor, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT, MAX_QUERY_CHARS,
+pub use chrono_tz::Tz;
+pub use list::{
+    list_name_key, Colour, CreateList, ListPatch, NewList, TaskList, TasksOnDelete, UpdateList,
+    INBOX, MAX_LIST_NAME_CHARS,
 };
+pub use query::{
+    Cursor, Levels, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT,
+    MAX_QUERY_CHARS,
+};
+pub use recurrence::{parse_time_zone, NextOccurrence, Recurrence, RepeatFrom, SeriesState};
+pub use settings::{Settings, SettingsPatch, UpdateSettings};
 pub use task::{
-    search_text, tag_pattern, title_key, CreateTask, NewTask, Priority, Recurrence, Task,
-    TaskPatch, UpdateTask, MAX_DESCRIPTION_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
+    search_text, tag_pattern, title_key, CreateTask, NewTask, Priority, Task, TaskPatch,
+    UpdateTask, MAX_DEPTH, MAX_DESCRIPTION_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
 pub use user::{normalize_email, Credentials, SignIn, SignUp, User};
 pub use validation::{parse_due, ValidationError};

@@ -173,6 +173,27 @@ pub struct RawListQuery {
     /// The `X-Next-Cursor` value of the previous page.
     #[param(pattern = r"^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
+    /// Only tasks in this list (its id).
+    #[param(value_type = Option<i64>)]
+    pub list: Option<String>,
+    /// Only the subtree under this task (its subtasks, theirs, …), each with its `parent_id`.
+    #[param(value_type = Option<i64>)]
+    pub parent: Option<String>,
+    /// `subtasks`: subtasks too, each with its `parent_id`; by default only top-level tasks are listed.
+    #[param(pattern = r"^subtasks$")]
+    pub include: Option<String>,
+}
+
+/// Which levels of the task trees a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Levels {
+    /// Top-level tasks only (their subtasks are counted on each task).
+    #[default]
+    TopLevel,
+    /// Every task, subtasks included.
+    All,
+    /// The subtree under one task, without that task.
+    Under(i64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -186,6 +207,8 @@ pub struct ListQuery {
     pub order: Order,
     pub limit: u32,
     pub cursor: Option<Cursor>,
+    pub list: Option<i64>,
+    pub levels: Levels,
 }
 
 impl Default for ListQuery {
@@ -200,6 +223,8 @@ impl Default for ListQuery {
             order: Order::Desc,
             limit: DEFAULT_LIMIT,
             cursor: None,
+            list: None,
+            levels: Levels::TopLevel,
         }
     }
 }
@@ -273,6 +298,19 @@ impl ListQuery {
                 Some(_) => e.add("cursor", "belongs to a different sort or order"),
                 None => e.add("cursor", "is not a cursor this server issued"),
             }
+        }
+        let id = |e: &mut ValidationError, name: &str, v: &Option<String>| {
+            let s = non_empty(v)?;
+            s.parse::<i64>()
+                .map_err(|_| e.add(name, format!("must be an integer {name} id")))
+                .ok()
+        };
+        q.list = id(&mut e, "list", &raw.list);
+        match (id(&mut e, "parent", &raw.parent), non_empty(&raw.include)) {
+            (Some(p), _) => q.levels = Levels::Under(p),
+            (None, Some("subtasks")) => q.levels = Levels::All,
+            (None, Some(_)) => e.add("include", "must be subtasks"),
+            (None, None) => {}
         }
         e.into_result(q)
     }

@@ -1,14 +1,18 @@
-use chrono::{DateTime, Datelike, Duration, Months, Utc};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
+use crate::recurrence::{Recurrence, RepeatFrom, SeriesState};
 use crate::validation::{parse_due, ValidationError};
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 pub const MAX_TAGS: usize = 10;
 pub const MAX_TAG_CHARS: usize = 32;
+/// Levels a task tree may have: a task and three levels of subtasks (Todoist's INDENT 1–4).
+pub const MAX_DEPTH: usize = 4;
 /// The last year an RFC 3339 date can name.
 pub(crate) const MAX_YEAR: i32 = 9999;
 
@@ -70,72 +74,6 @@ impl Priority {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Recurrence {
-    Daily,
-    Weekly,
-    Monthly,
-}
-
-impl Recurrence {
-    /// Every rule, shortest period first.
-    pub const ALL: [Recurrence; 3] = [Recurrence::Daily, Recurrence::Weekly, Recurrence::Monthly];
-
-    /// The name the API writes and reads.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Recurrence::Daily => "daily",
-            Recurrence::Weekly => "weekly",
-            Recurrence::Monthly => "monthly",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// The next due date of a series that started at `start` (its first due date; the current `due` when
-    /// unknown): the first whole number of periods after `start` that lies after both `due` and `now`.
-    /// Counting from the start keeps a task due on the 31st on the last day of short months and back
-    /// on the 31st after them; and a daily task completed three days late is next due tomorrow.
-    pub fn next_due(
-        self,
-        start: Option<DateTime<Utc>>,
-        due: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
-        let start = start.or(due).unwrap_or(now);
-        let after = due.map_or(now, |d| d.max(now));
-        let at = |k: u32| match self {
-            Recurrence::Daily => start.checked_add_signed(Duration::days(k.into())),
-            Recurrence::Weekly => start.checked_add_signed(Duration::weeks(k.into())),
-            // chrono clamps to the month's last day (Jan 31 -> Feb 28), which is what people mean.
-            Recurrence::Monthly => start.checked_add_months(Months::new(k)),
-        };
-        // Jump close to `after` arithmetically (a series may have started years ago), then step.
-        let period_days = match self {
-            Recurrence::Daily => 1,
-            Recurrence::Weekly => 7,
-            Recurrence::Monthly => 31,
-        };
-        let mut k = u32::try_from((after - start).num_days().max(0) / period_days)
-            .ok()?
-            .max(1);
-        loop {
-            let next = at(k)?;
-            // Past the dates RFC 3339 can write, the series ends.
-            if next.year() > MAX_YEAR {
-                return None;
-            }
-            if next > after {
-                return Some(next);
-            }
-            k = k.checked_add(1)?;
-        }
-    }
-}
-
 /// The key titles sort by: Unicode lower case, computed here so both databases compare the same text.
 pub fn title_key(title: &str) -> String {
     title.to_lowercase()
@@ -165,6 +103,16 @@ pub struct Task {
     pub tags: Vec<String>,
     pub due_at: Option<DateTime<Utc>>,
     pub recurrence: Option<Recurrence>,
+    /// What the next occurrence of a recurring task counts from.
+    pub repeat_from: RepeatFrom,
+    /// The list it belongs to.
+    #[schema(example = 1)]
+    pub list_id: i64,
+    /// The task it is a subtask of (in the same list), or `null` at the top level.
+    pub parent_id: Option<i64>,
+    /// Direct subtasks, and how many of them are completed.
+    pub subtask_count: i64,
+    pub subtasks_done: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// First due date of the recurring series this task belongs to (internal bookkeeping).
@@ -173,6 +121,9 @@ pub struct Task {
     /// Whether completing this task already produced the series' next occurrence (internal).
     #[serde(skip)]
     pub spawned_next: bool,
+    /// Which occurrence of its series this task is, from 1 (internal).
+    #[serde(skip)]
+    pub occurrence: i32,
 }
 
 /// A validated task ready to be inserted.
@@ -185,7 +136,12 @@ pub struct NewTask {
     pub tags: Vec<String>,
     pub due_at: Option<DateTime<Utc>>,
     pub recurrence: Option<Recurrence>,
+    pub repeat_from: RepeatFrom,
+    /// `None`: the parent's list, or the Inbox at the top level.
+    pub list_id: Option<i64>,
+    pub parent_id: Option<i64>,
     pub series_start: Option<DateTime<Utc>>,
+    pub occurrence: i32,
 }
 
 /// Body of `POST /api/{user_id}/tasks`.
@@ -223,6 +179,15 @@ pub struct CreateTask {
     pub due_at: Option<String>,
     #[serde(default)]
     pub recurrence: Option<Recurrence>,
+    /// `due` (default) or `completion`: what the next occurrence counts from.
+    #[serde(default)]
+    pub repeat_from: Option<RepeatFrom>,
+    /// The list to put it in; the parent's list for a subtask, else the Inbox, when left out.
+    #[serde(default)]
+    pub list_id: Option<i64>,
+    /// Make it a subtask of this task (same list, at most four levels deep).
+    #[serde(default)]
+    pub parent_id: Option<i64>,
     /// Accepted for compatibility with earlier clients; must be the caller when given.
     #[serde(default)]
     pub user_id: Option<String>,
@@ -266,9 +231,19 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<Option<String>>,
+    /// Left out: the rule stays as it is; `null`: the task stops repeating.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Recurrence>)]
     pub recurrence: Option<Option<Recurrence>>,
+    #[serde(default)]
+    pub repeat_from: Option<RepeatFrom>,
+    /// Move it (with its subtasks) to this list; a subtask moved alone becomes a top-level task there.
+    #[serde(default)]
+    pub list_id: Option<i64>,
+    /// Make it a subtask of this task, or `null` to move it to the top level.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
     /// Accepted for compatibility with earlier clients; the owner never changes.
     #[serde(default)]
     pub user_id: Option<String>,
@@ -291,6 +266,9 @@ pub struct TaskPatch {
     pub tags: Option<Vec<String>>,
     pub due_at: Option<Option<DateTime<Utc>>>,
     pub recurrence: Option<Option<Recurrence>>,
+    pub repeat_from: Option<RepeatFrom>,
+    pub list_id: Option<i64>,
+    pub parent_id: Option<Option<i64>>,
 }
 
 fn check_title(raw: &str, errors: &mut ValidationError) -> String {
@@ -389,7 +367,11 @@ impl CreateTask {
             tags: check_tags(self.tags.as_deref().unwrap_or_default(), &mut errors),
             due_at: check_due(self.due_at.as_deref(), &mut errors),
             recurrence: self.recurrence,
+            repeat_from: self.repeat_from.unwrap_or_default(),
+            list_id: self.list_id,
+            parent_id: self.parent_id,
             series_start: None,
+            occurrence: 1,
         };
         errors.into_result(task)
     }
@@ -408,6 +390,9 @@ impl UpdateTask {
             tags: self.tags.as_deref().map(|t| check_tags(t, &mut errors)),
             due_at: self.due_at.map(|d| check_due(d.as_deref(), &mut errors)),
             recurrence: self.recurrence,
+            repeat_from: self.repeat_from,
+            list_id: self.list_id,
+            parent_id: self.parent_id,
         };
         if patch == TaskPatch::default() {
             errors.add("body", "give at least one field to change");
@@ -426,8 +411,10 @@ impl TaskPatch {
 }
 
 impl Task {
-    /// Applies `patch` and returns, when this completes a recurring task, the task's next occurrence.
-    pub fn apply(&mut self, patch: TaskPatch, now: DateTime<Utc>) -> Option<NewTask> {
+    /// Applies `patch` and returns, when this completes a recurring task, the task's next occurrence,
+    /// computed in the user's time zone `tz`. Where the task lives (`list_id`, `parent_id`) is the
+    /// storage layer's to change, as it moves whole subtrees.
+    pub fn apply(&mut self, patch: TaskPatch, now: DateTime<Utc>, tz: Tz) -> Option<NewTask> {
         let was_completed = self.completed;
         if let Some(t) = patch.title {
             self.title = t;
@@ -446,10 +433,15 @@ impl Task {
         }
         // A different due date or rule starts a new series (a task sent back unchanged does not).
         let due_changed = patch.due_at.is_some_and(|d| d != self.due_at);
-        let rule_changed = patch.recurrence.is_some_and(|r| r != self.recurrence);
+        let rule_changed = patch
+            .recurrence
+            .as_ref()
+            .is_some_and(|r| *r != self.recurrence)
+            || patch.repeat_from.is_some_and(|f| f != self.repeat_from);
         if due_changed || rule_changed {
             self.series_start = None;
             self.spawned_next = false;
+            self.occurrence = 1;
         }
         if let Some(d) = patch.due_at {
             self.due_at = d;
@@ -457,12 +449,21 @@ impl Task {
         if let Some(r) = patch.recurrence {
             self.recurrence = r;
         }
+        if let Some(f) = patch.repeat_from {
+            self.repeat_from = f;
+        }
         self.updated_at = now;
         // A task advances its series once: completing it again after an undo adds nothing.
         let recurrence = self
             .recurrence
+            .as_ref()
             .filter(|_| self.completed && !was_completed && !self.spawned_next)?;
-        let due_at = recurrence.next_due(self.series_start, self.due_at, now)?;
+        let state = SeriesState {
+            start: self.series_start,
+            due: self.due_at,
+            occurrence: self.occurrence,
+        };
+        let next = recurrence.next(self.repeat_from, state, now, tz)?;
         self.spawned_next = true;
         Some(NewTask {
             title: self.title.clone(),
@@ -470,9 +471,13 @@ impl Task {
             completed: false,
             priority: self.priority,
             tags: self.tags.clone(),
-            due_at: Some(due_at),
-            recurrence: Some(recurrence),
-            series_start: self.series_start.or(self.due_at),
+            due_at: Some(next.due),
+            recurrence: Some(recurrence.clone()),
+            repeat_from: self.repeat_from,
+            list_id: Some(self.list_id),
+            parent_id: self.parent_id,
+            series_start: Some(next.series_start),
+            occurrence: self.occurrence.saturating_add(1),
         })
     }
 }

@@ -1,7 +1,7 @@
 use std::fmt;
 
 /// What can go wrong below the API. The HTTP layer maps it once: `Unavailable`, `Down` and `Unwritable` to 503,
-/// `Conflict` to 409, the rest to 500.
+/// `Conflict` to 409, `Invalid` to 422, the rest to 500.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("database unavailable: {0}")]
@@ -18,6 +18,9 @@ pub enum StorageError {
     },
     #[error("already exists")]
     Conflict,
+    /// The request names something that is not there or not allowed (a list, a parent task).
+    #[error("{0}")]
+    Invalid(todo_domain::ValidationError),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
     #[error("migration failed: {0}")]

@@ -6,7 +6,7 @@ use chrono::Duration;
 use todo_domain::{NewTask, Task};
 
 use crate::store::with_pool;
-use crate::tasks::{insert_task, millis, now};
+use crate::tasks::{create_in, millis, now};
 use crate::{StorageError, Store};
 
 /// How long an answer is kept for retries.
@@ -105,7 +105,7 @@ impl Store {
             if let Some(prior) = earlier(&mut *tx, user_id, key, at).await? {
                 return Ok(Err(prior));
             }
-            let task = insert_task(&mut *tx, user_id, new, now).await?;
+            let task = create_in(&mut tx, user_id, new, now).await??;
             let body = serde_json::to_string(&task)
                 .map_err(|e| StorageError::Database(sqlx::Error::Encode(Box::new(e))))?;
             store_key(&mut tx, user_id, key, Some((201, &body)), at).await?;

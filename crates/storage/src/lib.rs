@@ -7,14 +7,18 @@ mod chat;
 mod error;
 mod health;
 mod idempotency;
+mod lists;
+mod settings;
 mod store;
 mod tasks;
+mod tree;
 mod users;
 
 pub use chat::NewMessage;
 pub use error::{StorageError, WriteFault};
 pub use health::{Outage, Readiness};
 pub use idempotency::{IdempotencyKey, Prior};
+pub use lists::ListDeletion;
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
 pub use users::SessionUser;

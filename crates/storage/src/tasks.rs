@@ -1,16 +1,20 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
 use todo_domain::{
-    search_text, title_key, Cursor, ListQuery, NewTask, Order, Priority, Recurrence, SortKey,
-    SortValue, Status, Task, TaskPatch,
+    search_text, title_key, Cursor, Levels, ListQuery, NewTask, Order, Priority, Recurrence,
+    RepeatFrom, SortKey, SortValue, Status, Task, TaskPatch, Tz,
 };
 
 use crate::store::{with_pool, Pool};
+use crate::tree::{place, Spot, DESCENDANTS};
 use crate::{StorageError, Store};
 
+/// A task's columns and its direct subtasks' counts (from the `tasks_parent` index).
 const COLUMNS: &str =
     "id, user_id, title, description, completed, priority, tags, due_at, recurrence, \
-                       created_at, updated_at, series_start, spawned_next";
+     created_at, updated_at, series_start, spawned_next, list_id, parent_id, repeat_from_completion, occurrence, \
+     (SELECT COUNT(*) FROM tasks c WHERE c.parent_id = tasks.id) AS subtask_count, \
+     (SELECT COUNT(*) FROM tasks c WHERE c.parent_id = tasks.id AND c.completed) AS subtasks_done";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TaskRow {
@@ -27,6 +31,12 @@ pub(crate) struct TaskRow {
     updated_at: i64,
     series_start: Option<i64>,
     spawned_next: bool,
+    list_id: i64,
+    parent_id: Option<i64>,
+    repeat_from_completion: bool,
+    occurrence: i32,
+    subtask_count: i64,
+    subtasks_done: i64,
 }
 
 pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
@@ -53,11 +63,21 @@ impl From<TaskRow> for Task {
             priority: Priority::from_rank(r.priority),
             tags: serde_json::from_str(&r.tags).unwrap_or_default(),
             due_at: r.due_at.map(from_millis),
-            recurrence: r.recurrence.as_deref().and_then(Recurrence::parse),
+            recurrence: r.recurrence.as_deref().and_then(Recurrence::from_stored),
+            repeat_from: if r.repeat_from_completion {
+                RepeatFrom::Completion
+            } else {
+                RepeatFrom::Due
+            },
+            list_id: r.list_id,
+            parent_id: r.parent_id,
+            subtask_count: r.subtask_count,
+            subtasks_done: r.subtasks_done,
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
             series_start: r.series_start.map(from_millis),
             spawned_next: r.spawned_next,
+            occurrence: r.occurrence,
         }
     }
 }
@@ -151,7 +171,7 @@ fn fts_query(q: &ListQuery) -> Option<String> {
 /// Builds the keyset-paginated list statement: filters, then `(key, id)` past the cursor, in a total order.
 /// With `fts` (an [`fts_query`], SQLite only) the statement reads the trigram index's candidates by rowid
 /// and sorts them, instead of walking the user's tasks in sort order.
-fn list_sql(user_id: &str, q: &ListQuery, fts: Option<&str>) -> (String, Vec<Arg>) {
+fn list_sql(user_id: &str, q: &ListQuery, fts: Option<&str>, sqlite: bool) -> (String, Vec<Arg>) {
     let mut args = vec![Arg::Text(user_id.to_owned())];
     let mut sql = match fts {
         // `+user_id` keeps SQLite from walking a user_id-led sort index and testing every task against
@@ -163,12 +183,33 @@ fn list_sql(user_id: &str, q: &ListQuery, fts: Option<&str>) -> (String, Vec<Arg
                  AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH $2)"
             )
         }
+        // Within one list, `+user_id` leaves the list's own indexes (tasks_list_*) as the only range scans.
+        None if q.list.is_some() && sqlite => {
+            format!("SELECT {COLUMNS} FROM tasks WHERE +user_id = $1")
+        }
         None => format!("SELECT {COLUMNS} FROM tasks WHERE user_id = $1"),
     };
     let mut push = |sql: &mut String, clause: &str, arg: Arg| {
         args.push(arg);
         sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
     };
+    if let Some(l) = q.list {
+        push(&mut sql, " AND list_id = $?", Arg::Int(l));
+    }
+    match q.levels {
+        // `+` (no-op on PostgreSQL) keeps SQLite off tasks_parent, which serves subtask counts: most
+        // tasks are top-level, and the sort's index serves the page without a sort step.
+        Levels::TopLevel => sql.push_str(" AND +parent_id IS NULL"),
+        Levels::All => {}
+        Levels::Under(parent) => push(
+            &mut sql,
+            &format!(
+                " AND id IN ({})",
+                DESCENDANTS.replace("$1", "$?").replace("$2", "$1")
+            ),
+            Arg::Int(parent),
+        ),
+    }
     match q.status {
         Status::All => {}
         Status::Pending => push(&mut sql, " AND completed = $?", Arg::Bool(false)),
@@ -232,7 +273,7 @@ impl Store {
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let task = insert_task(&mut *tx, user_id, &new, now).await?;
+            let task = create_in(&mut tx, user_id, &new, now).await??;
             tx.commit().await?;
             Ok(task)
         })
@@ -260,7 +301,8 @@ impl Store {
 
     pub async fn list_tasks(&self, user_id: &str, q: &ListQuery) -> Result<TaskPage, StorageError> {
         let fts = self.fts_candidates(q).await?;
-        let (sql, args) = list_sql(user_id, q, fts.as_deref());
+        let sqlite = matches!(self.pool, Pool::Sqlite(_));
+        let (sql, args) = list_sql(user_id, q, fts.as_deref(), sqlite);
         // A LIKE's selectivity depends on its pattern: planned afresh with the values each time (an
         // unnamed statement), PostgreSQL picks its trigram index or the sort order per search.
         let persistent = q.search.is_none() && q.tag.is_none();
@@ -296,19 +338,29 @@ impl Store {
     }
 
     /// Applies `patch` to the caller's task atomically; completing a recurring task inserts its next
-    /// occurrence in the same transaction. `None` when the task does not exist for this user.
+    /// occurrence in the same transaction, and with `complete_subtasks` its open subtasks are completed
+    /// too. A move to another list takes the task's subtasks along. `None` when the task does not exist
+    /// for this user.
     pub async fn update_task(
         &self,
         user_id: &str,
         id: i64,
         patch: TaskPatch,
+        complete_subtasks: bool,
     ) -> Result<Option<Task>, StorageError> {
-        self.modify_task(user_id, id, |_| patch).await
+        self.modify_task(user_id, id, |_| patch, complete_subtasks)
+            .await
     }
 
-    /// Flips `completed`, with the same recurrence rule as [`Store::update_task`].
-    pub async fn toggle_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
-        self.modify_task(user_id, id, TaskPatch::toggle).await
+    /// Flips `completed`, with the same rules as [`Store::update_task`].
+    pub async fn toggle_task(
+        &self,
+        user_id: &str,
+        id: i64,
+        complete_subtasks: bool,
+    ) -> Result<Option<Task>, StorageError> {
+        self.modify_task(user_id, id, TaskPatch::toggle, complete_subtasks)
+            .await
     }
 
     async fn modify_task(
@@ -316,58 +368,221 @@ impl Store {
         user_id: &str,
         id: i64,
         patch: impl FnOnce(&Task) -> TaskPatch,
+        complete_subtasks: bool,
     ) -> Result<Option<Task>, StorageError> {
         let now = now();
         let _turn = self.write_turn().await;
-        // The first statement writes (a no-op touch) so the transaction holds the row, and on SQLite the
-        // write lock, before reading: concurrent updates queue instead of losing each other's changes.
-        let lock = format!(
-            "UPDATE tasks SET updated_at = updated_at WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
-        );
-        let write = "UPDATE tasks SET title = $1, description = $2, completed = $3, priority = $4, tags = $5, \
-                     due_at = $6, recurrence = $7, updated_at = $8, title_key = $9, search_text = $10, \
-                     spawned_next = $11, series_start = $12 WHERE id = $13 AND user_id = $14";
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let row: Option<TaskRow> = sqlx::query_as(&lock)
+            let Some(mut task) = lock_task(&mut *tx, user_id, id).await? else {
+                return Ok(None);
+            };
+            let patch = patch(&task);
+            let was_completed = task.completed;
+            let moved = match (patch.parent_id, patch.list_id) {
+                (Some(parent), list) => Some((list, parent)),
+                // A subtask moved to another list on its own goes to that list's top level.
+                (None, Some(l)) if l != task.list_id => Some((Some(l), None)),
+                (None, _) => None,
+            };
+            if let Some((list_id, parent_id)) = moved {
+                let spot = place(&mut tx, user_id, list_id, parent_id, Some(id), now)
+                    .await?
+                    .map_err(StorageError::Invalid)?;
+                if spot.list_id != task.list_id {
+                    let sql = format!("UPDATE tasks SET list_id = $3 WHERE id IN ({DESCENDANTS})");
+                    sqlx::query(&sql)
+                        .bind(id)
+                        .bind(user_id)
+                        .bind(spot.list_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                task.list_id = spot.list_id;
+                task.parent_id = spot.parent_id;
+            }
+            let mut completing = vec![(task, patch)];
+            if complete_subtasks && !was_completed && completing[0].1.completed == Some(true) {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM tasks WHERE id IN ({DESCENDANTS}) AND NOT completed"
+                );
+                let open: Vec<TaskRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .bind(user_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                completing.extend(open.into_iter().map(Task::from).map(|t| {
+                    let done = TaskPatch::toggle(&t);
+                    (t, done)
+                }));
+            }
+            let mut tz = None;
+            for (mut task, patch) in completing {
+                if tz.is_none() && (task.recurrence.is_some() || patch.recurrence.is_some()) {
+                    tz = Some(time_zone(&mut *tx, user_id).await?);
+                }
+                let next = task.apply(patch, now, tz.unwrap_or(Tz::UTC));
+                write_task(&mut *tx, &task).await?;
+                if let Some(next) = next {
+                    insert_task(&mut *tx, user_id, &next, spot_of(&task), now).await?;
+                }
+            }
+            // Read back: the completions above may have changed the subtask counts.
+            let task = lock_task(&mut *tx, user_id, id).await?;
+            tx.commit().await?;
+            Ok(task)
+        })
+    }
+
+    /// Deletes the caller's task with its subtasks; returns it and how many subtasks went with it, or
+    /// `None` when there is no such task for this user.
+    pub async fn delete_task(
+        &self,
+        user_id: &str,
+        id: i64,
+    ) -> Result<Option<(Task, u64)>, StorageError> {
+        let _turn = self.write_turn().await;
+        let subtasks = format!("DELETE FROM tasks WHERE id IN ({DESCENDANTS})");
+        let task = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
+        with_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
+            let removed = sqlx::query(&subtasks)
+                .bind(id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let row: Option<TaskRow> = sqlx::query_as(&task)
                 .bind(id)
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some(row) = row else { return Ok(None) };
-            let mut task = Task::from(row);
-            let next = task.apply(patch(&task), now);
-            sqlx::query(write)
-                .bind(&task.title)
-                .bind(&task.description)
-                .bind(task.completed)
-                .bind(task.priority.rank())
-                .bind(tags_json(&task.tags))
-                .bind(task.due_at.map(millis))
-                .bind(task.recurrence.map(Recurrence::as_str))
-                .bind(millis(task.updated_at))
-                .bind(title_key(&task.title))
-                .bind(search_text(&task.title, task.description.as_deref()))
-                .bind(task.spawned_next)
-                .bind(task.series_start.map(millis))
-                .bind(id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            if let Some(next) = next {
-                insert_task(&mut *tx, user_id, &next, now).await?;
-            }
             tx.commit().await?;
-            Ok(Some(task))
+            Ok(row.map(|r| (Task::from(r), removed)))
         })
     }
+}
 
-    /// Deletes the caller's task and returns it, or `None` when there is no such task for this user.
-    pub async fn delete_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
-        let sql = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
-        let _turn = self.write_turn().await;
-        self.one_task(&sql, user_id, id).await
+fn spot_of(task: &Task) -> Spot {
+    Spot {
+        list_id: task.list_id,
+        parent_id: task.parent_id,
     }
+}
+
+/// Places and inserts a new task: the part of creating one that runs inside the caller's transaction.
+pub(crate) async fn create_in<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: &str,
+    new: &NewTask,
+    now: DateTime<Utc>,
+) -> Result<Result<Task, StorageError>, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    TaskRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    (Option<i64>, Option<i64>, i64): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> i16: Encode<'q, DB> + Type<DB>,
+    for<'q> i32: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let spot = match place(tx, user_id, new.list_id, new.parent_id, None, now).await? {
+        Ok(spot) => spot,
+        Err(invalid) => return Ok(Err(StorageError::Invalid(invalid))),
+    };
+    Ok(Ok(insert_task(&mut **tx, user_id, new, spot, now).await?))
+}
+
+/// Reads the caller's task through a write (a no-op touch), so the transaction holds the row, and on
+/// SQLite the write lock, before reading: concurrent updates queue instead of losing each other's changes.
+async fn lock_task<'e, DB, E>(exec: E, user_id: &str, id: i64) -> Result<Option<Task>, sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    TaskRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let sql = format!(
+        "UPDATE tasks SET updated_at = updated_at WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
+    );
+    let row: Option<TaskRow> = sqlx::query_as(&sql)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(exec)
+        .await?;
+    Ok(row.map(Task::from))
+}
+
+/// The user's time zone, UTC until they choose one.
+pub(crate) async fn time_zone<'e, DB, E>(exec: E, user_id: &str) -> Result<Tz, sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT time_zone FROM user_settings WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(exec)
+            .await?;
+    Ok(row
+        .and_then(|(tz,)| todo_domain::parse_time_zone(&tz).ok())
+        .unwrap_or(Tz::UTC))
+}
+
+/// Stores every field of `task`, its place included.
+async fn write_task<'e, DB, E>(exec: E, task: &Task) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> i32: Encode<'q, DB> + Type<DB>,
+    for<'q> i16: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let sql =
+        "UPDATE tasks SET title = $1, description = $2, completed = $3, priority = $4, tags = $5, \
+               due_at = $6, recurrence = $7, updated_at = $8, title_key = $9, search_text = $10, \
+               spawned_next = $11, series_start = $12, list_id = $13, parent_id = $14, \
+               repeat_from_completion = $15, occurrence = $16 WHERE id = $17 AND user_id = $18";
+    sqlx::query(sql)
+        .bind(task.title.as_str())
+        .bind(task.description.as_deref())
+        .bind(task.completed)
+        .bind(task.priority.rank())
+        .bind(tags_json(&task.tags))
+        .bind(task.due_at.map(millis))
+        .bind(task.recurrence.as_ref().map(Recurrence::rule))
+        .bind(millis(task.updated_at))
+        .bind(title_key(&task.title))
+        .bind(search_text(&task.title, task.description.as_deref()))
+        .bind(task.spawned_next)
+        .bind(task.series_start.map(millis))
+        .bind(task.list_id)
+        .bind(task.parent_id)
+        .bind(task.repeat_from == RepeatFrom::Completion)
+        .bind(task.occurrence)
+        .bind(task.id)
+        .bind(task.user_id.as_str())
+        .execute(exec)
+        .await?;
+    Ok(())
 }
 
 fn tags_json(tags: &[String]) -> String {
@@ -378,6 +593,7 @@ pub(crate) async fn insert_task<'e, DB, E>(
     exec: E,
     user_id: &str,
     t: &NewTask,
+    spot: Spot,
     now: DateTime<Utc>,
 ) -> Result<Task, sqlx::Error>
 where
@@ -386,6 +602,7 @@ where
     TaskRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'q> i16: Encode<'q, DB> + Type<DB>,
+    for<'q> i32: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
@@ -395,8 +612,8 @@ where
 {
     let sql = format!(
         "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, recurrence, created_at, \
-         updated_at, title_key, search_text, series_start) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, \
-         $12) RETURNING {COLUMNS}"
+         updated_at, title_key, search_text, series_start, list_id, parent_id, repeat_from_completion, occurrence) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING {COLUMNS}"
     );
     let row: TaskRow = sqlx::query_as(&sql)
         .bind(user_id)
@@ -406,11 +623,15 @@ where
         .bind(t.priority.rank())
         .bind(tags_json(&t.tags))
         .bind(t.due_at.map(millis))
-        .bind(t.recurrence.map(Recurrence::as_str))
+        .bind(t.recurrence.as_ref().map(Recurrence::rule))
         .bind(millis(now))
         .bind(title_key(&t.title))
         .bind(search_text(&t.title, t.description.as_deref()))
         .bind(t.series_start.map(millis))
+        .bind(spot.list_id)
+        .bind(spot.parent_id)
+        .bind(t.repeat_from == RepeatFrom::Completion)
+        .bind(t.occurrence)
         .fetch_one(exec)
         .await?;
     Ok(row.into())
@@ -428,7 +649,7 @@ mod tests {
         let Pool::Sqlite(p) = &store.pool else {
             unreachable!()
         };
-        let (sql, args) = list_sql("u", q, fts);
+        let (sql, args) = list_sql("u", q, fts, true);
         let rows: Vec<(i64, i64, i64, String)> =
             bind_all(sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}")), args)
                 .fetch_all(p)
@@ -449,10 +670,15 @@ mod tests {
                 let Pool::Sqlite(p) = &store.pool else {
                     unreachable!()
                 };
-                let load = "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 4999) \
+                // 50 lists; every tenth task a subtask of a task of its list.
+                let load = "WITH RECURSIVE l(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM l WHERE i < 50) \
+                            INSERT INTO lists (user_id, name, name_key, created_at, updated_at) \
+                            SELECT 'u', 'l' || i, 'l' || i, 0, 0 FROM l; \
+                            WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 4999) \
                             INSERT INTO tasks (user_id, title, completed, priority, due_at, created_at, updated_at, \
-                            title_key, search_text) SELECT 'u', 't' || i, i % 2, 1 + i % 3, \
-                            NULLIF(i % 7, 0) * i, i, i, 't' || i, 't' || i FROM s; ANALYZE";
+                            title_key, search_text, list_id, parent_id) SELECT 'u', 't' || i, i % 2, 1 + i % 3, \
+                            NULLIF(i % 7, 0) * i, i, i, 't' || i, 't' || i, 1 + i % 50, \
+                            CASE WHEN i % 10 = 9 AND i >= 50 THEN i - 49 END FROM s; ANALYZE";
                 sqlx::raw_sql(load).execute(p).await.unwrap();
             }
             assert_plans(&store, analysed).await;
@@ -494,6 +720,19 @@ mod tests {
                         "{name} {order:?} {status:?} (analysed: {analysed}): {plan}"
                     );
                 }
+                // One list's page walks that list's index.
+                let q = ListQuery {
+                    sort,
+                    order,
+                    list: Some(3),
+                    ..Default::default()
+                };
+                let plan = plan(store, &q, None).await;
+                let index = format!("tasks_list_{name} (list_id=?");
+                assert!(
+                    plan.contains(&index) && !plan.contains("TEMP B-TREE"),
+                    "list {name} {order:?} (analysed: {analysed}): {plan}"
+                );
             }
         }
         let q = ListQuery {

@@ -48,7 +48,7 @@ pub struct SessionUser {
 }
 
 impl Store {
-    /// Creates a user with an already-hashed password; `Conflict` when the email is taken.
+    /// Creates a user with an already-hashed password, and their Inbox; `Conflict` when the email is taken.
     pub async fn create_user(
         &self,
         id: &str,
@@ -60,6 +60,7 @@ impl Store {
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
+            let mut tx = p.begin().await?;
             sqlx::query(sql)
                 .bind(id)
                 .bind(&c.email)
@@ -68,8 +69,10 @@ impl Store {
                 .bind(false)
                 .bind(c.image.as_deref())
                 .bind(now)
-                .execute(p)
+                .execute(&mut *tx)
                 .await?;
+            crate::tree::inbox(&mut tx, id, from_millis(now)).await?;
+            tx.commit().await?;
         });
         Ok(User {
             id: id.to_owned(),

@@ -150,10 +150,13 @@ async fn search_and_tag_find_what_a_substring_scan_finds() {
         .unwrap()
         .validate()
         .unwrap();
-        store.update_task("u1", rent_car.id, patch).await.unwrap();
+        store
+            .update_task("u1", rent_car.id, patch, false)
+            .await
+            .unwrap();
         let pay = tasks.iter().find(|t| t.title == "Pay the RENT").unwrap();
         store.delete_task("u1", pay.id).await.unwrap();
-        store.toggle_task("u1", tasks[5].id).await.unwrap();
+        store.toggle_task("u1", tasks[5].id, false).await.unwrap();
         assert_eq!(
             all_titles(&store, "u1", |r| r.q = Some("rent".into())).await,
             vec!["parent meeting"],

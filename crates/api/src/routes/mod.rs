@@ -1,5 +1,6 @@
 pub mod auth;
 pub mod chat;
 pub mod health;
+pub mod lists;
 pub mod mcp;
 pub mod tasks;

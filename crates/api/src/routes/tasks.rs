@@ -84,6 +84,9 @@ fn next_page(user_id: &str, cursor: &str, limit: u32, raw: &RawListQuery) -> Str
             ("due_before", &raw.due_before),
             ("sort", &raw.sort),
             ("order", &raw.order),
+            ("list", &raw.list),
+            ("parent", &raw.parent),
+            ("include", &raw.include),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 query.append_pair(k, v);
@@ -136,10 +139,27 @@ async fn get_task(
     task.map(Json).ok_or_else(|| ApiError::not_found("task"))
 }
 
-/// Change the given fields of a task; `null` clears `description`, `due_at` or `recurrence`.
-/// Completing a recurring task creates its next occurrence.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CompletionQuery {
+    /// Completing a task also completes its open subtasks (by default only the task itself).
+    #[serde(default)]
+    complete_subtasks: bool,
+}
+
+fn completion(
+    query: Result<Query<CompletionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<bool, ApiError> {
+    query
+        .map(|Query(q)| q.complete_subtasks)
+        .map_err(|_| ApiError::field("complete_subtasks", "must be true or false"))
+}
+
+/// Change the given fields of a task; `null` clears `description`, `due_at`, `recurrence` or `parent_id`.
+/// Completing a recurring task creates its next occurrence; moving a task to another list takes its
+/// subtasks along.
 #[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path), ("id" = i64, Path)),
+    params(("user_id" = String, Path), ("id" = i64, Path), CompletionQuery),
     request_body = UpdateTask,
     responses((status = 200, body = Task), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
@@ -148,53 +168,61 @@ async fn update_task(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((user_id, id)): PathParams<(String, String)>,
+    query: Result<Query<CompletionQuery>, axum::extract::rejection::QueryRejection>,
     JsonBody(body): JsonBody<UpdateTask>,
 ) -> Result<Json<Task>, ApiError> {
     caller.owns(&user_id)?;
     let id = task_id(&id)?;
+    let complete_subtasks = completion(query)?;
     same_user(&caller, body.user_id.as_deref())?;
     let task = state
         .store()
-        .update_task(caller.id(), id, body.validate()?)
+        .update_task(caller.id(), id, body.validate()?, complete_subtasks)
         .await?;
     task.map(Json).ok_or_else(|| ApiError::not_found("task"))
 }
 
-/// Delete a task.
+/// Delete a task and its subtasks.
 #[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
     params(("user_id" = String, Path), ("id" = i64, Path)),
-    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody),
+    responses((status = 204, description = "Deleted", headers(("x-subtasks-deleted" = u64, description = "Subtasks deleted with it"))), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn delete_task(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((user_id, id)): PathParams<(String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     caller.owns(&user_id)?;
     match state
         .store()
         .delete_task(caller.id(), task_id(&id)?)
         .await?
     {
-        Some(_) => Ok(StatusCode::NO_CONTENT),
+        Some((_, subtasks)) => Ok((
+            StatusCode::NO_CONTENT,
+            [("x-subtasks-deleted", subtasks.to_string())],
+        )
+            .into_response()),
         None => Err(ApiError::not_found("task")),
     }
 }
 
 /// Toggle completion. Completing a recurring task creates its next occurrence.
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path), ("id" = i64, Path)),
+    params(("user_id" = String, Path), ("id" = i64, Path), CompletionQuery),
     responses((status = 200, body = Task), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn toggle_task(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((user_id, id)): PathParams<(String, String)>,
+    query: Result<Query<CompletionQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Task>, ApiError> {
     caller.owns(&user_id)?;
+    let complete_subtasks = completion(query)?;
     let task = state
         .store()
-        .toggle_task(caller.id(), task_id(&id)?)
+        .toggle_task(caller.id(), task_id(&id)?, complete_subtasks)
         .await?;
     task.map(Json).ok_or_else(|| ApiError::not_found("task"))
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::recurrence::{RepeatFrom, SeriesState};
 use chrono::TimeZone;
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -16,10 +17,6 @@ fn every_value_is_listed_under_its_api_name() {
     for p in Priority::ALL {
         assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
         assert_eq!(Priority::parse(p.as_str()), Some(p));
-    }
-    for r in Recurrence::ALL {
-        assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
-        assert_eq!(Recurrence::parse(r.as_str()), Some(r));
     }
     assert_eq!(Priority::parse(" High "), Some(Priority::High));
 }
@@ -64,47 +61,66 @@ fn update_distinguishes_null_from_absent() {
 #[test]
 fn recurrence_steps_into_the_future() {
     let now = at(2026, 1, 10);
-    let next = |r: Recurrence, due, now| r.next_due(None, Some(due), now);
+    let series = |start, due| SeriesState {
+        start,
+        due,
+        occurrence: 1,
+    };
+    let next_in = |r: Recurrence, start, due, now| {
+        r.next(RepeatFrom::Due, series(start, due), now, Tz::UTC)
+            .map(|n| n.due)
+    };
+    let next = |r: Recurrence, due, now| next_in(r, None, Some(due), now);
     assert_eq!(
-        next(Recurrence::Daily, at(2026, 1, 10), now),
+        next(Recurrence::DAILY, at(2026, 1, 10), now),
         Some(at(2026, 1, 11))
     );
     assert_eq!(
-        next(Recurrence::Daily, at(2026, 1, 5), now),
+        next(Recurrence::DAILY, at(2026, 1, 5), now),
         Some(at(2026, 1, 11)),
         "late: next is in the future"
     );
     assert_eq!(
-        next(Recurrence::Weekly, at(2026, 1, 9), now),
+        next(Recurrence::WEEKLY, at(2026, 1, 9), now),
         Some(at(2026, 1, 16))
     );
     assert_eq!(
-        next(Recurrence::Weekly, at(2025, 1, 9), now),
+        next(Recurrence::WEEKLY, at(2025, 1, 9), now),
         Some(at(2026, 1, 15)),
         "a year late"
     );
     assert_eq!(
-        next(Recurrence::Monthly, at(2026, 1, 31), at(2026, 1, 30)),
+        next(Recurrence::MONTHLY, at(2026, 1, 31), at(2026, 1, 30)),
         Some(at(2026, 2, 28))
     );
     assert_eq!(
-        Recurrence::Daily.next_due(None, None, now),
+        next_in(Recurrence::DAILY, None, None, now),
         Some(at(2026, 1, 11))
     );
     // A series on the 31st keeps its day after a short month.
     let start = Some(at(2026, 1, 31));
     assert_eq!(
-        Recurrence::Monthly.next_due(start, Some(at(2026, 2, 28)), at(2026, 2, 27)),
+        next_in(
+            Recurrence::MONTHLY,
+            start,
+            Some(at(2026, 2, 28)),
+            at(2026, 2, 27)
+        ),
         Some(at(2026, 3, 31))
     );
     assert_eq!(
-        Recurrence::Monthly.next_due(start, Some(at(2026, 3, 31)), at(2026, 3, 30)),
+        next_in(
+            Recurrence::MONTHLY,
+            start,
+            Some(at(2026, 3, 31)),
+            at(2026, 3, 30)
+        ),
         Some(at(2026, 4, 30))
     );
     // Past year 9999 the series ends rather than producing a date RFC 3339 cannot write.
-    assert_eq!(next(Recurrence::Monthly, at(9999, 12, 31), now), None);
+    assert_eq!(next(Recurrence::MONTHLY, at(9999, 12, 31), now), None);
     assert_eq!(
-        next(Recurrence::Daily, at(9999, 12, 30), now),
+        next(Recurrence::DAILY, at(9999, 12, 30), now),
         Some(at(9999, 12, 31))
     );
 }
@@ -121,19 +137,25 @@ fn sending_a_task_back_unchanged_keeps_its_series() {
         priority: Priority::Medium,
         tags: vec![],
         due_at: Some(at(2026, 2, 28)),
-        recurrence: Some(Recurrence::Monthly),
+        recurrence: Some(Recurrence::MONTHLY),
+        repeat_from: RepeatFrom::Due,
+        list_id: 1,
+        parent_id: None,
+        subtask_count: 0,
+        subtasks_done: 0,
         created_at: now,
         updated_at: now,
         series_start: Some(at(2026, 1, 31)),
         spawned_next: false,
+        occurrence: 1,
     };
     let whole = TaskPatch {
         completed: Some(true),
         due_at: Some(task.due_at),
-        recurrence: Some(task.recurrence),
+        recurrence: Some(task.recurrence.clone()),
         ..Default::default()
     };
-    let next = task.apply(whole, now).expect("next occurrence");
+    let next = task.apply(whole, now, Tz::UTC).expect("next occurrence");
     assert_eq!(next.due_at, Some(at(2026, 3, 31)));
     // Un-complete, move the date: a new series, which may advance again.
     task.apply(
@@ -143,10 +165,11 @@ fn sending_a_task_back_unchanged_keeps_its_series() {
             ..Default::default()
         },
         now,
+        Tz::UTC,
     );
     assert_eq!((task.series_start, task.spawned_next), (None, false));
     let next = task
-        .apply(TaskPatch::toggle(&task), now)
+        .apply(TaskPatch::toggle(&task), now, Tz::UTC)
         .expect("new series advances");
     assert_eq!(next.due_at, Some(at(2026, 4, 5)));
 }
@@ -163,14 +186,20 @@ fn completing_a_recurring_task_yields_the_next_one_once() {
         priority: Priority::High,
         tags: vec!["home".into()],
         due_at: Some(at(2026, 1, 10)),
-        recurrence: Some(Recurrence::Weekly),
+        recurrence: Some(Recurrence::WEEKLY),
+        repeat_from: RepeatFrom::Due,
+        list_id: 1,
+        parent_id: None,
+        subtask_count: 0,
+        subtasks_done: 0,
         created_at: now,
         updated_at: now,
         series_start: None,
         spawned_next: false,
+        occurrence: 1,
     };
     let next = task
-        .apply(TaskPatch::toggle(&task), now)
+        .apply(TaskPatch::toggle(&task), now, Tz::UTC)
         .expect("next occurrence");
     assert_eq!(
         next.series_start,
@@ -187,8 +216,9 @@ fn completing_a_recurring_task_yields_the_next_one_once() {
                 completed: Some(true),
                 ..Default::default()
             },
-            now
+            now,
+            Tz::UTC
         )
         .is_none());
-    assert!(task.apply(TaskPatch::toggle(&task), now).is_none());
+    assert!(task.apply(TaskPatch::toggle(&task), now, Tz::UTC).is_none());
 }

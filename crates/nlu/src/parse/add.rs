@@ -254,7 +254,7 @@ fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
             priority: a.priority,
             tags: a.tags.clone(),
             due: a.due,
-            recurrence: a.recurrence,
+            recurrence: a.recurrence.clone(),
         })
         .collect()
 }
@@ -292,7 +292,8 @@ fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
             due: a.due.or(share_due.then_some(tail.due).flatten()),
             recurrence: a
                 .recurrence
-                .or(share_rule.then_some(tail.recurrence).flatten()),
+                .clone()
+                .or(share_rule.then(|| tail.recurrence.clone()).flatten()),
         })
         .collect()
 }

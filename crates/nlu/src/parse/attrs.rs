@@ -91,20 +91,20 @@ fn recurrence(ws: &mut Vec<Word>, a: &mut Attrs, now: DateTime<Utc>) {
         let w = norm_at(ws, i);
         let next = norm_at(ws, i + 1);
         let (rule, len) = match (w.as_str(), next.as_str()) {
-            ("daily" | "everyday", _) => (Some(Recurrence::Daily), 1),
-            ("weekly", _) => (Some(Recurrence::Weekly), 1),
-            ("monthly", _) => (Some(Recurrence::Monthly), 1),
+            ("daily" | "everyday", _) => (Some(Recurrence::DAILY), 1),
+            ("weekly", _) => (Some(Recurrence::WEEKLY), 1),
+            ("monthly", _) => (Some(Recurrence::MONTHLY), 1),
             ("every" | "each", "day" | "morning" | "evening" | "night") => {
-                (Some(Recurrence::Daily), 2)
+                (Some(Recurrence::DAILY), 2)
             }
-            ("every" | "each", "week") => (Some(Recurrence::Weekly), 2),
-            ("every" | "each", "month") => (Some(Recurrence::Monthly), 2),
+            ("every" | "each", "week") => (Some(Recurrence::WEEKLY), 2),
+            ("every" | "each", "month") => (Some(Recurrence::MONTHLY), 2),
             // "every monday (at 9am)": weekly; the day stays for the due-date parser below.
             ("every" | "each", d)
                 if dates::find(&ws[i + 1..(i + 2).min(ws.len())], now).is_some()
                     && d.ends_with("day") =>
             {
-                (Some(Recurrence::Weekly), 1)
+                (Some(Recurrence::WEEKLY), 1)
             }
             _ => (None, 0),
         };

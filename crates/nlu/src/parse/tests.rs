@@ -92,7 +92,7 @@ fn add_attributes() {
     );
     let d = draft("add pay rent every month high priority #home");
     assert_eq!(d.title, "Pay rent");
-    assert_eq!(d.recurrence, Some(Recurrence::Monthly));
+    assert_eq!(d.recurrence, Some(Recurrence::MONTHLY));
     assert_eq!(d.priority, Some(Priority::High));
     assert_eq!(d.tags, ["home"]);
     let d = draft("add an urgent task to fix the server, tagged work and ops");
@@ -116,12 +116,12 @@ fn add_attributes() {
     let d = draft("add walk the dog daily");
     assert_eq!(
         (d.title.as_str(), d.recurrence),
-        ("Walk the dog", Some(Recurrence::Daily))
+        ("Walk the dog", Some(Recurrence::DAILY))
     );
     let d = draft("add gym every monday");
     assert_eq!(
         (d.recurrence, d.due.unwrap().at),
-        (Some(Recurrence::Weekly), day(30))
+        (Some(Recurrence::WEEKLY), day(30))
     );
     let d = draft("add task review PR with description check the tests first");
     assert_eq!(

@@ -77,12 +77,11 @@ async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut imp
             }
             match tools.call(COMPLETE_TASK, json!({"task_id": id})).await {
                 Ok(v) => {
-                    let repeats = found.task.as_ref().and_then(|t| t.recurrence);
+                    let repeats = found.task.as_ref().and_then(|t| t.recurrence.clone());
                     let mut s = format!("Marked {} as done. Nice work!", named(&v, id));
                     if let Some(r) = repeats {
                         s.push_str(&format!(
-                            " It repeats {}, so the next one is on your list.",
-                            r.as_str()
+                            " It repeats {r}, so the next one is on your list."
                         ));
                     }
                     s
@@ -175,10 +174,13 @@ pub(super) async fn update(
             None => "no due date".into(),
         });
     }
-    if let Some(r) = c.recurrence {
-        args.insert("recurrence".into(), json!(r.map(Recurrence::as_str)));
+    if let Some(r) = &c.recurrence {
+        args.insert(
+            "recurrence".into(),
+            json!(r.as_ref().map(Recurrence::to_string)),
+        );
         said.push(match r {
-            Some(r) => format!("repeating {}", r.as_str()),
+            Some(r) => format!("repeating {r}"),
             None => "no longer repeating".into(),
         });
     }

@@ -26,8 +26,8 @@ pub(super) async fn add(ctx: &Context<'_>, drafts: &[Draft], tools: &mut impl To
         if let Some(due) = d.due {
             args.insert("due_at".into(), json!(rfc3339(due.at)));
         }
-        if let Some(r) = d.recurrence {
-            args.insert("recurrence".into(), json!(r.as_str()));
+        if let Some(r) = &d.recurrence {
+            args.insert("recurrence".into(), json!(r.to_string()));
         }
         match tools.call(ADD_TASK, Value::Object(args)).await {
             Ok(v) => added.push((v["task_id"].as_i64().unwrap_or_default(), d)),
@@ -83,8 +83,8 @@ fn draft_details(ctx: &Context<'_>, d: &Draft) -> String {
     if let Some(due) = d.due {
         parts.push(format!("due {}", when_text(due.at, ctx.now)));
     }
-    if let Some(r) = d.recurrence {
-        parts.push(format!("repeating {}", r.as_str()));
+    if let Some(r) = &d.recurrence {
+        parts.push(format!("repeating {r}"));
     }
     if !d.tags.is_empty() {
         parts.push(format!("tagged {}", hashtags(&d.tags)));

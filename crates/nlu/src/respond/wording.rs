@@ -45,8 +45,8 @@ fn details(t: &Task, now: DateTime<Utc>) -> Vec<String> {
             details.push(format!("due {}", when_text(at, now)));
         }
     }
-    if let Some(r) = t.recurrence {
-        details.push(format!("repeats {}", r.as_str()));
+    if let Some(r) = &t.recurrence {
+        details.push(format!("repeats {r}"));
     }
     if !t.tags.is_empty() {
         details.push(hashtags(&t.tags));

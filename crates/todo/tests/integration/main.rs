@@ -7,6 +7,7 @@ mod auth;
 mod chat;
 mod connections;
 mod faults;
+mod lists;
 mod mcp;
 mod model;
 mod outages;

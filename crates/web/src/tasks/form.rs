@@ -15,14 +15,6 @@ pub fn priority_label(p: Priority) -> &'static str {
     }
 }
 
-fn recurrence_label(r: Recurrence) -> &'static str {
-    match r {
-        Recurrence::Daily => "Daily",
-        Recurrence::Weekly => "Weekly",
-        Recurrence::Monthly => "Monthly",
-    }
-}
-
 /// The priority select's `(value, label)` options.
 pub fn priority_choices() -> impl Iterator<Item = (&'static str, &'static str)> {
     Priority::ALL
@@ -30,12 +22,24 @@ pub fn priority_choices() -> impl Iterator<Item = (&'static str, &'static str)> 
         .map(|p| (p.as_str(), priority_label(p)))
 }
 
-/// The repeat select's `(value, label)` options, "never" first.
-pub fn recurrence_choices() -> impl Iterator<Item = (&'static str, &'static str)> {
-    let rules = Recurrence::ALL
-        .into_iter()
-        .map(|r| (r.as_str(), recurrence_label(r)));
-    std::iter::once(("", "Never")).chain(rules)
+/// The repeat select's `(value, label)` options: "never", the presets, and `current` when it is a rule
+/// of its own (set through the API or the assistant), so editing a task does not lose it.
+pub fn recurrence_choices(current: &str) -> Vec<(String, String)> {
+    let presets = [
+        Recurrence::DAILY,
+        Recurrence::WEEKDAYS,
+        Recurrence::WEEKLY,
+        Recurrence::MONTHLY,
+        Recurrence::YEARLY,
+    ];
+    let mut choices = vec![(String::new(), "Never".to_owned())];
+    choices.extend(presets.iter().map(|r| (r.to_string(), r.describe())));
+    if let Ok(custom) = Recurrence::parse(current) {
+        if !presets.contains(&custom) {
+            choices.push((custom.to_string(), custom.describe()));
+        }
+    }
+    choices
 }
 
 /// The values and errors of a task form, as posted: a value outside the choices is the API's to
@@ -75,9 +79,9 @@ impl TaskForm {
                 .unwrap_or_default(),
             recurrence: task
                 .recurrence
-                .map(Recurrence::as_str)
-                .unwrap_or_default()
-                .into(),
+                .as_ref()
+                .map(Recurrence::to_string)
+                .unwrap_or_default(),
             completed: task.completed.to_string(),
             errors: BTreeMap::new(),
         }

@@ -164,7 +164,7 @@ pub struct TaskView {
     due: String,
     due_label: Option<String>,
     overdue: bool,
-    recurrence: Option<&'static str>,
+    recurrence: Option<String>,
     base_form: TaskForm,
     /// The submitted values and errors when this task's edit was refused.
     editing: Option<TaskForm>,
@@ -197,7 +197,7 @@ impl TaskView {
             due: due_date.map(|d| d.to_string()).unwrap_or_default(),
             due_label,
             overdue: !t.completed && due_date.is_some_and(|d| d < today),
-            recurrence: t.recurrence.map(Recurrence::as_str),
+            recurrence: t.recurrence.as_ref().map(Recurrence::describe),
             editing: None,
         }
     }
