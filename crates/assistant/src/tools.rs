@@ -365,8 +365,16 @@ struct ListArgs {
     include_subtasks: Option<bool>,
 }
 
+/// Reads a tool's arguments; an error names the argument it is about.
 fn parse<T: for<'de> Deserialize<'de>>(args: Map<String, Value>) -> Result<T, ToolError> {
-    serde_json::from_value(Value::Object(args)).map_err(|e| ToolError::Invalid(e.to_string()))
+    serde_path_to_error::deserialize(Value::Object(args)).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ToolError::Invalid(match path.as_str() {
+            "." | "" => inner.to_string(),
+            path => format!("{path}: {inner}"),
+        })
+    })
 }
 
 /// `task_id` as an integer, or a string of one: models write both.

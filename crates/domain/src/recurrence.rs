@@ -154,6 +154,9 @@ impl Recurrence {
         tz: Tz,
         limit: u16,
     ) -> Vec<DateTime<Utc>> {
+        // The rule works in whole seconds; a start's fraction of a second is carried to every occurrence.
+        let fraction = chrono::Duration::nanoseconds(start.timestamp_subsec_nanos().into());
+        let (start, after) = (start - fraction, after - fraction);
         let rtz = rrule::Tz::Tz(tz);
         let dtstart = start.with_timezone(&rtz);
         let mut rule = self.parsed();
@@ -187,7 +190,7 @@ impl Recurrence {
             .all(limit)
             .dates
             .into_iter()
-            .map(|d| d.with_timezone(&Utc))
+            .map(|d| d.with_timezone(&Utc) + fraction)
             .take_while(|d| d.year() <= MAX_YEAR)
             .collect()
     }

@@ -13,6 +13,17 @@ use crate::chat::chat;
 use crate::process::{spawn_role, terminate};
 use crate::support::{Db, TestApp, SECRET};
 
+/// The tools offered: the original five first, unchanged, then the lists' two.
+const TOOLS: [&str; 7] = [
+    "add_task",
+    "list_tasks",
+    "complete_task",
+    "delete_task",
+    "update_task",
+    "list_lists",
+    "create_list",
+];
+
 /// The Python with the official MCP SDK: `MCP_PYTHON`, else the venv `.ci/run` installs. Outside CI a
 /// machine without it skips these tests; under `CI=true` that is a failure.
 fn python() -> Option<PathBuf> {
@@ -59,14 +70,6 @@ async fn client(python: &PathBuf, args: &[&str], plan: Value) -> Value {
     })
 }
 
-const TOOLS: [&str; 5] = [
-    "add_task",
-    "list_tasks",
-    "complete_task",
-    "delete_task",
-    "update_task",
-];
-
 /// Every tool, then the errors a client can cause, against the MCP endpoint at `url` as `token`.
 async fn exercise(python: &PathBuf, url: &str, token: &str, mode: &str) -> Value {
     let plan = json!([
@@ -81,6 +84,14 @@ async fn exercise(python: &PathBuf, url: &str, token: &str, mode: &str) -> Value
         {"tool": "add_task", "args": {"title": "  "}},
         {"tool": "add_task", "args": {"title": "x", "user_id": "someone-else"}},
         {"tool": "update_task", "args": {"task_id": "abc", "title": "y"}},
+        {"tool": "create_list", "args": {"name": "Groceries", "colour": "green"}},
+        {"tool": "add_task", "args": {"title": "Oat milk", "list": "groceries", "recurrence": "FREQ=WEEKLY;BYDAY=SA"}},
+        {"tool": "add_task", "args": {"title": "Barista edition", "parent_id": 3}},
+        {"tool": "list_lists", "args": {}},
+        {"tool": "list_tasks", "args": {"list": "Groceries", "include_subtasks": true}},
+        {"tool": "update_task", "args": {"task_id": 3, "list": "Inbox"}},
+        {"tool": "add_task", "args": {"title": "x", "list": "Nowhere"}},
+        {"tool": "update_task", "args": {"task_id": 3, "recurrence": "hourly"}},
     ]);
     client(
         python,
@@ -144,6 +155,31 @@ fn assert_exercised(report: &Value) {
     err(8, "title");
     err(9, "user_id");
     err(10, "task_id");
+    // Lists by name or id, subtasks and recurrence rules.
+    assert_eq!(ok(11)["structured"]["status"], "created");
+    assert_eq!(ok(12)["structured"]["task_id"], 3);
+    assert_eq!(ok(13)["structured"]["status"], "created");
+    let lists: Value = serde_json::from_str(ok(14)["text"].as_str().unwrap()).unwrap();
+    assert_eq!(lists[1]["name"], "Groceries");
+    assert_eq!(
+        (
+            lists[1]["total_tasks"].as_i64(),
+            lists[0]["inbox"].as_bool()
+        ),
+        (Some(2), Some(true))
+    );
+    let groceries: Value = serde_json::from_str(ok(15)["text"].as_str().unwrap()).unwrap();
+    let titles: Vec<&str> = groceries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 2, "{groceries}");
+    assert!(titles.contains(&"Barista edition"), "{groceries}");
+    assert_eq!(ok(16)["structured"]["status"], "updated");
+    err(17, "no list named");
+    err(18, "recurrence");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,8 +192,23 @@ async fn sdk_client_uses_every_tool_inside_todo_serve() {
         assert_exercised(&report);
         // The tools acted on the caller's own tasks, as the REST API shows them.
         let (_, tasks) = app.list(&u, "status=all").await;
-        assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
-        assert_eq!(tasks[0]["completed"], true);
+        let top: Vec<(&str, bool)> = tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["title"].as_str().unwrap(),
+                    t["completed"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(top, [("Oat milk", false), ("Buy milk", true)], "{tasks}");
+        assert_eq!(
+            tasks[0]["subtask_count"], 1,
+            "the subtask moved with its parent"
+        );
+        assert_eq!(tasks[0]["recurrence"], "FREQ=WEEKLY;BYDAY=SA");
         // Without a token the session never starts.
         let refused = client(
             &python,
@@ -244,7 +295,7 @@ async fn backend_agent_reaches_tools_through_todo_mcp() {
             json!([{"tool": "list_tasks", "args": {}}]),
         )
         .await;
-        assert_eq!(report["tools"].as_array().unwrap().len(), 5, "{report}");
+        assert_eq!(report["tools"], json!(TOOLS), "{report}");
         let listed: Value =
             serde_json::from_str(report["calls"][0]["text"].as_str().unwrap()).unwrap();
         assert_eq!(listed[0]["title"], "Buy stamps");
@@ -284,7 +335,7 @@ async fn sdk_client_over_stdio() {
     )
     .await;
     assert!(report.get("error").is_none(), "{report}");
-    assert_eq!(report["tools"].as_array().unwrap().len(), 5);
+    assert_eq!(report["tools"], json!(TOOLS));
     assert_eq!(report["calls"][0]["structured"]["status"], "created");
     assert!(report["calls"][2]["is_error"].as_bool().unwrap());
     let (_, tasks) = app.list(&u, "").await;

@@ -206,7 +206,9 @@ async fn the_model_drives_tools_over_several_steps() {
             "list_tasks",
             "complete_task",
             "delete_task",
-            "update_task"
+            "update_task",
+            "list_lists",
+            "create_list"
         ]
     );
     assert_eq!(first["messages"][0]["role"], "system");
