@@ -74,6 +74,18 @@ pub fn mentioned(history: &[PastMessage]) -> Vec<i64> {
     last_assistant(history).map_or_else(Vec::new, |(_, t)| task_ids(&t.content))
 }
 
+/// The tasks of the last list an answer showed ("- #3 …" lines), in order, however many turns
+/// ago (within the history window): what "the first one" and "the last one" count in. Without a
+/// list, the tasks the last answer named.
+pub fn listed(history: &[PastMessage]) -> Vec<i64> {
+    history
+        .iter()
+        .rev()
+        .filter(|t| t.role == Role::Assistant)
+        .find(|t| t.content.lines().any(|l| l.trim_start().starts_with("- #")))
+        .map_or_else(|| mentioned(history), |t| task_ids(&t.content))
+}
+
 /// Task ids in our own wording: "(task 7)", "(tasks 4, 5 and 6)" and list lines "- #12 …".
 pub fn task_ids(text: &str) -> Vec<i64> {
     let mut ids = Vec::new();

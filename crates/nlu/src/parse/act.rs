@@ -183,7 +183,8 @@ pub(super) fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let vague = nr.iter().all(|w| {
         in_list(
             "all every everything the tasks task ones items my list of them todos from \
-            completed done finished pending open both checked old off out",
+            completed done finished pending open both checked old off out i ive have already \
+            that which",
             w,
         )
     });
