@@ -292,6 +292,7 @@ fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
             tags: a.tags.clone(),
             due: a.due,
             recurrence: a.recurrence,
+            loose: false,
         })
         .collect()
 }
@@ -330,6 +331,7 @@ fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
             recurrence: a
                 .recurrence
                 .or(share_rule.then_some(tail.recurrence).flatten()),
+            loose: false,
         })
         .collect()
 }

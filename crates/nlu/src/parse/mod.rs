@@ -205,13 +205,12 @@ pub fn parse(text: &str, now: DateTime<Utc>) -> Vec<Intent> {
         let (a, b) = (one(&ws[..i], now), one(&ws[skip..], now));
         // After an add, "and delete old files" is more likely part of the title than a second
         // request, unless it names a task by number or quotes.
+        // Ticking off a task that is not there yet would make no sense as a title, though.
         let named = |i: &Intent| match i {
-            Intent::Complete(r) | Intent::Reopen(r) | Intent::Delete(r) | Intent::Update(r, _) => {
+            Intent::Reopen(r) | Intent::Delete(r) | Intent::Update(r, _) => {
                 !matches!(r, TaskRef::Words(_))
             }
-            // Ticking off a task that is not there yet would make no sense as a title.
-            Intent::Complete(_) => true,
-            Intent::List(_) | Intent::Add(_) => true,
+            Intent::Complete(_) | Intent::List(_) | Intent::Add(_) => true,
             _ => false,
         };
         if a != Intent::Unknown

@@ -221,9 +221,10 @@ pub(super) async fn locate(
     ctx: &Context<'_>,
     r: &TaskRef,
     action: &Action,
+    all: &[Task],
     tools: &mut impl Tools,
 ) -> Result<(Task, bool), String> {
-    let found = resolve(ctx, r, action, true, tools).await?;
+    let found = resolve_in(ctx, r, action, true, Some(all), tools).await?;
     match found.task {
         Some(t) => Ok((t, found.by_name)),
         None => Err(not_found_id(found.id)),
@@ -326,6 +327,18 @@ async fn resolve(
     needs_task: bool,
     tools: &mut impl Tools,
 ) -> Result<Found, String> {
+    resolve_in(ctx, r, action, needs_task, None, tools).await
+}
+
+/// [`resolve`], among `known` tasks when the caller has them already.
+async fn resolve_in(
+    ctx: &Context<'_>,
+    r: &TaskRef,
+    action: &Action,
+    needs_task: bool,
+    known: Option<&[Task]>,
+    tools: &mut impl Tools,
+) -> Result<Found, String> {
     let pointed = match r {
         TaskRef::Id(id) => Some(*id),
         TaskRef::It => match history::mentioned(ctx.history).as_slice() {
@@ -358,13 +371,20 @@ async fn resolve(
             });
         }
     }
-    let all = tools
-        .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
-        .await
-        .map(tasks_of)
-        .map_err(|e| explain(&e, "look up your tasks"))?;
+    let fetched;
+    let all: &[Task] = match known {
+        Some(all) => all,
+        None => {
+            fetched = tools
+                .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
+                .await
+                .map(tasks_of)
+                .map_err(|e| explain(&e, "look up your tasks"))?;
+            &fetched
+        }
+    };
     if let Some(id) = pointed {
-        return match all.into_iter().find(|t| t.id == id) {
+        return match all.iter().find(|t| t.id == id).cloned() {
             Some(t) => Ok(Found {
                 id,
                 task: Some(t),
@@ -402,7 +422,7 @@ async fn resolve(
         return Err("You don't have any tasks yet. Say “add buy milk” to create one.".into());
     }
     let prefer_done = *action == Action::Reopen;
-    let matches = find_matches(&all, query, exact, prefer_done);
+    let matches = find_matches(all, query, exact, prefer_done);
     match matches.as_slice() {
         [] => Err(format!(
             "I couldn't find a task matching “{query}”. Say “show my tasks” to see them all, or start with “add” to make it a new task."

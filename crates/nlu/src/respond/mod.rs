@@ -13,7 +13,7 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use todo_domain::PastMessage;
+use todo_domain::{PastMessage, Role};
 
 use crate::history::{self, Pending};
 use crate::memory::{Confirm, Memory};
@@ -81,6 +81,12 @@ pub async fn answer(
         conversation::Next::Reply(text, next) => return (text, next),
         conversation::Next::Run(i) => intents = i,
         conversation::Next::Parsed => {}
+    }
+    // "yes" to "Delete …? Say yes to confirm.": the change belongs to the request asked about.
+    if intents == [Intent::Confirm] && ctx.confirmed.is_none() {
+        if let Some(asked) = history.iter().rev().find(|t| t.role == Role::User) {
+            ctx.request = asked.content.clone();
+        }
     }
     let text = respond(&ctx, message, intents, &mut rec).await;
     let changed = rec.changed;

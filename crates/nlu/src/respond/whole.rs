@@ -4,8 +4,12 @@
 //! Otherwise nothing runs and the answer says why; a delete by name among the parts asks for a yes
 //! to the whole.
 
+use serde_json::json;
+use todo_domain::LIST_TASKS;
+
 use super::act::{locate, Action, WHICH_ONE_TAIL};
 use super::add::repeats;
+use super::wording::{explain, tasks_of};
 use super::Context;
 use crate::parse::{Draft, Intent, TaskRef};
 use crate::Tools;
@@ -19,6 +23,13 @@ pub(super) async fn prepare(
     intents: Vec<Intent>,
     tools: &mut impl Tools,
 ) -> Result<Vec<Intent>, String> {
+    let all = match tools
+        .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
+        .await
+    {
+        Ok(v) => tasks_of(v),
+        Err(e) => return Err(explain(&e, "look up your tasks")),
+    };
     let mut out = Vec::new();
     let mut deletes = Vec::new();
     for intent in intents {
@@ -51,7 +62,7 @@ pub(super) async fn prepare(
             r => vec![r],
         };
         for r in refs {
-            match locate(ctx, &r, &action, tools).await {
+            match locate(ctx, &r, &action, &all, tools).await {
                 Ok((task, by_name)) => {
                     if by_name && action == Action::Delete {
                         deletes.push(format!("'{}' (task {})", task.title, task.id));
