@@ -3,7 +3,8 @@
 //! memory written back) on SQLite and on PostgreSQL, so what the assistant remembers between turns
 //! really lives in the stored conversation.
 //!
-//! A conversation: `name`, `setup` (tasks created first, ids 1, 2, … in order) and `turns`. A turn:
+//! A conversation: `name`, `setup` (tasks created first, ids 1, 2, … in order; another user's task
+//! takes the next id, so new tasks start one after it) and `turns`. A turn:
 //! `say`; `calls`, the tool calls it must make, in order, none missing or extra (a name, or
 //! `{"name", "arguments"}` with an argument subset); `reply`, words its answer must contain
 //! (case-insensitive); and `tasks`, the user's whole task list after the turn, one line per task
@@ -56,8 +57,9 @@ fn line(t: &Value) -> String {
         s.push_str(&format!(" !{p}"));
     }
     if let Some(d) = t["due_at"].as_str() {
-        let d = d.trim_end_matches('Z').trim_end_matches(":00");
-        s.push_str(&format!(" due:{}", d.trim_end_matches("T00:00")));
+        // "2026-11-30" at midnight, else "2026-11-30T17:00".
+        let d = d.strip_suffix("T00:00:00Z").unwrap_or(&d[..d.len().min(16)]);
+        s.push_str(&format!(" due:{d}"));
     }
     for tag in t["tags"].as_array().into_iter().flatten() {
         s.push_str(&format!(" #{}", tag.as_str().unwrap_or_default()));
@@ -93,16 +95,16 @@ fn call_matches(expected: &Value, name: &str, arguments: &Value) -> bool {
 }
 
 async fn run(store: Store, c: Conversation) -> Vec<String> {
-    let theirs = json!({"title": "Their rent", "tags": ["home"]});
-    tools::run(&store, OTHER, tools::ADD_TASK, theirs)
-        .await
-        .unwrap();
-    let their_state = state(&store, OTHER).await;
     for t in &c.setup {
         tools::run(&store, USER, tools::ADD_TASK, t.clone())
             .await
             .unwrap_or_else(|e| panic!("{}: setup {e}", c.name));
     }
+    let theirs = json!({"title": "Their rent", "tags": ["home"]});
+    tools::run(&store, OTHER, tools::ADD_TASK, theirs)
+        .await
+        .unwrap();
+    let their_state = state(&store, OTHER).await;
     let assistant = Assistant {
         brain: Brain::Builtin,
         toolbox: Toolbox::Local(store.clone()),

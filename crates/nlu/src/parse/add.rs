@@ -194,16 +194,11 @@ pub(super) fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     })
 }
 
-/// "asap: call the bank", "important - renew passport", "urgent: pay rent": a priority word set
-/// apart at the start flags a task to add (not a filter of the list).
+/// "asap: call the bank", "important: renew passport", "urgent: pay rent": a priority word set
+/// apart by a colon at the start flags a task to add (not a filter of the list).
 pub(super) fn flagged_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let (flag, rest) = ws.split_first()?;
-    let apart = flag.text.ends_with([':', '-']) || rest.first().is_some_and(|w| w.text == "-");
-    let rest = if rest.first().is_some_and(|w| w.text == "-") {
-        &rest[1..]
-    } else {
-        rest
-    };
+    let apart = flag.text.ends_with(':');
     let priority = priority_word(&flag.norm).or_else(|| flag.is("asap").then_some(Priority::High))?;
     if !apart || rest.is_empty() {
         return None;

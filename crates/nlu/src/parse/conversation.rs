@@ -69,7 +69,7 @@ fn undo(ws: &[Word]) -> bool {
 
 /// "and the laundry", "the dishes too", "also the last one", "and set it for monday": after
 /// "and"/"also" or before "too"/"as well", a bare task is the last change again on that task;
-/// anything else is read as if the opening word was not there.
+/// anything else is read without those words ("the milk is sorted too").
 fn also(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let lead = prefix(ws, "and also|and then|oh and|and|also|plus|then").unwrap_or(0);
     let mut end = ws.len();
@@ -85,10 +85,7 @@ fn also(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if is_reference(core) {
         return Some(Intent::Again(task_ref(core)));
     }
-    if lead > 0 {
-        return Some(one(&ws[lead..], now));
-    }
-    None
+    Some(one(core, now)).filter(|i| *i != Intent::Unknown)
 }
 
 /// Words that only name a task: "the rent one", "the last one", "task 4", "milk" (no verb, and

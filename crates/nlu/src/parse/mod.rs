@@ -243,6 +243,10 @@ pub(super) fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
     if let Some(i) = social(&ws) {
         return i;
     }
+    // Before courtesy is stripped: "and", "also", "oops" are what make these follow-ups.
+    if let Some(i) = follow_up(&ws, now) {
+        return i;
+    }
     let ws = strip_politeness(&ws);
     if ws.is_empty() {
         return Intent::Thanks;

@@ -1,7 +1,7 @@
 //! Adding tasks: one tool call per draft, then one sentence for all of them.
 
 use serde_json::{json, Map, Value};
-use todo_domain::{ADD_TASK, LIST_TASKS};
+use todo_domain::{Task, ADD_TASK, LIST_TASKS};
 
 use super::act::find_matches;
 use super::wording::{explain, hashtags, priority_name, rfc3339, short, tasks_of, when_text};
@@ -105,13 +105,18 @@ pub(super) async fn repeats(drafts: &[Draft], tools: &mut impl Tools) -> Option<
     if !drafts.iter().any(|d| d.loose) {
         return None;
     }
-    let pending = match tools
+    match tools
         .call(LIST_TASKS, json!({"status": "pending", "limit": 200}))
         .await
     {
-        Ok(v) => tasks_of(v),
-        Err(e) => return Some(explain(&e, "look up your tasks")),
-    };
+        Ok(v) => repeated(drafts, &tasks_of(v)),
+        Err(e) => Some(explain(&e, "look up your tasks")),
+    }
+}
+
+/// [`repeats`] among `tasks` (completed ones are no reason to ask).
+pub(super) fn repeated(drafts: &[Draft], tasks: &[Task]) -> Option<String> {
+    let pending: Vec<Task> = tasks.iter().filter(|t| !t.completed).cloned().collect();
     drafts.iter().filter(|d| d.loose).find_map(|d| {
         // "finish the laundry" is about "Do the laundry" as much as "Finish the laundry" would be.
         let named = d

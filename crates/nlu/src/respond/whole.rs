@@ -8,7 +8,7 @@ use serde_json::json;
 use todo_domain::LIST_TASKS;
 
 use super::act::{locate, Action, WHICH_ONE_TAIL};
-use super::add::repeats;
+use super::add::repeated;
 use super::wording::{explain, tasks_of};
 use super::Context;
 use crate::parse::{Draft, Intent, TaskRef};
@@ -23,19 +23,29 @@ pub(super) async fn prepare(
     intents: Vec<Intent>,
     tools: &mut impl Tools,
 ) -> Result<Vec<Intent>, String> {
-    let all = match tools
-        .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
-        .await
-    {
-        Ok(v) => tasks_of(v),
-        Err(e) => return Err(explain(&e, "look up your tasks")),
+    // The tasks are read once, and only when some part names one.
+    let names_one = intents.iter().any(|i| match i {
+        Intent::Add(drafts) => drafts.iter().any(|d| d.loose),
+        Intent::List(_) | Intent::Greet | Intent::Thanks | Intent::Help => false,
+        _ => true,
+    });
+    let all = if names_one {
+        match tools
+            .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
+            .await
+        {
+            Ok(v) => tasks_of(v),
+            Err(e) => return Err(explain(&e, "look up your tasks")),
+        }
+    } else {
+        Vec::new()
     };
     let mut out = Vec::new();
     let mut deletes = Vec::new();
     for intent in intents {
         let (action, r) = match intent {
             Intent::Add(drafts) => {
-                if let Some(question) = repeats(&drafts, tools).await {
+                if let Some(question) = repeated(&drafts, &all) {
                     return Err(format!("{NOTHING_YET} {question}"));
                 }
                 let drafts = drafts
