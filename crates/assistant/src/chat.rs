@@ -80,9 +80,7 @@ pub async fn run_turn_at(
             content: m.content,
         })
         .collect();
-    let memory = store
-        .assistant_memory(user_id, conversation.id)
-        .await?;
+    let memory = store.assistant_memory(user_id, conversation.id).await?;
     let user_message = NewMessage {
         role: Role::User,
         content: message,

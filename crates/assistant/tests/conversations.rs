@@ -58,7 +58,9 @@ fn line(t: &Value) -> String {
     }
     if let Some(d) = t["due_at"].as_str() {
         // "2026-11-30" at midnight, else "2026-11-30T17:00".
-        let d = d.strip_suffix("T00:00:00Z").unwrap_or(&d[..d.len().min(16)]);
+        let d = d
+            .strip_suffix("T00:00:00Z")
+            .unwrap_or(&d[..d.len().min(16)]);
         s.push_str(&format!(" due:{d}"));
     }
     for tag in t["tags"].as_array().into_iter().flatten() {
@@ -148,7 +150,13 @@ async fn run(store: Store, c: Conversation) -> Vec<String> {
         {
             problems.push(format!(
                 "calls {} (expected {})",
-                serde_json::to_string(&calls.iter().map(|(n, a)| json!({"name": n, "arguments": a})).collect::<Vec<_>>()).unwrap(),
+                serde_json::to_string(
+                    &calls
+                        .iter()
+                        .map(|(n, a)| json!({"name": n, "arguments": a}))
+                        .collect::<Vec<_>>()
+                )
+                .unwrap(),
                 serde_json::to_string(&turn.calls).unwrap()
             ));
         }
@@ -182,7 +190,10 @@ async fn run(store: Store, c: Conversation) -> Vec<String> {
 fn conversations() -> Vec<Conversation> {
     let text = include_str!("../../nlu/tests/conversations.json");
     let all: Vec<Conversation> = serde_json::from_str(text).expect("conversations.json parses");
-    assert!(all.len() >= 120, "the corpus keeps at least 120 conversations");
+    assert!(
+        all.len() >= 120,
+        "the corpus keeps at least 120 conversations"
+    );
     all
 }
 
@@ -208,7 +219,10 @@ where
         .flat_map(stream::iter)
         .collect()
         .await;
-    eprintln!("{count} conversations, {turns} turns, {} failing turn(s)", failures.len());
+    eprintln!(
+        "{count} conversations, {turns} turns, {} failing turn(s)",
+        failures.len()
+    );
     assert!(
         failures.is_empty(),
         "{} failure(s):\n{}",

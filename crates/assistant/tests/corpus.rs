@@ -76,7 +76,8 @@ async fn run_case(index: usize, case: Case) -> Vec<String> {
     for step in std::iter::once(case.first).chain(case.then) {
         let label = format!("case {index} «{}»", step.say);
         let mut turn = TurnTools::new(&toolbox, USER);
-        let answer = todo_nlu::reply(&history, memory.as_deref(), &step.say, &mut turn, now()).await;
+        let answer =
+            todo_nlu::reply(&history, memory.as_deref(), &step.say, &mut turn, now()).await;
         let calls = turn.finish().await;
         let reply = answer.text;
         memory = Some(answer.memory);

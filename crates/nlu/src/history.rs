@@ -1,6 +1,7 @@
-//! What the conversation is waiting for, read back from its history. The chat is stateless between
-//! requests (any replica may answer the next message), so a question the assistant asked is
-//! recovered from the fixed wording of its own last message, never from memory.
+//! What the conversation talked about, read back from its history. The chat is stateless between
+//! requests (any replica may answer the next message), so the tasks the assistant listed, the one it
+//! just named and a question it asked are recovered from the fixed wording of its own answers; what
+//! words cannot carry is in [`crate::memory`].
 
 use todo_domain::{PastMessage, Role};
 

@@ -253,7 +253,11 @@ pub fn glue_symbols(ws: &[Word]) -> Vec<Word> {
                 w.text = format!("{sym} {}", w.text);
             }
             out.push(w);
-        } else if w.text.chars().any(|c| !c.is_ascii() && !"“”‘’«»–—…".contains(c)) {
+        } else if w
+            .text
+            .chars()
+            .any(|c| !c.is_ascii() && !"“”‘’«»–—…".contains(c))
+        {
             carried = Some(match carried.take() {
                 Some(s) => format!("{s} {}", w.text),
                 None => w.text.clone(),

@@ -31,7 +31,11 @@ async fn migrating_keeps_old_messages_and_stores_memory_with_new_answers() {
         let old = store.recent_messages("u1", 1, 10).await.unwrap();
         assert_eq!(old.len(), 2, "{url}");
         assert_eq!(old[1].content, "Added 'Milk' (task 1).", "{url}");
-        assert_eq!(store.assistant_memory("u1", 1).await.unwrap(), None, "{url}");
+        assert_eq!(
+            store.assistant_memory("u1", 1).await.unwrap(),
+            None,
+            "{url}"
+        );
 
         let answer = |content, memory| NewMessage {
             role: Role::Assistant,
@@ -57,12 +61,20 @@ async fn migrating_keeps_old_messages_and_stores_memory_with_new_answers() {
             Some(memory),
             "{url}"
         );
-        assert_eq!(store.assistant_memory("u2", 1).await.unwrap(), None, "{url}");
+        assert_eq!(
+            store.assistant_memory("u2", 1).await.unwrap(),
+            None,
+            "{url}"
+        );
         store
             .add_message("u1", 1, answer("You're welcome!", None))
             .await
             .unwrap();
-        assert_eq!(store.assistant_memory("u1", 1).await.unwrap(), None, "{url}");
+        assert_eq!(
+            store.assistant_memory("u1", 1).await.unwrap(),
+            None,
+            "{url}"
+        );
         store.close().await;
     }
 }

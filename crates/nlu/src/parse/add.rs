@@ -199,7 +199,8 @@ pub(super) fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
 pub(super) fn flagged_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let (flag, rest) = ws.split_first()?;
     let apart = flag.text.ends_with(':');
-    let priority = priority_word(&flag.norm).or_else(|| flag.is("asap").then_some(Priority::High))?;
+    let priority =
+        priority_word(&flag.norm).or_else(|| flag.is("asap").then_some(Priority::High))?;
     if !apart || rest.is_empty() {
         return None;
     }

@@ -26,7 +26,10 @@ pub(super) fn follow_up(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         return Some(Intent::Undo);
     }
     // "actually call it almond milk", "name it 'Oat milk' instead".
-    if let Some(n) = prefix(rest, "call it|name it|rename it to|rename it|call that|title it") {
+    if let Some(n) = prefix(
+        rest,
+        "call it|name it|rename it to|rename it|call that|title it",
+    ) {
         let mut title = &rest[n..];
         if title.last().is_some_and(|w| w.is("instead")) {
             title = &title[..title.len() - 1];
@@ -61,9 +64,9 @@ fn undo(ws: &[Word]) -> bool {
         "undo|revert|take that back|take it back|reverse that|go back|put it back",
     );
     n.is_some_and(|n| {
-        ws[n..].iter().all(|w| {
-            w.is_in("that it this last change the please pls what you did just my action")
-        })
+        ws[n..]
+            .iter()
+            .all(|w| w.is_in("that it this last change the please pls what you did just my action"))
     })
 }
 

@@ -89,7 +89,10 @@ fn anything_about(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         ws,
         "is there anything|is there something|do i have anything|have i got anything|            got anything|anything|something|any tasks|any task",
     )?;
-    let about = prefix(&ws[k..], "about|on|for|regarding|mentioning|related to|to do with")?;
+    let about = prefix(
+        &ws[k..],
+        "about|on|for|regarding|mentioning|related to|to do with",
+    )?;
     let filter = search(&ws[k + about..], now);
     filter.search.is_some().then_some(Intent::List(filter))
 }
@@ -109,7 +112,11 @@ fn search(ws: &[Word], now: DateTime<Utc>) -> Filter {
         })
         .collect();
     // "find my rent tasks": the words before "tasks".
-    while core.len() > 1 && core.last().is_some_and(|w| w.is_in("tasks task todos items ones")) {
+    while core.len() > 1
+        && core
+            .last()
+            .is_some_and(|w| w.is_in("tasks task todos items ones"))
+    {
         core.pop();
     }
     let text = quoted_or_joined(&core);

@@ -28,9 +28,9 @@ use act::{complete, delete};
 use add::{explicit_add, flagged_add, loose_add};
 use bulk::bulk;
 use conversation::follow_up;
-use statements::statement;
 use list::{list, show};
 use social::{social, strip_politeness, unsupported};
+use statements::statement;
 use update::{subject_first_update, update, update_by_adding};
 
 #[derive(Debug, Clone, PartialEq)]

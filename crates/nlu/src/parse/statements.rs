@@ -11,7 +11,8 @@ use crate::dates;
 use crate::text::{prefix, Word};
 
 /// Ways of saying a task is done, after "is"/"are"/"has been"/"got".
-const SETTLED: &str = "sorted|sorted out|all sorted|handled|taken care of|dealt with|out of the way|\
+const SETTLED: &str =
+    "sorted|sorted out|all sorted|handled|taken care of|dealt with|out of the way|\
     paid|paid off|covered|done and dusted|over with|squared away|booked|sent|fixed|cleaned|\
     finished|all done|done";
 /// Ways of saying a task is not pressing, after "is"/"isn't".
@@ -37,9 +38,9 @@ fn still_open(ws: &[Word]) -> Option<Intent> {
 
 /// "<task> is sorted", "<task> isn't urgent", "<task> is important", "<task> can wait (till …)".
 fn about(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
-    let verb = ws.iter().position(|w| {
-        w.is_in("is isnt are arent has have got was can aint")
-    })?;
+    let verb = ws
+        .iter()
+        .position(|w| w.is_in("is isnt are arent has have got was can aint"))?;
     let (subject, tail) = (&ws[..verb], &ws[verb..]);
     if subject.is_empty()
         || subject[0].is_in(
@@ -51,8 +52,11 @@ fn about(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     }
     let r = task_ref(subject);
     let after = |phrases: &str| -> bool {
-        let skip = prefix(tail, "is now|is|are|has been|have been|got|was|is all|are all")
-            .unwrap_or(0);
+        let skip = prefix(
+            tail,
+            "is now|is|are|has been|have been|got|was|is all|are all",
+        )
+        .unwrap_or(0);
         prefix(&tail[skip..], phrases).is_some_and(|n| skip + n == tail.len())
     };
     if after(SETTLED) {

@@ -5,11 +5,11 @@ use chrono::Duration;
 use serde_json::{json, Map, Value};
 use todo_domain::{Recurrence, Task, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDATE_TASK};
 
+use super::whole::NOTHING_YET;
 use super::wording::{
     explain, explain_for, hashtags, named, not_found_id, priority_name, rfc3339, task_state,
     tasks_of, when_text,
 };
-use super::whole::NOTHING_YET;
 use super::Context;
 use crate::dates::When;
 use crate::history::{self, CONFIRM_DELETE};
@@ -154,10 +154,7 @@ async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut imp
                 ),
                 Err(e) => explain_for(&e, id, "reopen it"),
             },
-            Some(t) => format!(
-                "Noted: '{}' (task {id}) is still on your list.",
-                t.title
-            ),
+            Some(t) => format!("Noted: '{}' (task {id}) is still on your list.", t.title),
             None => not_found_id(id),
         },
     }

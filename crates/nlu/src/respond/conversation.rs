@@ -66,29 +66,28 @@ pub(super) async fn follow_on(
                 Ok(i) => i,
                 Err(question) => return Next::Reply(question, memory.clone()),
             };
-            let (text, _) = undo(memory, tools).await;
-            if text.starts_with("Sorry") {
-                return Next::Reply(text, memory.clone());
+            match undo(memory, tools).await {
+                (_, true) => Next::Run(intents),
+                (text, false) => Next::Reply(text, memory.clone()),
             }
-            Next::Run(intents)
         }
         _ => Next::Parsed,
     }
 }
 
+const NOT_SURE: &str = "Sorry, I'm not sure what you'd like me to do with that. Say what to do, e.g. “complete the laundry”.";
+
 /// The last change's request, aimed at `r` instead. Keeps the request for a further "as well".
 fn retarget(ctx: &mut Context<'_>, r: &TaskRef) -> Result<Vec<Intent>, String> {
     let Some(request) = ctx.memory.request.clone() else {
-        return Err("Sorry, I'm not sure what you'd like me to do with that. Say what to do, e.g. “complete the laundry”.".into());
+        return Err(NOT_SURE.into());
     };
     let aimed: Option<Vec<Intent>> = parse::parse(&request, ctx.now)
         .into_iter()
         .find_map(|i| aim(i, r))
         .map(|i| vec![i]);
     ctx.request = request;
-    aimed.ok_or_else(|| {
-        "Sorry, I'm not sure what you'd like me to do with that. Say what to do, e.g. “complete the laundry”.".into()
-    })
+    aimed.ok_or_else(|| NOT_SURE.into())
 }
 
 /// The same action as `i`, on `r`.
@@ -126,19 +125,22 @@ async fn undo(memory: &Memory, tools: &mut impl Tools) -> (String, bool) {
     let mut lines = Vec::new();
     for op in &memory.undo {
         let id = op.arguments["task_id"].as_i64().unwrap_or_default();
-        lines.push(
-            match tools.call(&op.name, op.arguments.clone()).await {
-                Ok(v) => match op.name.as_str() {
-                    DELETE_TASK => format!("removed {}", named(&v, id)),
-                    ADD_TASK => format!(
-                        "brought back {}",
-                        named(&v, v["task_id"].as_i64().unwrap_or_default())
-                    ),
-                    _ => format!("put {} back as it was", named(&v, id)),
-                },
-                Err(e) => return (format!("Sorry, {}", lower_first(&explain(&e, "undo that"))), false),
+        lines.push(match tools.call(&op.name, op.arguments.clone()).await {
+            Ok(v) => match op.name.as_str() {
+                DELETE_TASK => format!("removed {}", named(&v, id)),
+                ADD_TASK => format!(
+                    "brought back {}",
+                    named(&v, v["task_id"].as_i64().unwrap_or_default())
+                ),
+                _ => format!("put {} back as it was", named(&v, id)),
             },
-        );
+            Err(e) => {
+                return (
+                    format!("Sorry, {}", lower_first(&explain(&e, "undo that"))),
+                    false,
+                )
+            }
+        });
     }
     (format!("Undone: {}.", lines.join("; ")), true)
 }

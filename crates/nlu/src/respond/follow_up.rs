@@ -25,9 +25,7 @@ pub(super) async fn confirm(ctx: &Context<'_>, tools: &mut impl Tools) -> String
             }
             lines.join("\n")
         }
-        Pending::Choose { .. } => {
-            WHICH_ONE_TAIL.into()
-        }
+        Pending::Choose { .. } => WHICH_ONE_TAIL.into(),
         _ => "Okay! What would you like to do next?".into(),
     }
 }

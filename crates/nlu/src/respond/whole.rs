@@ -11,6 +11,7 @@ use super::act::{locate, Action, WHICH_ONE_TAIL};
 use super::add::repeated;
 use super::wording::{explain, tasks_of};
 use super::Context;
+use crate::history::CONFIRM_DELETE;
 use crate::parse::{Draft, Intent, TaskRef};
 use crate::Tools;
 
@@ -104,9 +105,8 @@ pub(super) async fn prepare(
     if !deletes.is_empty() && ctx.confirmed.is_none() {
         ctx.ask(Vec::new());
         return Err(format!(
-            "That deletes {} along with the rest. Do all of it? {}",
+            "That deletes {} along with the rest. Do all of it? {CONFIRM_DELETE}",
             deletes.join(" and "),
-            crate::history::CONFIRM_DELETE
         ));
     }
     Ok(out)
