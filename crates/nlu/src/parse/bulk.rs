@@ -1,6 +1,6 @@
 //! Many tasks at once: "mark them all done", "tick everything off", "complete all my tasks",
 //! "bring back all completed ones", "reopen them all". Answered with a count and a question first.
-//! (Deleting many is `act::delete`'s "clear completed tasks".)
+//! (Deleting many is `act::delete`'s "clear completed tasks"; "check everything" is a question.)
 
 use super::{BulkAction, Intent, Scope};
 use crate::text::{prefix, Word};
@@ -12,7 +12,7 @@ const FILLER: &str = "as done complete completed finished off the my of on in li
 pub(super) fn bulk(ws: &[Word]) -> Option<Intent> {
     let (action, k) = if let Some(k) = prefix(
         ws,
-        "mark|tick off|tick|check off|check|complete|finish|close|cross off|i finished|i did|\
+        "mark|tick off|tick|check off|complete|finish|close|cross off|i finished|i did|\
             ive done|i have done|ive finished|i have finished|im done with|i am done with|done with",
     ) {
         (BulkAction::Complete, k)

@@ -63,18 +63,17 @@ pub(super) async fn bulk(
         };
         return format!("{did} ({}):\n{}", ids.len(), lines.join("\n"));
     }
-    let state = status;
     match ids.as_slice() {
-        [] => format!("There are no {state} tasks there to change."),
+        [] => format!("There are no {status} tasks there to change."),
         [id] => {
             ctx.ask(ids.clone());
-            format!("{verb} 1 {state} task (task {id}){done}? {CONFIRM_DELETE}")
+            format!("{verb} 1 {status} task (task {id}){done}? {CONFIRM_DELETE}")
         }
         _ => {
             let list: Vec<String> = ids.iter().map(i64::to_string).collect();
             ctx.ask(ids.clone());
             format!(
-                "{verb} all {} {state} tasks (tasks {}){done}? {CONFIRM_DELETE}",
+                "{verb} all {} {status} tasks (tasks {}){done}? {CONFIRM_DELETE}",
                 ids.len(),
                 list.join(", ")
             )
