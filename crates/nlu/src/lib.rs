@@ -1,8 +1,10 @@
 //! The built-in offline assistant (`LLM_PROVIDER=builtin`, the default without a model key): a
 //! deterministic understanding of everyday task requests, with no model and no network. It acts only
 //! through [`Tools`]; it must not depend on HTTP, a database or MCP, so it stays testable in seconds.
-//! Its example corpus (`tests/corpus.json`) runs end to end in `todo-assistant`
-//! (`tests/corpus.rs`), on the real tools over SQLite.
+//! Its example corpora run end to end in `todo-assistant` on the real tools: single requests
+//! (`tests/corpus.json`, in `tests/corpus.rs`, over SQLite) and whole conversations
+//! (`tests/conversations.json`, in `tests/conversations.rs`, as stored chat turns over SQLite and
+//! PostgreSQL, checking the whole task list after every turn).
 //!
 //! - [`text`]: words, keeping what was typed beside a normalised form (case, punctuation, typos).
 //! - [`dates`]: date and time phrases ("next friday 5pm", "in 3 days") -> UTC instants.
