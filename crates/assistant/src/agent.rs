@@ -1,7 +1,7 @@
 //! Which brain answers a turn: a model through its chat-completions endpoint, or the built-in offline
 //! assistant. Both act only through the turn's tools.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::llm::Model;
@@ -32,6 +32,14 @@ pub struct Assistant {
     pub toolbox: Toolbox,
 }
 
+/// A turn's answer: its text, the tool calls made (in order), and what the built-in assistant keeps
+/// for the conversation's next turn (`None` from a model).
+pub struct Answer {
+    pub text: String,
+    pub tool_calls: Vec<ToolCall>,
+    pub memory: Option<String>,
+}
+
 /// Who a turn is for.
 pub struct TurnCaller<'a> {
     pub user_id: &'a str,
@@ -40,14 +48,17 @@ pub struct TurnCaller<'a> {
 }
 
 impl Assistant {
-    /// Answers `message` after `history`; returns the answer and the tool calls made, in order.
+    /// Answers `message` after `history` (and the built-in assistant's `memory` of the last
+    /// answer), at `now` for the built-in assistant's dates.
     pub async fn respond(
         &self,
         caller: TurnCaller<'_>,
         history: &[PastMessage],
+        memory: Option<&str>,
         message: &str,
+        now: DateTime<Utc>,
         events: Option<UnboundedSender<AgentEvent>>,
-    ) -> (String, Vec<ToolCall>) {
+    ) -> Answer {
         let mut tools = TurnTools::new(&self.toolbox, caller.user_id);
         if let Some(token) = caller.token {
             tools = tools.with_token(token);
@@ -55,8 +66,13 @@ impl Assistant {
         if let Some(events) = events {
             tools = tools.with_events(events);
         }
+        let mut memory_next = None;
         let text = match &self.brain {
-            Brain::Builtin => builtin(history, message, &mut tools).await,
+            Brain::Builtin => {
+                let reply = builtin(history, memory, message, now, &mut tools).await;
+                memory_next = Some(reply.memory);
+                reply.text
+            }
             Brain::Model(model) => match model.reply(history, message, &mut tools).await {
                 Ok(text) => text,
                 Err(e) => {
@@ -66,8 +82,9 @@ impl Assistant {
                         // Nothing was done yet, so the built-in assistant can take the whole turn.
                         let note = format!("The AI model ({provider}) is not available right now, so the built-in assistant answered. ");
                         tools.say(&note);
-                        let answer = builtin(history, message, &mut tools).await;
-                        format!("{note}{answer}")
+                        let reply = builtin(history, memory, message, now, &mut tools).await;
+                        memory_next = Some(reply.memory);
+                        format!("{note}{}", reply.text)
                     } else {
                         // Redoing the turn could repeat what the model already did; report it instead.
                         let done: Vec<&str> =
@@ -79,13 +96,23 @@ impl Assistant {
                 }
             },
         };
-        (text, tools.finish().await)
+        Answer {
+            text,
+            tool_calls: tools.finish().await,
+            memory: memory_next,
+        }
     }
 }
 
 /// The built-in assistant's answer, streamed as one piece: it has no partial text to show earlier.
-async fn builtin(history: &[PastMessage], message: &str, tools: &mut TurnTools<'_>) -> String {
-    let text = todo_nlu::reply(history, message, tools, Utc::now()).await;
-    tools.say(&text);
-    text
+async fn builtin(
+    history: &[PastMessage],
+    memory: Option<&str>,
+    message: &str,
+    now: DateTime<Utc>,
+    tools: &mut TurnTools<'_>,
+) -> todo_nlu::Reply {
+    let reply = todo_nlu::reply(history, memory, message, tools, now).await;
+    tools.say(&reply.text);
+    reply
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use todo_domain::{conversation_title, ChatReply, Conversation, PastMessage, Role};
 use todo_storage::{NewMessage, StorageError, Store};
 use tokio::sync::mpsc::UnboundedSender;
@@ -34,6 +35,28 @@ pub async fn run_turn(
     message: &str,
     events: Option<UnboundedSender<AgentEvent>>,
 ) -> Result<ChatReply, ChatError> {
+    run_turn_at(
+        store,
+        assistant,
+        caller,
+        conversation,
+        message,
+        events,
+        Utc::now(),
+    )
+    .await
+}
+
+/// [`run_turn`] as if it were `now` (for the built-in assistant's dates).
+pub async fn run_turn_at(
+    store: &Store,
+    assistant: &Assistant,
+    caller: TurnCaller<'_>,
+    conversation: Option<Conversation>,
+    message: &str,
+    events: Option<UnboundedSender<AgentEvent>>,
+    now: DateTime<Utc>,
+) -> Result<ChatReply, ChatError> {
     let user_id = caller.user_id;
     let conversation = match conversation {
         Some(c) => c,
@@ -57,25 +80,31 @@ pub async fn run_turn(
             content: m.content,
         })
         .collect();
+    let memory = store.assistant_memory(user_id, conversation.id).await?;
     let user_message = NewMessage {
         role: Role::User,
         content: message,
         tool_calls: None,
+        memory: None,
     };
     store
         .add_message(user_id, conversation.id, user_message)
         .await?
         .ok_or(ChatError::NotFound)?;
 
-    let (response, tool_calls) = assistant.respond(caller, &history, message, events).await;
+    let answer = assistant
+        .respond(caller, &history, memory.as_deref(), message, now, events)
+        .await;
+    let (response, tool_calls) = (answer.text, answer.tool_calls);
 
-    let answer = NewMessage {
+    let stored = NewMessage {
         role: Role::Assistant,
         content: &response,
         tool_calls: (!tool_calls.is_empty()).then_some(&tool_calls[..]),
+        memory: answer.memory.as_deref(),
     };
     // A conversation deleted while the agent ran just drops the answer; the tasks it changed stay.
-    store_answer(store, user_id, conversation.id, answer).await?;
+    store_answer(store, user_id, conversation.id, stored).await?;
     Ok(ChatReply {
         conversation_id: conversation.id,
         response,

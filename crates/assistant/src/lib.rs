@@ -9,7 +9,7 @@ pub mod mcp;
 pub mod tools;
 mod turn;
 
-pub use agent::{Assistant, Brain, TurnCaller};
+pub use agent::{Answer, Assistant, Brain, TurnCaller};
 pub use llm::{Model, ModelConfig, ModelError};
 pub use todo_domain::{PastMessage, Role, ToolCall};
 pub use tools::{catalog, ToolDef, ToolError};

@@ -153,4 +153,13 @@ impl todo_nlu::Tools for TurnTools<'_> {
                 other => todo_nlu::ToolFailure::Other(other.to_string()),
             })
     }
+
+    /// Read straight from the store, so "undo" can restore a task without a recorded call; a
+    /// remote MCP server offers no such read, so there changes made by name cannot be undone.
+    async fn peek(&mut self, id: i64) -> Option<todo_domain::Task> {
+        match self.toolbox {
+            Toolbox::Local(store) => store.get_task(self.user_id, id).await.ok().flatten(),
+            Toolbox::Remote(_) => None,
+        }
+    }
 }

@@ -34,7 +34,10 @@ async fn other_users_tasks_are_out_of_reach() {
             user_id: USER,
             token: None,
         };
-        let (reply, calls) = assistant.respond(caller, &[], say, None).await;
+        let answer = assistant
+            .respond(caller, &[], None, say, chrono::Utc::now(), None)
+            .await;
+        let (reply, calls) = (answer.text, answer.tool_calls);
         assert!(!reply.contains("Secret plan"), "{say}: {reply}");
         for c in &calls {
             assert!(

@@ -71,12 +71,16 @@ async fn run_case(index: usize, case: Case) -> Vec<String> {
     }
     let toolbox = Toolbox::Local(store.clone());
     let mut history = case.history.clone();
+    let mut memory: Option<String> = None;
     let mut failures = Vec::new();
     for step in std::iter::once(case.first).chain(case.then) {
         let label = format!("case {index} «{}»", step.say);
         let mut turn = TurnTools::new(&toolbox, USER);
-        let reply = todo_nlu::reply(&history, &step.say, &mut turn, now()).await;
+        let answer =
+            todo_nlu::reply(&history, memory.as_deref(), &step.say, &mut turn, now()).await;
         let calls = turn.finish().await;
+        let reply = answer.text;
+        memory = Some(answer.memory);
         let mut fail = |what: String| {
             failures.push(format!(
                 "{label}: {what}\n    reply: {reply}\n    calls: {}",
@@ -244,7 +248,7 @@ async fn odd_messages_are_answered_safely() {
     ];
     for say in noise.iter().chain(actions.iter()) {
         let mut turn = TurnTools::new(&toolbox, USER);
-        let reply = todo_nlu::reply(&[], say, &mut turn, now()).await;
+        let reply = todo_nlu::reply(&[], None, say, &mut turn, now()).await.text;
         let calls = turn.finish().await;
         assert!(!reply.trim().is_empty(), "{say:?}: empty reply");
         if noise.contains(say) {

@@ -57,9 +57,22 @@ fn phrase(
     let today = now.date_naive();
     let next_week = before.is_some_and(|w| w.is("next"));
     if let Some((n, date, default_time)) = date_part(ws, today, after_lead, next_week) {
-        // "tonight at 8" / "tonight at 8:30": an hour without am/pm is in the evening.
+        // "tonight at 8" / "tonight at 8:30": an hour without am/pm is in the evening. After any
+        // other day ("saturday at 7"), 1 to 7 are in the afternoon or evening (few plan for 3 am)
+        // and 8 to 11 in the morning.
         let evening = default_time.is_some_and(|t| t >= hm(18, 0));
-        let time = time_part(&ws[n..], true).or_else(|| evening.then(|| at_hour(&ws[n..]))?);
+        let time = time_part(&ws[n..], true).or_else(|| {
+            at_hour(&ws[n..]).map(|(k, t)| {
+                (
+                    k,
+                    if t < hm(8, 0) {
+                        t + Duration::hours(12)
+                    } else {
+                        t
+                    },
+                )
+            })
+        });
         if let Some((m, t)) = time {
             let t = if evening && t < hm(12, 0) {
                 t + Duration::hours(12)
@@ -288,7 +301,7 @@ pub fn find_time(ws: &[Word]) -> Option<(usize, usize, NaiveTime)> {
     })
 }
 
-/// "at 8": an hour alone, which is a time only where the part of the day is known.
+/// "at 8": an hour alone, which is a time only right after a day.
 fn at_hour(ws: &[Word]) -> Option<(usize, NaiveTime)> {
     let [at, h, ..] = ws else { return None };
     let h: u32 = h.norm.parse().ok().filter(|h| (1..12).contains(h))?;
@@ -439,6 +452,8 @@ mod tests {
         assert_eq!(when("in 2 hours").unwrap(), "2026-11-26T12:00:00Z");
         assert_eq!(when("next week").unwrap(), "2026-11-30T00:00:00Z");
         assert_eq!(when("next month").unwrap(), "2026-12-01T00:00:00Z");
+        assert_eq!(when("saturday at 7").unwrap(), "2026-11-28T19:00:00Z");
+        assert_eq!(when("monday at 9").unwrap(), "2026-11-30T09:00:00Z");
         assert_eq!(when("this weekend").unwrap(), "2026-11-28T00:00:00Z");
         assert_eq!(when("end of month").unwrap(), "2026-11-30T00:00:00Z");
     }

@@ -1,6 +1,7 @@
-//! What the conversation is waiting for, read back from its history. The chat is stateless between
-//! requests (any replica may answer the next message), so a question the assistant asked is
-//! recovered from the fixed wording of its own last message, never from memory.
+//! What the conversation talked about, read back from its history. The chat is stateless between
+//! requests (any replica may answer the next message), so the tasks the assistant listed, the one it
+//! just named and a question it asked are recovered from the fixed wording of its own answers; what
+//! words cannot carry is in [`crate::memory`].
 
 use todo_domain::{PastMessage, Role};
 
@@ -72,6 +73,18 @@ pub fn pending(history: &[PastMessage]) -> Pending {
 /// The task ids the last answer named, in order: what "it" and "the second one" point at.
 pub fn mentioned(history: &[PastMessage]) -> Vec<i64> {
     last_assistant(history).map_or_else(Vec::new, |(_, t)| task_ids(&t.content))
+}
+
+/// The tasks of the last list an answer showed ("- #3 …" lines), in order, however many turns
+/// ago (within the history window): what "the first one" and "the last one" count in. Without a
+/// list, the tasks the last answer named.
+pub fn listed(history: &[PastMessage]) -> Vec<i64> {
+    history
+        .iter()
+        .rev()
+        .filter(|t| t.role == Role::Assistant)
+        .find(|t| t.content.lines().any(|l| l.trim_start().starts_with("- #")))
+        .map_or_else(|| mentioned(history), |t| task_ids(&t.content))
 }
 
 /// Task ids in our own wording: "(task 7)", "(tasks 4, 5 and 6)" and list lines "- #12 …".

@@ -1,15 +1,29 @@
 //! The built-in offline assistant (`LLM_PROVIDER=builtin`, the default without a model key): a
 //! deterministic understanding of everyday task requests, with no model and no network. It acts only
 //! through [`Tools`]; it must not depend on HTTP, a database or MCP, so it stays testable in seconds.
-//! Its example corpus (`tests/corpus.json`) runs end to end in `todo-assistant`
-//! (`tests/corpus.rs`), on the real tools over SQLite.
+//! Its example corpora run end to end in `todo-assistant` on the real tools: single requests
+//! (`tests/corpus.json`, in `tests/corpus.rs`, over SQLite) and whole conversations
+//! (`tests/conversations.json`, in `tests/conversations.rs`, as stored chat turns over SQLite and
+//! PostgreSQL, checking the whole task list after every turn).
 //!
 //! - [`text`]: words, keeping what was typed beside a normalised form (case, punctuation, typos).
 //! - [`dates`]: date and time phrases ("next friday 5pm", "in 3 days") -> UTC instants.
 //! - [`parse`]: a message -> [`parse::Intent`]s, plain data, unit-tested without I/O.
-//! - [`history`]: the question the last answer asked ("Say yes to confirm."), read back from the
-//!   conversation, since nothing is remembered between requests.
+//! - [`history`]: what the conversation talked about, read back from the answers' own wording: the
+//!   tasks listed last (in order), the task just added or changed, a question ("Which one do you
+//!   mean?", "Say yes to confirm.").
+//! - [`memory`]: what the words cannot carry, stored with each answer by the caller: how to undo
+//!   the last change, the request that made it, a bulk request waiting for "yes".
 //! - [`respond`]: intents -> tool calls -> friendly sentences.
+//!
+//! **The safety rule: a message that could mean more than one thing never changes data; it asks.**
+//! In practice: a reference that fits several tasks asks which; a loose request that names an
+//! existing task ("call the dentist" while "Call the dentist" is on the list) asks instead of
+//! adding a second one (an explicit "add …" always adds); a compound request ("add bread and tick
+//! off the rent") is checked whole before any part runs, and if one part cannot be done nothing is
+//! done; a bulk action ("mark them all done", "clear everything I've finished") states how many
+//! tasks it will touch and waits for a yes. The corpora check the whole task state after every
+//! turn, so a case that changed anything it should not have fails.
 //!
 //! Rules worth knowing:
 //! - Several tasks in one message ("add milk, eggs and bread") are split only when every item is
@@ -22,12 +36,13 @@
 //!   that task, never a list question.
 //! - A delete that names a task by its title asks first and happens on "yes"; a delete by number,
 //!   by "it", or by picking from a list acts at once, as the task is already unambiguous. Bulk
-//!   deletes ("clear completed tasks", "delete all") always ask. There is no bulk complete
-//!   ("mark all as done" says how to complete several by number).
+//!   actions ("clear completed tasks", "delete all", "mark them all done", "bring back all completed
+//!   ones") always state the count and ask first.
 //! - Dates are UTC; a date without a time is that day's midnight.
 
 mod dates;
 mod history;
+mod memory;
 mod parse;
 mod respond;
 mod text;
@@ -36,7 +51,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use todo_domain::PastMessage;
+use todo_domain::{PastMessage, Task};
 
 /// The task tools as the assistant reaches them, already bound to the signed-in user: the caller
 /// records, streams or forwards each call as it likes.
@@ -47,6 +62,14 @@ pub trait Tools {
         name: &str,
         arguments: Value,
     ) -> impl Future<Output = Result<Value, ToolFailure>> + Send;
+
+    /// Task `id` as it stands, read without it counting as a tool call: a change made through
+    /// these tools can be undone only when the task it changes could be read first. `None` where
+    /// the tools cannot tell (then "undo" says it cannot reverse that change).
+    fn peek(&mut self, id: i64) -> impl Future<Output = Option<Task>> + Send {
+        let _ = id;
+        std::future::ready(None)
+    }
 }
 
 /// Why a tool call did not succeed, in the detail an answer words it.
@@ -62,14 +85,28 @@ pub enum ToolFailure {
     Other(String),
 }
 
+/// An answer, and what to store with it for the next turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub text: String,
+    /// Hand back as `memory` with the next message of the same conversation.
+    pub memory: String,
+}
+
 /// Answers `message` (the user's newest message) given the conversation so far (`history`, oldest
-/// first, NOT including `message`), acting only through `tools`.
+/// first, NOT including `message`) and the memory stored with the last answer, acting only through
+/// `tools`.
 pub async fn reply(
     history: &[PastMessage],
+    memory: Option<&str>,
     message: &str,
-    tools: &mut impl Tools,
+    tools: &mut (impl Tools + Send),
     now: DateTime<Utc>,
-) -> String {
-    let ctx = respond::Context { now, history };
-    respond::answer(&ctx, message, tools).await
+) -> Reply {
+    let memory = memory::Memory::read(memory);
+    let (text, memory) = respond::answer(history, &memory, message, tools, now).await;
+    Reply {
+        text,
+        memory: memory.write(),
+    }
 }

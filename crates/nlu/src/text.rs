@@ -163,7 +163,28 @@ const VOCABULARY: &str =
     september october november december monthly description important remember \
     postpone";
 
+/// Short command words typed with a letter dropped, too short for the edit-distance rule above
+/// to correct safely: each fixed only as a whole word.
+const DROPPED_LETTERS: &[(&str, &str)] = &[
+    ("shw", "show"),
+    ("sho", "show"),
+    ("lst", "list"),
+    ("tsk", "task"),
+    ("tsks", "tasks"),
+    ("tasl", "task"),
+    ("dne", "done"),
+    ("mrk", "mark"),
+    ("del", "delete"),
+    ("delt", "delete"),
+    ("dlete", "delete"),
+    ("cmplete", "complete"),
+    ("undoe", "undo"),
+];
+
 fn correct(w: &str) -> Option<&'static str> {
+    if let Some((_, fixed)) = DROPPED_LETTERS.iter().find(|(typo, _)| *typo == w) {
+        return Some(fixed);
+    }
     let n = w.chars().count();
     if n < 4 || !w.chars().all(|c| c.is_ascii_alphabetic()) || in_list(VOCABULARY, w) {
         return None;
@@ -217,6 +238,36 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+/// Words of only symbols: an emoji or sign ("🎂", "☕", "→") stays in a title, carried by the word
+/// after it (or before it, at the end), so "add 🎂 cake for mum" keeps it, while one before a
+/// courtesy word ("buy milk 🥛 pls") goes with that word. Bare punctuation ("!!", "--") is dropped.
+pub fn glue_symbols(ws: &[Word]) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::new();
+    let mut carried: Option<String> = None;
+    for w in ws {
+        if w.quoted || !w.norm.is_empty() {
+            let mut w = w.clone();
+            if let Some(sym) = carried.take() {
+                w.text = format!("{sym} {}", w.text);
+            }
+            out.push(w);
+        } else if w
+            .text
+            .chars()
+            .any(|c| !c.is_ascii() && !"“”‘’«»–—…".contains(c))
+        {
+            carried = Some(match carried.take() {
+                Some(s) => format!("{s} {}", w.text),
+                None => w.text.clone(),
+            });
+        }
+    }
+    if let (Some(sym), Some(last)) = (carried, out.last_mut()) {
+        last.text = format!("{} {sym}", last.text);
+    }
+    out
 }
 
 /// The words as typed, joined by single spaces, without punctuation left dangling at either end.
@@ -307,6 +358,11 @@ mod tests {
         assert_eq!(norms, ["show", "my", "tasks", "tomorrow", "#work", "!high"]);
         assert_eq!(words("delet")[0].norm, "delete");
         assert_eq!(words("milk")[0].norm, "milk");
+        let typed: Vec<String> = words("shw my taks cmplete delet")
+            .into_iter()
+            .map(|w| w.norm)
+            .collect();
+        assert_eq!(typed, ["show", "my", "task", "complete", "delete"]);
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub struct NewMessage<'a> {
     pub role: Role,
     pub content: &'a str,
     pub tool_calls: Option<&'a [ToolCall]>,
+    /// What the built-in assistant keeps for the next turn (see `assistant_memory`).
+    pub memory: Option<&'a str>,
 }
 
 impl Store {
@@ -154,8 +156,8 @@ impl Store {
             .map(|c| serde_json::to_string(c).expect("tool calls serialise"));
         let touch = "UPDATE conversations SET updated_at = $1 WHERE id = $2 AND user_id = $3";
         let insert = format!(
-            "INSERT INTO messages (user_id, conversation_id, role, content, tool_calls, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {MESSAGE_COLUMNS}"
+            "INSERT INTO messages (user_id, conversation_id, role, content, tool_calls, memory, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {MESSAGE_COLUMNS}"
         );
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
@@ -176,6 +178,7 @@ impl Store {
                 .bind(m.role.as_str())
                 .bind(m.content)
                 .bind(calls)
+                .bind(m.memory)
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -202,5 +205,22 @@ impl Store {
             .fetch_all(p)
             .await?);
         Ok(rows.into_iter().rev().map(Into::into).collect())
+    }
+
+    /// The memory stored with the newest assistant message of the caller's conversation, if any.
+    pub async fn assistant_memory(
+        &self,
+        user_id: &str,
+        conversation_id: i64,
+    ) -> Result<Option<String>, StorageError> {
+        let sql = "SELECT memory FROM messages WHERE conversation_id = $1 AND user_id = $2 \
+                   AND role = $3 ORDER BY id DESC LIMIT 1";
+        let memory: Option<Option<String>> = with_pool!(&self.pool, |p| sqlx::query_scalar(sql)
+            .bind(conversation_id)
+            .bind(user_id)
+            .bind(Role::Assistant.as_str())
+            .fetch_optional(p)
+            .await?);
+        Ok(memory.flatten())
     }
 }

@@ -1,26 +1,14 @@
 //! Search and tag filters through the trigram indexes, on SQLite and on PostgreSQL (when there is one):
 //! the same results as a substring scan, an index kept in step with every write, and a migration that
 //! indexes the tasks a database already holds.
-use std::borrow::Cow;
-use std::path::Path;
+mod common;
 
-use sqlx::migrate::Migrator;
+use common::{databases, execute, migrate_before};
 use todo_domain::{search_text, title_key, CreateTask, ListQuery, RawListQuery, Task};
 use todo_storage::{Store, StoreOptions};
-use todo_testkit::PgServer;
 
 /// The migration that added the search indexes.
 const SEARCH_MIGRATION: i64 = 20261201000003;
-
-/// A SQLite file and, when there is a PostgreSQL, a fresh database on it; the directory holds the file.
-async fn databases() -> (tempfile::TempDir, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut urls = vec![format!("sqlite://{}", dir.path().join("t.db").display())];
-    if let Some(pg) = PgServer::shared() {
-        urls.push(pg.new_database().await);
-    }
-    (dir, urls)
-}
 
 async fn migrated(url: &str) -> Store {
     let store = Store::open(url, &StoreOptions::default()).unwrap();
@@ -227,50 +215,13 @@ async fn insert_raw(url: &str, user: &str, n: usize, title: impl Fn(usize) -> St
     execute(url, &sql).await;
 }
 
-async fn execute(url: &str, sql: &str) {
-    use sqlx::Connection;
-    if url.starts_with("sqlite") {
-        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-        sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
-    } else {
-        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
-    }
-}
-
 #[tokio::test]
 async fn migrating_a_database_with_tasks_indexes_them_for_search() {
     let (_dir, urls) = databases().await;
     for url in urls {
         // The schema before the search indexes, applied as an older release did, holding tasks.
-        let kind = if url.starts_with("sqlite") {
-            "sqlite"
-        } else {
-            "postgres"
-        };
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("migrations")
-            .join(kind);
-        let mut previous = Migrator::new(dir.as_path()).await.unwrap();
-        let earlier: Vec<_> = previous
-            .iter()
-            .filter(|m| m.version < SEARCH_MIGRATION)
-            .cloned()
-            .collect();
-        previous.migrations = Cow::Owned(earlier);
+        migrate_before(&url, SEARCH_MIGRATION).await;
         let store = Store::open(&url, &StoreOptions::default()).unwrap();
-        macro_rules! run {
-            ($conn:ty, $url:expr) => {{
-                use sqlx::Connection;
-                let mut c = <$conn>::connect($url).await.unwrap();
-                previous.run(&mut c).await.unwrap();
-            }};
-        }
-        if kind == "sqlite" {
-            run!(sqlx::SqliteConnection, &format!("{url}?mode=rwc"))
-        } else {
-            run!(sqlx::PgConnection, &url)
-        }
         insert_raw(&url, "u1", 50, |i| format!("Old task {i} kiwi{}", i % 10)).await;
 
         store.migrate().await.unwrap();

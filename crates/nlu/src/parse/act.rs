@@ -94,9 +94,11 @@ pub(super) fn complete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
         } else if first != "finish" {
             return None;
         }
+        // "finish the laundry and the dishes": a list of things to finish names tasks on the list.
+        let listed = rest.iter().any(|w| w.is("and") || w.text.ends_with(','));
         return match task_ref(rest) {
             r @ (TaskRef::Id(_) | TaskRef::Nth(_) | TaskRef::It) => Some(Intent::Complete(r)),
-            r if first != "finish" => Some(Intent::Complete(r)),
+            r if first != "finish" || listed => Some(Intent::Complete(r)),
             _ => None,
         };
     }
@@ -183,7 +185,8 @@ pub(super) fn delete(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     let vague = nr.iter().all(|w| {
         in_list(
             "all every everything the tasks task ones items my list of them todos from \
-            completed done finished pending open both checked old off out",
+            completed done finished pending open both checked old off out i ive have already \
+            that which",
             w,
         )
     });

@@ -1,8 +1,9 @@
 //! Requests to add tasks, explicit ("add …", "remind me to …") and loose ("I need to …", "buy milk").
 
 use chrono::{DateTime, Utc};
+use todo_domain::Priority;
 
-use super::attrs::{attributes, tidy_title, Attrs};
+use super::attrs::{attributes, priority_word, tidy_title, Attrs};
 use super::refs::number_word;
 use super::{Draft, Intent};
 use crate::text::{in_list, norms, prefix, starts, Word};
@@ -182,7 +183,39 @@ pub(super) fn loose_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     } else {
         rest.to_vec()
     };
-    Some(add(&payload, now))
+    Some(match add(&payload, now) {
+        Intent::Add(drafts) => Intent::Add(
+            drafts
+                .into_iter()
+                .map(|d| Draft { loose: true, ..d })
+                .collect(),
+        ),
+        other => other,
+    })
+}
+
+/// "asap: call the bank", "important: renew passport", "urgent: pay rent": a priority word set
+/// apart by a colon at the start flags a task to add (not a filter of the list).
+pub(super) fn flagged_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
+    let (flag, rest) = ws.split_first()?;
+    let apart = flag.text.ends_with(':');
+    let priority =
+        priority_word(&flag.norm).or_else(|| flag.is("asap").then_some(Priority::High))?;
+    if !apart || rest.is_empty() {
+        return None;
+    }
+    match add(rest, now) {
+        Intent::Add(drafts) => Some(Intent::Add(
+            drafts
+                .into_iter()
+                .map(|d| Draft {
+                    priority: d.priority.or(Some(priority)),
+                    ..d
+                })
+                .collect(),
+        )),
+        _ => None,
+    }
 }
 
 /// The tasks in `payload`; when only attributes are there ("add tomorrow", "remind me at 5pm"),
@@ -255,6 +288,7 @@ fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
             tags: a.tags.clone(),
             due: a.due,
             recurrence: a.recurrence.clone(),
+            loose: false,
         })
         .collect()
 }
@@ -294,6 +328,7 @@ fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
                 .recurrence
                 .clone()
                 .or(share_rule.then(|| tail.recurrence.clone()).flatten()),
+            loose: false,
         })
         .collect()
 }

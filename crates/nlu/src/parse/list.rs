@@ -27,6 +27,9 @@ const TO_DO: &str = "to do|need to do|have to do|got to do|should i do|should i 
     do i do|must i do|on my plate|on my list|on the list|whats next|what next|do next";
 
 pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
+    if let Some(i) = anything_about(ws, now) {
+        return Some(i);
+    }
     let n = norms(ws);
     let first = *n.first()?;
     if !in_list(ASK, first) && !first.starts_with('#') {
@@ -79,11 +82,26 @@ pub(super) fn list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     Some(Intent::List(filter))
 }
 
+/// "anything about the dentist?", "is there anything on the rent", "do I have anything about
+/// milk": a search, never a task to add.
+fn anything_about(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
+    let k = prefix(
+        ws,
+        "is there anything|is there something|do i have anything|have i got anything|            got anything|anything|something|any tasks|any task",
+    )?;
+    let about = prefix(
+        &ws[k..],
+        "about|on|for|regarding|mentioning|related to|to do with",
+    )?;
+    let filter = search(&ws[k + about..], now);
+    filter.search.is_some().then_some(Intent::List(filter))
+}
+
 /// Search: "search for milk", "find tasks about the report", "look for dentist" (`ws` is what
 /// follows the verb).
 fn search(ws: &[Word], now: DateTime<Utc>) -> Filter {
     let (mut filter, rest) = filters(ws, now);
-    let core: Vec<Word> = rest
+    let mut core: Vec<Word> = rest
         .into_iter()
         .skip_while(|w| {
             w.is_in(
@@ -93,6 +111,14 @@ fn search(ws: &[Word], now: DateTime<Utc>) -> Filter {
             )
         })
         .collect();
+    // "find my rent tasks": the words before "tasks".
+    while core.len() > 1
+        && core
+            .last()
+            .is_some_and(|w| w.is_in("tasks task todos items ones"))
+    {
+        core.pop();
+    }
     let text = quoted_or_joined(&core);
     if !text.is_empty() && !core.iter().all(|w| w.is_in("tasks task todos")) {
         filter.search = Some(text);

@@ -11,20 +11,26 @@ use chrono::{DateTime, Utc};
 use todo_domain::{Priority, Recurrence, Status};
 
 use crate::dates::{self, When};
-use crate::text::{words, Word};
+use crate::text::{glue_symbols, words, Word};
 
 mod act;
 mod add;
 mod attrs;
+mod bulk;
+mod conversation;
 mod list;
 mod refs;
 mod social;
+mod statements;
 mod update;
 
 use act::{complete, delete};
-use add::{explicit_add, loose_add};
+use add::{explicit_add, flagged_add, loose_add};
+use bulk::bulk;
+use conversation::follow_up;
 use list::{list, show};
 use social::{social, strip_politeness, unsupported};
+use statements::statement;
 use update::{subject_first_update, update, update_by_adding};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,7 +61,32 @@ pub enum Intent {
     Show(TaskRef),
     /// A request to act without saying on what ("delete", "add").
     Incomplete(&'static str),
+    /// "I still haven't called the dentist": the task is not done.
+    StillOpen(TaskRef),
+    /// "mark them all done", "bring back all completed ones": asked about first.
+    Bulk(BulkAction, Scope),
+    /// "undo", "take that back": reverse the last change.
+    Undo,
+    /// "the laundry as well", "and the last one": the last change again, on this task.
+    Again(TaskRef),
+    /// "sorry, I meant the rent one": the last change taken back and made on this task instead.
+    Redirect(TaskRef),
     Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    Complete,
+    Reopen,
+}
+
+/// Which tasks a bulk action is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// "them", "those": the tasks the assistant listed last.
+    Listed,
+    /// "everything", "all my tasks".
+    All,
 }
 
 /// How a message names a task.
@@ -84,6 +115,9 @@ pub struct Draft {
     pub tags: Vec<String>,
     pub due: Option<When>,
     pub recurrence: Option<Recurrence>,
+    /// Added without saying "add" ("call the dentist"): when a task like it is already on the list,
+    /// the message is more likely about that one, so it asks instead.
+    pub loose: bool,
 }
 
 /// What to change on a task; `None` leaves a field alone, `Some(None)` clears it.
@@ -163,7 +197,7 @@ pub fn parse(text: &str, now: DateTime<Utc>) -> Vec<Intent> {
             && ws.get(i + 1).is_some_and(|w| {
                 w.is_in(
                     "delete remove complete mark show list rename change update move \
-                    reschedule add create tick then",
+                    reschedule add create tick then tell close finish",
                 )
             })
     }) {
@@ -171,11 +205,12 @@ pub fn parse(text: &str, now: DateTime<Utc>) -> Vec<Intent> {
         let (a, b) = (one(&ws[..i], now), one(&ws[skip..], now));
         // After an add, "and delete old files" is more likely part of the title than a second
         // request, unless it names a task by number or quotes.
+        // Ticking off a task that is not there yet would make no sense as a title, though.
         let named = |i: &Intent| match i {
-            Intent::Complete(r) | Intent::Reopen(r) | Intent::Delete(r) | Intent::Update(r, _) => {
+            Intent::Reopen(r) | Intent::Delete(r) | Intent::Update(r, _) => {
                 !matches!(r, TaskRef::Words(_))
             }
-            Intent::List(_) | Intent::Add(_) => true,
+            Intent::Complete(_) | Intent::List(_) | Intent::Add(_) => true,
             _ => false,
         };
         if a != Intent::Unknown
@@ -200,18 +235,16 @@ fn split_sentences(ws: &[Word]) -> Vec<Vec<Word>> {
     out
 }
 
-fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
-    // Words of only emoji or punctuation are dropped: they carry no meaning, and titles read better
-    // without a stray "!!" or "🙏".
-    let ws: Vec<Word> = ws
-        .iter()
-        .filter(|w| w.quoted || !w.norm.is_empty())
-        .cloned()
-        .collect();
+pub(super) fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
+    let ws = glue_symbols(ws);
     if ws.is_empty() {
         return Intent::Help;
     }
     if let Some(i) = social(&ws) {
+        return i;
+    }
+    // Before courtesy is stripped: "and", "also", "oops" are what make these follow-ups.
+    if let Some(i) = follow_up(&ws, now) {
         return i;
     }
     let ws = strip_politeness(&ws);
@@ -221,10 +254,16 @@ fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
     if let Some(i) = social(&ws) {
         return i;
     }
+    if let Some(i) = follow_up(&ws, now) {
+        return i;
+    }
     if let Some(i) = update_by_adding(&ws, now) {
         return i;
     }
     if let Some(i) = explicit_add(&ws, now) {
+        return i;
+    }
+    if let Some(i) = flagged_add(&ws, now) {
         return i;
     }
     if let Some(topic) = unsupported(&ws) {
@@ -234,7 +273,13 @@ fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
             Intent::Unsupported(topic)
         };
     }
+    if let Some(i) = statement(&ws, now) {
+        return i;
+    }
     if let Some(i) = subject_first_update(&ws, now) {
+        return i;
+    }
+    if let Some(i) = bulk(&ws) {
         return i;
     }
     if let Some(i) = show(&ws) {

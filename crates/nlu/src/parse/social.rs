@@ -113,7 +113,8 @@ pub(super) fn pick(ws: &[Word]) -> Option<TaskRef> {
         .filter(|w| !w.is_in("the one please pls that i mean meant option choice ok okay"))
         .cloned()
         .collect();
-    if core.is_empty() || core.len() > 2 {
+    // "and the last one", "the first one too": the last change again, not a pick.
+    if core.is_empty() || core.len() > 2 || ws.iter().any(|w| w.is_in("and also plus too well")) {
         return None;
     }
     match task_ref(&core) {

@@ -352,3 +352,103 @@ fn social_and_picks() {
     assert_eq!(p("what's the weather?"), Intent::Unsupported("weather"));
     assert_eq!(p("blorp"), Intent::Unknown);
 }
+
+#[test]
+fn follow_ups() {
+    let words = |w: &str| TaskRef::Words(w.into());
+    assert_eq!(p("undo"), Intent::Undo);
+    assert_eq!(p("oops, undo that please"), Intent::Undo);
+    assert_eq!(p("take that back"), Intent::Undo);
+    assert_eq!(p("and the last one"), Intent::Again(TaskRef::Nth(0)));
+    assert_eq!(p("the laundry as well"), Intent::Again(words("laundry")));
+    assert_eq!(p("and eggs"), Intent::Again(words("eggs")));
+    assert_eq!(
+        p("sorry, I meant the rent one"),
+        Intent::Redirect(words("rent"))
+    );
+    assert_eq!(
+        p("not that one, the rent one"),
+        Intent::Redirect(words("rent"))
+    );
+    match p("actually call it almond milk") {
+        Intent::Update(TaskRef::It, c) => assert_eq!(c.title.as_deref(), Some("Almond milk")),
+        other => panic!("{other:?}"),
+    }
+    // Not follow-ups: a new request after "and", and a plain "no".
+    assert!(matches!(
+        p("and set it for monday"),
+        Intent::Update(TaskRef::It, _)
+    ));
+    assert_eq!(p("no thanks"), Intent::Deny);
+    // "the first one" alone still answers "which one?".
+    assert_eq!(p("the first one"), Intent::Pick(TaskRef::Nth(1)));
+}
+
+#[test]
+fn statements() {
+    let words = |w: &str| TaskRef::Words(w.into());
+    assert_eq!(p("the rent is sorted"), Intent::Complete(words("rent")));
+    assert_eq!(
+        p("the laundry is taken care of"),
+        Intent::Complete(words("laundry"))
+    );
+    assert_eq!(
+        p("I still haven't called the dentist"),
+        Intent::StillOpen(words("called the dentist"))
+    );
+    let priority = |s: &str| match p(s) {
+        Intent::Update(_, c) => c.priority,
+        other => panic!("{s}: {other:?}"),
+    };
+    assert_eq!(priority("laundry isn't urgent"), Some(Priority::Low));
+    assert_eq!(priority("the rent is urgent"), Some(Priority::High));
+    assert_eq!(priority("the car service can wait"), Some(Priority::Low));
+    match p("the car service can wait till next month") {
+        Intent::Update(r, c) => {
+            assert_eq!(r, words("car service"));
+            assert_eq!(c.due.flatten().map(|w| w.at), Some(day(1)));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Questions are not statements.
+    assert!(matches!(p("what is due today?"), Intent::List(_)));
+}
+
+#[test]
+fn bulk_and_robust_reading() {
+    use super::{BulkAction, Scope};
+    assert_eq!(
+        p("mark them all done"),
+        Intent::Bulk(BulkAction::Complete, Scope::Listed)
+    );
+    assert_eq!(
+        p("tick everything off"),
+        Intent::Bulk(BulkAction::Complete, Scope::All)
+    );
+    assert_eq!(
+        p("bring back all completed ones"),
+        Intent::Bulk(BulkAction::Reopen, Scope::All)
+    );
+    assert_eq!(
+        p("clear everything I've finished"),
+        Intent::DeleteAll(Status::Completed)
+    );
+    assert!(matches!(p("shw my taks"), Intent::List(_)));
+    assert_eq!(p("cmplete task 2"), Intent::Complete(TaskRef::Id(2)));
+    let d = draft("asap: call the bank");
+    assert_eq!(
+        (d.title.as_str(), d.priority),
+        ("Call the bank", Some(Priority::High))
+    );
+    assert_eq!(draft("add 🎂 cake for mum").title, "🎂 cake for mum");
+    assert!(draft("call the dentist").loose);
+    assert!(!draft("add call the dentist").loose);
+    match p("anything about the dentist?") {
+        Intent::List(f) => assert_eq!(f.search.as_deref(), Some("dentist")),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        p("finish laundry and the dishes"),
+        Intent::Complete(_)
+    ));
+}

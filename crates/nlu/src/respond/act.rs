@@ -5,13 +5,14 @@ use chrono::Duration;
 use serde_json::{json, Map, Value};
 use todo_domain::{Recurrence, Task, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDATE_TASK};
 
+use super::whole::NOTHING_YET;
 use super::wording::{
     explain, explain_for, hashtags, named, not_found_id, priority_name, rfc3339, task_state,
     tasks_of, when_text,
 };
 use super::Context;
 use crate::dates::When;
-use crate::history::{self, CONFIRM_DELETE, WHICH_ONE};
+use crate::history::{self, CONFIRM_DELETE};
 use crate::parse::{Changes, TaskRef};
 use crate::text::content_words;
 use crate::Tools;
@@ -23,6 +24,8 @@ pub(super) enum Action {
     Delete,
     Update(Changes),
     Show,
+    /// "I still haven't called the dentist": reopen it if it was ticked off, else say it's there.
+    StillOpen,
 }
 
 impl Action {
@@ -33,6 +36,7 @@ impl Action {
             Action::Delete => "delete",
             Action::Update(_) => "change",
             Action::Show => "show",
+            Action::StillOpen => "keep",
         }
     }
 }
@@ -51,19 +55,43 @@ pub(super) async fn act(
     r: &TaskRef,
     tools: &mut impl Tools,
 ) -> String {
+    // "finish the laundry and the dishes": several tasks by name, each found or none acted on.
+    if let TaskRef::Words(words) = r {
+        match several(words, &action, tools).await {
+            Some(Ok(ids)) if action == Action::Delete && ctx.confirmed.is_none() => {
+                let all = ids
+                    .iter()
+                    .map(|(id, title)| format!("'{title}' (task {id})"))
+                    .collect::<Vec<_>>();
+                return format!("Delete {}? {CONFIRM_DELETE}", all.join(" and "));
+            }
+            Some(Ok(ids)) => {
+                let ids: Vec<i64> = ids.into_iter().map(|(id, _)| id).collect();
+                return each(ctx, action, &ids, tools).await;
+            }
+            Some(Err(reply)) => return reply,
+            None => {}
+        }
+    }
     // "complete 1, 2 and 3": the same action on each, one line each.
     if let TaskRef::Many(ids) = r {
-        let mut lines = Vec::new();
-        for id in ids {
-            lines.push(act_one(ctx, action.clone(), &TaskRef::Id(*id), tools).await);
-        }
-        return lines.join("\n");
+        return each(ctx, action, ids, tools).await;
     }
     act_one(ctx, action, r, tools).await
 }
 
+/// The same action on each task, one line each.
+async fn each(ctx: &Context<'_>, action: Action, ids: &[i64], tools: &mut impl Tools) -> String {
+    let mut lines = Vec::new();
+    for id in ids {
+        lines.push(act_one(ctx, action.clone(), &TaskRef::Id(*id), tools).await);
+    }
+    lines.join("\n")
+}
+
 async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut impl Tools) -> String {
     let needs_task = action == Action::Show
+        || action == Action::StillOpen
         || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day || c.shift_days.is_some());
     let found = match resolve(ctx, r, &action, needs_task, tools).await {
         Ok(f) => f,
@@ -97,7 +125,7 @@ async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut imp
             Err(e) => explain_for(&e, id, "reopen it"),
         },
         Action::Delete => {
-            if found.by_name {
+            if found.by_name && ctx.confirmed.is_none() {
                 let title = found
                     .task
                     .as_ref()
@@ -114,6 +142,88 @@ async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut imp
             Some(t) => task_state(t, ctx.now),
             None => not_found_id(id),
         },
+        Action::StillOpen => match &found.task {
+            Some(t) if t.completed => match tools
+                .call(UPDATE_TASK, json!({"task_id": id, "completed": false}))
+                .await
+            {
+                Ok(v) => format!(
+                    "I had {} as done, so I've reopened it; it's back on your list.",
+                    named(&v, id)
+                ),
+                Err(e) => explain_for(&e, id, "reopen it"),
+            },
+            Some(t) => format!("Noted: '{}' (task {id}) is still on your list.", t.title),
+            None => not_found_id(id),
+        },
+    }
+}
+
+/// The tasks of "the laundry and the dishes" (ids and titles), when the words name several tasks
+/// rather than one whole title: `None` when they are one reference, an answer when a part names no
+/// task or more than one.
+async fn several(
+    words: &str,
+    action: &Action,
+    tools: &mut impl Tools,
+) -> Option<Result<Vec<(i64, String)>, String>> {
+    let parts: Vec<&str> = words
+        .split([',', '&'])
+        .flat_map(|p| p.split(" and "))
+        .map(str::trim)
+        .filter(|p| !content_words(p).is_empty())
+        .collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    let all = match tools
+        .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
+        .await
+    {
+        Ok(v) => tasks_of(v),
+        Err(e) => return Some(Err(explain(&e, "look up your tasks"))),
+    };
+    let prefer_done = *action == Action::Reopen;
+    if find_matches(&all, words, true, prefer_done).len() == 1 {
+        return None;
+    }
+    let mut found = Vec::new();
+    for part in parts {
+        match find_matches(&all, part, false, prefer_done).as_slice() {
+            [t] => found.push((t.id, t.title.clone())),
+            [] => {
+                return Some(Err(format!(
+                    "{NOTHING_YET} I couldn't find a task matching “{part}”."
+                )))
+            }
+            many => {
+                let titles: Vec<String> = many
+                    .iter()
+                    .map(|t| format!("#{} {}", t.id, t.title))
+                    .collect();
+                return Some(Err(format!(
+                    "{NOTHING_YET} “{part}” could be {}. Say it again with the task numbers.",
+                    titles.join(" or ")
+                )));
+            }
+        }
+    }
+    Some(Ok(found))
+}
+
+/// The task `r` names, and whether it was found by words of its title; `Err` carries the answer
+/// when there is none, or more than one.
+pub(super) async fn locate(
+    ctx: &Context<'_>,
+    r: &TaskRef,
+    action: &Action,
+    all: &[Task],
+    tools: &mut impl Tools,
+) -> Result<(Task, bool), String> {
+    let found = resolve_in(ctx, r, action, true, Some(all), tools).await?;
+    match found.task {
+        Some(t) => Ok((t, found.by_name)),
+        None => Err(not_found_id(found.id)),
     }
 }
 
@@ -216,6 +326,18 @@ async fn resolve(
     needs_task: bool,
     tools: &mut impl Tools,
 ) -> Result<Found, String> {
+    resolve_in(ctx, r, action, needs_task, None, tools).await
+}
+
+/// [`resolve`], among `known` tasks when the caller has them already.
+async fn resolve_in(
+    ctx: &Context<'_>,
+    r: &TaskRef,
+    action: &Action,
+    needs_task: bool,
+    known: Option<&[Task]>,
+    tools: &mut impl Tools,
+) -> Result<Found, String> {
     let pointed = match r {
         TaskRef::Id(id) => Some(*id),
         TaskRef::It => match history::mentioned(ctx.history).as_slice() {
@@ -229,7 +351,7 @@ async fn resolve(
             _ => None,
         },
         TaskRef::Nth(k) => {
-            let ids = history::mentioned(ctx.history);
+            let ids = history::listed(ctx.history);
             let id = if *k == 0 { ids.last() } else { ids.get(k - 1) };
             match id {
                 Some(id) => Some(*id),
@@ -248,13 +370,20 @@ async fn resolve(
             });
         }
     }
-    let all = tools
-        .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
-        .await
-        .map(tasks_of)
-        .map_err(|e| explain(&e, "look up your tasks"))?;
+    let fetched;
+    let all: &[Task] = match known {
+        Some(all) => all,
+        None => {
+            fetched = tools
+                .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
+                .await
+                .map(tasks_of)
+                .map_err(|e| explain(&e, "look up your tasks"))?;
+            &fetched
+        }
+    };
     if let Some(id) = pointed {
-        return match all.into_iter().find(|t| t.id == id) {
+        return match all.iter().find(|t| t.id == id).cloned() {
             Some(t) => Ok(Found {
                 id,
                 task: Some(t),
@@ -292,7 +421,7 @@ async fn resolve(
         return Err("You don't have any tasks yet. Say “add buy milk” to create one.".into());
     }
     let prefer_done = *action == Action::Reopen;
-    let matches = find_matches(&all, query, exact, prefer_done);
+    let matches = find_matches(all, query, exact, prefer_done);
     match matches.as_slice() {
         [] => Err(format!(
             "I couldn't find a task matching “{query}”. Say “show my tasks” to see them all, or start with “add” to make it a new task."
@@ -325,11 +454,12 @@ fn ask_which(options: &[&Task], query: Option<&str>) -> String {
             )
         })
         .collect();
-    format!(
-        "{head}\n{}\n{WHICH_ONE} Reply with its task number, or say “the first one”.",
-        lines.join("\n")
-    )
+    format!("{head}\n{}\n{WHICH_ONE_TAIL}", lines.join("\n"))
 }
+
+/// Ends the question of which task a reference meant.
+pub(super) const WHICH_ONE_TAIL: &str =
+    "Which one do you mean? Reply with its task number, or say “the first one”.";
 
 /// Tasks whose title matches `query`: the same title (ignoring case) first; otherwise every word of
 /// the query found among the title's words (stemmed, so "buying" finds "Buy"), or failing that, the

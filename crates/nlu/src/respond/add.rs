@@ -1,14 +1,18 @@
 //! Adding tasks: one tool call per draft, then one sentence for all of them.
 
 use serde_json::{json, Map, Value};
-use todo_domain::ADD_TASK;
+use todo_domain::{Task, ADD_TASK, LIST_TASKS};
 
-use super::wording::{explain, hashtags, priority_name, rfc3339, short, when_text};
+use super::act::find_matches;
+use super::wording::{explain, hashtags, priority_name, rfc3339, short, tasks_of, when_text};
 use super::Context;
 use crate::parse::Draft;
 use crate::Tools;
 
 pub(super) async fn add(ctx: &Context<'_>, drafts: &[Draft], tools: &mut impl Tools) -> String {
+    if let Some(question) = repeats(drafts, tools).await {
+        return question;
+    }
     let mut added = Vec::new();
     let mut problems = Vec::new();
     for d in drafts {
@@ -93,4 +97,42 @@ fn draft_details(ctx: &Context<'_>, d: &Draft) -> String {
         parts.push("with a description".into());
     }
     parts.join(", ")
+}
+
+/// A task added without saying "add" ("call the dentist", "I need to pay rent") that is already on
+/// the list is more likely about that task than a second copy: the question to ask instead.
+pub(super) async fn repeats(drafts: &[Draft], tools: &mut impl Tools) -> Option<String> {
+    if !drafts.iter().any(|d| d.loose) {
+        return None;
+    }
+    match tools
+        .call(LIST_TASKS, json!({"status": "pending", "limit": 200}))
+        .await
+    {
+        Ok(v) => repeated(drafts, &tasks_of(v)),
+        Err(e) => Some(explain(&e, "look up your tasks")),
+    }
+}
+
+/// [`repeats`] among `tasks` (completed ones are no reason to ask).
+pub(super) fn repeated(drafts: &[Draft], tasks: &[Task]) -> Option<String> {
+    let pending: Vec<Task> = tasks.iter().filter(|t| !t.completed).cloned().collect();
+    drafts.iter().filter(|d| d.loose).find_map(|d| {
+        // "finish the laundry" is about "Do the laundry" as much as "Finish the laundry" would be.
+        let named = d
+            .title
+            .split_once(' ')
+            .filter(|(verb, _)| ["finish", "complete", "do"].contains(&verb.to_lowercase().as_str()))
+            .map_or(d.title.as_str(), |(_, rest)| rest);
+        let same = find_matches(&pending, named, true, false);
+        let t = same.first()?;
+        Some(format!(
+            "You already have '{}' (task {}). To add another, say “add {}”; or tell me what to do with task {}, e.g. “task {} is done”.",
+            t.title,
+            t.id,
+            d.title.to_lowercase(),
+            t.id,
+            t.id
+        ))
+    })
 }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use todo_domain::{Task, DELETE_TASK, LIST_TASKS};
 
-use super::act::{act, find_matches, Action};
+use super::act::{act, find_matches, Action, WHICH_ONE_TAIL};
 use super::wording::{explain, named, tasks_of};
 use super::Context;
 use crate::history::{self, Pending, WHICH_ONE};
@@ -25,9 +25,7 @@ pub(super) async fn confirm(ctx: &Context<'_>, tools: &mut impl Tools) -> String
             }
             lines.join("\n")
         }
-        Pending::Choose { .. } => {
-            format!("{WHICH_ONE} Reply with its task number, or say “the first one”.")
-        }
+        Pending::Choose { .. } => WHICH_ONE_TAIL.into(),
         _ => "Okay! What would you like to do next?".into(),
     }
 }

@@ -2,23 +2,36 @@
 //! bound to the signed-in user, so no request can reach another user's tasks.
 //!
 //! - `follow_up`: "yes", "no" and "the first one" after a question of the last answer.
-//! - `add`, `list`, `act`: adding tasks, listing them, and acting on one (or a few by number).
+//! - `conversation`: "undo", "the laundry as well", "sorry, I meant the rent one": requests that
+//!   only make sense after the last change.
+//! - `whole`: a compound request checked whole before any part of it runs.
+//! - `add`, `list`, `act`, `bulk`: adding tasks, listing them, acting on one (or a few by
+//!   number), and acting on many after a yes.
+//! - `record`: the turn's changes and how to undo them.
 //! - `wording`: tasks, dates and tool refusals as sentences.
 
+use std::sync::Mutex;
+
 use chrono::{DateTime, Utc};
-use todo_domain::PastMessage;
+use todo_domain::{PastMessage, Role};
 
 use crate::history::{self, Pending};
+use crate::memory::{Confirm, Memory};
 use crate::parse::{self, Intent, TaskRef};
 use crate::Tools;
 
 mod act;
 mod add;
+mod bulk;
+mod conversation;
 mod follow_up;
 mod list;
+mod record;
+mod whole;
 mod wording;
 
 use act::{act, Action};
+use record::Recorder;
 
 const EXAMPLES: &str = "For example: “add buy milk tomorrow”, “what's pending?”, “mark task 3 as done”, “rename task 2 to Call the bank”, “delete the meeting task”.";
 
@@ -26,10 +39,79 @@ const EXAMPLES: &str = "For example: “add buy milk tomorrow”, “what's pend
 pub struct Context<'h> {
     pub now: DateTime<Utc>,
     pub history: &'h [PastMessage],
+    pub memory: &'h Memory,
+    /// The request being answered: the message, or the request a "yes" confirmed.
+    pub request: String,
+    /// The user said yes to this request, counted on these tasks: act without asking again.
+    pub confirmed: Option<Vec<i64>>,
+    /// A question this answer asks that a "yes" settles.
+    pub asks: Mutex<Option<Confirm>>,
 }
 
-pub async fn answer(ctx: &Context<'_>, message: &str, tools: &mut impl Tools) -> String {
-    let mut intents = parse::parse(message, ctx.now);
+impl Context<'_> {
+    /// Asks "… Say yes to confirm." about this request, counted on `ids`.
+    fn ask(&self, ids: Vec<i64>) {
+        *self.asks.lock().expect("not poisoned") = Some(Confirm {
+            request: self.request.clone(),
+            ids,
+        });
+    }
+}
+
+/// Answers `message`; returns the answer and the memory to store with it.
+pub async fn answer(
+    history: &[PastMessage],
+    memory: &Memory,
+    message: &str,
+    tools: &mut (impl Tools + Send),
+    now: DateTime<Utc>,
+) -> (String, Memory) {
+    let mut ctx = Context {
+        now,
+        history,
+        memory,
+        request: message.to_owned(),
+        confirmed: None,
+        asks: Mutex::new(None),
+    };
+    let mut intents = parse::parse(message, now);
+    // The conversation's own follow-ups become ordinary intents here (or an answer at once).
+    let mut rec = Recorder::new(tools);
+    match conversation::follow_on(&mut ctx, &intents, &mut rec).await {
+        conversation::Next::Reply(text, next) => return (text, next),
+        conversation::Next::Run(i) => intents = i,
+        conversation::Next::Parsed => {}
+    }
+    // "yes" to "Delete …? Say yes to confirm.": the change belongs to the request asked about.
+    if intents == [Intent::Confirm] && ctx.confirmed.is_none() {
+        if let Some(asked) = history.iter().rev().find(|t| t.role == Role::User) {
+            ctx.request = asked.content.clone();
+        }
+    }
+    let text = respond(&ctx, message, intents, &mut rec).await;
+    let changed = rec.changed;
+    let next = Memory {
+        undo: match (changed, rec.reversible) {
+            (true, true) => rec.undo,
+            (true, false) => Vec::new(),
+            (false, _) => memory.undo.clone(),
+        },
+        request: if changed {
+            Some(ctx.request.clone())
+        } else {
+            memory.request.clone()
+        },
+        confirm: ctx.asks.into_inner().expect("not poisoned"),
+    };
+    (text, next)
+}
+
+async fn respond(
+    ctx: &Context<'_>,
+    message: &str,
+    mut intents: Vec<Intent>,
+    tools: &mut (impl Tools + Send),
+) -> String {
     // After "which one do you mean?", an answer like "the oat one" names one of the choices.
     if intents == [Intent::Unknown]
         && matches!(history::pending(ctx.history), Pending::Choose { .. })
@@ -47,6 +129,13 @@ pub async fn answer(ctx: &Context<'_>, message: &str, tools: &mut impl Tools) ->
             "Sorry, I didn't understand that. To add it as a task, say “add {text}”. I can also list, complete, update and delete your tasks. {EXAMPLES}"
         );
     }
+    // Several requests run only when every part can: otherwise nothing runs and the answer asks.
+    if intents.len() > 1 {
+        intents = match whole::prepare(ctx, intents, tools).await {
+            Ok(i) => i,
+            Err(question) => return question,
+        };
+    }
     let mut parts = Vec::new();
     for intent in intents {
         parts.push(run(ctx, intent, tools).await);
@@ -54,7 +143,7 @@ pub async fn answer(ctx: &Context<'_>, message: &str, tools: &mut impl Tools) ->
     parts.join("\n\n")
 }
 
-async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut impl Tools) -> String {
+async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut (impl Tools + Send)) -> String {
     match intent {
         Intent::Greet => format!(
             "Hi! I'm your task assistant: I can add, list, complete, update and delete your tasks. {EXAMPLES}"
@@ -74,6 +163,9 @@ async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut impl Tools) -> Strin
         ),
         Intent::Incomplete(what) => incomplete(what),
         Intent::Confirm => follow_up::confirm(ctx, tools).await,
+        Intent::Deny if ctx.memory.confirm.is_some() => {
+            "Okay, I've left everything as it is.".into()
+        }
         Intent::Deny => match history::pending(ctx.history) {
             Pending::Delete(_) => "Okay, I won't delete anything.".into(),
             Pending::Choose { .. } => "Okay, never mind. What would you like to do instead?".into(),
@@ -88,6 +180,12 @@ async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut impl Tools) -> Strin
         Intent::Delete(r) => act(ctx, Action::Delete, &r, tools).await,
         Intent::Update(r, changes) => act(ctx, Action::Update(changes), &r, tools).await,
         Intent::Show(r) => act(ctx, Action::Show, &r, tools).await,
+        Intent::StillOpen(r) => act(ctx, Action::StillOpen, &r, tools).await,
+        Intent::Bulk(action, scope) => bulk::bulk(ctx, action, scope, tools).await,
+        // Handled by `conversation::follow_on` before anything runs.
+        Intent::Undo | Intent::Again(_) | Intent::Redirect(_) => {
+            "Sorry, I can't tell what that follows on from. What would you like to do?".into()
+        }
     }
 }
 
