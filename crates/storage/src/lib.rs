@@ -9,6 +9,7 @@ mod health;
 mod idempotency;
 mod store;
 mod tasks;
+mod throttle;
 mod users;
 
 pub use chat::NewMessage;
