@@ -8,6 +8,16 @@ use sha2::{Digest, Sha256};
 /// against this server. The API sets it; the web UI reads it.
 pub const SESSION_COOKIE: &str = "better-auth.session_token";
 
+/// The session cookie's name: over HTTPS (`Secure` cookies) with the `__Host-` prefix, which the
+/// browser only accepts from this very host, so a sibling subdomain cannot plant or shadow it.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-better-auth.session_token"
+    } else {
+        SESSION_COOKIE
+    }
+}
+
 /// 256 random bits, URL-safe.
 fn random_256() -> String {
     let mut bytes = [0u8; 32];
