@@ -19,5 +19,5 @@ pub use task::{
     search_text, tag_pattern, title_key, CreateTask, NewTask, Priority, Recurrence, Task,
     TaskPatch, UpdateTask, MAX_DESCRIPTION_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
-pub use user::{normalize_email, Credentials, SignIn, SignUp, User};
+pub use user::{normalize_email, user_id_segment, Credentials, SignIn, SignUp, User};
 pub use validation::{parse_due, ValidationError};

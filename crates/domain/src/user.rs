@@ -82,6 +82,18 @@ impl SignIn {
     }
 }
 
+/// A user id as one URL path segment. Ids from an external issuer can hold anything, so all but
+/// letters, digits, `-`, `_` and `~` is percent-encoded, `.` and `/` included: no id reads as `..`
+/// or as more than one segment.
+pub fn user_id_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The passwords of at least 8 characters among the 10,000 most common in leaked password lists (the
 /// frequency list zxcvbn ships), lower-cased, one a line: NIST SP 800-63B asks new passwords to be
 /// checked against such a list.
@@ -197,5 +209,12 @@ mod tests {
             image: None,
         };
         assert!(fine.validate().is_ok());
+    }
+
+    #[test]
+    fn user_ids_stay_one_segment() {
+        assert_eq!(user_id_segment("abc-DEF_1~"), "abc-DEF_1~");
+        assert_eq!(user_id_segment(".."), "%2E%2E");
+        assert_eq!(user_id_segment("a/../b c+é"), "a%2F%2E%2E%2Fb%20c%2B%C3%A9");
     }
 }

@@ -18,4 +18,5 @@ pub use health::{Outage, Readiness};
 pub use idempotency::{IdempotencyKey, Prior};
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
+pub use throttle::FailedSignIns;
 pub use users::SessionUser;

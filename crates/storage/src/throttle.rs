@@ -11,19 +11,29 @@ use crate::{StorageError, Store};
 /// Rows untouched for this long are forgotten: the delays they imposed have long run out.
 const FORGET_AFTER: Duration = Duration::from_secs(24 * 3600);
 
+/// What is known of an account's recent failed sign-ins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedSignIns {
+    pub failures: u32,
+    /// Sign-ins are refused before this time.
+    pub locked_until: DateTime<Utc>,
+}
+
 impl Store {
-    /// Until when sign-ins to `account` are refused, if they are now.
-    pub async fn sign_in_locked_until(
+    /// `account`'s recent failed sign-ins, if it has any.
+    pub async fn failed_sign_ins(
         &self,
         account: &str,
-    ) -> Result<Option<DateTime<Utc>>, StorageError> {
-        let sql = "SELECT locked_until FROM sign_in_failures WHERE account = $1 AND locked_until > $2";
-        let until: Option<i64> = with_pool!(&self.pool, |p| sqlx::query_scalar(sql)
+    ) -> Result<Option<FailedSignIns>, StorageError> {
+        let sql = "SELECT failures, locked_until FROM sign_in_failures WHERE account = $1";
+        let row: Option<(i32, i64)> = with_pool!(&self.pool, |p| sqlx::query_as(sql)
             .bind(account)
-            .bind(millis(Utc::now()))
             .fetch_optional(p)
             .await?);
-        Ok(until.map(from_millis))
+        Ok(row.map(|(failures, until)| FailedSignIns {
+            failures: failures as u32,
+            locked_until: from_millis(until),
+        }))
     }
 
     /// Counts one more failed sign-in to `account` and locks it for `delay(failures)`, where

@@ -1,8 +1,10 @@
 //! The typed client for the backend's API: one method per call the pages make, the expected answer
 //! as todo-domain's types, any other as one [`ApiError`].
 
+use std::net::SocketAddr;
+
 use axum::body::{to_bytes, Body};
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
@@ -12,7 +14,7 @@ use base64::Engine;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use todo_auth::SESSION_COOKIE;
+use todo_auth::session_cookie;
 use todo_domain::Task;
 
 use crate::backend::Backend;
@@ -71,6 +73,8 @@ pub struct Api {
     backend: Backend,
     /// The browser's own headers worth passing on: sessions record the browser they were made from.
     forwarded: HeaderMap,
+    /// The browser's connection: the backend limits sign-ins per client address.
+    peer: Option<ConnectInfo<SocketAddr>>,
     /// The session cookie the browser sent.
     session: Option<String>,
     /// Whether htmx made the request.
@@ -81,13 +85,14 @@ impl FromRequestParts<Web> for Api {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
-        Ok(Api::of(web, &parts.headers))
+        Ok(Api::of(web, parts))
     }
 }
 
 impl Api {
-    /// The backend as the request with `headers` calls it.
-    pub fn of(web: &Web, headers: &HeaderMap) -> Api {
+    /// The backend as the request with `parts` calls it.
+    pub fn of(web: &Web, parts: &Parts) -> Api {
+        let headers = &parts.headers;
         let mut forwarded = HeaderMap::new();
         for name in [USER_AGENT.as_str(), "x-forwarded-for"] {
             if let Some(v) = headers.get(name) {
@@ -97,7 +102,8 @@ impl Api {
         Api {
             backend: web.backend.clone(),
             forwarded,
-            session: cookie(headers, SESSION_COOKIE).map(str::to_owned),
+            peer: parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned(),
+            session: cookie(headers, session_cookie(web.settings.secure_cookies)).map(str::to_owned),
             htmx: headers.contains_key("hx-request"),
         }
     }
@@ -119,6 +125,9 @@ impl Api {
         }
         for (name, value) in &self.forwarded {
             req = req.header(name, value);
+        }
+        if let Some(peer) = &self.peer {
+            req = req.extension(peer.clone());
         }
         let req = match body {
             Some(b) => req
@@ -205,10 +214,7 @@ impl Api {
             .unwrap_or_else(|| email.clone());
         let tasks = Tasks {
             api: self.clone(),
-            path: format!(
-                "/api/{}/tasks",
-                url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
-            ),
+            path: format!("/api/{}/tasks", todo_domain::user_id_segment(&id)),
             jwt,
         };
         Ok(Some((Me { id, name, email }, tasks)))
