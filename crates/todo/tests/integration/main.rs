@@ -13,4 +13,5 @@ mod outages;
 mod process;
 mod reliability;
 mod retries;
+mod security;
 mod tokens;
