@@ -2,7 +2,9 @@
 //! occupy the password threads: a token bucket per client address (in memory, per replica) and a
 //! growing delay per account after failed sign-ins (in the database, so it holds across replicas).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -113,10 +115,34 @@ impl TrustedProxies {
     }
 }
 
-/// The per-address limiter and the limits it was built with.
+/// The per-address limiter, the attempts each address has running, and the limits.
 pub(crate) struct Throttle {
     limits: AuthLimits,
     per_address: DefaultKeyedRateLimiter<IpAddr>,
+    running: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// Attempts one address may have running (queued for the password threads) at once: a burst from
+/// one address then holds at most this many places ahead of everyone else's sign-in.
+const RUNNING_PER_ADDRESS: usize = 2;
+
+/// One running attempt of an address; dropping it lets the next one start.
+#[derive(Debug)]
+pub(crate) struct Running {
+    client: IpAddr,
+    running: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = running.get_mut(&self.client) {
+            *n -= 1;
+            if *n == 0 {
+                running.remove(&self.client);
+            }
+        }
+    }
 }
 
 /// Addresses the limiter remembers before it forgets the ones whose buckets are full again.
@@ -129,6 +155,7 @@ impl Throttle {
             .allow_burst(limits.per_address_burst);
         Throttle {
             per_address: RateLimiter::keyed(quota),
+            running: Arc::default(),
             limits,
         }
     }
@@ -137,14 +164,31 @@ impl Throttle {
         &self.limits
     }
 
-    /// One attempt from `client`, or 429 when it has used up its attempts for now.
-    pub(crate) fn admit(&self, client: IpAddr) -> Result<(), ApiError> {
+    /// One attempt from `client`, to hold while it runs; 429 when the address has too many running
+    /// or has used up its attempts for now.
+    pub(crate) fn admit(&self, client: IpAddr) -> Result<Running, ApiError> {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let now = running.entry(client).or_default();
+        if *now >= RUNNING_PER_ADDRESS {
+            return Err(too_many(
+                "too many attempts from this address at once",
+                Duration::from_secs(1),
+            ));
+        }
         if self.per_address.len() > REMEMBERED_ADDRESSES {
             self.per_address.retain_recent();
         }
-        self.per_address.check_key(&client).map_err(|not_until| {
+        if let Err(not_until) = self.per_address.check_key(&client) {
+            if *now == 0 {
+                running.remove(&client);
+            }
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            too_many("too many attempts from this address", wait)
+            return Err(too_many("too many attempts from this address", wait));
+        }
+        *now += 1;
+        Ok(Running {
+            client,
+            running: self.running.clone(),
         })
     }
 }
@@ -223,7 +267,12 @@ mod tests {
     fn an_address_gets_its_burst_then_429_with_retry_after() {
         let throttle = Throttle::new(AuthLimits::default());
         let a = "198.51.100.7".parse().unwrap();
-        for _ in 0..10 {
+        let first = throttle.admit(a).unwrap();
+        let second = throttle.admit(a).unwrap();
+        let refused = throttle.admit(a).unwrap_err();
+        assert_eq!(refused.retry_after, Some(1), "two at once at most");
+        drop((first, second));
+        for _ in 0..8 {
             throttle.admit(a).unwrap();
         }
         let refused = throttle.admit(a).unwrap_err();

@@ -154,7 +154,7 @@ async fn sign_up(
     parts: Parts,
     JsonBody(body): JsonBody<SignUp>,
 ) -> Result<Response, ApiError> {
-    admit(&state, &parts)?;
+    let _attempt = admit(&state, &parts)?;
     let creds = body.validate()?;
     refuse_locked(&state, &creds.email).await?;
     let password = body.password;
@@ -180,8 +180,9 @@ async fn sign_up(
     start_session(&state, user, &parts).await
 }
 
-/// 429 when the client's address has used up its sign-in and sign-up attempts for now.
-fn admit(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
+/// 429 when the client's address has too many sign-in and sign-up attempts running, or has used up
+/// its attempts for now; otherwise the attempt, held until the answer.
+fn admit(state: &AppState, parts: &Parts) -> Result<throttle::Running, ApiError> {
     let client = state.settings().trusted_proxies.client_of(parts);
     state.throttle().admit(client)
 }
@@ -216,7 +217,7 @@ async fn sign_in(
     parts: Parts,
     JsonBody(body): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
-    admit(&state, &parts)?;
+    let _attempt = admit(&state, &parts)?;
     let email = body.email();
     let failed = match &email {
         Some(email) => refuse_locked(&state, email).await?,
