@@ -287,6 +287,16 @@ async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
         );
     }
 
+    // Every page so far ran without a console error: no CSP violation, no script failure (answers
+    // like a 422 to a bad form are the network's business, not errors of the page).
+    let errors: Vec<String> = b
+        .console_errors()
+        .await
+        .into_iter()
+        .filter(|e| !e.contains("Failed to load resource"))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+
     // Sign out, a wrong password, then back in to the same list.
     b.click(".who form button").await;
     b.until("signed out", "document.title === 'Sign in · Todo'")
@@ -538,6 +548,9 @@ async fn sign_out_then_back() {
         .js("return fetch('/api/auth/token').then(r => r.status)")
         .await;
     assert_eq!(status, 401);
+    // The console is really read: that refused request is in it.
+    let errors = b.console_errors().await;
+    assert!(errors.iter().any(|e| e.contains("401")), "{errors:?}");
     b.client.close().await.unwrap();
 }
 
