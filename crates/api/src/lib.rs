@@ -109,7 +109,9 @@ impl AppState {
             let live = &self.0.live_sessions;
             if !live.recently_live(sid, &identity.user_id) {
                 if !self.store().session_is_live(sid, &identity.user_id).await? {
-                    return Err(ApiError::unauthorized("the session has ended; sign in again"));
+                    return Err(ApiError::unauthorized(
+                        "the session has ended; sign in again",
+                    ));
                 }
                 live.seen_live(sid, &identity.user_id);
             }

@@ -192,7 +192,13 @@ mod tests {
 
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
-        for common in ["password", "12345678", "PassWord1", "iloveyou", "QWERTYUIOP"] {
+        for common in [
+            "password",
+            "12345678",
+            "PassWord1",
+            "iloveyou",
+            "QWERTYUIOP",
+        ] {
             let s = SignUp {
                 email: "ada@example.com".into(),
                 password: common.into(),

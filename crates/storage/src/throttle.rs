@@ -59,7 +59,8 @@ impl Store {
                 .bind(millis(now))
                 .fetch_one(&mut *tx)
                 .await?;
-            let until = now + chrono::Duration::from_std(delay(failures as u32)).unwrap_or_default();
+            let until =
+                now + chrono::Duration::from_std(delay(failures as u32)).unwrap_or_default();
             sqlx::query(lock)
                 .bind(account)
                 .bind(millis(until))

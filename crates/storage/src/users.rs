@@ -158,7 +158,8 @@ impl Store {
 
     /// Whether session `id` of `user_id` exists and has not expired (its user deleted takes it along).
     pub async fn session_is_live(&self, id: &str, user_id: &str) -> Result<bool, StorageError> {
-        let sql = "SELECT COUNT(*) FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3";
+        let sql =
+            "SELECT COUNT(*) FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3";
         let n: i64 = with_pool!(&self.pool, |p| sqlx::query_scalar(sql)
             .bind(id)
             .bind(user_id)

@@ -102,8 +102,9 @@ impl Api {
         Api {
             backend: web.backend.clone(),
             forwarded,
-            peer: parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned(),
-            session: cookie(headers, session_cookie(web.settings.secure_cookies)).map(str::to_owned),
+            peer: parts.extensions.get::<ConnectInfo<SocketAddr>>().copied(),
+            session: cookie(headers, session_cookie(web.settings.secure_cookies))
+                .map(str::to_owned),
             htmx: headers.contains_key("hx-request"),
         }
     }
@@ -126,8 +127,8 @@ impl Api {
         for (name, value) in &self.forwarded {
             req = req.header(name, value);
         }
-        if let Some(peer) = &self.peer {
-            req = req.extension(peer.clone());
+        if let Some(peer) = self.peer {
+            req = req.extension(peer);
         }
         let req = match body {
             Some(b) => req

@@ -42,7 +42,11 @@ fn own_name(settings: &WebSettings, name: &str) -> String {
 }
 
 /// The value of one of the UI's own cookies (see [`set_cookie`]).
-pub fn own_cookie<'a>(settings: &WebSettings, headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub fn own_cookie<'a>(
+    settings: &WebSettings,
+    headers: &'a HeaderMap,
+    name: &str,
+) -> Option<&'a str> {
     cookie(headers, &own_name(settings, name))
 }
 

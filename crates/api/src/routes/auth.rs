@@ -173,7 +173,7 @@ async fn sign_up(
                     "conflict",
                     "an account with this email already exists",
                 )
-            })
+            });
         }
         other => other?,
     };

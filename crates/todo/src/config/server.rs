@@ -287,8 +287,7 @@ impl CommonArgs {
         }
         let auth_limits = AuthLimits {
             per_address_burst,
-            per_address_interval: Duration::from_secs(60)
-                / self.auth_rate_limit_per_minute,
+            per_address_interval: Duration::from_secs(60) / self.auth_rate_limit_per_minute,
             free_failures: self.auth_free_failures,
             max_lock: Duration::from_secs(self.auth_max_lock_seconds),
         };

@@ -17,7 +17,12 @@ const PASSWORD: &str = "correct horse battery";
 
 /// A sign-in as the client at `from` (an `X-Forwarded-For` the server believes only from a trusted
 /// proxy); the status, `Retry-After` and body.
-async fn sign_in(app: &TestApp, from: &str, email: &str, password: &str) -> (u16, Option<u64>, Value) {
+async fn sign_in(
+    app: &TestApp,
+    from: &str,
+    email: &str,
+    password: &str,
+) -> (u16, Option<u64>, Value) {
     let r = app
         .request(Method::POST, "/api/auth/sign-in/email", None)
         .header("x-forwarded-for", from)
@@ -74,7 +79,9 @@ async fn a_sign_in_flood_leaves_a_legitimate_sign_in_fast(db: Db) {
     );
     assert_eq!(status, 200, "{body}");
     assert!(latency < Duration::from_secs(1), "{latency:?}");
-    assert!(answers.iter().all(|(s, retry)| *s == 401 || (*s == 429 && *retry)));
+    assert!(answers
+        .iter()
+        .all(|(s, retry)| *s == 401 || (*s == 429 && *retry)));
     assert!(limited >= 240, "{limited} of 256 limited");
 }
 
@@ -94,11 +101,17 @@ async fn sign_in_flood_on_postgres() {
 async fn a_forged_forwarded_for_does_not_escape_the_per_address_limit() {
     let app = TestApp::spawn(Db::Sqlite).await.unwrap();
     for i in 0..10 {
-        let (status, _, body) =
-            sign_in(&app, &format!("192.0.2.{i}"), &format!("nobody{i}@example.com"), "wrong guess").await;
+        let (status, _, body) = sign_in(
+            &app,
+            &format!("192.0.2.{i}"),
+            &format!("nobody{i}@example.com"),
+            "wrong guess",
+        )
+        .await;
         assert_eq!(status, 401, "{body}");
     }
-    let (status, retry, body) = sign_in(&app, "192.0.2.99", "nobody@example.com", "wrong guess").await;
+    let (status, retry, body) =
+        sign_in(&app, "192.0.2.99", "nobody@example.com", "wrong guess").await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["error"]["code"], "too_many_requests");
     assert!((1..=6).contains(&retry.unwrap()), "{retry:?}");
@@ -126,7 +139,13 @@ async fn account_locks_hold_across_replicas(db: Db) {
     a.sign_up("target@example.com").await;
     for i in 0..5 {
         let replica = if i % 2 == 0 { &a } else { &b };
-        let (status, _, _) = sign_in(replica, &format!("198.51.100.{i}"), "target@example.com", "guess").await;
+        let (status, _, _) = sign_in(
+            replica,
+            &format!("198.51.100.{i}"),
+            "target@example.com",
+            "guess",
+        )
+        .await;
         assert_eq!(status, 401, "free failure {i}");
     }
     // The sixth failure locks the account for a second, the seventh for two.
@@ -200,14 +219,21 @@ async fn tokens_end_with_their_session(db: Db) {
         .unwrap();
     assert_eq!(r.status(), 200);
     let r = app
-        .request(Method::GET, &format!("/api/{}/tasks", user.id), Some(&user.jwt))
+        .request(
+            Method::GET,
+            &format!("/api/{}/tasks", user.id),
+            Some(&user.jwt),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
     let (_, body) = split(r).await;
-    assert!(body["error"]["message"].as_str().unwrap().contains("session has ended"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("session has ended"));
 
     // Deleting the user takes their sessions, and so their tokens, along.
     let other = app.sign_up("deleted@example.com").await;
@@ -216,11 +242,19 @@ async fn tokens_end_with_their_session(db: Db) {
     match db {
         Db::Sqlite => {
             let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-            sqlx::query(delete).bind(&other.id).execute(&pool).await.unwrap();
+            sqlx::query(delete)
+                .bind(&other.id)
+                .execute(&pool)
+                .await
+                .unwrap();
         }
         Db::Postgres => {
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
-            sqlx::query(delete).bind(&other.id).execute(&pool).await.unwrap();
+            sqlx::query(delete)
+                .bind(&other.id)
+                .execute(&pool)
+                .await
+                .unwrap();
         }
     }
     // The live-session cache trusts a session it saw for at most 2 s.
@@ -230,7 +264,12 @@ async fn tokens_end_with_their_session(db: Db) {
     // A token an external issuer made with the shared secret names no session of ours.
     let external = hs256("external-user", json!({}));
     let (status, _) = app
-        .call(Method::GET, "/api/external-user/tasks", Some(&external), None)
+        .call(
+            Method::GET,
+            "/api/external-user/tasks",
+            Some(&external),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
 }
@@ -263,7 +302,12 @@ async fn sign_out_by_cookie_needs_this_origin() {
     let r = sign_out("https://evil.example.com").await.unwrap();
     assert_eq!(r.status(), 403);
     let (status, session) = app
-        .call(Method::GET, "/api/auth/get-session", Some(&user.session), None)
+        .call(
+            Method::GET,
+            "/api/auth/get-session",
+            Some(&user.session),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(session["user"]["id"], user.id, "still signed in");
@@ -271,7 +315,12 @@ async fn sign_out_by_cookie_needs_this_origin() {
     let r = sign_out(&own).await.unwrap();
     assert_eq!(r.status(), 200);
     let (_, session) = app
-        .call(Method::GET, "/api/auth/get-session", Some(&user.session), None)
+        .call(
+            Method::GET,
+            "/api/auth/get-session",
+            Some(&user.session),
+            None,
+        )
         .await;
     assert_eq!(session, Value::Null);
 }
@@ -288,14 +337,21 @@ async fn private_answers_are_no_store_and_nosniff() {
         (tasks.as_str(), &user.jwt),
         ("/api/nobody/tasks", &"not-a-token".to_owned()),
     ] {
-        let r = app.request(Method::GET, path, Some(token)).send().await.unwrap();
+        let r = app
+            .request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
         assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
     }
     let r = app
         .client
         .get(app.url("/"))
-        .header("cookie", format!("better-auth.session_token={}", user.session))
+        .header(
+            "cookie",
+            format!("better-auth.session_token={}", user.session),
+        )
         .send()
         .await
         .unwrap();
@@ -308,7 +364,10 @@ async fn private_answers_are_no_store_and_nosniff() {
 async fn hostile_request_ids_are_replaced() {
     let app = TestApp::spawn(Db::Sqlite).await.unwrap();
     let id_for = |sent: String| {
-        let r = app.client.get(app.url("/health")).header("x-request-id", sent);
+        let r = app
+            .client
+            .get(app.url("/health"))
+            .header("x-request-id", sent);
         async move {
             let r = r.send().await.unwrap();
             assert_eq!(r.status(), 200);
@@ -316,7 +375,12 @@ async fn hostile_request_ids_are_replaced() {
         }
     };
     assert_eq!(id_for("trace-42.a_b:c".into()).await, "trace-42.a_b:c");
-    for hostile in ["x".repeat(60_000), "x".repeat(65), "a b".into(), "<script>".into()] {
+    for hostile in [
+        "x".repeat(60_000),
+        "x".repeat(65),
+        "a b".into(),
+        "<script>".into(),
+    ] {
         let echoed = id_for(hostile.clone()).await;
         assert_ne!(echoed, hostile);
         assert_eq!(echoed.len(), 36, "a generated UUID: {echoed}");
@@ -348,9 +412,18 @@ async fn tokens_with_unknown_crit_future_iat_or_long_lives_are_refused() {
     );
     for (what, token) in [
         ("crit", crit),
-        ("future iat", hs256("jwt-user", json!({"iat": now + 3600, "exp": now + 4000}))),
-        ("25 h lifetime", hs256("jwt-user", json!({"iat": now, "exp": now + 25 * 3600}))),
-        ("25 h left without iat", hs256("jwt-user", json!({"exp": now + 25 * 3600}))),
+        (
+            "future iat",
+            hs256("jwt-user", json!({"iat": now + 3600, "exp": now + 4000})),
+        ),
+        (
+            "25 h lifetime",
+            hs256("jwt-user", json!({"iat": now, "exp": now + 25 * 3600})),
+        ),
+        (
+            "25 h left without iat",
+            hs256("jwt-user", json!({"exp": now + 25 * 3600})),
+        ),
     ] {
         let (status, body) = app.call(Method::GET, path, Some(&token), None).await;
         assert_eq!(status, 401, "{what}: {body}");
@@ -366,7 +439,12 @@ async fn next_page_links_encode_odd_user_ids() {
     let path = "/api/a%2F..%2Fb/tasks";
     for title in ["one", "two"] {
         let (status, _) = app
-            .call(Method::POST, path, Some(&token), Some(json!({"title": title})))
+            .call(
+                Method::POST,
+                path,
+                Some(&token),
+                Some(json!({"title": title})),
+            )
             .await;
         assert_eq!(status, 201);
     }
@@ -376,7 +454,10 @@ async fn next_page_links_encode_odd_user_ids() {
         .await
         .unwrap();
     let link = r.headers()["link"].to_str().unwrap().to_owned();
-    assert!(link.starts_with("</api/a%2F%2E%2E%2Fb/tasks?cursor="), "{link}");
+    assert!(
+        link.starts_with("</api/a%2F%2E%2E%2Fb/tasks?cursor="),
+        "{link}"
+    );
     let next = link.trim_start_matches('<').split('>').next().unwrap();
     let (status, page) = app.call(Method::GET, next, Some(&token), None).await;
     assert_eq!(status, 200);
@@ -403,11 +484,21 @@ async fn mcp_checks_origin_and_takes_no_host_on_trust() {
     for host in ["todo-mcp:8001", "10.1.2.3", "[fd00::1]:8001"] {
         assert_eq!(post(host, None).await.unwrap().status(), 421, "{host}");
     }
-    for origin in ["https://evil.example.com", "null", "http://127.0.0.1.evil.example"] {
+    for origin in [
+        "https://evil.example.com",
+        "null",
+        "http://127.0.0.1.evil.example",
+    ] {
         let r = post("127.0.0.1", Some(origin)).await.unwrap();
         assert_eq!(r.status(), 403, "{origin}");
     }
-    assert_eq!(post("127.0.0.1", Some("http://localhost:3000")).await.unwrap().status(), 200);
+    assert_eq!(
+        post("127.0.0.1", Some("http://localhost:3000"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     assert_eq!(post("127.0.0.1", None).await.unwrap().status(), 200);
 }
 
@@ -457,7 +548,9 @@ async fn database_files_are_private_and_readable_ones_refused() {
 /// Over HTTPS every cookie is `__Host-` prefixed and `Secure`: no sibling subdomain can plant one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secure_cookies_carry_the_host_prefix() {
-    let app = TestApp::spawn_with(Db::Sqlite, &["--secure-cookies", "true"]).await.unwrap();
+    let app = TestApp::spawn_with(Db::Sqlite, &["--secure-cookies", "true"])
+        .await
+        .unwrap();
     let r = app
         .request(Method::POST, "/api/auth/sign-up/email", None)
         .json(&json!({"email": "host-prefix@example.com", "password": PASSWORD}))
@@ -465,16 +558,34 @@ async fn secure_cookies_carry_the_host_prefix() {
         .await
         .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("__Host-better-auth.session_token="), "{cookie}");
+    assert!(
+        cookie.starts_with("__Host-better-auth.session_token="),
+        "{cookie}"
+    );
     assert!(cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"));
     let session = cookie.split(';').next().unwrap().to_owned();
     // The session works under its prefixed name; the unprefixed one is not read.
-    let r = app.client.get(app.url("/api/auth/token")).header("cookie", &session).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/auth/token"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let bare = session.trim_start_matches("__Host-").to_owned();
-    let r = app.client.get(app.url("/api/auth/token")).header("cookie", &bare).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/auth/token"))
+        .header("cookie", &bare)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let r = app.client.get(app.url("/sign-in")).send().await.unwrap();
     let csrf = r.headers()["set-cookie"].to_str().unwrap();
-    assert!(csrf.starts_with("__Host-todo.csrf=") && csrf.contains("; Secure"), "{csrf}");
+    assert!(
+        csrf.starts_with("__Host-todo.csrf=") && csrf.contains("; Secure"),
+        "{csrf}"
+    );
 }

@@ -364,7 +364,10 @@ async fn session_bound_forms(app: App) {
     assert_eq!(r.status(), 403);
     // The old double-submit token does not pass for a signed-in browser either.
     let (status, _) = c
-        .post(&app.url("/tasks"), &[("_csrf", &anonymous), ("title", "Planted")])
+        .post(
+            &app.url("/tasks"),
+            &[("_csrf", &anonymous), ("title", "Planted")],
+        )
         .await;
     assert_eq!(status, 403);
 
@@ -372,7 +375,11 @@ async fn session_bound_forms(app: App) {
     let (status, to) = c
         .post(
             &app.url("/tasks"),
-            &[("_csrf", &csrf), ("title", "Once"), ("back", "/?q=x\r\nSet-Cookie: a=b")],
+            &[
+                ("_csrf", &csrf),
+                ("title", "Once"),
+                ("back", "/?q=x\r\nSet-Cookie: a=b"),
+            ],
         )
         .await;
     assert_eq!((status, to.as_str()), (303, "/"));
@@ -413,7 +420,11 @@ async fn raw_get(base: &str, path: &str) -> u16 {
 #[tokio::test]
 async fn the_frontend_proxy_refuses_dot_segments() {
     let app = App::split().await;
-    for path in ["/api/../openapi.json", "/api/%2e%2e/ready", "/api/.%2E/openapi.json"] {
+    for path in [
+        "/api/../openapi.json",
+        "/api/%2e%2e/ready",
+        "/api/.%2E/openapi.json",
+    ] {
         assert_eq!(raw_get(&app.base, path).await, 400, "{path}");
     }
     assert_eq!(raw_get(&app.base, "/api/health").await, 200);

@@ -528,7 +528,11 @@ async fn sign_out_then_back() {
         "!document.getElementById('chat-input').disabled",
     )
     .await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new(), "the task page");
+    assert_eq!(
+        b.console_errors().await,
+        Vec::<String>::new(),
+        "the task page"
+    );
     b.click(".who form button").await;
     b.until("signed out", "document.title === 'Sign in · Todo'")
         .await;
@@ -538,11 +542,16 @@ async fn sign_out_then_back() {
         .await;
     assert!(!b.text().await.contains("Private plans"));
     assert_eq!(
-        b.js("return document.getElementById('chat-input') === null").await,
+        b.js("return document.getElementById('chat-input') === null")
+            .await,
         true,
         "no assistant panel"
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new(), "sign-out and Back");
+    assert_eq!(
+        b.console_errors().await,
+        Vec::<String>::new(),
+        "sign-out and Back"
+    );
     // Nothing this browser still holds trades for a token.
     let status = b
         .js("return fetch('/api/auth/token').then(r => r.status)")
