@@ -18,6 +18,13 @@ pub fn session_cookie(secure: bool) -> &'static str {
     }
 }
 
+/// Whether a browser's `Origin` header names `host` (the request's `Host`): the check that a request
+/// riding on the session cookie comes from this site's own pages.
+pub fn origin_is_host(origin: &str, host: &str) -> bool {
+    let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
 /// 256 random bits, URL-safe.
 fn random_256() -> String {
     let mut bytes = [0u8; 32];

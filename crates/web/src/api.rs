@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, SET_COOKIE, USER_AGENT};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -35,6 +35,8 @@ pub enum ApiError {
     NotFound,
     /// 409.
     Conflict,
+    /// 429: too many sign-in or sign-up attempts; a retry may succeed after this many seconds.
+    Limited(u64),
     /// 400 or 422, with the API's error document.
     Invalid(Value),
     /// The backend is unreachable, or answered in a way no page can use.
@@ -54,6 +56,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized { htmx } => to_sign_in(htmx),
             ApiError::NotFound => unexpected(StatusCode::NOT_FOUND, &Value::Null),
             ApiError::Conflict => unexpected(StatusCode::CONFLICT, &Value::Null),
+            ApiError::Limited(_) => unexpected(StatusCode::TOO_MANY_REQUESTS, &Value::Null),
             ApiError::Invalid(body) => unexpected(StatusCode::UNPROCESSABLE_ENTITY, &body),
             ApiError::Failed(e) => e.into_response(),
         }
@@ -171,6 +174,13 @@ impl Api {
             StatusCode::UNAUTHORIZED => ApiError::Unauthorized { htmx: self.htmx },
             StatusCode::NOT_FOUND => ApiError::NotFound,
             StatusCode::CONFLICT => ApiError::Conflict,
+            StatusCode::TOO_MANY_REQUESTS => ApiError::Limited(
+                reply
+                    .headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .unwrap_or(1),
+            ),
             StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
                 ApiError::Invalid(reply.body.clone())
             }

@@ -133,6 +133,13 @@ async fn authenticate(
             )]),
         ),
         Err(ApiError::Invalid(body)) => (StatusCode::UNPROCESSABLE_ENTITY, field_errors(&body)),
+        Err(ApiError::Limited(seconds)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            BTreeMap::from([(
+                "form".to_owned(),
+                format!("Too many attempts. Please wait {seconds} s and try again."),
+            )]),
+        ),
         Err(e) => return Err(e),
     };
     let form = AuthForm {

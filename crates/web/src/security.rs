@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use todo_auth::session_cookie;
+use todo_auth::{origin_is_host, session_cookie};
 
 use crate::WebSettings;
 
@@ -108,8 +108,7 @@ fn origin_ok(headers: &HeaderMap) -> bool {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+    origin_is_host(origin, host)
 }
 
 /// The CSRF token of a signed-in browser: a digest of its session token, which only that browser

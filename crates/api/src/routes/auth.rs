@@ -9,7 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::json;
 use todo_auth::{
-    hash_password, hash_session_token, new_id, new_session_token, session_cookie, verify_password,
+    hash_password, hash_session_token, new_id, new_session_token, origin_is_host, session_cookie,
+    verify_password,
 };
 use todo_domain::{SignIn, SignUp, User};
 use todo_storage::StorageError;
@@ -287,9 +288,8 @@ fn same_origin(state: &AppState, parts: &Parts) -> bool {
         return true;
     };
     let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin.split_once("://").map(|(_, h)| h);
-    let own = matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h));
-    own || state.settings().cors_origins.iter().any(|o| o == origin)
+    host.is_some_and(|h| origin_is_host(origin, h))
+        || state.settings().cors_origins.iter().any(|o| o == origin)
 }
 
 /// The current session and its user, or `null` without one (as Better Auth answers).

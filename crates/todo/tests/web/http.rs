@@ -400,6 +400,30 @@ async fn session_bound_forms_on_serve() {
     session_bound_forms(App::serve().await).await;
 }
 
+/// Guessing through the sign-in form meets the same limits as the API, explained on the form.
+#[tokio::test]
+async fn the_sign_in_form_explains_a_limit() {
+    let app = App::serve().await;
+    let mut c = FormClient::new();
+    c.get(&app.url("/sign-in")).await;
+    let csrf = c.csrf();
+    let guess = |n: usize| format!("guess number {n}");
+    let mut answers = Vec::new();
+    for n in 0..11 {
+        let password = guess(n);
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("email", "guessed@example.com"),
+            ("password", password.as_str()),
+        ];
+        answers.push(c.post(&app.url("/sign-in"), &form).await);
+    }
+    let (status, page) = answers.pop().unwrap();
+    assert!(answers.iter().all(|(s, _)| *s == 401 || *s == 429));
+    assert_eq!(status, 429, "{page}");
+    assert!(page.contains("Too many attempts. Please wait"), "{page}");
+}
+
 /// A raw request line, as a client that does not normalise paths sends it; the status answered.
 async fn raw_get(base: &str, path: &str) -> u16 {
     use std::io::{Read, Write};
