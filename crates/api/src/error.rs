@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
+use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -21,6 +22,8 @@ pub struct ApiError {
     pub conversation_id: Option<i64>,
     /// The database condition behind this error, passed to the storage gate on the response.
     pub outage: Option<Outage>,
+    /// For 429: seconds until a retry can succeed (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -51,6 +54,7 @@ impl ApiError {
             fields: BTreeMap::new(),
             conversation_id: None,
             outage: None,
+            retry_after: None,
         }
     }
 
@@ -155,6 +159,14 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 9110 §11.6.1: a 401 names the scheme that would succeed.
+            headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if let Some(outage) = self.outage {
             response.extensions_mut().insert(outage);
         }

@@ -45,7 +45,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or(AuthError::Missing)?;
-        let identity = state.auth().verify(token).await?;
+        let identity = state.identify(token).await?;
         Ok(Caller {
             identity,
             token: token.to_owned(),

@@ -5,8 +5,10 @@
 mod error;
 mod extract;
 mod idempotency;
+mod live_sessions;
 mod middleware;
 mod routes;
+mod throttle;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -15,7 +17,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::Router;
 use todo_assistant::Assistant;
-use todo_auth::Authenticator;
+use todo_auth::{Authenticator, Identity};
 use todo_storage::Store;
 use tokio::sync::Semaphore;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -25,6 +27,10 @@ use utoipa_axum::router::OpenApiRouter;
 pub use error::ApiError;
 pub use middleware::HttpLimits;
 pub use routes::mcp::AllowedHosts;
+pub use throttle::{AuthLimits, TrustedProxies};
+
+use live_sessions::LiveSessions;
+use throttle::Throttle;
 
 /// Settings of the HTTP layer that are not about auth or storage.
 #[derive(Clone, Debug)]
@@ -34,8 +40,12 @@ pub struct ApiSettings {
     pub cors_origins: Vec<String>,
     /// Lifetime of a sign-in session.
     pub session_ttl: Duration,
-    /// Mark the session cookie `Secure` (when served over HTTPS).
+    /// Mark the session cookie `Secure` and `__Host-` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Limits on sign-in and sign-up.
+    pub auth_limits: AuthLimits,
+    /// Whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 struct Inner {
@@ -49,6 +59,8 @@ struct Inner {
     /// Chat turns run on their own tasks (they outlive a client that hangs up); this bounds how many
     /// run at once, so a burst of abandoned requests cannot pile up model calls without end.
     turn_slots: Arc<Semaphore>,
+    throttle: Throttle,
+    live_sessions: LiveSessions,
 }
 
 /// Most chat turns one process runs at once.
@@ -69,6 +81,8 @@ impl AppState {
             store,
             auth,
             assistant,
+            throttle: Throttle::new(settings.auth_limits.clone()),
+            live_sessions: LiveSessions::default(),
             settings,
             draining: AtomicBool::new(false),
             schema_current: AtomicBool::new(false),
@@ -86,6 +100,31 @@ impl AppState {
 
     pub fn assistant(&self) -> &Assistant {
         &self.0.assistant
+    }
+
+    /// Verifies a bearer JWT; one this server issued must also still belong to a live session.
+    pub async fn identify(&self, token: &str) -> Result<Identity, ApiError> {
+        let identity = self.auth().verify(token).await?;
+        if let Some(sid) = &identity.session_id {
+            let live = &self.0.live_sessions;
+            if !live.recently_live(sid, &identity.user_id) {
+                if !self.store().session_is_live(sid, &identity.user_id).await? {
+                    return Err(ApiError::unauthorized(
+                        "the session has ended; sign in again",
+                    ));
+                }
+                live.seen_live(sid, &identity.user_id);
+            }
+        }
+        Ok(identity)
+    }
+
+    fn throttle(&self) -> &Throttle {
+        &self.0.throttle
+    }
+
+    fn live_sessions(&self) -> &LiveSessions {
+        &self.0.live_sessions
     }
 
     /// A slot for one chat turn, or 503 when the process is running as many as it allows.

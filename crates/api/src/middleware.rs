@@ -34,9 +34,11 @@ pub(crate) fn apply(router: Router, settings: &ApiSettings) -> Router {
             time_limit,
         ))
         .layer(cors)
+        .layer(axum::middleware::map_response(private_answers))
         .layer(axum::middleware::from_fn(log_request))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_unusable_request_id))
         .layer(SetSensitiveRequestHeadersLayer::new([
             axum::http::header::AUTHORIZATION,
             axum::http::header::COOKIE,
@@ -68,6 +70,40 @@ fn cors(origins: &[String]) -> CorsLayer {
             REQUEST_ID,
         ])
         .max_age(Duration::from_secs(3600))
+}
+
+/// Longest `x-request-id` taken from a client (a UUID is 36 characters).
+const MAX_REQUEST_ID: usize = 64;
+
+/// A client's `x-request-id` is echoed and logged, so only a short one of plain characters is kept;
+/// any other is replaced by a generated one.
+async fn drop_unusable_request_id(mut req: Request) -> Request {
+    let usable = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty()
+            && b.len() <= MAX_REQUEST_ID
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
+    };
+    let ids = req.headers().get_all(REQUEST_ID);
+    let keep = ids.iter().count() == 1 && ids.iter().all(usable);
+    if !keep {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    req
+}
+
+/// API answers hold user data (tasks, sessions, tokens): no cache keeps them, and no browser reads
+/// them as anything but what they say they are.
+async fn private_answers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.entry(axum::http::header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    h.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// One log line per request: method, route template (never the raw path, which holds ids), status,

@@ -21,7 +21,12 @@ pub struct AuthConfig {
     pub jwks_url: Option<String>,
     /// Lifetime of the JWTs `GET /api/auth/token` hands out.
     pub token_ttl: Duration,
+    /// Longest lifetime (`exp` − `iat`, or `exp` − now without `iat`) of a token that is accepted.
+    pub max_token_lifetime: Duration,
 }
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`.
+const LEEWAY_SECS: u64 = 30;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
@@ -37,11 +42,14 @@ pub enum AuthError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub user_id: String,
+    /// The session a token this server issued belongs to (its `sid`); external tokens have none.
+    pub session_id: Option<String>,
 }
 
 #[derive(Serialize)]
 struct IssuedClaims<'a> {
     sub: &'a str,
+    sid: &'a str,
     email: &'a str,
     name: &'a str,
     iat: u64,
@@ -56,6 +64,9 @@ struct IssuedClaims<'a> {
 struct IncomingClaims {
     sub: Option<String>,
     id: Option<String>,
+    sid: Option<String>,
+    iat: Option<u64>,
+    exp: u64,
 }
 
 pub struct Authenticator {
@@ -75,11 +86,12 @@ impl Authenticator {
         }
     }
 
-    /// A short-lived HS256 JWT for this user.
-    pub fn issue(&self, user_id: &str, email: &str, name: &str) -> String {
+    /// A short-lived HS256 JWT for this user, tied to their session `session_id`.
+    pub fn issue(&self, user_id: &str, session_id: &str, email: &str, name: &str) -> String {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = IssuedClaims {
             sub: user_id,
+            sid: session_id,
             email,
             name,
             iat: now,
@@ -100,6 +112,10 @@ impl Authenticator {
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
         let header =
             decode_header(token).map_err(|_| AuthError::Invalid("malformed token".into()))?;
+        if has_crit(token) {
+            // RFC 7515 §4.1.11: extensions listed as critical must be understood; none are here.
+            return Err(AuthError::Invalid("unsupported critical header".into()));
+        }
         let key = match header.alg {
             Algorithm::HS256 => self.decoding.clone(),
             Algorithm::EdDSA | Algorithm::ES256 | Algorithm::RS256 => match &self.jwks {
@@ -133,19 +149,32 @@ impl Authenticator {
                     _ => AuthError::Invalid("malformed token".into()),
                 }
             })?;
-        let user_id = data
-            .claims
-            .sub
-            .or(data.claims.id)
-            .filter(|s| !s.is_empty() && s.len() <= 255 && !s.chars().any(char::is_control));
-        user_id
-            .map(|user_id| Identity { user_id })
-            .ok_or_else(|| AuthError::Invalid("no subject".into()))
+        let claims = data.claims;
+        let now = jsonwebtoken::get_current_timestamp();
+        if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECS) {
+            return Err(AuthError::Invalid("token issued in the future".into()));
+        }
+        let lifetime = claims.exp.saturating_sub(claims.iat.unwrap_or(now));
+        if lifetime > self.config.max_token_lifetime.as_secs() + LEEWAY_SECS {
+            return Err(AuthError::Invalid("token lifetime is too long".into()));
+        }
+        let text = |s: &String| !s.is_empty() && s.len() <= 255 && !s.chars().any(char::is_control);
+        let user_id = claims.sub.or(claims.id).filter(text);
+        let user_id = user_id.ok_or_else(|| AuthError::Invalid("no subject".into()))?;
+        // Only tokens signed with our own secret can be ours; a `sid` in an external token is its own.
+        let session_id = match header.alg {
+            Algorithm::HS256 => claims.sid.filter(text),
+            _ => None,
+        };
+        Ok(Identity {
+            user_id,
+            session_id,
+        })
     }
 
     fn validation(&self, alg: Algorithm) -> Validation {
         let mut v = Validation::new(alg);
-        v.leeway = 30;
+        v.leeway = LEEWAY_SECS;
         v.validate_nbf = true;
         let mut required = vec!["exp"];
         if let Some(iss) = &self.config.issuer {
@@ -162,4 +191,16 @@ impl Authenticator {
         v.set_required_spec_claims(&required);
         v
     }
+}
+
+/// Whether the token's protected header carries `crit` (which `decode_header` does not expose).
+fn has_crit(token: &str) -> bool {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    token
+        .split('.')
+        .next()
+        .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+        .and_then(|h| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&h).ok())
+        .is_some_and(|h| h.contains_key("crit"))
 }

@@ -9,4 +9,6 @@ mod session;
 
 pub use jwt::{AuthConfig, AuthError, Authenticator, Identity};
 pub use password::{hash_password, on_password_thread, verify_password};
-pub use session::{hash_session_token, new_id, new_session_token, SESSION_COOKIE};
+pub use session::{
+    hash_session_token, new_id, new_session_token, origin_is_host, session_cookie, SESSION_COOKIE,
+};

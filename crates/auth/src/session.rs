@@ -8,6 +8,23 @@ use sha2::{Digest, Sha256};
 /// against this server. The API sets it; the web UI reads it.
 pub const SESSION_COOKIE: &str = "better-auth.session_token";
 
+/// The session cookie's name: over HTTPS (`Secure` cookies) with the `__Host-` prefix, which the
+/// browser only accepts from this very host, so a sibling subdomain cannot plant or shadow it.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-better-auth.session_token"
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// Whether a browser's `Origin` header names `host` (the request's `Host`): the check that a request
+/// riding on the session cookie comes from this site's own pages.
+pub fn origin_is_host(origin: &str, host: &str) -> bool {
+    let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
 /// 256 random bits, URL-safe.
 fn random_256() -> String {
     let mut bytes = [0u8; 32];

@@ -508,7 +508,7 @@ async fn images_build_small_and_run_the_roles_locked_down() {
             &format!("DATABASE_URL={container_db_url}"),
             "-e",
             &format!("BETTER_AUTH_SECRET={SECRET}"),
-            // Loopback and single-label names are accepted without being listed.
+            // Loopback is accepted without being listed.
             "-e",
             "MCP_ALLOWED_HOSTS=mcp.example.com",
             backend_img,

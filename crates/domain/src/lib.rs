@@ -30,5 +30,5 @@ pub use task::{
     search_text, tag_pattern, title_key, CreateTask, NewTask, Priority, Task, TaskPatch,
     UpdateTask, MAX_DEPTH, MAX_DESCRIPTION_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
-pub use user::{normalize_email, Credentials, SignIn, SignUp, User};
+pub use user::{normalize_email, user_id_segment, Credentials, SignIn, SignUp, User};
 pub use validation::{parse_due, ValidationError};

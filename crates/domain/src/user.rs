@@ -82,6 +82,31 @@ impl SignIn {
     }
 }
 
+/// A user id as one URL path segment. Ids from an external issuer can hold anything, so all but
+/// letters, digits, `-`, `_` and `~` is percent-encoded, `.` and `/` included: no id reads as `..`
+/// or as more than one segment.
+pub fn user_id_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The passwords of at least 8 characters among the 10,000 most common in leaked password lists (the
+/// frequency list zxcvbn ships), lower-cased, one a line: NIST SP 800-63B asks new passwords to be
+/// checked against such a list.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether `password` is on the common-password list, ignoring case.
+fn is_common_password(password: &str) -> bool {
+    static LIST: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    let list = LIST.get_or_init(|| COMMON_PASSWORDS.lines().collect());
+    list.contains(password.to_lowercase().as_str())
+}
+
 impl SignUp {
     pub fn validate(&self) -> Result<Credentials, ValidationError> {
         let mut e = ValidationError::default();
@@ -94,6 +119,11 @@ impl SignUp {
             e.add(
                 "password",
                 format!("must be {MIN_PASSWORD_CHARS}–{MAX_PASSWORD_CHARS} characters"),
+            );
+        } else if is_common_password(&self.password) {
+            e.add(
+                "password",
+                "is one of the most common passwords, which attackers try first; choose another",
             );
         }
         let name = self.name.as_deref().map(str::trim).unwrap_or_default();
@@ -158,5 +188,39 @@ mod tests {
         };
         let e = s.validate().unwrap_err();
         assert!(e.fields.contains_key("email") && e.fields.contains_key("password"));
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        for common in [
+            "password",
+            "12345678",
+            "PassWord1",
+            "iloveyou",
+            "QWERTYUIOP",
+        ] {
+            let s = SignUp {
+                email: "ada@example.com".into(),
+                password: common.into(),
+                name: None,
+                image: None,
+            };
+            let e = s.validate().unwrap_err();
+            assert!(e.fields["password"].contains("most common"), "{common}");
+        }
+        let fine = SignUp {
+            email: "ada@example.com".into(),
+            password: "correct horse battery".into(),
+            name: None,
+            image: None,
+        };
+        assert!(fine.validate().is_ok());
+    }
+
+    #[test]
+    fn user_ids_stay_one_segment() {
+        assert_eq!(user_id_segment("abc-DEF_1~"), "abc-DEF_1~");
+        assert_eq!(user_id_segment(".."), "%2E%2E");
+        assert_eq!(user_id_segment("a/../b c+é"), "a%2F%2E%2E%2Fb%20c%2B%C3%A9");
     }
 }

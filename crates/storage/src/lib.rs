@@ -11,6 +11,7 @@ mod lists;
 mod settings;
 mod store;
 mod tasks;
+mod throttle;
 mod tree;
 mod users;
 
@@ -21,4 +22,5 @@ pub use idempotency::{IdempotencyKey, Prior};
 pub use lists::ListDeletion;
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
+pub use throttle::FailedSignIns;
 pub use users::SessionUser;

@@ -54,6 +54,9 @@ pub enum DbKind {
 pub struct StoreOptions {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// Start on a SQLite file that other local users can read (they could read every password hash,
+    /// session and, for `todo serve`, the JWT secret in it).
+    pub allow_readable_file: bool,
 }
 
 impl Default for StoreOptions {
@@ -61,6 +64,7 @@ impl Default for StoreOptions {
         StoreOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
+            allow_readable_file: false,
         }
     }
 }
@@ -95,6 +99,44 @@ async fn sqlite_reusable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx
     Ok(autocommit != 0 && read_only == 0)
 }
 
+/// Creates a missing SQLite database file readable and writable by this user only (SQLite gives the
+/// -wal and -shm files it creates the database file's mode), and refuses an existing database, WAL or
+/// SHM file that others may read, unless `allow_readable`.
+fn private_file(file: &std::path::Path, allow_readable: bool) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // A missing directory is left for SQLite to report when it connects, as before.
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(file);
+        if allow_readable {
+            return Ok(());
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = file.as_os_str().to_owned();
+            name.push(suffix);
+            let Ok(meta) = std::fs::metadata(&name) else {
+                continue;
+            };
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                let path = std::path::Path::new(&name).display();
+                return Err(format!(
+                    "the SQLite file {path} can be read or written by other users (mode {mode:o}); \
+                     run `chmod 600 {}*` or set ALLOW_READABLE_DATABASE=true to start anyway",
+                    file.display()
+                ));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (file, allow_readable);
+    Ok(())
+}
+
 /// Whether the database answers and carries every migration this binary knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Schema {
@@ -118,7 +160,7 @@ pub struct Store {
 
 impl Store {
     /// Parses `url` and prepares a pool without connecting, so a process can start (unready) before its
-    /// database is reachable. Only the URL itself can make this fail.
+    /// database is reachable. Only the URL, and a SQLite file others can read, make this fail.
     pub fn open(url: &str, opts: &StoreOptions) -> Result<Store, String> {
         let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
         match scheme {
@@ -134,6 +176,9 @@ impl Store {
                     .disable_statement_logging();
                 let file = conn.get_filename().to_path_buf();
                 let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                if !in_memory {
+                    private_file(&file, opts.allow_readable_file)?;
+                }
                 let options = |max: u32| {
                     SqlitePoolOptions::new()
                         .max_connections(max)

@@ -34,15 +34,24 @@ impl From<UserRow> for User {
 }
 
 #[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    session_id: String,
+    expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
 struct UserWithSecret {
     #[sqlx(flatten)]
     user: UserRow,
     secret: Option<String>,
 }
 
-/// The user a session token belongs to, and when that session ends.
+/// The user a session token belongs to, which session it is, and when that session ends.
 #[derive(Debug, Clone)]
 pub struct SessionUser {
+    pub session_id: String,
     pub user: User,
     pub expires_at: DateTime<Utc>,
 }
@@ -133,10 +142,10 @@ impl Store {
         token_hash: &str,
     ) -> Result<Option<SessionUser>, StorageError> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, CAST(s.expires_at AS TEXT) AS secret FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT {USER_COLUMNS}, s.id AS session_id, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2"
         );
-        let row: Option<UserWithSecret> = with_pool!(&self.pool, |p| {
+        let row: Option<SessionRow> = with_pool!(&self.pool, |p| {
             sqlx::query_as(&sql)
                 .bind(token_hash)
                 .bind(millis(Utc::now()))
@@ -144,20 +153,33 @@ impl Store {
                 .await?
         });
         Ok(row.map(|r| SessionUser {
-            expires_at: from_millis(r.secret.and_then(|s| s.parse().ok()).unwrap_or_default()),
+            session_id: r.session_id,
+            expires_at: from_millis(r.expires_at),
             user: r.user.into(),
         }))
     }
 
-    /// Ends a session; returns whether one existed.
-    pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StorageError> {
-        let sql = "DELETE FROM sessions WHERE token_hash = $1";
+    /// Whether session `id` of `user_id` exists and has not expired (its user deleted takes it along).
+    pub async fn session_is_live(&self, id: &str, user_id: &str) -> Result<bool, StorageError> {
+        let sql =
+            "SELECT COUNT(*) FROM sessions WHERE id = $1 AND user_id = $2 AND expires_at > $3";
+        let n: i64 = with_pool!(&self.pool, |p| sqlx::query_scalar(sql)
+            .bind(id)
+            .bind(user_id)
+            .bind(millis(Utc::now()))
+            .fetch_one(p)
+            .await?);
+        Ok(n > 0)
+    }
+
+    /// Ends a session; returns its id if one existed.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<Option<String>, StorageError> {
+        let sql = "DELETE FROM sessions WHERE token_hash = $1 RETURNING id";
         let _turn = self.write_turn().await;
-        let done = with_pool!(&self.pool, |p| sqlx::query(sql)
+        let id = with_pool!(&self.pool, |p| sqlx::query_scalar(sql)
             .bind(token_hash)
-            .execute(p)
-            .await?
-            .rows_affected());
-        Ok(done > 0)
+            .fetch_optional(p)
+            .await?);
+        Ok(id)
     }
 }

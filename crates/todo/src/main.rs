@@ -38,7 +38,11 @@ fn main() -> ExitCode {
             Some(Command::Mcp(args)) if args.stdio => serve_stdio(args).await,
             Some(Command::Mcp(args)) => run_server(args.into_config()?).await,
             Some(Command::Migrate(args)) => {
-                let store = open_store(&args.database_url, &Default::default())?;
+                let options = todo_storage::StoreOptions {
+                    allow_readable_file: args.allow_readable_database,
+                    ..Default::default()
+                };
+                let store = open_store(&args.database_url, &options)?;
                 migrate_with_retry(&store, Some(Duration::from_secs(args.wait_seconds)))
                     .await
                     .map_err(|e| ConfigError(format!("migration failed: {e}")))?;

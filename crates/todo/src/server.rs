@@ -116,6 +116,7 @@ pub async fn app_state(store: Store, config: &ServerConfig) -> Result<AppState, 
         audience: config.audience.clone(),
         jwks_url: config.jwks_url.clone(),
         token_ttl: config.jwt_ttl,
+        max_token_lifetime: config.jwt_max_lifetime,
     });
     // The connect timeout includes the name lookup: above the resolver's 5 s retry (see web's Backend).
     let http = reqwest::Client::builder()
@@ -290,10 +291,9 @@ pub async fn serve_stdio(args: McpArgs) -> Result<(), ConfigError> {
     let user_id = match who {
         StdioUser::Token(token) => {
             state
-                .auth()
-                .verify(token.expose_secret())
+                .identify(token.expose_secret())
                 .await
-                .map_err(|e| ConfigError(format!("MCP_TOKEN is not accepted: {e}")))?
+                .map_err(|e| ConfigError(format!("MCP_TOKEN is not accepted: {}", e.message)))?
                 .user_id
         }
         StdioUser::Named(name) if name.contains('@') => {

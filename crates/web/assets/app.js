@@ -2,6 +2,9 @@
 // Everything here is an enhancement; without JavaScript the list works through plain forms.
 (function () {
   "use strict";
+  // A page restored from the back/forward cache may show a session that has since ended: ask the
+  // server again (pages are no-store, so that answer is fresh).
+  window.addEventListener("pageshow", function (ev) { if (ev.persisted) window.location.reload(); });
   var userId = document.body.dataset.userId;
   var chat = document.getElementById("chat");
   if (!userId || !chat) return;
@@ -51,6 +54,10 @@
         init.body = JSON.stringify(body);
       }
       return fetch(base + path, init);
+    }).then(function (r) {
+      // The session ended (signed out elsewhere, or the account is gone): so has this page's token.
+      if (r.status === 401) { jwt = null; window.location.href = "/sign-in"; throw new Error("signed out"); }
+      return r;
     });
   }
   function errorText(r) {
@@ -248,6 +255,10 @@
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Escape" && document.body.classList.contains("chat-open")) setOpen(false);
   });
+
+  // ---- signing out: the token must not outlive the session in this page's memory
+  var signOut = document.querySelector("form[action='/sign-out']");
+  if (signOut) signOut.addEventListener("submit", function () { jwt = null; jwtUntil = 0; });
 
   // ---- start: enable the panel once the conversations answer
   loadConversations(null).then(function () {

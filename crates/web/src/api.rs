@@ -1,9 +1,11 @@
 //! The typed client for the backend's API: one method per call the pages make, the expected answer
 //! as todo-domain's types, any other as one [`ApiError`].
 
+use std::net::SocketAddr;
+
 use axum::body::{to_bytes, Body};
-use axum::extract::FromRequestParts;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, SET_COOKIE, USER_AGENT};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +14,7 @@ use base64::Engine;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use todo_auth::SESSION_COOKIE;
+use todo_auth::session_cookie;
 use todo_domain::Task;
 
 use crate::backend::Backend;
@@ -33,6 +35,8 @@ pub enum ApiError {
     NotFound,
     /// 409.
     Conflict,
+    /// 429: too many sign-in or sign-up attempts; a retry may succeed after this many seconds.
+    Limited(u64),
     /// 400 or 422, with the API's error document.
     Invalid(Value),
     /// The backend is unreachable, or answered in a way no page can use.
@@ -52,6 +56,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized { htmx } => to_sign_in(htmx),
             ApiError::NotFound => unexpected(StatusCode::NOT_FOUND, &Value::Null),
             ApiError::Conflict => unexpected(StatusCode::CONFLICT, &Value::Null),
+            ApiError::Limited(_) => unexpected(StatusCode::TOO_MANY_REQUESTS, &Value::Null),
             ApiError::Invalid(body) => unexpected(StatusCode::UNPROCESSABLE_ENTITY, &body),
             ApiError::Failed(e) => e.into_response(),
         }
@@ -71,6 +76,8 @@ pub struct Api {
     backend: Backend,
     /// The browser's own headers worth passing on: sessions record the browser they were made from.
     forwarded: HeaderMap,
+    /// The browser's connection: the backend limits sign-ins per client address.
+    peer: Option<ConnectInfo<SocketAddr>>,
     /// The session cookie the browser sent.
     session: Option<String>,
     /// Whether htmx made the request.
@@ -81,13 +88,14 @@ impl FromRequestParts<Web> for Api {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
-        Ok(Api::of(web, &parts.headers))
+        Ok(Api::of(web, parts))
     }
 }
 
 impl Api {
-    /// The backend as the request with `headers` calls it.
-    pub fn of(web: &Web, headers: &HeaderMap) -> Api {
+    /// The backend as the request with `parts` calls it.
+    pub fn of(web: &Web, parts: &Parts) -> Api {
+        let headers = &parts.headers;
         let mut forwarded = HeaderMap::new();
         for name in [USER_AGENT.as_str(), "x-forwarded-for"] {
             if let Some(v) = headers.get(name) {
@@ -97,7 +105,9 @@ impl Api {
         Api {
             backend: web.backend.clone(),
             forwarded,
-            session: cookie(headers, SESSION_COOKIE).map(str::to_owned),
+            peer: parts.extensions.get::<ConnectInfo<SocketAddr>>().copied(),
+            session: cookie(headers, session_cookie(web.settings.secure_cookies))
+                .map(str::to_owned),
             htmx: headers.contains_key("hx-request"),
         }
     }
@@ -119,6 +129,9 @@ impl Api {
         }
         for (name, value) in &self.forwarded {
             req = req.header(name, value);
+        }
+        if let Some(peer) = self.peer {
+            req = req.extension(peer);
         }
         let req = match body {
             Some(b) => req
@@ -161,6 +174,13 @@ impl Api {
             StatusCode::UNAUTHORIZED => ApiError::Unauthorized { htmx: self.htmx },
             StatusCode::NOT_FOUND => ApiError::NotFound,
             StatusCode::CONFLICT => ApiError::Conflict,
+            StatusCode::TOO_MANY_REQUESTS => ApiError::Limited(
+                reply
+                    .headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .unwrap_or(1),
+            ),
             StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
                 ApiError::Invalid(reply.body.clone())
             }
@@ -205,10 +225,7 @@ impl Api {
             .unwrap_or_else(|| email.clone());
         let tasks = Tasks {
             api: self.clone(),
-            path: format!(
-                "/api/{}/tasks",
-                url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
-            ),
+            path: format!("/api/{}/tasks", todo_domain::user_id_segment(&id)),
             jwt,
         };
         Ok(Some((Me { id, name, email }, tasks)))

@@ -28,7 +28,7 @@ impl FromRequestParts<Web> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Response> {
-        let api = Api::of(web, &parts.headers);
+        let api = Api::of(web, parts);
         match api.me().await {
             Ok(Some((user, tasks))) => Ok(SignedIn { user, tasks }),
             Ok(None) => Err(to_sign_in(api.htmx())),
@@ -133,6 +133,13 @@ async fn authenticate(
             )]),
         ),
         Err(ApiError::Invalid(body)) => (StatusCode::UNPROCESSABLE_ENTITY, field_errors(&body)),
+        Err(ApiError::Limited(seconds)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            BTreeMap::from([(
+                "form".to_owned(),
+                format!("Too many attempts. Please wait {seconds} s and try again."),
+            )]),
+        ),
         Err(e) => return Err(e),
     };
     let form = AuthForm {

@@ -2,9 +2,12 @@
 //! remote `todo backend` over HTTP (`todo frontend`). Pages and the `/api/*` proxy both go through
 //! [`Backend::send`], so the two roles share every line of UI code.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::header::{HeaderName, CONNECTION, HOST};
-use axum::http::{HeaderMap, Request, Response, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use axum::response::IntoResponse;
 use axum::Router;
 use futures_util::TryStreamExt;
@@ -54,6 +57,25 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
+/// Adds `client` to `X-Forwarded-For` (RFC 7239's de facto predecessor: each proxy appends the
+/// address it was reached from), which the backend believes when this frontend is in its
+/// `TRUSTED_PROXIES`.
+fn forward_for(headers: &mut HeaderMap, client: IpAddr) {
+    let chain = headers
+        .get_all(FORWARDED_FOR)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .chain([client.to_canonical().to_string().as_str()])
+        .collect::<Vec<_>>()
+        .join(", ");
+    headers.remove(FORWARDED_FOR);
+    if let Ok(v) = HeaderValue::from_str(&chain) {
+        headers.insert(FORWARDED_FOR, v);
+    }
+}
+
+const FORWARDED_FOR: &str = "x-forwarded-for";
+
 impl Backend {
     /// A remote backend at `base` (e.g. `http://todo-backend:8000`).
     pub fn remote(base: &str) -> Result<Backend, reqwest::Error> {
@@ -84,6 +106,9 @@ impl Backend {
                 let mut headers = parts.headers;
                 strip_hop_by_hop(&mut headers);
                 headers.remove(HOST);
+                if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+                    forward_for(&mut headers, peer.ip());
+                }
                 let response = client
                     .request(parts.method, format!("{base}{path}"))
                     .headers(headers)
@@ -108,7 +133,6 @@ impl Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn hop_by_hop_headers_are_dropped() {

@@ -9,7 +9,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::layout::see_other;
-use crate::security::{cookie, set_cookie};
+use crate::security::{own_cookie, set_cookie};
 use crate::tasks::form::TaskForm;
 use crate::WebSettings;
 
@@ -36,14 +36,14 @@ fn flash_cookie(settings: &WebSettings, flash: &Flash) -> HeaderValue {
 }
 
 /// The message the browser brought along, if any.
-pub fn read(headers: &HeaderMap) -> Option<Flash> {
-    let raw = cookie(headers, FLASH_COOKIE)?;
+pub fn read(settings: &WebSettings, headers: &HeaderMap) -> Option<Flash> {
+    let raw = own_cookie(settings, headers, FLASH_COOKIE)?;
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(raw).ok()?).ok()
 }
 
 /// Once the page that shows the message is answered, the message is gone.
 pub fn clear_shown(settings: &WebSettings, headers: &HeaderMap, response: &mut Response) {
-    if cookie(headers, FLASH_COOKIE).is_some() {
+    if own_cookie(settings, headers, FLASH_COOKIE).is_some() {
         response.headers_mut().append(
             SET_COOKIE,
             set_cookie(settings, FLASH_COOKIE, "", Some(0), "Lax"),

@@ -45,9 +45,17 @@ pub fn render<T: Template>(page: &T) -> Response {
     }
 }
 
-/// Redirect-after-post; htmx follows it and swaps in the result.
+/// Redirect-after-post; htmx follows it and swaps in the result. A header carries only visible
+/// ASCII, so anything else in `to` (a filter in another script) is percent-encoded.
 pub fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
+    let location: String = to
+        .bytes()
+        .map(|b| match b {
+            b'!'..=b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response()
 }
 
 /// Where to go without a session: htmx is told to load the page whole.
@@ -138,4 +146,18 @@ pub async fn not_found() -> Response {
         "There is no page at this address.",
         "Go to your tasks",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_always_carry_a_location() {
+        let r = see_other("/?q=café au lait");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()[LOCATION], "/?q=caf%C3%A9%20au%20lait");
+        let r = see_other("/?q=a\r\nSet-Cookie: x=1");
+        assert_eq!(r.headers()[LOCATION], "/?q=a%0D%0ASet-Cookie:%20x=1");
+    }
 }

@@ -74,8 +74,24 @@ async fn health() -> Json<serde_json::Value> {
     Json(json!({"status": "healthy"}))
 }
 
+/// Whether `path` has a `.` or `..` segment, plain or percent-encoded, between `/` or `\\`: the
+/// backend's URL parser would resolve it and the request would reach a route outside `/api/`.
+fn has_dot_segment(path: &str) -> bool {
+    path.split(['/', '\\']).any(|segment| {
+        let segment = segment.to_ascii_lowercase().replace("%2e", ".");
+        segment == "." || segment == ".."
+    })
+}
+
 /// Forwards an `/api/*` request to the backend, streaming both bodies.
 async fn proxy(State(web): State<Web>, req: Request) -> Response {
+    if has_dot_segment(req.uri().path()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"code": "bad_request", "message": "the path must not contain . or .. segments"}})),
+        )
+            .into_response();
+    }
     match web.backend.send(req).await {
         Ok(r) => r,
         Err(e) => {
@@ -85,6 +101,27 @@ async fn proxy(State(web): State<Web>, req: Request) -> Response {
                 Json(json!({"error": {"code": "bad_gateway", "message": "the backend is unreachable"}})),
             )
                 .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_segments_are_found_however_written() {
+        for bad in [
+            "/api/../openapi.json",
+            "/api/%2e%2e/ready",
+            "/api/.%2E/ready",
+            "/api/./x",
+            "/api/..\\ready",
+        ] {
+            assert!(has_dot_segment(bad), "{bad}");
+        }
+        for fine in ["/api/u/tasks", "/api/u/tasks/1..2", "/api/.well-known"] {
+            assert!(!has_dot_segment(fine), "{fine}");
         }
     }
 }

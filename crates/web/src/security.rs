@@ -1,6 +1,8 @@
-//! Security headers on every response, and CSRF protection for every form: a double-submit token
-//! (a random value in an HttpOnly, SameSite=Strict cookie that each form and htmx request must echo),
-//! plus a same-origin check of the `Origin` header when the browser sends one.
+//! Security headers on every response, and CSRF protection for every form: a token each form and htmx
+//! request must echo, derived from the session cookie when there is one (so a cookie planted by a
+//! sibling subdomain pairs with nothing of the victim's) and otherwise a double-submit token (a random
+//! value in an HttpOnly, SameSite=Strict cookie), plus a same-origin check of the `Origin` header
+//! when the browser sends one.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -11,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
+use sha2::{Digest, Sha256};
+use todo_auth::{origin_is_host, session_cookie};
 
 use crate::WebSettings;
 
@@ -27,6 +31,25 @@ connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none';
 #[derive(Clone)]
 pub struct CsrfToken(pub String);
 
+/// The name of one of the UI's own cookies: with `Secure` cookies `__Host-` prefixed, which browsers
+/// accept only from this very host over HTTPS, so no other host can set or shadow it.
+fn own_name(settings: &WebSettings, name: &str) -> String {
+    if settings.secure_cookies {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The value of one of the UI's own cookies (see [`set_cookie`]).
+pub fn own_cookie<'a>(
+    settings: &WebSettings,
+    headers: &'a HeaderMap,
+    name: &str,
+) -> Option<&'a str> {
+    cookie(headers, &own_name(settings, name))
+}
+
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
@@ -39,7 +62,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         })
 }
 
-/// A `Set-Cookie` value for one of the UI's own cookies.
+/// A `Set-Cookie` value for one of the UI's own cookies (named as [`own_name`] says).
 pub fn set_cookie(
     settings: &WebSettings,
     name: &str,
@@ -55,6 +78,7 @@ pub fn set_cookie(
     let age = max_age
         .map(|a| format!("; Max-Age={a}"))
         .unwrap_or_default();
+    let name = own_name(settings, name);
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; HttpOnly; SameSite={same_site}{age}{secure}"
     ))
@@ -84,15 +108,27 @@ fn origin_ok(headers: &HeaderMap) -> bool {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+    origin_is_host(origin, host)
 }
 
-/// Hands every request its CSRF token (creating the cookie on first visit) and refuses a POST whose
-/// form field or `X-CSRF-Token` header does not match the cookie.
+/// The CSRF token of a signed-in browser: a digest of its session token, which only that browser
+/// (the cookie is HttpOnly) and this server know. Domain-separated, so it is not the stored hash.
+fn session_bound(session: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"todo csrf\0")
+        .chain_update(session.as_bytes())
+        .finalize();
+    URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// Hands every request its CSRF token (creating the anonymous one's cookie on first visit) and
+/// refuses a POST whose form field or `X-CSRF-Token` header does not match it.
 pub async fn csrf(State(settings): State<WebSettings>, req: Request, next: Next) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE).map(str::to_owned);
-    let token = existing.clone().unwrap_or_else(fresh_token);
+    let anonymous = own_cookie(&settings, req.headers(), CSRF_COOKIE).map(str::to_owned);
+    let session = cookie(req.headers(), session_cookie(settings.secure_cookies)).map(session_bound);
+    let signed_in = session.is_some();
+    let expected = session.or_else(|| anonymous.clone());
+    let token = expected.clone().unwrap_or_else(fresh_token);
     let mut req = req;
     if req.method() == Method::POST {
         let header = req
@@ -109,8 +145,8 @@ pub async fn csrf(State(settings): State<WebSettings>, req: Request, next: Next)
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.into_owned());
         let sent = header.or(field);
-        let valid = match (&existing, &sent) {
-            (Some(c), Some(s)) => same(c, s),
+        let valid = match (&expected, &sent) {
+            (Some(e), Some(s)) => same(e, s),
             _ => false,
         };
         if !valid || !origin_ok {
@@ -120,7 +156,7 @@ pub async fn csrf(State(settings): State<WebSettings>, req: Request, next: Next)
     }
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(req).await;
-    if existing.is_none() {
+    if anonymous.is_none() && !signed_in {
         response.headers_mut().append(
             SET_COOKIE,
             set_cookie(&settings, CSRF_COOKIE, &token, None, "Strict"),
@@ -138,6 +174,9 @@ pub async fn headers(req: Request, next: Next) -> Response {
             .or_insert(HeaderValue::from_static(value));
     };
     set(h, "content-security-policy", CSP);
+    // Pages show a user's tasks and carry their CSRF token: after sign-out, Back must not bring one
+    // back from a cache. Hashed assets set their own, long-lived, caching.
+    set(h, "cache-control", "no-store");
     set(h, "x-content-type-options", "nosniff");
     set(h, "referrer-policy", "same-origin");
     set(h, "x-frame-options", "DENY");

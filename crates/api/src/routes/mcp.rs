@@ -1,10 +1,11 @@
 //! `/mcp`: the task tools over MCP Streamable HTTP, behind the same bearer tokens as the API and a
-//! `Host` allow-list (DNS-rebinding protection that still accepts in-cluster Service names).
+//! `Host` and `Origin` allow-list (DNS-rebinding protection that still accepts in-cluster Service
+//! names).
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::header::HOST;
+use axum::http::header::{HOST, ORIGIN};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -23,8 +24,8 @@ use crate::AppState;
 pub struct AllowedHosts(Arc<[String]>);
 
 impl AllowedHosts {
-    /// Loopback, single-label names (a Service in the same namespace, `todo-mcp`) and cluster DNS
-    /// names (`*.svc`, `*.svc.cluster.local`), plus `extra` (`MCP_ALLOWED_HOSTS`).
+    /// Loopback and cluster DNS names (`*.svc`, `*.svc.cluster.local`), plus `extra`
+    /// (`MCP_ALLOWED_HOSTS`, and the host of `MCP_SERVER_URL`).
     pub fn with_defaults(extra: &[String]) -> Self {
         let mut hosts: Vec<String> = [
             "localhost",
@@ -45,14 +46,8 @@ impl AllowedHosts {
             .trim_end_matches(']')
             .trim_end_matches('.')
             .to_ascii_lowercase();
-        // An address is not a name an attacker's DNS can rebind (a ClusterIP, a pod IP).
-        if host.parse::<std::net::IpAddr>().is_ok() {
-            return true;
-        }
-        // A single DNS label is never a public name, so it cannot be an attacker's rebinding domain.
-        let single_label = !host.is_empty() && !host.contains('.') && !host.contains(':');
-        single_label
-            || self
+        !host.is_empty()
+            && self
                 .0
                 .iter()
                 .any(|pattern| match pattern.strip_prefix("*.") {
@@ -96,6 +91,8 @@ pub fn router(state: AppState, hosts: AllowedHosts) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(hosts, check_host))
 }
 
+/// Refuses a `Host` not on the list, and a browser `Origin` whose host is not (the MCP specification's
+/// defence against DNS rebinding: a page on another site must not reach a local MCP server).
 async fn check_host(State(hosts): State<AllowedHosts>, req: Request, next: Next) -> Response {
     let host = req
         .headers()
@@ -104,24 +101,38 @@ async fn check_host(State(hosts): State<AllowedHosts>, req: Request, next: Next)
         .or_else(|| req.uri().host())
         .map(host_name)
         .unwrap_or_default();
-    if hosts.allows(host) {
-        next.run(req).await
-    } else {
-        ApiError::new(
+    if !hosts.allows(host) {
+        return ApiError::new(
             StatusCode::MISDIRECTED_REQUEST,
             "host_not_allowed",
             format!("host '{host}' is not allowed here; add it to MCP_ALLOWED_HOSTS"),
         )
-        .into_response()
+        .into_response();
     }
+    if let Some(origin) = req.headers().get(ORIGIN) {
+        let origin_host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, authority)| host_name(authority));
+        if !origin_host.is_some_and(|h| hosts.allows(h)) {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "origin_not_allowed",
+                "this Origin may not call the MCP server; add its host to MCP_ALLOWED_HOSTS",
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Every MCP request carries the caller's bearer token; the tools act as that user only.
 async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let verified = match bearer(&parts) {
-        Some(token) => state.auth().verify(token).await,
-        None => Err(AuthError::Missing),
+        Some(token) => state.identify(token).await,
+        None => Err(AuthError::Missing.into()),
     };
     match verified {
         Ok(identity) => {
@@ -129,14 +140,7 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
             req = Request::from_parts(parts, body);
             next.run(req).await
         }
-        Err(e) => {
-            let mut resp = ApiError::from(e).into_response();
-            resp.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
-            resp
-        }
+        Err(e) => e.into_response(),
     }
 }
 
@@ -151,9 +155,7 @@ mod tests {
             "localhost",
             "127.0.0.1",
             "::1",
-            "10.96.0.15",
             "todo-mcp.todo.svc.cluster.local.",
-            "todo-mcp",
             "todo-mcp.todo.svc",
             "todo-mcp.todo.svc.cluster.local",
             "MCP.example.com",
@@ -161,7 +163,16 @@ mod tests {
         ] {
             assert!(hosts.allows(ok), "{ok}");
         }
-        for bad in ["evil.com", "todo-mcp.evil.com", "internal.evil", ""] {
+        // Any single label or address is no longer taken on trust: list Service names and IPs.
+        for bad in [
+            "evil.com",
+            "todo-mcp.evil.com",
+            "internal.evil",
+            "",
+            "todo-mcp",
+            "10.96.0.15",
+            "192.168.1.20",
+        ] {
             assert!(!hosts.allows(bad), "{bad}");
         }
         assert_eq!(host_name("todo-mcp:8001"), "todo-mcp");

@@ -65,35 +65,32 @@ async fn list_tasks(
 
 /// The path and query of the page after `cursor`, with the same filters and order as this one.
 fn next_page(user_id: &str, cursor: &str, limit: u32, raw: &RawListQuery) -> String {
-    // Only the path and query are kept; the base just makes it a URL to build on.
-    let mut next = url::Url::parse("http://localhost/").expect("a valid URL");
-    next.path_segments_mut()
-        .expect("an http URL has a path")
-        .extend(["api", user_id, "tasks"]);
-    // The query writer borrows `next` until it goes out of scope.
-    {
-        let mut query = next.query_pairs_mut();
-        query
-            .append_pair("cursor", cursor)
-            .append_pair("limit", &limit.to_string());
-        for (k, v) in [
-            ("status", &raw.status),
-            ("q", &raw.q),
-            ("priority", &raw.priority),
-            ("tag", &raw.tag),
-            ("due_before", &raw.due_before),
-            ("sort", &raw.sort),
-            ("order", &raw.order),
-            ("list", &raw.list),
-            ("parent", &raw.parent),
-            ("include", &raw.include),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                query.append_pair(k, v);
-            }
+    // Built as text: a URL parser would take an encoded `%2E%2E` segment for `..` and drop it.
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("cursor", cursor)
+        .append_pair("limit", &limit.to_string());
+    for (k, v) in [
+        ("status", &raw.status),
+        ("q", &raw.q),
+        ("priority", &raw.priority),
+        ("tag", &raw.tag),
+        ("due_before", &raw.due_before),
+        ("sort", &raw.sort),
+        ("order", &raw.order),
+        ("list", &raw.list),
+        ("parent", &raw.parent),
+        ("include", &raw.include),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            query.append_pair(k, v);
         }
     }
-    next[url::Position::BeforePath..].to_owned()
+    format!(
+        "/api/{}/tasks?{}",
+        todo_domain::user_id_segment(user_id),
+        query.finish()
+    )
 }
 
 /// Create a task owned by the caller.

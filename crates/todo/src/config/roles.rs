@@ -168,6 +168,9 @@ pub struct MigrateArgs {
     /// Keep retrying an unreachable database for this long before giving up.
     #[arg(long, env = "MIGRATE_WAIT_SECONDS", default_value_t = 60)]
     pub wait_seconds: u64,
+    /// Migrate even if the SQLite database file can be read by other local users.
+    #[arg(long, env = "ALLOW_READABLE_DATABASE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_readable_database: bool,
 }
 
 /// Whom `todo mcp --stdio` acts for.

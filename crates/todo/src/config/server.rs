@@ -1,11 +1,12 @@
 //! Settings shared by the server roles (database, auth, HTTP limits, the assistant), validated once into
 //! [`ServerConfig`].
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
-use todo_api::{AllowedHosts, ApiSettings, HttpLimits, Surface};
+use todo_api::{AllowedHosts, ApiSettings, AuthLimits, HttpLimits, Surface, TrustedProxies};
 use todo_assistant::ModelConfig;
 use todo_storage::StoreOptions;
 
@@ -38,6 +39,9 @@ pub struct CommonArgs {
     /// Lifetime of the JWTs `GET /api/auth/token` issues.
     #[arg(long, env = "JWT_TTL_SECONDS", default_value_t = 900)]
     pub jwt_ttl_seconds: u64,
+    /// Tokens (ours or an external issuer's) valid for longer than this (`exp` − `iat`) are refused.
+    #[arg(long, env = "JWT_MAX_LIFETIME_SECONDS", default_value_t = 24 * 3600)]
+    pub jwt_max_lifetime_seconds: u64,
     /// Lifetime of a sign-in session.
     #[arg(long, env = "SESSION_TTL_SECONDS", default_value_t = 7 * 24 * 3600)]
     pub session_ttl_seconds: u64,
@@ -50,6 +54,25 @@ pub struct CommonArgs {
     /// Mark session cookies Secure (serve over HTTPS).
     #[arg(long, env = "SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
+    /// Comma-separated addresses or CIDR networks of the proxies in front (an ingress, `todo frontend`)
+    /// whose `X-Forwarded-For` names the client; nobody else's is believed.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+    /// Sign-in and sign-up attempts one client address may make at once…
+    #[arg(long, env = "AUTH_RATE_LIMIT_BURST", default_value_t = 10)]
+    pub auth_rate_limit_burst: u32,
+    /// …and then per minute.
+    #[arg(long, env = "AUTH_RATE_LIMIT_PER_MINUTE", default_value_t = 10)]
+    pub auth_rate_limit_per_minute: u32,
+    /// Failed sign-ins to one account before each further one locks it (1 s, doubling, up to AUTH_MAX_LOCK_SECONDS).
+    #[arg(long, env = "AUTH_FREE_FAILURES", default_value_t = 5)]
+    pub auth_free_failures: u32,
+    /// Longest lock of an account after failed sign-ins.
+    #[arg(long, env = "AUTH_MAX_LOCK_SECONDS", default_value_t = 900)]
+    pub auth_max_lock_seconds: u64,
+    /// Start even if the SQLite database file can be read by other local users.
+    #[arg(long, env = "ALLOW_READABLE_DATABASE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_readable_database: bool,
     /// Database connections this process keeps at most (readiness uses one more of its own).
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
@@ -95,6 +118,7 @@ pub struct ServerConfig {
     pub audience: Option<String>,
     pub jwks_url: Option<String>,
     pub jwt_ttl: Duration,
+    pub jwt_max_lifetime: Duration,
     pub api: ApiSettings,
     pub shutdown_delay: Duration,
     pub drain_timeout: Duration,
@@ -110,8 +134,10 @@ pub struct ServerConfig {
 }
 
 pub const MIN_SECRET_CHARS: usize = 32;
-/// A day: these tokens cannot be revoked, so they stay short-lived.
+/// A day: a stolen token works until it expires or its session ends, so they stay short-lived.
 const MAX_JWT_TTL: u64 = 24 * 3600;
+/// A week: the most any issuer's token may be valid for here.
+const MAX_JWT_LIFETIME: u64 = 7 * 24 * 3600;
 /// A year.
 const MAX_SESSION_TTL: u64 = 366 * 24 * 3600;
 
@@ -125,7 +151,17 @@ impl CommonArgs {
         may_generate_secret: bool,
         role: Role,
     ) -> Result<ServerConfig, ConfigError> {
-        let hosts = || AllowedHosts::with_defaults(&self.assistant.mcp_allowed_hosts);
+        let model = self.assistant.model()?;
+        let mcp_server_url = self.assistant.mcp_endpoint()?;
+        // The MCP server answers to the name the backend's agent reaches it by.
+        let mut mcp_hosts = self.assistant.mcp_allowed_hosts.clone();
+        mcp_hosts.extend(
+            mcp_server_url
+                .as_deref()
+                .and_then(|u| url::Url::parse(u).ok())
+                .and_then(|u| u.host_str().map(str::to_owned)),
+        );
+        let hosts = || AllowedHosts::with_defaults(&mcp_hosts);
         let surface = match role {
             Role::Serve => Surface {
                 api: true,
@@ -140,8 +176,6 @@ impl CommonArgs {
                 mcp: Some(hosts()),
             },
         };
-        let model = self.assistant.model()?;
-        let mcp_server_url = self.assistant.mcp_endpoint()?;
         // Used exactly as given (not trimmed): it must match the other party's copy byte for byte.
         let given = self
             .better_auth_secret
@@ -231,6 +265,32 @@ impl CommonArgs {
                 "SESSION_TTL_SECONDS must be 1–{MAX_SESSION_TTL}"
             )));
         }
+        if !(self.jwt_ttl_seconds..=MAX_JWT_LIFETIME).contains(&self.jwt_max_lifetime_seconds) {
+            return Err(ConfigError(format!(
+                "JWT_MAX_LIFETIME_SECONDS must be JWT_TTL_SECONDS ({})–{MAX_JWT_LIFETIME}",
+                self.jwt_ttl_seconds
+            )));
+        }
+        let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| ConfigError(format!("TRUSTED_PROXIES: {e}")))?;
+        let per_address_burst = NonZeroU32::new(self.auth_rate_limit_burst)
+            .ok_or_else(|| ConfigError("AUTH_RATE_LIMIT_BURST must be at least 1".into()))?;
+        if !(1..=60_000).contains(&self.auth_rate_limit_per_minute) {
+            return Err(ConfigError(
+                "AUTH_RATE_LIMIT_PER_MINUTE must be 1–60000".into(),
+            ));
+        }
+        if self.auth_max_lock_seconds == 0 {
+            return Err(ConfigError(
+                "AUTH_MAX_LOCK_SECONDS must be at least 1".into(),
+            ));
+        }
+        let auth_limits = AuthLimits {
+            per_address_burst,
+            per_address_interval: Duration::from_secs(60) / self.auth_rate_limit_per_minute,
+            free_failures: self.auth_free_failures,
+            max_lock: Duration::from_secs(self.auth_max_lock_seconds),
+        };
         let addr = bind_addr(&host, port)?;
         Ok(ServerConfig {
             addr,
@@ -238,6 +298,7 @@ impl CommonArgs {
             store: StoreOptions {
                 max_connections: self.database_max_connections,
                 acquire_timeout: Duration::from_secs(self.database_acquire_timeout_seconds),
+                allow_readable_file: self.allow_readable_database,
             },
             auto_migrate,
             secret,
@@ -245,6 +306,7 @@ impl CommonArgs {
             audience: non_empty(&self.better_auth_audience),
             jwks_url,
             jwt_ttl: Duration::from_secs(self.jwt_ttl_seconds),
+            jwt_max_lifetime: Duration::from_secs(self.jwt_max_lifetime_seconds),
             api: ApiSettings {
                 limits: HttpLimits {
                     body_limit: self.body_limit_bytes,
@@ -253,6 +315,8 @@ impl CommonArgs {
                 cors_origins,
                 session_ttl: Duration::from_secs(self.session_ttl_seconds),
                 secure_cookies: self.secure_cookies,
+                auth_limits,
+                trusted_proxies,
             },
             shutdown_delay: self.connections.shutdown_delay(),
             drain_timeout: self.connections.drain_timeout(),

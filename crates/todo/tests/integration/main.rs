@@ -14,4 +14,5 @@ mod outages;
 mod process;
 mod reliability;
 mod retries;
+mod security;
 mod tokens;

@@ -222,7 +222,10 @@ async fn sdk_client_uses_every_tool_inside_todo_serve() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mcp_refuses_foreign_hosts_and_missing_tokens() {
-    let app = TestApp::spawn(Db::Sqlite).await.unwrap();
+    // A bare Service name is accepted once configured (issue 14: no longer by default).
+    let app = TestApp::spawn_with(Db::Sqlite, &["--mcp-allowed-hosts", "todo-mcp"])
+        .await
+        .unwrap();
     let u = app.sign_up("hosts@example.com").await;
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});

@@ -59,6 +59,16 @@ impl FormClient {
             .expect("a CSRF cookie")
     }
 
+    /// The CSRF token a signed-in page carries: bound to the session, not the anonymous cookie.
+    async fn page_csrf(&mut self, url: &str) -> String {
+        let (_, page) = self.get(url).await;
+        page.split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("a CSRF field on the page")
+            .to_owned()
+    }
+
     async fn get(&mut self, url: &str) -> (u16, String) {
         let r = self
             .http
@@ -142,6 +152,10 @@ async fn plain_forms(app: App) {
         )
         .await;
     assert_eq!((status, to.as_str()), (303, "/"));
+    // Signed in, forms carry the token bound to the session.
+    let anonymous = csrf;
+    let csrf = c.page_csrf(&app.url("/")).await;
+    assert_ne!(csrf, anonymous);
     let (status, to) = c
         .post(
             &app.url("/tasks"),
@@ -293,7 +307,7 @@ async fn plain_forms(app: App) {
     let (status, to) = c.post(&app.url("/sign-out"), &[("_csrf", &csrf)]).await;
     assert_eq!((status, to.as_str()), (303, "/sign-in"));
     let (status, to) = c
-        .post(&app.url("/tasks"), &[("_csrf", &csrf), ("title", "x")])
+        .post(&app.url("/tasks"), &[("_csrf", &anonymous), ("title", "x")])
         .await;
     assert_eq!((status, to.as_str()), (303, "/sign-in"));
 }
@@ -306,6 +320,138 @@ async fn plain_forms_on_serve() {
 #[tokio::test]
 async fn plain_forms_on_frontend_and_backend() {
     plain_forms(App::split().await).await;
+}
+
+/// Issue 14 on the pages: a CSRF pair planted beside the victim's session is refused, a `back`
+/// that cannot be a `Location` is dropped before the action, and no page is kept by a cache.
+async fn session_bound_forms(app: App) {
+    let mut c = FormClient::new();
+    c.get(&app.url("/sign-up")).await;
+    let anonymous = c.csrf();
+    let who = format!("bound-{}@example.com", std::process::id());
+    let form = [
+        ("_csrf", anonymous.as_str()),
+        ("email", who.as_str()),
+        ("password", "correct horse battery"),
+    ];
+    assert_eq!(c.post(&app.url("/sign-up"), &form).await.0, 303);
+    let r = c
+        .http
+        .get(app.url("/"))
+        .header(COOKIE, c.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()[CACHE_CONTROL], "no-store", "the task page");
+
+    // An attacker who can set cookies for this site pairs their own CSRF cookie and field.
+    let session = c
+        .cookies
+        .iter()
+        .find(|(k, _)| k == "better-auth.session_token")
+        .map(|(k, v)| format!("{k}={v}"))
+        .expect("signed in");
+    let planted = format!("{session}; todo.csrf=planted");
+    let r = c
+        .http
+        .post(app.url("/tasks"))
+        .header(COOKIE, planted)
+        .header(CONTENT_TYPE, FORM)
+        .body(encode(&[("_csrf", "planted"), ("title", "Planted")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The old double-submit token does not pass for a signed-in browser either.
+    let (status, _) = c
+        .post(
+            &app.url("/tasks"),
+            &[("_csrf", &anonymous), ("title", "Planted")],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let csrf = c.page_csrf(&app.url("/")).await;
+    let (status, to) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Once"),
+                ("back", "/?q=x\r\nSet-Cookie: a=b"),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/"));
+    let (status, to) = c
+        .post(
+            &app.url("/tasks"),
+            &[("_csrf", &csrf), ("title", "Café"), ("back", "/?q=café")],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/?q=caf%C3%A9"));
+    let (_, page) = c.get(&app.url("/")).await;
+    assert!(!page.contains("Planted"));
+    assert_eq!(page.matches(">Once<").count(), 1, "{page}");
+}
+
+#[tokio::test]
+async fn session_bound_forms_on_serve() {
+    session_bound_forms(App::serve().await).await;
+}
+
+/// Guessing through the sign-in form meets the same limits as the API, explained on the form.
+#[tokio::test]
+async fn the_sign_in_form_explains_a_limit() {
+    let app = App::serve().await;
+    let mut c = FormClient::new();
+    c.get(&app.url("/sign-in")).await;
+    let csrf = c.csrf();
+    let guess = |n: usize| format!("guess number {n}");
+    let mut answers = Vec::new();
+    for n in 0..11 {
+        let password = guess(n);
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("email", "guessed@example.com"),
+            ("password", password.as_str()),
+        ];
+        answers.push(c.post(&app.url("/sign-in"), &form).await);
+    }
+    let (status, page) = answers.pop().unwrap();
+    assert!(answers.iter().all(|(s, _)| *s == 401 || *s == 429));
+    assert_eq!(status, 429, "{page}");
+    assert!(page.contains("Too many attempts. Please wait"), "{page}");
+}
+
+/// A raw request line, as a client that does not normalise paths sends it; the status answered.
+async fn raw_get(base: &str, path: &str) -> u16 {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://").to_owned();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(req.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).unwrap();
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap();
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn the_frontend_proxy_refuses_dot_segments() {
+    let app = App::split().await;
+    for path in [
+        "/api/../openapi.json",
+        "/api/%2e%2e/ready",
+        "/api/.%2E/openapi.json",
+    ] {
+        assert_eq!(raw_get(&app.base, path).await, 400, "{path}");
+    }
+    assert_eq!(raw_get(&app.base, "/api/health").await, 200);
 }
 
 #[tokio::test]

@@ -287,6 +287,16 @@ async fn journey(b: &Browser, app: &App, javascript: bool, shots: &str) {
         );
     }
 
+    // Every page so far ran without a console error: no CSP violation, no script failure (answers
+    // like a 422 to a bad form are the network's business, not errors of the page).
+    let errors: Vec<String> = b
+        .console_errors()
+        .await
+        .into_iter()
+        .filter(|e| !e.contains("Failed to load resource"))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+
     // Sign out, a wrong password, then back in to the same list.
     b.click(".who form button").await;
     b.until("signed out", "document.title === 'Sign in · Todo'")
@@ -501,6 +511,57 @@ async fn phone_width() {
 }
 
 mod http;
+
+/// Signing out ends access in the browser too: Back brings neither the tasks nor a working
+/// assistant, and no page logged a console error (a CSP violation among them) on the way.
+#[tokio::test]
+async fn sign_out_then_back() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::serve().await;
+    sign_up(&b, &app, &email("back")).await;
+    add_task(&b, "Private plans", "high", "", None).await;
+    b.until(
+        "the assistant ready",
+        "!document.getElementById('chat-input').disabled",
+    )
+    .await;
+    assert_eq!(
+        b.console_errors().await,
+        Vec::<String>::new(),
+        "the task page"
+    );
+    b.click(".who form button").await;
+    b.until("signed out", "document.title === 'Sign in · Todo'")
+        .await;
+    b.client.back().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    b.until("the sign-in page", "document.title === 'Sign in · Todo'")
+        .await;
+    assert!(!b.text().await.contains("Private plans"));
+    assert_eq!(
+        b.js("return document.getElementById('chat-input') === null")
+            .await,
+        true,
+        "no assistant panel"
+    );
+    assert_eq!(
+        b.console_errors().await,
+        Vec::<String>::new(),
+        "sign-out and Back"
+    );
+    // Nothing this browser still holds trades for a token.
+    let status = b
+        .js("return fetch('/api/auth/token').then(r => r.status)")
+        .await;
+    assert_eq!(status, 401);
+    // The console is really read: that refused request is in it.
+    let errors = b.console_errors().await;
+    assert!(errors.iter().any(|e| e.contains("401")), "{errors:?}");
+    b.client.close().await.unwrap();
+}
 
 /// The assistant panel: a message streams an answer, the tool call shows as it happens, the list
 /// follows without a reload, and past conversations can be reopened and deleted.

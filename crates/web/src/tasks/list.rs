@@ -307,7 +307,7 @@ pub async fn list_page(
     let page = IndexPage {
         layout: Layout::new("Tasks", csrf.0, Some(user)),
         summary,
-        flash: flash::read(headers),
+        flash: flash::read(&web.settings, headers),
         back,
         add,
         filtered: filters.filtered(),

@@ -42,10 +42,13 @@ pub struct Back {
     back: Option<String>,
 }
 
-/// Only local paths of the list page are followed back to.
+/// Only local paths of the list page are followed back to, and only as printable text: it is read
+/// before the action runs, so a `back` that could not be a `Location` never gets that far.
 fn safe_back(back: Option<&str>) -> String {
     match back {
-        Some(b) if b.starts_with("/?") || b == "/" => b.to_owned(),
+        Some(b) if (b.starts_with("/?") || b == "/") && !b.chars().any(char::is_control) => {
+            b.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -179,5 +182,6 @@ mod tests {
         assert_eq!(safe_back(Some("//evil.example/")), "/");
         assert_eq!(safe_back(Some("https://evil.example/")), "/");
         assert_eq!(safe_back(None), "/");
+        assert_eq!(safe_back(Some("/?status=pending\r\nX: y")), "/");
     }
 }
