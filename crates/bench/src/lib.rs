@@ -112,9 +112,9 @@ where
 /// Bulk-loads `n` tasks for `user` straight into the table (seeding is not what is measured).
 pub async fn seed(url: &str, user: &str, n: usize) {
     let now = chrono::Utc::now().timestamp_millis();
-    seed_rows(url, n, |i| {
+    seed_rows(url, user, n, |i, list| {
         format!(
-            "('{user}', 'seeded task {i}', NULL, {}, {}, '[\"bench\"]', {}, {}, {}, 'seeded task {i}', 'seeded task {i}')",
+            "('{user}', 'seeded task {i}', NULL, {}, {}, '[\"bench\"]', {}, {}, {}, 'seeded task {i}', 'seeded task {i}', {list})",
             i % 3 == 0,
             1 + i % 3,
             now + i as i64 * 60_000,
@@ -125,12 +125,34 @@ pub async fn seed(url: &str, user: &str, n: usize) {
     .await
 }
 
-/// Bulk-loads `n` rows, `row(i)` giving the SQL tuple of [`SEED_COLUMNS`] for row `i`, then settles the
-/// database as a long-running one would be, so the measurements do not race background work the bulk
-/// load set off (autovacuum; an unfolded WAL).
-pub async fn seed_rows(url: &str, n: usize, row: impl Fn(usize) -> String) {
-    let insert = |from: usize, to: usize| {
-        let rows: Vec<String> = (from..to).map(&row).collect();
+/// Lists each seeded user gets: the Inbox and 49 more; task `i` goes in list `i % SEED_LISTS`.
+pub const SEED_LISTS: usize = 50;
+
+/// Bulk-loads `n` tasks of `user` in [`SEED_LISTS`] lists, `row(i, list_id)` giving the SQL tuple of
+/// [`SEED_COLUMNS`] for task `i`; every fifth run of 50 tasks are subtasks of the run before (same lists).
+/// Then it settles the database as a long-running one would be, so the measurements do not race
+/// background work the bulk load set off (autovacuum; an unfolded WAL).
+pub async fn seed_rows(url: &str, user: &str, n: usize, row: impl Fn(usize, i64) -> String) {
+    let lists: Vec<String> = (0..SEED_LISTS)
+        .map(|l| {
+            let name = if l == 0 {
+                "Inbox".to_owned()
+            } else {
+                format!("List {l}")
+            };
+            format!(
+                "('{user}', '{name}', '{}', {l}, {}, 0, 0)",
+                name.to_lowercase(),
+                l == 0
+            )
+        })
+        .collect();
+    let lists = format!(
+        "INSERT INTO lists (user_id, name, name_key, position, inbox, created_at, updated_at) VALUES {}",
+        lists.join(",")
+    );
+    let insert = |from: usize, to: usize, ids: &[i64]| {
+        let rows: Vec<String> = (from..to).map(|i| row(i, ids[i % SEED_LISTS])).collect();
         format!("INSERT INTO tasks {SEED_COLUMNS} VALUES {}", rows.join(","))
     };
     // Same statements on both drivers; only the connection type differs.
@@ -138,12 +160,32 @@ pub async fn seed_rows(url: &str, n: usize, row: impl Fn(usize) -> String) {
         ($conn:ty, $settle:expr) => {{
             use sqlx::Connection;
             let mut c = <$conn>::connect(url).await.unwrap();
+            sqlx::query(&lists).execute(&mut c).await.unwrap();
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM lists WHERE user_id = $1 ORDER BY id")
+                .bind(user)
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
             for from in (0..n).step_by(1000) {
-                sqlx::query(&insert(from, (from + 1000).min(n)))
+                sqlx::query(&insert(from, (from + 1000).min(n), &ids))
                     .execute(&mut c)
                     .await
                     .unwrap();
             }
+            let first: i64 = sqlx::query_scalar("SELECT COALESCE(MIN(id), 0) FROM tasks WHERE user_id = $1")
+                .bind(user)
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+            // Task ids follow the insertion order, so `id - 50` is the same list's task one run earlier.
+            sqlx::query(
+                "UPDATE tasks SET parent_id = id - 50 WHERE user_id = $1 AND (id - $2) / 50 % 5 = 4",
+            )
+            .bind(user)
+            .bind(first)
+            .execute(&mut c)
+            .await
+            .unwrap();
             for statement in $settle {
                 sqlx::query(statement).execute(&mut c).await.unwrap();
             }
@@ -160,7 +202,7 @@ pub async fn seed_rows(url: &str, n: usize, row: impl Fn(usize) -> String) {
 }
 
 /// The columns each tuple of [`seed_rows`] fills, in order.
-pub const SEED_COLUMNS: &str = "(user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, title_key, search_text)";
+pub const SEED_COLUMNS: &str = "(user_id, title, description, completed, priority, tags, due_at, created_at, updated_at, title_key, search_text, list_id)";
 
 /// A field of `/proc/<pid>/status` in KiB (`VmRSS:` now, `VmHWM:` at peak).
 pub fn rss_kib(pid: u32, field: &str) -> u64 {

@@ -16,6 +16,9 @@ use todo_storage::{Store, StoreOptions};
 use todo_testkit::PgServer;
 
 const SIZES: [usize; 3] = [100, 10_000, 100_000];
+/// Every task at every level: the flat page lists had before there were lists.
+const FLAT: &str = "all tasks, subtasks included (flat)";
+const ONE_LIST: &str = "one list of 50 (top-level tasks)";
 const USER: &str = "bench-user";
 const VERBS: [&str; 10] = [
     "call", "email", "buy", "fix", "plan", "review", "write", "clean", "book", "pay",
@@ -30,8 +33,8 @@ fn one_of_ten(i: usize, n: usize, group: usize) -> bool {
     i % (n / 10) == n / 20 + group
 }
 
-/// The SQL tuple of task `i` of `n` (0 is the oldest).
-fn task_row(i: usize, n: usize, now: i64) -> String {
+/// The SQL tuple of task `i` of `n` (0 is the oldest) in list `list`.
+fn task_row(i: usize, n: usize, now: i64, list: i64) -> String {
     let mut title = format!("{} the {} #{i}", VERBS[i % 10], NOUNS[(i / 10) % 10]);
     let mut words = Vec::new();
     if one_of_ten(i, n, 0) {
@@ -70,7 +73,7 @@ fn task_row(i: usize, n: usize, now: i64) -> String {
     let created = now - (n - i) as i64 * 1000;
     let sql_text = |s: Option<&str>| s.map_or("NULL".to_owned(), |s| format!("'{s}'"));
     format!(
-        "('{USER}', '{title}', {}, {}, {}, '[\"{tag}\"]', {}, {created}, {}, '{title}', '{search_text}')",
+        "('{USER}', '{title}', {}, {}, {}, '[\"{tag}\"]', {}, {created}, {}, '{title}', '{search_text}', {list})",
         sql_text(description.as_deref()),
         i < n / 2,
         if i.is_multiple_of(5) { 3 } else { 1 + i % 2 },
@@ -83,9 +86,9 @@ fn task_row(i: usize, n: usize, now: i64) -> String {
     )
 }
 
-/// The cases measured: a label and the query string as the API takes it.
-fn cases() -> Vec<(String, RawListQuery)> {
-    let q = |f: fn(&mut RawListQuery)| {
+/// The cases measured: a label and the query string as the API takes it; `list` is one of the 50 lists.
+fn cases(list: i64) -> Vec<(String, RawListQuery)> {
+    let q = |f: &dyn Fn(&mut RawListQuery)| {
         let mut raw = RawListQuery {
             limit: Some("20".into()),
             ..Default::default()
@@ -94,52 +97,61 @@ fn cases() -> Vec<(String, RawListQuery)> {
         raw
     };
     let mut cases = vec![
-        ("no filter".to_owned(), q(|_| {})),
+        ("no filter (top-level tasks)".to_owned(), q(&|_| {})),
+        (FLAT.into(), q(&|r| r.include = Some("subtasks".into()))),
+        (ONE_LIST.into(), q(&|r| r.list = Some(list.to_string()))),
+        (
+            "one list, subtasks included".into(),
+            q(&|r| {
+                r.list = Some(list.to_string());
+                r.include = Some("subtasks".into());
+            }),
+        ),
         (
             "status=pending (newer half)".into(),
-            q(|r| r.status = Some("pending".into())),
+            q(&|r| r.status = Some("pending".into())),
         ),
         (
             "status=completed (older half)".into(),
-            q(|r| r.status = Some("completed".into())),
+            q(&|r| r.status = Some("completed".into())),
         ),
         (
             "q matching nothing".into(),
-            q(|r| r.q = Some("xylophone".into())),
+            q(&|r| r.q = Some("xylophone".into())),
         ),
         (
             "q matching 10 tasks".into(),
-            q(|r| r.q = Some("Kiwi".into())),
+            q(&|r| r.q = Some("Kiwi".into())),
         ),
         (
             "q matching 1 in 100".into(),
-            q(|r| r.q = Some("mango".into())),
+            q(&|r| r.q = Some("mango".into())),
         ),
         (
             "q matching 1 in 3".into(),
-            q(|r| r.q = Some("urgent".into())),
+            q(&|r| r.q = Some("urgent".into())),
         ),
         (
             "q of 2 letters, 10 tasks".into(),
-            q(|r| r.q = Some("iw".into())),
+            q(&|r| r.q = Some("iw".into())),
         ),
         (
             "q matching 10, status=pending".into(),
-            q(|r| {
+            q(&|r| {
                 r.q = Some("kiwi".into());
                 r.status = Some("pending".into());
             }),
         ),
         (
             "priority=high (1 in 5)".into(),
-            q(|r| r.priority = Some("high".into())),
+            q(&|r| r.priority = Some("high".into())),
         ),
-        ("tag on 10 tasks".into(), q(|r| r.tag = Some("tax".into()))),
-        ("tag on 1 in 3".into(), q(|r| r.tag = Some("work".into()))),
+        ("tag on 10 tasks".into(), q(&|r| r.tag = Some("tax".into()))),
+        ("tag on 1 in 3".into(), q(&|r| r.tag = Some("work".into()))),
     ];
     for sort in ["created", "updated", "due", "priority", "title"] {
         for order in ["asc", "desc"] {
-            let mut raw = q(|_| {});
+            let mut raw = q(&|_| {});
             raw.sort = Some(sort.into());
             raw.order = Some(order.into());
             cases.push((format!("sort={sort} {order}"), raw.clone()));
@@ -184,7 +196,7 @@ async fn middle_cursor(store: &Store, sort: &str, n: usize) -> RawListQuery {
 
 async fn bench_database(kind: &str, urls: Vec<String>, duration: Duration) {
     let mut table: Vec<(String, Vec<f64>)> =
-        cases().into_iter().map(|(l, _)| (l, vec![])).collect();
+        cases(0).into_iter().map(|(l, _)| (l, vec![])).collect();
     for sort in ["created", "updated", "due", "priority", "title"] {
         table.push((format!("cursor mid-list, pending, sort={sort}"), vec![]));
     }
@@ -192,8 +204,9 @@ async fn bench_database(kind: &str, urls: Vec<String>, duration: Duration) {
         let store = Store::open(&url, &StoreOptions::default()).unwrap();
         store.migrate().await.unwrap();
         let now = chrono::Utc::now().timestamp_millis();
-        seed_rows(&url, n, |i| task_row(i, n, now)).await;
-        let mut queries: Vec<RawListQuery> = cases().into_iter().map(|(_, q)| q).collect();
+        seed_rows(&url, USER, n, |i, list| task_row(i, n, now, list)).await;
+        let list = store.lists(USER).await.unwrap()[1].id;
+        let mut queries: Vec<RawListQuery> = cases(list).into_iter().map(|(_, q)| q).collect();
         for sort in ["created", "updated", "due", "priority", "title"] {
             queries.push(middle_cursor(&store, sort, n).await);
         }
@@ -206,6 +219,13 @@ async fn bench_database(kind: &str, urls: Vec<String>, duration: Duration) {
         "\n{kind}: median ms of a 20-task page\n{:<40} {:>9} {:>9} {:>9} {:>10}",
         "case", "100", "10,000", "100,000", "max/min"
     );
+    let at_largest = |label: &str| table.iter().find(|(l, _)| l == label).map(|(_, ms)| ms[2]);
+    if let (Some(list), Some(flat)) = (at_largest(ONE_LIST), at_largest(FLAT)) {
+        println!(
+            "{kind}: one list's first page / the flat page, 100,000 tasks in 50 lists: {:.2}",
+            list / flat
+        );
+    }
     for (label, ms) in table {
         let (min, max) = ms
             .iter()

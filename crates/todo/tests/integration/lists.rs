@@ -575,6 +575,14 @@ async fn the_previous_schema_migrates_with_its_data() {
                 .unwrap()),
             Db::Postgres => fill!(sqlx::PgPool::connect(&url).await.unwrap()),
         }
+        // The server refuses a database file others can read: made private as an upgrade guide says.
+        if let Some(dir) = &dir {
+            use std::os::unix::fs::PermissionsExt;
+            for f in std::fs::read_dir(dir.path()).unwrap() {
+                let path = f.unwrap().path();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            }
+        }
 
         let app = TestApp::spawn_on(url, dir, &[]).await;
         let a = TestUser {
