@@ -1,6 +1,8 @@
 //! `scripts/bench-memory.sh`: starts the release `todo serve` on SQLite, floods it with unauthenticated
 //! password work (16 workers signing in, 16 signing up, for BENCH_SECONDS, default 30) and prints the
 //! server's resident memory at rest, at peak and at the end, and the sign-in and sign-up latencies.
+//! Every request comes from an address of its own (`X-Forwarded-For` through a trusted loopback proxy),
+//! as from many clients, so the per-address sign-in limits let the password work through.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,11 +15,20 @@ use todo_bench::{connect, drive, rss_kib, send, start_server, Conn};
 const WORKERS_PER_KIND: usize = 16;
 const PASSWORD: &str = "correct horse battery";
 
-fn post(path: &str, body: serde_json::Value) -> Request<Full<hyper::body::Bytes>> {
+/// A POST from client `i` of network `net`.0.0.0/8, through the trusted proxy (`drive` numbers each
+/// worker's requests from `worker * 1,000,000`, so every request of a run has an address of its own).
+fn post(
+    path: &str,
+    body: serde_json::Value,
+    net: u8,
+    i: usize,
+) -> Request<Full<hyper::body::Bytes>> {
+    let forwarded = format!("{net}.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
     Request::builder()
         .method(Method::POST)
         .uri(path)
         .header(HOST, "bench")
+        .header("x-forwarded-for", forwarded)
         .header(CONTENT_TYPE, "application/json")
         .body(Full::from(body.to_string()))
         .unwrap()
@@ -35,7 +46,13 @@ async fn main() {
         .unwrap_or(30.0);
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let (server, _) = start_server("serve", &url, dir.path(), &[]).await;
+    let (server, _) = start_server(
+        "serve",
+        &url,
+        dir.path(),
+        &[("TRUSTED_PROXIES", "127.0.0.1")],
+    )
+    .await;
     let pid = server.pid();
     let at_rest = mib(pid, "VmRSS:");
     let base = server.base_url();
@@ -45,11 +62,11 @@ async fn main() {
     let sign_ups: Arc<Vec<Conn>> = Arc::new(connect(&server.addr, WORKERS_PER_KIND).await);
     let duration = Duration::from_secs_f64(seconds);
     let (signed_in, signed_up) = tokio::join!(
-        drive(WORKERS_PER_KIND, duration, move |w, _| {
+        drive(WORKERS_PER_KIND, duration, move |w, i| {
             let conns = sign_ins.clone();
             async move {
                 let body = serde_json::json!({"email": "member@example.com", "password": PASSWORD});
-                send(&conns[w], post("/api/auth/sign-in/email", body))
+                send(&conns[w], post("/api/auth/sign-in/email", body, 10, i))
                     .await
                     .is_some_and(|(status, _)| status.is_success())
             }
@@ -60,7 +77,7 @@ async fn main() {
                 let email = format!("flood-{i}@example.com");
                 let body =
                     serde_json::json!({"email": email, "password": PASSWORD, "name": "Flood"});
-                send(&conns[w], post("/api/auth/sign-up/email", body))
+                send(&conns[w], post("/api/auth/sign-up/email", body, 11, i))
                     .await
                     .is_some_and(|(status, _)| status.is_success())
             }
