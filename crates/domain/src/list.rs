@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::validation::ValidationError;
+use crate::validation::{check_line, ValidationError};
 
 pub const MAX_LIST_NAME_CHARS: usize = 100;
 /// The name of the list every user starts with.
@@ -131,27 +131,11 @@ pub fn list_name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-fn check_name(raw: &str, errors: &mut ValidationError) -> String {
-    let name = raw.trim();
-    let n = name.chars().count();
-    if n == 0 {
-        errors.add("name", "must not be empty");
-    } else if name.chars().any(char::is_control) {
-        errors.add("name", "must be one line without control characters");
-    } else if n > MAX_LIST_NAME_CHARS {
-        errors.add(
-            "name",
-            format!("must be at most {MAX_LIST_NAME_CHARS} characters (got {n})"),
-        );
-    }
-    name.to_owned()
-}
-
 impl CreateList {
     pub fn validate(self) -> Result<NewList, ValidationError> {
         let mut errors = ValidationError::default();
         let list = NewList {
-            name: check_name(&self.name, &mut errors),
+            name: check_line("name", &self.name, MAX_LIST_NAME_CHARS, &mut errors),
             colour: self.colour.unwrap_or_default(),
             position: self.position,
         };
@@ -163,7 +147,10 @@ impl UpdateList {
     pub fn validate(self) -> Result<ListPatch, ValidationError> {
         let mut errors = ValidationError::default();
         let patch = ListPatch {
-            name: self.name.as_deref().map(|n| check_name(n, &mut errors)),
+            name: self
+                .name
+                .as_deref()
+                .map(|n| check_line("name", n, MAX_LIST_NAME_CHARS, &mut errors)),
             colour: self.colour,
             position: self.position,
             archived: self.archived,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::recurrence::{Recurrence, RepeatFrom, SeriesState};
-use crate::validation::{parse_due, ValidationError};
+use crate::validation::{check_line, parse_due, ValidationError};
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 1000;
@@ -271,22 +271,6 @@ pub struct TaskPatch {
     pub parent_id: Option<Option<i64>>,
 }
 
-fn check_title(raw: &str, errors: &mut ValidationError) -> String {
-    let title = raw.trim();
-    let n = title.chars().count();
-    if n == 0 {
-        errors.add("title", "must not be empty");
-    } else if title.chars().any(char::is_control) {
-        errors.add("title", "must be one line without control characters");
-    } else if n > MAX_TITLE_CHARS {
-        errors.add(
-            "title",
-            format!("must be at most {MAX_TITLE_CHARS} characters (got {n})"),
-        );
-    }
-    title.to_owned()
-}
-
 fn check_description(raw: Option<&str>, errors: &mut ValidationError) -> Option<String> {
     let d = raw.map(str::trim).filter(|d| !d.is_empty())?;
     let n = d.chars().count();
@@ -360,7 +344,7 @@ impl CreateTask {
     pub fn validate(self) -> Result<NewTask, ValidationError> {
         let mut errors = ValidationError::default();
         let task = NewTask {
-            title: check_title(&self.title, &mut errors),
+            title: check_line("title", &self.title, MAX_TITLE_CHARS, &mut errors),
             description: check_description(self.description.as_deref(), &mut errors),
             completed: self.completed.unwrap_or(false),
             priority: self.priority.unwrap_or_default(),
@@ -381,7 +365,10 @@ impl UpdateTask {
     pub fn validate(self) -> Result<TaskPatch, ValidationError> {
         let mut errors = ValidationError::default();
         let patch = TaskPatch {
-            title: self.title.as_deref().map(|t| check_title(t, &mut errors)),
+            title: self
+                .title
+                .as_deref()
+                .map(|t| check_line("title", t, MAX_TITLE_CHARS, &mut errors)),
             description: self
                 .description
                 .map(|d| check_description(d.as_deref(), &mut errors)),

@@ -45,6 +45,25 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// A one-line text of 1 to `max` characters after trimming (a title, a name), flagged on `field`.
+pub(crate) fn check_line(
+    field: &str,
+    raw: &str,
+    max: usize,
+    errors: &mut ValidationError,
+) -> String {
+    let text = raw.trim();
+    let n = text.chars().count();
+    if n == 0 {
+        errors.add(field, "must not be empty");
+    } else if text.chars().any(char::is_control) {
+        errors.add(field, "must be one line without control characters");
+    } else if n > max {
+        errors.add(field, format!("must be at most {max} characters (got {n})"));
+    }
+    text.to_owned()
+}
+
 /// Accepts an RFC 3339 date-time or a plain `YYYY-MM-DD` date (taken as midnight UTC).
 pub fn parse_due(input: &str) -> Result<DateTime<Utc>, &'static str> {
     let s = input.trim();
