@@ -79,6 +79,7 @@ pub(super) async fn pick(ctx: &Context<'_>, r: TaskRef, tools: &mut impl Tools) 
             Intent::Reopen(_) => Some(Action::Reopen),
             Intent::Delete(_) => Some(Action::Delete),
             Intent::Update(_, c) => Some(Action::Update(c)),
+            Intent::AddSubtasks(_, d) => Some(Action::AddSubtasks(d)),
             _ => None,
         });
     match action {

@@ -62,6 +62,7 @@ pub(super) async fn prepare(
             Intent::StillOpen(r) => (Action::StillOpen, r),
             Intent::Show(r) => (Action::Show, r),
             Intent::Update(r, c) => (Action::Update(c), r),
+            Intent::AddSubtasks(r, d) => (Action::AddSubtasks(d), r),
             other => {
                 out.push(other);
                 continue;
@@ -100,6 +101,7 @@ pub(super) async fn prepare(
             Action::StillOpen => Intent::StillOpen(r),
             Action::Show => Intent::Show(r),
             Action::Update(c) => Intent::Update(r, c),
+            Action::AddSubtasks(d) => Intent::AddSubtasks(r, d),
         });
     }
     if !deletes.is_empty() && ctx.confirmed.is_none() {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, SecondsFormat, Timelike, Utc};
 use serde_json::Value;
-use todo_domain::{Priority, Status, Task};
+use todo_domain::{Priority, Recurrence, Status, Task};
 
 use crate::ToolFailure;
 
@@ -46,7 +46,10 @@ fn details(t: &Task, now: DateTime<Utc>) -> Vec<String> {
         }
     }
     if let Some(r) = &t.recurrence {
-        details.push(format!("repeats {r}"));
+        details.push(format!("repeats {}", rule_text(r)));
+    }
+    if t.subtask_count > 0 {
+        details.push(format!("{}/{} subtasks done", t.subtasks_done, t.subtask_count));
     }
     if !t.tags.is_empty() {
         details.push(hashtags(&t.tags));
@@ -67,6 +70,20 @@ pub(super) fn task_line(t: &Task, now: DateTime<Utc>) -> String {
             format!(" ({})", details.join(", "))
         }
     )
+}
+
+/// A rule in words: its shorthand ("weekly"), else its description ("every other week on Mon").
+pub(super) fn rule_text(r: &Recurrence) -> String {
+    match r.shorthand() {
+        Some(s) => s.to_owned(),
+        None => {
+            let d = r.describe();
+            let mut chars = d.chars();
+            chars
+                .next()
+                .map_or(String::new(), |c| c.to_lowercase().chain(chars).collect())
+        }
+    }
 }
 
 pub(super) fn tasks_of(v: Value) -> Vec<Task> {
