@@ -6,7 +6,7 @@ use todo_domain::{Task, ADD_TASK, LIST_TASKS};
 use super::act::find_matches;
 use super::lists;
 use super::wording::{
-    explain, hashtags, priority_name, rfc3339, rule_text, short, tasks_of, when_text,
+    and_list, explain, hashtags, priority_name, rfc3339, rule_text, short, tasks_of, when_text,
 };
 use super::Context;
 use crate::parse::Draft;
@@ -21,7 +21,7 @@ pub(super) async fn add(ctx: &Context<'_>, drafts: &[Draft], tools: &mut impl To
     let named: Vec<String> = drafts.iter().filter_map(|d| d.list.clone()).collect();
     if let Some(name) = named.first() {
         let titles: Vec<String> = drafts.iter().map(|d| format!("'{}'", d.title)).collect();
-        let doing = format!("add {} to it", titles.join(" and "));
+        let doing = format!("add {} to it", and_list(&titles));
         match lists::target(ctx, name, &doing, tools).await {
             Ok(list) => drafts
                 .iter_mut()

@@ -4,7 +4,7 @@
 use serde_json::json;
 use todo_domain::{list_name_key, TaskList, CREATE_LIST, LIST_LISTS};
 
-use super::wording::explain;
+use super::wording::{and_list, explain};
 use super::Context;
 use crate::history::CONFIRM_DELETE;
 use crate::text::{capitalise, content_words};
@@ -40,11 +40,11 @@ pub(super) fn named<'l>(lists: &'l [TaskList], name: &str) -> Option<&'l TaskLis
 
 /// "You don't have a list called “Groceries”; your lists are Inbox and Work."
 pub(super) fn no_such_list(name: &str, lists: &[TaskList]) -> String {
-    let names: Vec<&str> = lists.iter().map(|l| l.name.as_str()).collect();
+    let names: Vec<String> = lists.iter().map(|l| l.name.clone()).collect();
     let these = match names.as_slice() {
         [] => String::new(),
         [one] => format!("; your only list is {one}"),
-        [init @ .., last] => format!("; your lists are {} and {last}", init.join(", ")),
+        many => format!("; your lists are {}", and_list(many)),
     };
     format!("You don't have a list called “{name}”{these}.")
 }

@@ -121,6 +121,15 @@ pub(super) fn named(v: &Value, id: i64) -> String {
     }
 }
 
+/// "a", "a and b", "a, b and c".
+pub(super) fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 pub(super) fn short(s: &str) -> String {
     if s.chars().count() > 40 {
         format!("{}…", s.chars().take(40).collect::<String>())
