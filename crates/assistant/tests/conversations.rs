@@ -103,7 +103,12 @@ async fn list_names(store: &Store, user: &str) -> HashMap<i64, String> {
         .unwrap()
         .iter()
         .filter(|l| l["inbox"] != json!(true))
-        .map(|l| (l["id"].as_i64().unwrap(), l["name"].as_str().unwrap().to_owned()))
+        .map(|l| {
+            (
+                l["id"].as_i64().unwrap(),
+                l["name"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 

@@ -52,7 +52,10 @@ impl Spec {
         }
         let list = |v: Vec<String>| v.join(",");
         if !self.by_month.is_empty() {
-            s += &format!(";BYMONTH={}", list(self.by_month.iter().map(u32::to_string).collect()));
+            s += &format!(
+                ";BYMONTH={}",
+                list(self.by_month.iter().map(u32::to_string).collect())
+            );
         }
         if !self.by_month_day.is_empty() {
             s += &format!(
@@ -83,7 +86,9 @@ impl Spec {
         };
         let today = now.date_naive().and_time(NaiveTime::MIN).and_utc();
         let tomorrow = today + Duration::days(1);
-        let first = anchor.rule()?.occurrences(today, tomorrow - Duration::seconds(1), Tz::UTC, 1);
+        let first = anchor
+            .rule()?
+            .occurrences(today, tomorrow - Duration::seconds(1), Tz::UTC, 1);
         first.first().copied()
     }
 }
@@ -371,11 +376,7 @@ pub(super) fn stop_repeating(ws: &[Word]) -> Option<Intent> {
     const REPEATING: &str = "repeating recurring repeat recur";
     const LATER: &str = "anymore any more again";
     let stop = |target: &[Word]| {
-        let target: Vec<Word> = target
-            .iter()
-            .filter(|w| !w.is_in(LATER))
-            .cloned()
-            .collect();
+        let target: Vec<Word> = target.iter().filter(|w| !w.is_in(LATER)).cloned().collect();
         (!target.is_empty()).then(|| {
             Intent::Update(
                 task_ref(&target),

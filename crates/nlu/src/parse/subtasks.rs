@@ -31,7 +31,10 @@ fn under_task(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     }
     let target = &ws[k + 2..];
     // The task ends at a colon, or at "called"/"saying" before the step.
-    let split = target.iter().position(|w| w.text.ends_with(':')).map(|i| (i + 1, i + 1));
+    let split = target
+        .iter()
+        .position(|w| w.text.ends_with(':'))
+        .map(|i| (i + 1, i + 1));
     let split = split.or_else(|| {
         target
             .iter()

@@ -484,8 +484,18 @@ fn recurrence_rules() {
             "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
             "2026-11-27T09:00:00+00:00",
         ),
-        ("add backups every 2 weeks", "Backups", "FREQ=WEEKLY;INTERVAL=2", ""),
-        ("add water cactus every other day", "Water cactus", "FREQ=DAILY;INTERVAL=2", ""),
+        (
+            "add backups every 2 weeks",
+            "Backups",
+            "FREQ=WEEKLY;INTERVAL=2",
+            "",
+        ),
+        (
+            "add water cactus every other day",
+            "Water cactus",
+            "FREQ=DAILY;INTERVAL=2",
+            "",
+        ),
         (
             "add mum's birthday every year on March 3",
             "Mum's birthday",
@@ -522,8 +532,18 @@ fn recurrence_rules() {
             "FREQ=DAILY;UNTIL=20261127T235959Z",
             "",
         ),
-        ("add physio every week 5 times", "Physio", "FREQ=WEEKLY;COUNT=5", ""),
-        ("add clean gutters yearly", "Clean gutters", "FREQ=YEARLY", ""),
+        (
+            "add physio every week 5 times",
+            "Physio",
+            "FREQ=WEEKLY;COUNT=5",
+            "",
+        ),
+        (
+            "add clean gutters yearly",
+            "Clean gutters",
+            "FREQ=YEARLY",
+            "",
+        ),
     ];
     for (say, title, want, due) in cases {
         assert_eq!(
@@ -535,14 +555,26 @@ fn recurrence_rules() {
     // A single weekday stays the plain weekly rule, due on that day, as before.
     assert_eq!(
         rule("add gym every monday"),
-        ("Gym".into(), Some("FREQ=WEEKLY".into()), day(30).to_rfc3339())
+        (
+            "Gym".into(),
+            Some("FREQ=WEEKLY".into()),
+            day(30).to_rfc3339()
+        )
     );
 }
 
 #[test]
 fn stops_repeating() {
     let stop = |s: &str| match p(s) {
-        Intent::Update(r, c) if c.recurrence == Some(None) && c == Changes { recurrence: Some(None), ..Changes::default() } => r,
+        Intent::Update(r, c)
+            if c.recurrence == Some(None)
+                && c == Changes {
+                    recurrence: Some(None),
+                    ..Changes::default()
+                } =>
+        {
+            r
+        }
         other => panic!("{s}: {other:?}"),
     };
     for s in [
@@ -567,23 +599,40 @@ fn list_requests() {
     ] {
         assert_eq!(p(s), Intent::CreateList(name.into()), "{s}");
     }
-    assert_ne!(p("make a list of things to buy"), Intent::CreateList("Of things to buy".into()));
-    for s in ["what lists do I have?", "show my lists", "which lists are there", "lists"] {
+    assert_ne!(
+        p("make a list of things to buy"),
+        Intent::CreateList("Of things to buy".into())
+    );
+    for s in [
+        "what lists do I have?",
+        "show my lists",
+        "which lists are there",
+        "lists",
+    ] {
         assert_eq!(p(s), Intent::Lists, "{s}");
     }
     let shown = |s: &str| match p(s) {
         Intent::List(f) => (f.list, f.status),
         other => panic!("{s}: {other:?}"),
     };
-    assert_eq!(shown("what's in my work list?"), (Some("work".into()), Status::All));
-    assert_eq!(shown("show the groceries list"), (Some("groceries".into()), Status::All));
+    assert_eq!(
+        shown("what's in my work list?"),
+        (Some("work".into()), Status::All)
+    );
+    assert_eq!(
+        shown("show the groceries list"),
+        (Some("groceries".into()), Status::All)
+    );
     assert_eq!(
         shown("what's still to do on the work list"),
         (Some("work".into()), Status::Pending)
     );
     assert_eq!(shown("show my todo list").0, None);
     let added = draft("add milk to the groceries list");
-    assert_eq!((added.title.as_str(), added.list.as_deref()), ("Milk", Some("groceries")));
+    assert_eq!(
+        (added.title.as_str(), added.list.as_deref()),
+        ("Milk", Some("groceries"))
+    );
     assert_eq!(draft("add milk to my list").list, None);
     let moved = |s: &str| match p(s) {
         Intent::Update(r, c) => (r, c.list, c.due.is_some()),
@@ -591,7 +640,11 @@ fn list_requests() {
     };
     assert_eq!(
         moved("move the dentist task to personal"),
-        (TaskRef::Words("dentist".into()), Some("personal".into()), false)
+        (
+            TaskRef::Words("dentist".into()),
+            Some("personal".into()),
+            false
+        )
     );
     assert_eq!(
         moved("move task 3 to the work list"),
@@ -615,11 +668,17 @@ fn subtask_requests() {
     );
     assert_eq!(
         sub("break the report into: outline, draft, review"),
-        (report(), vec!["Outline".to_owned(), "Draft".into(), "Review".into()])
+        (
+            report(),
+            vec!["Outline".to_owned(), "Draft".into(), "Review".into()]
+        )
     );
     assert_eq!(
         sub("break down task 3 into research and writing"),
-        (TaskRef::Id(3), vec!["Research".to_owned(), "Writing".into()])
+        (
+            TaskRef::Id(3),
+            vec!["Research".to_owned(), "Writing".into()]
+        )
     );
     assert_eq!(
         sub("add 'check the figures and tables' as a subtask of the report"),
@@ -627,12 +686,18 @@ fn subtask_requests() {
     );
     assert_eq!(
         sub("add subtasks to task 2: call the venue and book the band"),
-        (TaskRef::Id(2), vec!["Call the venue".to_owned(), "Book the band".into()])
+        (
+            TaskRef::Id(2),
+            vec!["Call the venue".to_owned(), "Book the band".into()]
+        )
     );
     // One step unless several are announced or listed with commas.
     assert_eq!(
         sub("add a subtask to the report: check the figures and tables").1,
         ["Check the figures and tables"]
     );
-    assert_eq!(p("add a subtask to the report"), Intent::Incomplete("subtask"));
+    assert_eq!(
+        p("add a subtask to the report"),
+        Intent::Incomplete("subtask")
+    );
 }

@@ -10,8 +10,8 @@ use super::wording::{
     explain, explain_for, hashtags, named, not_found_id, priority_name, rfc3339, rule_text,
     task_state, tasks_of, when_text,
 };
-use super::{add, lists};
 use super::Context;
+use super::{add, lists};
 use crate::dates::When;
 use crate::history::{self, CONFIRM_DELETE};
 use crate::parse::{Changes, Draft, TaskRef};
@@ -97,8 +97,7 @@ async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut imp
     let needs_task = matches!(
         action,
         Action::Show | Action::StillOpen | Action::AddSubtasks(_)
-    )
-        || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day || c.shift_days.is_some());
+    ) || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day || c.shift_days.is_some());
     let found = match resolve(ctx, r, &action, needs_task, tools).await {
         Ok(f) => f,
         Err(reply) => return reply,

@@ -72,7 +72,11 @@ fn reverse(name: &str, arguments: &Value, result: &Value, before: Option<Task>) 
             args.insert("task_id".into(), json!(id?));
             for key in arguments.as_object()?.keys().filter(|k| *k != "task_id") {
                 // A task names its list by id, which `list` takes as well as a name.
-                let field = if key == "list" { "list_id" } else { key.as_str() };
+                let field = if key == "list" {
+                    "list_id"
+                } else {
+                    key.as_str()
+                };
                 args.insert(key.clone(), old[field].clone());
             }
             op(UPDATE_TASK, Value::Object(args))

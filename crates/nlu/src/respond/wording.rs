@@ -49,7 +49,10 @@ fn details(t: &Task, now: DateTime<Utc>) -> Vec<String> {
         details.push(format!("repeats {}", rule_text(r)));
     }
     if t.subtask_count > 0 {
-        details.push(format!("{}/{} subtasks done", t.subtasks_done, t.subtask_count));
+        details.push(format!(
+            "{}/{} subtasks done",
+            t.subtasks_done, t.subtask_count
+        ));
     }
     if !t.tags.is_empty() {
         details.push(hashtags(&t.tags));
