@@ -10,9 +10,10 @@ use todo_domain::LIST_TASKS;
 use super::act::{locate, Action, WHICH_ONE_TAIL};
 use super::add::repeated;
 use super::wording::{explain, tasks_of};
-use super::Context;
+use super::{lists, Context};
 use crate::history::CONFIRM_DELETE;
 use crate::parse::{Draft, Intent, TaskRef};
+use crate::text::capitalise;
 use crate::Tools;
 
 /// Opens an answer that did none of a request of several parts.
@@ -41,6 +42,7 @@ pub(super) async fn prepare(
     } else {
         Vec::new()
     };
+    unknown_list(&intents, tools).await?;
     let mut out = Vec::new();
     let mut deletes = Vec::new();
     for intent in intents {
@@ -112,4 +114,34 @@ pub(super) async fn prepare(
         ));
     }
     Ok(out)
+}
+
+/// A list some part names that does not exist: the answer (creating it is offered only for a
+/// request of one part).
+async fn unknown_list(
+    intents: &[Intent],
+    tools: &mut impl Tools,
+) -> Result<(), String> {
+    let names: Vec<&String> = intents
+        .iter()
+        .flat_map(|i| match i {
+            Intent::Add(drafts) => drafts.iter().filter_map(|d| d.list.as_ref()).collect(),
+            Intent::Update(_, c) => c.list.iter().collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let all = lists::all_lists(tools).await?;
+    match names.iter().find(|n| lists::named(&all, n).is_none()) {
+        Some(name) => {
+            let name = capitalise(name);
+            Err(format!(
+                "{NOTHING_YET} {} Say “create a list called {name}” first.",
+                lists::no_such_list(&name, &all)
+            ))
+        }
+        None => Ok(()),
+    }
 }
