@@ -36,6 +36,12 @@ fn create_list(ws: &[Word]) -> Option<Intent> {
         {
             rest = &rest[1..];
         }
+        // "a list for the garden".
+        if ws.get(k + 1).is_some_and(|w| w.is("for"))
+            && rest.first().is_some_and(|w| w.is_in("the my our"))
+        {
+            rest = &rest[1..];
+        }
         match rest {
             [q] if q.quoted => q.text.clone(),
             _ => join(rest),
@@ -120,7 +126,12 @@ fn move_to_list(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     if said_list {
         dest = &dest[..dest.len() - 1];
     }
-    if dest.is_empty() || dest.iter().any(|w| w.is_in(DONE_WORDS)) {
+    // "move task 2 to the top" / "… to done" are not lists.
+    if dest.is_empty()
+        || dest
+            .iter()
+            .any(|w| w.is_in(DONE_WORDS) || w.is_in("top bottom front back end start beginning"))
+    {
         return None;
     }
     if !said_list {

@@ -72,12 +72,20 @@ fn break_into(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     while target.last().is_some_and(|w| w.is_in("up down")) {
         target = &target[..target.len() - 1];
     }
+    let listed = ws[into].text.ends_with(':');
     let mut items = &ws[into + 1..];
     // "into (these) steps: …", "into subtasks: …".
     if let Some(i) = items.iter().position(|w| w.is_in(NOUNS)) {
         if items[..i].iter().all(|w| w.is_in("these the some")) {
             items = &items[i + 1..];
         }
+    }
+    // "split the report into sections" names no steps: only a list, or a colon, does.
+    let several = items
+        .iter()
+        .any(|w| !w.quoted && (w.text.ends_with(',') || w.is_in("and & plus")));
+    if !(listed || several) {
+        return None;
     }
     steps(target, items, true, now)
 }

@@ -595,6 +595,7 @@ fn list_requests() {
         ("new list: Groceries", "Groceries"),
         ("make a new list named 'Home stuff'", "Home stuff"),
         ("create a shopping list", "Shopping"),
+        ("start a list for the garden", "Garden"),
         ("add a list", ""),
     ] {
         assert_eq!(p(s), Intent::CreateList(name.into()), "{s}");
@@ -653,6 +654,7 @@ fn list_requests() {
     // A date is still a new due date, not a list.
     assert_eq!(moved("move the dentist to friday").1, None);
     assert_eq!(moved("move task 3 to tomorrow at 5pm").1, None);
+    assert!(!matches!(p("move task 2 to the top"), Intent::Update(_, c) if c.list.is_some()));
 }
 
 #[test]

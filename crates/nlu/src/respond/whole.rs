@@ -118,10 +118,7 @@ pub(super) async fn prepare(
 
 /// A list some part names that does not exist: the answer (creating it is offered only for a
 /// request of one part).
-async fn unknown_list(
-    intents: &[Intent],
-    tools: &mut impl Tools,
-) -> Result<(), String> {
+async fn unknown_list(intents: &[Intent], tools: &mut impl Tools) -> Result<(), String> {
     let names: Vec<&String> = intents
         .iter()
         .flat_map(|i| match i {
