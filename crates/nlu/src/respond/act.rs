@@ -7,8 +7,8 @@ use todo_domain::{Recurrence, Task, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDA
 
 use super::whole::NOTHING_YET;
 use super::wording::{
-    explain, explain_for, hashtags, named, not_found_id, priority_name, rfc3339, rule_text,
-    task_state, tasks_of, when_text,
+    every_task, explain, explain_for, hashtags, named, not_found_id, priority_name, rfc3339,
+    rule_text, task_state, tasks_of, when_text,
 };
 use super::Context;
 use super::{add, lists};
@@ -186,10 +186,7 @@ async fn several(
     if parts.len() < 2 {
         return None;
     }
-    let all = match tools
-        .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
-        .await
-    {
+    let all = match tools.call(LIST_TASKS, every_task()).await {
         Ok(v) => tasks_of(v),
         Err(e) => return Some(Err(explain(&e, "look up your tasks"))),
     };
@@ -394,12 +391,8 @@ async fn resolve_in(
     let all: &[Task] = match known {
         Some(all) => all,
         None => {
-            // Subtasks too: "tick off check the figures" names one.
             fetched = tools
-                .call(
-                    LIST_TASKS,
-                    json!({"status": "all", "limit": 200, "include_subtasks": true}),
-                )
+                .call(LIST_TASKS, every_task())
                 .await
                 .map(tasks_of)
                 .map_err(|e| explain(&e, "look up your tasks"))?;

@@ -4,12 +4,11 @@
 //! Otherwise nothing runs and the answer says why; a delete by name among the parts asks for a yes
 //! to the whole.
 
-use serde_json::json;
 use todo_domain::LIST_TASKS;
 
 use super::act::{locate, Action, WHICH_ONE_TAIL};
 use super::add::repeated;
-use super::wording::{explain, tasks_of};
+use super::wording::{every_task, explain, tasks_of};
 use super::{lists, Context};
 use crate::history::CONFIRM_DELETE;
 use crate::parse::{Draft, Intent, TaskRef};
@@ -32,10 +31,7 @@ pub(super) async fn prepare(
         _ => true,
     });
     let all = if names_one {
-        match tools
-            .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
-            .await
-        {
+        match tools.call(LIST_TASKS, every_task()).await {
             Ok(v) => tasks_of(v),
             Err(e) => return Err(explain(&e, "look up your tasks")),
         }

@@ -1,7 +1,7 @@
 //! Wording: tasks, dates and tool refusals as the sentences of an answer.
 
 use chrono::{DateTime, Duration, SecondsFormat, Timelike, Utc};
-use serde_json::Value;
+use serde_json::{json, Value};
 use todo_domain::{Priority, Recurrence, Status, Task};
 
 use crate::ToolFailure;
@@ -87,6 +87,12 @@ pub(super) fn rule_text(r: &Recurrence) -> String {
                 .map_or(String::new(), |c| c.to_lowercase().chain(chars).collect())
         }
     }
+}
+
+/// `list_tasks`' arguments for looking a task up by name: every task, subtasks too ("tick off
+/// check the figures" names one).
+pub(super) fn every_task() -> Value {
+    json!({"status": "all", "limit": 200, "include_subtasks": true})
 }
 
 pub(super) fn tasks_of(v: Value) -> Vec<Task> {
