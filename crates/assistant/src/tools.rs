@@ -13,9 +13,9 @@ use todo_domain::{
 };
 use todo_storage::{StorageError, Store};
 
-pub use todo_domain::{ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDATE_TASK};
-pub const LIST_LISTS: &str = "list_lists";
-pub const CREATE_LIST: &str = "create_list";
+pub use todo_domain::{
+    ADD_TASK, COMPLETE_TASK, CREATE_LIST, DELETE_TASK, LIST_LISTS, LIST_TASKS, UPDATE_TASK,
+};
 
 /// Most tasks one `list_tasks` call returns; the assistant talks about a screenful, not a database.
 const LIST_DEFAULT_LIMIT: u32 = 100;

@@ -3,8 +3,9 @@
 //! memory written back) on SQLite and on PostgreSQL, so what the assistant remembers between turns
 //! really lives in the stored conversation.
 //!
-//! A conversation: `name`, `setup` (tasks created first, ids 1, 2, … in order; another user's task
-//! takes the next id, so new tasks start one after it) and `turns`. A turn:
+//! A conversation: `name`, `lists` (names of lists created first), `setup` (tasks created next,
+//! ids 1, 2, … in order, naming a list by `"list"` and a parent by `"parent_id"`; another user's
+//! task takes the next id, so new tasks start one after it) and `turns`. A turn:
 //! `say`; `calls`, the tool calls it must make, in order, none missing or extra (a name, or
 //! `{"name", "arguments"}` with an argument subset); `reply`, words its answer must contain
 //! (case-insensitive); and `tasks`, the user's whole task list after the turn, one line per task
@@ -14,8 +15,10 @@
 
 mod common;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeZone, Utc};
-use common::{fresh_store, tasks_of, OTHER, USER};
+use common::{create_lists, fresh_store, tasks_of, OTHER, USER};
 use futures_util::{stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -33,6 +36,8 @@ fn now() -> DateTime<Utc> {
 struct Conversation {
     name: String,
     #[serde(default)]
+    lists: Vec<String>,
+    #[serde(default)]
     setup: Vec<Value>,
     turns: Vec<Turn>,
 }
@@ -46,9 +51,10 @@ struct Turn {
     tasks: Option<Vec<String>>,
 }
 
-/// A task as one line: "3 Pay rent ✓ !high due:2026-11-30T17:00 #home every:weekly", leaving out
-/// what is at its default (pending, medium priority, no date, no tags, not repeating).
-fn line(t: &Value) -> String {
+/// A task as one line: "3 Pay rent ✓ !high due:2026-11-30T17:00 #home every:weekly ^1 @Work",
+/// leaving out what is at its default (pending, medium priority, no date, no tags, not repeating,
+/// top level, in the Inbox); `lists` names the other lists by id.
+fn line(t: &Value, lists: &HashMap<i64, String>) -> String {
     let mut s = format!("{} {}", t["id"], t["title"].as_str().unwrap_or_default());
     if t["completed"] == json!(true) {
         s.push_str(" ✓");
@@ -69,6 +75,12 @@ fn line(t: &Value) -> String {
     if let Some(r) = t["recurrence"].as_str() {
         s.push_str(&format!(" every:{r}"));
     }
+    if let Some(p) = t["parent_id"].as_i64() {
+        s.push_str(&format!(" ^{p}"));
+    }
+    if let Some(l) = t["list_id"].as_i64().and_then(|id| lists.get(&id)) {
+        s.push_str(&format!(" @{l}"));
+    }
     if let Some(d) = t["description"].as_str() {
         s.push_str(&format!(" «{d}»"));
     }
@@ -76,9 +88,28 @@ fn line(t: &Value) -> String {
 }
 
 async fn state(store: &Store, user: &str) -> Vec<String> {
+    let lists = list_names(store, user).await;
     let mut tasks = tasks_of(store, user).await;
     tasks.sort_by_key(|t| t["id"].as_i64());
-    tasks.iter().map(line).collect()
+    tasks.iter().map(|t| line(t, &lists)).collect()
+}
+
+/// The names of `user`'s lists by id.
+async fn list_names(store: &Store, user: &str) -> HashMap<i64, String> {
+    let v = tools::run(store, user, tools::LIST_LISTS, json!({}))
+        .await
+        .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["inbox"] != json!(true))
+        .map(|l| {
+            (
+                l["id"].as_i64().unwrap(),
+                l["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
 
 fn call_matches(expected: &Value, name: &str, arguments: &Value) -> bool {
@@ -97,6 +128,7 @@ fn call_matches(expected: &Value, name: &str, arguments: &Value) -> bool {
 }
 
 async fn run(store: Store, c: Conversation) -> Vec<String> {
+    create_lists(&store, USER, &c.lists).await;
     for t in &c.setup {
         tools::run(&store, USER, tools::ADD_TASK, t.clone())
             .await

@@ -3,8 +3,9 @@
 //! them: each case gets a fresh database, its setup tasks, then one or more messages, with the tool
 //! calls, the reply and the stored tasks checked.
 //!
-//! A case: `setup` (tasks to create, ids 1, 2, … in order; `"user": "other"` creates one for
-//! another user), optional `history`, then `say` with `expect_calls` (name + argument subset, in
+//! A case: `lists` (names of lists to create first), `setup` (tasks to create, ids 1, 2, … in
+//! order, naming a list by `"list"` and a parent by `"parent_id"`; `"user": "other"` creates one
+//! for another user), optional `history`, then `say` with `expect_calls` (name + argument subset, in
 //! order, none missing or extra), `expect_reply_contains` / `expect_reply_lacks` (case-insensitive)
 //! and `expect_tasks` (`{"id": 3, "deleted": true}` or a subset of the stored task); `then` lists
 //! further steps, each seeing the real replies before it as history.
@@ -12,7 +13,7 @@
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::{fresh_store, tasks_of, OTHER, USER};
+use common::{create_lists, fresh_store, tasks_of, OTHER, USER};
 use futures_util::{stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -25,6 +26,8 @@ fn now() -> DateTime<Utc> {
 
 #[derive(Deserialize)]
 struct Case {
+    #[serde(default)]
+    lists: Vec<String>,
     #[serde(default)]
     setup: Vec<Value>,
     #[serde(default)]
@@ -59,6 +62,7 @@ fn subset(expected: &Value, actual: &Value) -> bool {
 
 async fn run_case(index: usize, case: Case) -> Vec<String> {
     let (_dir, store) = fresh_store().await;
+    create_lists(&store, USER, &case.lists).await;
     for t in &case.setup {
         let mut t = t.clone();
         let user = match t.as_object_mut().unwrap().remove("user") {

@@ -57,6 +57,9 @@ pub const LIST_TASKS: &str = "list_tasks";
 pub const COMPLETE_TASK: &str = "complete_task";
 pub const DELETE_TASK: &str = "delete_task";
 pub const UPDATE_TASK: &str = "update_task";
+/// The lists' tools, next to the original five.
+pub const LIST_LISTS: &str = "list_lists";
+pub const CREATE_LIST: &str = "create_list";
 
 /// A past message of a conversation, as an assistant sees it. (A "turn" is one whole exchange: the
 /// user's message, the tool calls it led to and the answer.)

@@ -57,23 +57,10 @@ fn phrase(
     let today = now.date_naive();
     let next_week = before.is_some_and(|w| w.is("next"));
     if let Some((n, date, default_time)) = date_part(ws, today, after_lead, next_week) {
-        // "tonight at 8" / "tonight at 8:30": an hour without am/pm is in the evening. After any
-        // other day ("saturday at 7"), 1 to 7 are in the afternoon or evening (few plan for 3 am)
-        // and 8 to 11 in the morning.
+        // "tonight at 8" / "tonight at 8:30": an hour without am/pm is in the evening; after any
+        // other day ("saturday at 7"), as `time_after_day` reads it.
         let evening = default_time.is_some_and(|t| t >= hm(18, 0));
-        let time = time_part(&ws[n..], true).or_else(|| {
-            at_hour(&ws[n..]).map(|(k, t)| {
-                (
-                    k,
-                    if t < hm(8, 0) {
-                        t + Duration::hours(12)
-                    } else {
-                        t
-                    },
-                )
-            })
-        });
-        if let Some((m, t)) = time {
+        if let Some((m, t)) = time_after_day(&ws[n..]) {
             let t = if evening && t < hm(12, 0) {
                 t + Duration::hours(12)
             } else {
@@ -103,6 +90,23 @@ fn phrase(
     relative(ws, now)
 }
 
+/// A time of day right after a day ("… at 9", "… morning", "… at 5pm"): an hour alone counts
+/// here, 1 to 7 in the afternoon or evening (few plan for 3 am) and 8 to 11 in the morning.
+pub fn time_after_day(ws: &[Word]) -> Option<(usize, NaiveTime)> {
+    time_part(ws, true).or_else(|| {
+        at_hour(ws).map(|(k, t)| {
+            (
+                k,
+                if t < hm(8, 0) {
+                    t + Duration::hours(12)
+                } else {
+                    t
+                },
+            )
+        })
+    })
+}
+
 fn at(date: NaiveDate, t: NaiveTime, timed: bool) -> When {
     When {
         at: date.and_time(t).and_utc(),
@@ -114,7 +118,7 @@ fn hm(h: u32, m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
 }
 
-fn weekday(w: &str, abbreviations: bool) -> Option<Weekday> {
+pub fn weekday(w: &str, abbreviations: bool) -> Option<Weekday> {
     let full = match w {
         "monday" | "mondays" => Some(Weekday::Mon),
         "tuesday" | "tuesdays" => Some(Weekday::Tue),
@@ -161,7 +165,7 @@ pub fn month(w: &str) -> Option<u32> {
 }
 
 /// "24", "24th", "1st" -> a day of the month.
-fn day_of_month(w: &str) -> Option<u32> {
+pub fn day_of_month(w: &str) -> Option<u32> {
     let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &w[digits.len()..];
     if !matches!(suffix, "" | "st" | "nd" | "rd" | "th") {

@@ -17,7 +17,8 @@
 //! - [`respond`]: intents -> tool calls -> friendly sentences.
 //!
 //! **The safety rule: a message that could mean more than one thing never changes data; it asks.**
-//! In practice: a reference that fits several tasks asks which; a loose request that names an
+//! In practice: a reference that fits several tasks asks which (a parent for subtasks too); a list
+//! name that is no list asks before creating one; a loose request that names an
 //! existing task ("call the dentist" while "Call the dentist" is on the list) asks instead of
 //! adding a second one (an explicit "add …" always adds); a compound request ("add bread and tick
 //! off the rent") is checked whole before any part runs, and if one part cannot be done nothing is
@@ -39,6 +40,13 @@
 //!   actions ("clear completed tasks", "delete all", "mark them all done", "bring back all completed
 //!   ones") always state the count and ask first.
 //! - Dates are UTC; a date without a time is that day's midnight.
+//! - "to the groceries list" names a list (no longer a tag). A list name the user has no list for
+//!   is never guessed at: the answer names the lists there are and offers to create it, and a
+//!   "yes" does; in a compound request nothing runs.
+//! - A repeat rule that names its days ("every other Monday", "on the 1st of every month") also
+//!   sets the first due date: the next such day after today. "Every monday" alone stays the plain
+//!   weekly rule, due next Monday, as before.
+//! - Subtasks go under the one task the message names: a name that fits several asks which.
 
 mod dates;
 mod history;

@@ -18,14 +18,25 @@ pub async fn fresh_store() -> (TempDir, Store) {
     (dir, store)
 }
 
+/// Every task of `user`, subtasks included.
 pub async fn tasks_of(store: &Store, user: &str) -> Vec<Value> {
     let v = tools::run(
         store,
         user,
         tools::LIST_TASKS,
-        json!({"status": "all", "limit": 200}),
+        json!({"status": "all", "limit": 200, "include_subtasks": true}),
     )
     .await
     .unwrap();
     v.as_array().unwrap().clone()
+}
+
+/// Creates `names` as lists of `user`, in order, for setup tasks to name.
+#[allow(dead_code, reason = "the corpora use it, not every test binary")]
+pub async fn create_lists(store: &Store, user: &str, names: &[String]) {
+    for name in names {
+        tools::run(store, user, tools::CREATE_LIST, json!({"name": name}))
+            .await
+            .unwrap_or_else(|e| panic!("setup list {name}: {e}"));
+    }
 }

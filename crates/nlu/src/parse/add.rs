@@ -288,6 +288,7 @@ fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
             tags: a.tags.clone(),
             due: a.due,
             recurrence: a.recurrence.clone(),
+            list: a.list.clone(),
             loose: false,
         })
         .collect()
@@ -305,6 +306,7 @@ fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
     let share_tags = only_last(&|a| !a.tags.is_empty());
     let share_rule = only_last(&|a| a.recurrence.is_some());
     let share_description = only_last(&|a| a.description.is_some());
+    let share_list = only_last(&|a| a.list.is_some());
     let tail = &items[last].0;
     items
         .iter()
@@ -328,6 +330,10 @@ fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
                 .recurrence
                 .clone()
                 .or(share_rule.then(|| tail.recurrence.clone()).flatten()),
+            list: a
+                .list
+                .clone()
+                .or(share_list.then(|| tail.list.clone()).flatten()),
             loose: false,
         })
         .collect()

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use todo_domain::{Priority, Recurrence};
 
+use super::recur;
 use crate::dates::{self, When};
 use crate::text::{capitalise, in_list, join, Word};
 
@@ -13,6 +14,7 @@ pub(super) struct Attrs {
     pub(super) due: Option<When>,
     pub(super) recurrence: Option<Recurrence>,
     pub(super) description: Option<String>,
+    pub(super) list: Option<String>,
 }
 
 pub(super) fn priority_word(w: &str) -> Option<Priority> {
@@ -84,45 +86,30 @@ fn description(ws: &mut Vec<Word>, a: &mut Attrs) {
     }
 }
 
-/// Recurrence: "daily", "every week", "each month", "every monday".
+/// Recurrence: "daily", "every week", "every other monday", "on the 1st of every month" (see
+/// `recur`); a rule naming its days also gives the first due date.
 fn recurrence(ws: &mut Vec<Word>, a: &mut Attrs, now: DateTime<Utc>) {
     let mut i = 0;
     while i < ws.len() {
-        let w = norm_at(ws, i);
-        let next = norm_at(ws, i + 1);
-        let (rule, len) = match (w.as_str(), next.as_str()) {
-            ("daily" | "everyday", _) => (Some(Recurrence::DAILY), 1),
-            ("weekly", _) => (Some(Recurrence::WEEKLY), 1),
-            ("monthly", _) => (Some(Recurrence::MONTHLY), 1),
-            ("every" | "each", "day" | "morning" | "evening" | "night") => {
-                (Some(Recurrence::DAILY), 2)
-            }
-            ("every" | "each", "week") => (Some(Recurrence::WEEKLY), 2),
-            ("every" | "each", "month") => (Some(Recurrence::MONTHLY), 2),
-            // "every monday (at 9am)": weekly; the day stays for the due-date parser below.
-            ("every" | "each", d)
-                if dates::find(&ws[i + 1..(i + 2).min(ws.len())], now).is_some()
-                    && d.ends_with("day") =>
-            {
-                (Some(Recurrence::WEEKLY), 1)
-            }
-            _ => (None, 0),
-        };
-        if let Some(rule) = rule {
-            let mut start = i;
-            while start > 0
-                && in_list(
-                    "repeat repeats repeating recurring recur recurs and it",
-                    norm_at(ws, start - 1).as_str(),
-                )
-            {
-                start -= 1;
-            }
-            a.recurrence = Some(rule);
-            ws.drain(start..i + len);
+        let Some(found) = recur::rule_at(ws, i, now) else {
+            i += 1;
             continue;
+        };
+        let mut start = found.start;
+        while start > 0
+            && in_list(
+                "repeat repeats repeating recurring recur recurs and it",
+                norm_at(ws, start - 1).as_str(),
+            )
+        {
+            start -= 1;
         }
-        i += 1;
+        a.recurrence = Some(found.rule);
+        if found.due.is_some() {
+            a.due = found.due;
+        }
+        ws.drain(start..found.end);
+        i = start;
     }
 }
 
@@ -249,8 +236,8 @@ fn tags(ws: &mut Vec<Word>, a: &mut Attrs, now: DateTime<Utc>) {
     }
 }
 
-/// "to my shopping list" names a tag; "to my list" / "on my todo list" / a last "to todo" say
-/// nothing.
+/// "to my shopping list" / "on the Home Improvement list" names a list; "to my list" / "on my todo
+/// list" / a last "to todo" say nothing.
 fn list_name(ws: &mut Vec<Word>, a: &mut Attrs) {
     let mut i = 0;
     while i + 2 < ws.len() + 1 {
@@ -269,13 +256,11 @@ fn list_name(ws: &mut Vec<Word>, a: &mut Attrs) {
             && in_list("my the our", norm_at(ws, i + 1).as_str())
         {
             let third = norm_at(ws, i + 2);
-            let fourth = norm_at(ws, i + 3);
-            let fifth = norm_at(ws, i + 4);
             if in_list(
                 "list tasks todo todos to-do to-dos todolist agenda",
                 third.as_str(),
             ) {
-                let end = if in_list("todo to-do", third.as_str()) && fourth == "list" {
+                let end = if in_list("todo to-do", third.as_str()) && norm_at(ws, i + 3) == "list" {
                     i + 4
                 } else {
                     i + 3
@@ -283,19 +268,29 @@ fn list_name(ws: &mut Vec<Word>, a: &mut Attrs) {
                 ws.drain(i..end.min(ws.len()));
                 continue;
             }
-            if fourth == "list" || (in_list("todo to-do", fourth.as_str()) && fifth == "list") {
-                if let Some(t) = tag_word(&ws[i + 2])
-                    .filter(|t| !in_list("todo to-do task tasks my", t.as_str()))
-                {
-                    a.tags.push(t);
-                }
-                let end = if fourth == "list" { i + 4 } else { i + 5 };
-                ws.drain(i..end.min(ws.len()));
+            if let Some((name, end)) = named_list(ws, i + 2) {
+                a.list = name;
+                ws.drain(i..end);
                 continue;
             }
         }
         i += 1;
     }
+}
+
+/// Words not naming a list before "list": "my todo list" is the whole list.
+const NOT_A_LIST_NAME: &str = "todo to-do todos task tasks my whole entire full";
+
+/// "Groceries list" / "home improvement list" / "todo list" at `i`: the name when it is one (up to
+/// three words) and the index after "list".
+pub(super) fn named_list(ws: &[Word], i: usize) -> Option<(Option<String>, usize)> {
+    let at = (i + 1..(i + 4).min(ws.len())).find(|&j| norm_at(ws, j) == "list")?;
+    let name = &ws[i..at];
+    if name.iter().any(|w| w.quoted || w.ends_clause()) {
+        return None;
+    }
+    let generic = name.iter().all(|w| w.is_in(NOT_A_LIST_NAME));
+    Some(((!generic).then(|| join(name)), at + 1))
 }
 
 /// Due date, and a time of day apart from it.

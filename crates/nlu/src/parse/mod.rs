@@ -5,7 +5,9 @@
 //! delete old emails"); then questions about the list; then actions on existing tasks; and only
 //! then the loose ways of adding ("I need to…", a bare "buy milk"). `one()` is that order; each
 //! submodule holds one family of requests: `social`, `refs` (naming a task), `attrs` (priority,
-//! tags, dates inside a request), `add`, `list` and `act` (complete, delete, update).
+//! tags, dates inside a request), `recur` (how a task repeats, and "stop repeating …"), `add`,
+//! `list`, `lists` (creating, listing and showing lists, moving a task to one), `subtasks` and
+//! `act` (complete, delete, update).
 
 use chrono::{DateTime, Utc};
 use todo_domain::{Priority, Recurrence, Status};
@@ -19,9 +21,12 @@ mod attrs;
 mod bulk;
 mod conversation;
 mod list;
+mod lists;
+mod recur;
 mod refs;
 mod social;
 mod statements;
+mod subtasks;
 mod update;
 
 use act::{complete, delete};
@@ -29,8 +34,11 @@ use add::{explicit_add, flagged_add, loose_add};
 use bulk::bulk;
 use conversation::follow_up;
 use list::{list, show};
+use lists::lists;
+use recur::stop_repeating;
 use social::{social, strip_politeness, unsupported};
 use statements::statement;
+use subtasks::subtasks;
 use update::{subject_first_update, update, update_by_adding};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +79,12 @@ pub enum Intent {
     Again(TaskRef),
     /// "sorry, I meant the rent one": the last change taken back and made on this task instead.
     Redirect(TaskRef),
+    /// "create a list called Work"; an empty name asks for one.
+    CreateList(String),
+    /// "what lists do I have?".
+    Lists,
+    /// "add a subtask to the report: check the figures", "break the report into: outline, draft".
+    AddSubtasks(TaskRef, Vec<Draft>),
     Unknown,
 }
 
@@ -115,6 +129,8 @@ pub struct Draft {
     pub tags: Vec<String>,
     pub due: Option<When>,
     pub recurrence: Option<Recurrence>,
+    /// The list named ("add milk to the groceries list"), as typed.
+    pub list: Option<String>,
     /// Added without saying "add" ("call the dentist"): when a task like it is already on the list,
     /// the message is more likely about that one, so it asks instead.
     pub loose: bool,
@@ -134,6 +150,8 @@ pub struct Changes {
     /// "push it back a day": move the due date (today when there is none) by this many days.
     pub shift_days: Option<i64>,
     pub recurrence: Option<Option<Recurrence>>,
+    /// "move task 3 to the work list": the list named, as typed.
+    pub list: Option<String>,
 }
 
 impl Changes {
@@ -152,6 +170,8 @@ pub struct Filter {
     pub due: Option<DueRange>,
     /// "work" in "show my work tasks": a tag if some task carries it, else words to search for.
     pub keyword: Option<String>,
+    /// "what's in my work list?": the list named, as typed.
+    pub list: Option<String>,
     /// "sorted by due date" / "by priority" / "alphabetically".
     pub sort: Option<SortBy>,
     /// "how many…": answer with the count first.
@@ -255,6 +275,15 @@ pub(super) fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
         return i;
     }
     if let Some(i) = follow_up(&ws, now) {
+        return i;
+    }
+    if let Some(i) = lists(&ws, now) {
+        return i;
+    }
+    if let Some(i) = subtasks(&ws, now) {
+        return i;
+    }
+    if let Some(i) = stop_repeating(&ws) {
         return i;
     }
     if let Some(i) = update_by_adding(&ws, now) {

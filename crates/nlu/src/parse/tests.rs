@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use todo_domain::{Priority, Recurrence, Status};
 
-use super::{parse, Draft, Intent, TaskRef};
+use super::{parse, Changes, Draft, Intent, TaskRef};
 use crate::dates;
 
 /// Thursday, 26 November 2026, 10:00 UTC.
@@ -101,10 +101,11 @@ fn add_attributes() {
         ("Fix the server", Some(Priority::High))
     );
     assert_eq!(d.tags, ["work", "ops"]);
+    // A named list is a list now, no longer a tag.
     let d = draft("add buy bread to my shopping list");
     assert_eq!(
-        (d.title.as_str(), d.tags.as_slice()),
-        ("Buy bread", ["shopping".to_owned()].as_slice())
+        (d.title.as_str(), d.list.as_deref(), d.tags.as_slice()),
+        ("Buy bread", Some("shopping"), [].as_slice())
     );
     let d = draft("add task write report by friday 5pm !low");
     assert_eq!(d.title, "Write report");
@@ -451,4 +452,254 @@ fn bulk_and_robust_reading() {
         p("finish laundry and the dishes"),
         Intent::Complete(_)
     ));
+}
+
+fn rule(s: &str) -> (String, Option<String>, String) {
+    let d = draft(s);
+    (
+        d.title,
+        d.recurrence.map(|r| r.rule().to_owned()),
+        d.due.map_or(String::new(), |w| w.at.to_rfc3339()),
+    )
+}
+
+#[test]
+fn recurrence_rules() {
+    let cases = [
+        (
+            "remind me every other Monday to water the plants",
+            "Water the plants",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
+            "2026-11-30T00:00:00+00:00",
+        ),
+        (
+            "pay rent on the 1st of every month",
+            "Pay rent",
+            "FREQ=MONTHLY;BYMONTHDAY=1",
+            "2026-12-01T00:00:00+00:00",
+        ),
+        (
+            "add stand-up every weekday at 9",
+            "Stand-up",
+            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+            "2026-11-27T09:00:00+00:00",
+        ),
+        (
+            "add backups every 2 weeks",
+            "Backups",
+            "FREQ=WEEKLY;INTERVAL=2",
+            "",
+        ),
+        (
+            "add water cactus every other day",
+            "Water cactus",
+            "FREQ=DAILY;INTERVAL=2",
+            "",
+        ),
+        (
+            "add mum's birthday every year on March 3",
+            "Mum's birthday",
+            "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3",
+            "2027-03-03T00:00:00+00:00",
+        ),
+        (
+            "add review budget on the last Friday of every month",
+            "Review budget",
+            "FREQ=MONTHLY;BYDAY=-1FR",
+            "2026-11-27T00:00:00+00:00",
+        ),
+        (
+            "add book club every 2nd tuesday of the month",
+            "Book club",
+            "FREQ=MONTHLY;BYDAY=2TU",
+            "2026-12-08T00:00:00+00:00",
+        ),
+        (
+            "add gym every monday and thursday",
+            "Gym",
+            "FREQ=WEEKLY;BYDAY=MO,TH",
+            "2026-11-30T00:00:00+00:00",
+        ),
+        (
+            "add invoices every month on the last day",
+            "Invoices",
+            "FREQ=MONTHLY;BYMONTHDAY=-1",
+            "2026-11-30T00:00:00+00:00",
+        ),
+        (
+            "add stretch every day until friday",
+            "Stretch",
+            "FREQ=DAILY;UNTIL=20261127T235959Z",
+            "",
+        ),
+        (
+            "add physio every week 5 times",
+            "Physio",
+            "FREQ=WEEKLY;COUNT=5",
+            "",
+        ),
+        (
+            "add clean gutters yearly",
+            "Clean gutters",
+            "FREQ=YEARLY",
+            "",
+        ),
+    ];
+    for (say, title, want, due) in cases {
+        assert_eq!(
+            rule(say),
+            (title.to_owned(), Some(want.to_owned()), due.to_owned()),
+            "{say}"
+        );
+    }
+    // A single weekday stays the plain weekly rule, due on that day, as before.
+    assert_eq!(
+        rule("add gym every monday"),
+        (
+            "Gym".into(),
+            Some("FREQ=WEEKLY".into()),
+            day(30).to_rfc3339()
+        )
+    );
+}
+
+#[test]
+fn stops_repeating() {
+    let stop = |s: &str| match p(s) {
+        Intent::Update(r, c)
+            if c.recurrence == Some(None)
+                && c == Changes {
+                    recurrence: Some(None),
+                    ..Changes::default()
+                } =>
+        {
+            r
+        }
+        other => panic!("{s}: {other:?}"),
+    };
+    for s in [
+        "stop repeating the gym task",
+        "don't repeat the gym task anymore",
+        "stop the gym task from repeating",
+        "make the gym task not repeat",
+    ] {
+        assert_eq!(stop(s), TaskRef::Words("gym".into()), "{s}");
+    }
+    assert_eq!(stop("stop repeating task 4"), TaskRef::Id(4));
+}
+
+#[test]
+fn list_requests() {
+    for (s, name) in [
+        ("create a list called Work", "Work"),
+        ("new list: Groceries", "Groceries"),
+        ("make a new list named 'Home stuff'", "Home stuff"),
+        ("create a shopping list", "Shopping"),
+        ("start a list for the garden", "Garden"),
+        ("add a list", ""),
+    ] {
+        assert_eq!(p(s), Intent::CreateList(name.into()), "{s}");
+    }
+    assert_ne!(
+        p("make a list of things to buy"),
+        Intent::CreateList("Of things to buy".into())
+    );
+    for s in [
+        "what lists do I have?",
+        "show my lists",
+        "which lists are there",
+        "lists",
+    ] {
+        assert_eq!(p(s), Intent::Lists, "{s}");
+    }
+    let shown = |s: &str| match p(s) {
+        Intent::List(f) => (f.list, f.status),
+        other => panic!("{s}: {other:?}"),
+    };
+    assert_eq!(
+        shown("what's in my work list?"),
+        (Some("work".into()), Status::All)
+    );
+    assert_eq!(
+        shown("show the groceries list"),
+        (Some("groceries".into()), Status::All)
+    );
+    assert_eq!(
+        shown("what's still to do on the work list"),
+        (Some("work".into()), Status::Pending)
+    );
+    assert_eq!(shown("show my todo list").0, None);
+    let added = draft("add milk to the groceries list");
+    assert_eq!(
+        (added.title.as_str(), added.list.as_deref()),
+        ("Milk", Some("groceries"))
+    );
+    assert_eq!(draft("add milk to my list").list, None);
+    let moved = |s: &str| match p(s) {
+        Intent::Update(r, c) => (r, c.list, c.due.is_some()),
+        other => panic!("{s}: {other:?}"),
+    };
+    assert_eq!(
+        moved("move the dentist task to personal"),
+        (
+            TaskRef::Words("dentist".into()),
+            Some("personal".into()),
+            false
+        )
+    );
+    assert_eq!(
+        moved("move task 3 to the work list"),
+        (TaskRef::Id(3), Some("work".into()), false)
+    );
+    // A date is still a new due date, not a list.
+    assert_eq!(moved("move the dentist to friday").1, None);
+    assert_eq!(moved("move task 3 to tomorrow at 5pm").1, None);
+    assert!(!matches!(p("move task 2 to the top"), Intent::Update(_, c) if c.list.is_some()));
+}
+
+#[test]
+fn subtask_requests() {
+    let sub = |s: &str| match p(s) {
+        Intent::AddSubtasks(r, d) => (r, d.into_iter().map(|d| d.title).collect::<Vec<_>>()),
+        other => panic!("{s}: {other:?}"),
+    };
+    let report = || TaskRef::Words("report".into());
+    assert_eq!(
+        sub("add a subtask to the report: check the figures"),
+        (report(), vec!["Check the figures".to_owned()])
+    );
+    assert_eq!(
+        sub("break the report into: outline, draft, review"),
+        (
+            report(),
+            vec!["Outline".to_owned(), "Draft".into(), "Review".into()]
+        )
+    );
+    assert_eq!(
+        sub("break down task 3 into research and writing"),
+        (
+            TaskRef::Id(3),
+            vec!["Research".to_owned(), "Writing".into()]
+        )
+    );
+    assert_eq!(
+        sub("add 'check the figures and tables' as a subtask of the report"),
+        (report(), vec!["check the figures and tables".to_owned()])
+    );
+    assert_eq!(
+        sub("add subtasks to task 2: call the venue and book the band"),
+        (
+            TaskRef::Id(2),
+            vec!["Call the venue".to_owned(), "Book the band".into()]
+        )
+    );
+    // One step unless several are announced or listed with commas.
+    assert_eq!(
+        sub("add a subtask to the report: check the figures and tables").1,
+        ["Check the figures and tables"]
+    );
+    assert_eq!(
+        p("add a subtask to the report"),
+        Intent::Incomplete("subtask")
+    );
 }

@@ -7,13 +7,14 @@ use todo_domain::{Recurrence, Task, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDA
 
 use super::whole::NOTHING_YET;
 use super::wording::{
-    explain, explain_for, hashtags, named, not_found_id, priority_name, rfc3339, task_state,
-    tasks_of, when_text,
+    every_task, explain, explain_for, hashtags, named, not_found_id, priority_name, rfc3339,
+    rule_text, task_state, tasks_of, when_text,
 };
 use super::Context;
+use super::{add, lists};
 use crate::dates::When;
 use crate::history::{self, CONFIRM_DELETE};
-use crate::parse::{Changes, TaskRef};
+use crate::parse::{Changes, Draft, TaskRef};
 use crate::text::content_words;
 use crate::Tools;
 
@@ -26,6 +27,8 @@ pub(super) enum Action {
     Show,
     /// "I still haven't called the dentist": reopen it if it was ticked off, else say it's there.
     StillOpen,
+    /// Add these under the task.
+    AddSubtasks(Vec<Draft>),
 }
 
 impl Action {
@@ -37,6 +40,7 @@ impl Action {
             Action::Update(_) => "change",
             Action::Show => "show",
             Action::StillOpen => "keep",
+            Action::AddSubtasks(_) => "add subtasks to",
         }
     }
 }
@@ -90,9 +94,10 @@ async fn each(ctx: &Context<'_>, action: Action, ids: &[i64], tools: &mut impl T
 }
 
 async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut impl Tools) -> String {
-    let needs_task = action == Action::Show
-        || action == Action::StillOpen
-        || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day || c.shift_days.is_some());
+    let needs_task = matches!(
+        action,
+        Action::Show | Action::StillOpen | Action::AddSubtasks(_)
+    ) || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day || c.shift_days.is_some());
     let found = match resolve(ctx, r, &action, needs_task, tools).await {
         Ok(f) => f,
         Err(reply) => return reply,
@@ -109,7 +114,8 @@ async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut imp
                     let mut s = format!("Marked {} as done. Nice work!", named(&v, id));
                     if let Some(r) = repeats {
                         s.push_str(&format!(
-                            " It repeats {r}, so the next one is on your list."
+                            " It repeats {}, so the next one is on your list.",
+                            rule_text(&r)
                         ));
                     }
                     s
@@ -156,6 +162,10 @@ async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut imp
             Some(t) => format!("Noted: '{}' (task {id}) is still on your list.", t.title),
             None => not_found_id(id),
         },
+        Action::AddSubtasks(drafts) => match &found.task {
+            Some(parent) => add::subtasks(ctx, parent, &drafts, tools).await,
+            None => not_found_id(id),
+        },
     }
 }
 
@@ -176,10 +186,7 @@ async fn several(
     if parts.len() < 2 {
         return None;
     }
-    let all = match tools
-        .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
-        .await
-    {
+    let all = match tools.call(LIST_TASKS, every_task()).await {
         Ok(v) => tasks_of(v),
         Err(e) => return Some(Err(explain(&e, "look up your tasks"))),
     };
@@ -290,9 +297,19 @@ pub(super) async fn update(
             json!(r.as_ref().map(Recurrence::to_string)),
         );
         said.push(match r {
-            Some(r) => format!("repeating {r}"),
+            Some(r) => format!("repeating {}", rule_text(r)),
             None => "no longer repeating".into(),
         });
+    }
+    if let Some(name) = &c.list {
+        let title = task.map_or_else(|| format!("task {id}"), |t| format!("'{}'", t.title));
+        match lists::target(ctx, name, &format!("move {title} there"), tools).await {
+            Ok(list) => {
+                args.insert("list".into(), json!(list));
+                said.push(format!("moved to {list}"));
+            }
+            Err(answer) => return answer,
+        }
     }
     if !c.add_tags.is_empty() || !c.remove_tags.is_empty() {
         let mut tags: Vec<String> = task.map(|t| t.tags.clone()).unwrap_or_default();
@@ -375,7 +392,7 @@ async fn resolve_in(
         Some(all) => all,
         None => {
             fetched = tools
-                .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
+                .call(LIST_TASKS, every_task())
                 .await
                 .map(tasks_of)
                 .map_err(|e| explain(&e, "look up your tasks"))?;

@@ -4,7 +4,10 @@ use serde_json::{json, Map, Value};
 use todo_domain::{Task, ADD_TASK, LIST_TASKS};
 
 use super::act::find_matches;
-use super::wording::{explain, hashtags, priority_name, rfc3339, short, tasks_of, when_text};
+use super::lists;
+use super::wording::{
+    and_list, explain, hashtags, priority_name, rfc3339, rule_text, short, tasks_of, when_text,
+};
 use super::Context;
 use crate::parse::Draft;
 use crate::Tools;
@@ -13,45 +16,31 @@ pub(super) async fn add(ctx: &Context<'_>, drafts: &[Draft], tools: &mut impl To
     if let Some(question) = repeats(drafts, tools).await {
         return question;
     }
+    // "add milk to the groceries list": the list's own name, or the offer to create it.
+    let mut drafts = drafts.to_vec();
+    let named: Vec<String> = drafts.iter().filter_map(|d| d.list.clone()).collect();
+    if let Some(name) = named.first() {
+        let titles: Vec<String> = drafts.iter().map(|d| format!("'{}'", d.title)).collect();
+        let doing = format!("add {} to it", and_list(&titles));
+        match lists::target(ctx, name, &doing, tools).await {
+            Ok(list) => drafts
+                .iter_mut()
+                .filter(|d| d.list.is_some())
+                .for_each(|d| d.list = Some(list.clone())),
+            Err(answer) => return answer,
+        }
+    }
     let mut added = Vec::new();
     let mut problems = Vec::new();
-    for d in drafts {
-        let mut args = Map::new();
-        args.insert("title".into(), json!(d.title));
-        if let Some(desc) = &d.description {
-            args.insert("description".into(), json!(desc));
-        }
-        if let Some(p) = d.priority {
-            args.insert("priority".into(), json!(p));
-        }
-        if !d.tags.is_empty() {
-            args.insert("tags".into(), json!(d.tags));
-        }
-        if let Some(due) = d.due {
-            args.insert("due_at".into(), json!(rfc3339(due.at)));
-        }
-        if let Some(r) = &d.recurrence {
-            args.insert("recurrence".into(), json!(r.to_string()));
-        }
-        match tools.call(ADD_TASK, Value::Object(args)).await {
+    for d in &drafts {
+        match tools.call(ADD_TASK, Value::Object(arguments(d))).await {
             Ok(v) => added.push((v["task_id"].as_i64().unwrap_or_default(), d)),
             Err(e) => problems.push(explain(&e, &format!("add “{}”", short(&d.title)))),
         }
     }
     let mut out = match added.as_slice() {
         [] => String::new(),
-        [(id, d)] => {
-            let details = draft_details(ctx, d);
-            format!(
-                "Added '{}' (task {id}){}.",
-                d.title,
-                if details.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {details}")
-                }
-            )
-        }
+        [(id, d)] => added_one(ctx, *id, d, ""),
         many => {
             let lines: Vec<String> = many
                 .iter()
@@ -79,6 +68,74 @@ pub(super) async fn add(ctx: &Context<'_>, drafts: &[Draft], tools: &mut impl To
     out
 }
 
+/// `add_task`'s arguments for a draft.
+fn arguments(d: &Draft) -> Map<String, Value> {
+    let mut args = Map::new();
+    args.insert("title".into(), json!(d.title));
+    if let Some(desc) = &d.description {
+        args.insert("description".into(), json!(desc));
+    }
+    if let Some(p) = d.priority {
+        args.insert("priority".into(), json!(p));
+    }
+    if !d.tags.is_empty() {
+        args.insert("tags".into(), json!(d.tags));
+    }
+    if let Some(due) = d.due {
+        args.insert("due_at".into(), json!(rfc3339(due.at)));
+    }
+    if let Some(r) = &d.recurrence {
+        args.insert("recurrence".into(), json!(r.to_string()));
+    }
+    if let Some(l) = &d.list {
+        args.insert("list".into(), json!(l));
+    }
+    args
+}
+
+/// Adds `drafts` as subtasks of `parent`.
+pub(super) async fn subtasks(
+    ctx: &Context<'_>,
+    parent: &Task,
+    drafts: &[Draft],
+    tools: &mut impl Tools,
+) -> String {
+    let mut added = Vec::new();
+    let mut problems = Vec::new();
+    for d in drafts {
+        let mut args = arguments(d);
+        args.insert("parent_id".into(), json!(parent.id));
+        match tools.call(ADD_TASK, Value::Object(args)).await {
+            Ok(v) => added.push((v["task_id"].as_i64().unwrap_or_default(), d)),
+            Err(e) => problems.push(explain(&e, &format!("add “{}”", short(&d.title)))),
+        }
+    }
+    let under = format!("'{}' (task {})", parent.title, parent.id);
+    let mut lines = match added.as_slice() {
+        [] => Vec::new(),
+        [(id, d)] => vec![added_one(ctx, *id, d, &format!(" as a subtask of {under}"))],
+        many => std::iter::once(format!("Added {} subtasks to {under}:", many.len()))
+            .chain(many.iter().map(|(id, d)| format!("- #{id} {}", d.title)))
+            .collect(),
+    };
+    lines.extend(problems);
+    lines.join("\n")
+}
+
+/// "Added 'Milk' (task 3){placed}, due tomorrow, in Groceries."
+fn added_one(ctx: &Context<'_>, id: i64, d: &Draft, placed: &str) -> String {
+    let details = draft_details(ctx, d);
+    format!(
+        "Added '{}' (task {id}){placed}{}.",
+        d.title,
+        if details.is_empty() {
+            String::new()
+        } else {
+            format!(", {details}")
+        }
+    )
+}
+
 fn draft_details(ctx: &Context<'_>, d: &Draft) -> String {
     let mut parts = Vec::new();
     if let Some(p) = d.priority {
@@ -88,7 +145,10 @@ fn draft_details(ctx: &Context<'_>, d: &Draft) -> String {
         parts.push(format!("due {}", when_text(due.at, ctx.now)));
     }
     if let Some(r) = &d.recurrence {
-        parts.push(format!("repeating {r}"));
+        parts.push(format!("repeating {}", rule_text(r)));
+    }
+    if let Some(l) = &d.list {
+        parts.push(format!("in {l}"));
     }
     if !d.tags.is_empty() {
         parts.push(format!("tagged {}", hashtags(&d.tags)));

@@ -4,7 +4,7 @@ use serde_json::json;
 use todo_domain::{Task, DELETE_TASK, LIST_TASKS};
 
 use super::act::{act, find_matches, Action, WHICH_ONE_TAIL};
-use super::wording::{explain, named, tasks_of};
+use super::wording::{every_task, explain, named, tasks_of};
 use super::Context;
 use crate::history::{self, Pending, WHICH_ONE};
 use crate::parse::{self, Intent, TaskRef};
@@ -40,10 +40,7 @@ pub(super) async fn pick(ctx: &Context<'_>, r: TaskRef, tools: &mut impl Tools) 
     // A number is a task id when it is one of the choices, else a position ("2" = the second).
     let chosen = match r {
         TaskRef::Words(w) => {
-            let all = match tools
-                .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
-                .await
-            {
+            let all = match tools.call(LIST_TASKS, every_task()).await {
                 Ok(v) => tasks_of(v),
                 Err(e) => return explain(&e, "look up your tasks"),
             };
@@ -79,6 +76,7 @@ pub(super) async fn pick(ctx: &Context<'_>, r: TaskRef, tools: &mut impl Tools) 
             Intent::Reopen(_) => Some(Action::Reopen),
             Intent::Delete(_) => Some(Action::Delete),
             Intent::Update(_, c) => Some(Action::Update(c)),
+            Intent::AddSubtasks(_, d) => Some(Action::AddSubtasks(d)),
             _ => None,
         });
     match action {

@@ -4,9 +4,10 @@ use serde_json::{json, Map, Value};
 use todo_domain::{Status, Task, LIST_TASKS};
 
 use super::wording::{explain, priority_name, rfc3339, status_name, task_line, tasks_of};
-use super::Context;
+use super::{lists, Context};
 use crate::history::CONFIRM_DELETE;
 use crate::parse::{Filter, SortBy};
+use crate::text::capitalise;
 use crate::{ToolFailure, Tools};
 
 /// Most tasks one answer lists line by line; the rest are counted.
@@ -14,6 +15,23 @@ const SHOWN: usize = 25;
 
 pub(super) async fn list(ctx: &Context<'_>, f: &Filter, tools: &mut impl Tools) -> String {
     let mut f = f.clone();
+    // "what's in my work list?": that list by its own name; an unknown one is never guessed at.
+    if let Some(name) = f.list.take() {
+        let lists = match lists::all_lists(tools).await {
+            Ok(l) => l,
+            Err(why) => return why,
+        };
+        match lists::named(&lists, &name) {
+            Some(l) => f.list = Some(l.name.clone()),
+            None => {
+                let name = capitalise(&name);
+                return format!(
+                    "{} Say “create a list called {name}” to make it.",
+                    lists::no_such_list(&name, &lists)
+                );
+            }
+        }
+    }
     // "my work tasks": the tasks tagged #work, or failing that, the ones mentioning "work".
     if let Some(k) = f.keyword.take() {
         f.tag = Some(k.clone());
@@ -47,6 +65,9 @@ async fn fetch(f: &Filter, tools: &mut impl Tools) -> Result<Vec<Task>, ToolFail
     if let Some(d) = &f.due {
         args.insert("due_before".into(), json!(rfc3339(d.before)));
     }
+    if let Some(l) = &f.list {
+        args.insert("list".into(), json!(l));
+    }
     tools
         .call(LIST_TASKS, Value::Object(args))
         .await
@@ -73,8 +94,11 @@ fn show(ctx: &Context<'_>, f: &Filter, mut tasks: Vec<Task>) -> String {
     }
     let what = describe(f);
     if tasks.is_empty() {
-        let plain =
-            f.priority.is_none() && f.tag.is_none() && f.search.is_none() && f.due.is_none();
+        let plain = f.priority.is_none()
+            && f.tag.is_none()
+            && f.search.is_none()
+            && f.due.is_none()
+            && f.list.is_none();
         return match (f.status, plain) {
             (Status::Pending, true) => "You have no pending tasks — nice!".into(),
             (Status::All, true) => {
@@ -129,6 +153,9 @@ fn describe(f: &Filter) -> String {
     }
     if let Some(q) = &f.search {
         s.push_str(&format!(" matching “{q}”"));
+    }
+    if let Some(l) = &f.list {
+        s.push_str(&format!(" in {l}"));
     }
     s
 }

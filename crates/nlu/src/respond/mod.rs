@@ -5,8 +5,9 @@
 //! - `conversation`: "undo", "the laundry as well", "sorry, I meant the rent one": requests that
 //!   only make sense after the last change.
 //! - `whole`: a compound request checked whole before any part of it runs.
-//! - `add`, `list`, `act`, `bulk`: adding tasks, listing them, acting on one (or a few by
-//!   number), and acting on many after a yes.
+//! - `add`, `list`, `act`, `bulk`: adding tasks (and subtasks), listing them, acting on one (or
+//!   a few by number), and acting on many after a yes.
+//! - `lists`: creating and listing lists, and finding the one a request names.
 //! - `record`: the turn's changes and how to undo them.
 //! - `wording`: tasks, dates and tool refusals as sentences.
 
@@ -26,6 +27,7 @@ mod bulk;
 mod conversation;
 mod follow_up;
 mod list;
+mod lists;
 mod record;
 mod whole;
 mod wording;
@@ -182,6 +184,9 @@ async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut (impl Tools + Send))
         Intent::Show(r) => act(ctx, Action::Show, &r, tools).await,
         Intent::StillOpen(r) => act(ctx, Action::StillOpen, &r, tools).await,
         Intent::Bulk(action, scope) => bulk::bulk(ctx, action, scope, tools).await,
+        Intent::CreateList(name) => lists::create(&name, tools).await,
+        Intent::Lists => lists::show_lists(tools).await,
+        Intent::AddSubtasks(r, drafts) => act(ctx, Action::AddSubtasks(drafts), &r, tools).await,
         // Handled by `conversation::follow_on` before anything runs.
         Intent::Undo | Intent::Again(_) | Intent::Redirect(_) => {
             "Sorry, I can't tell what that follows on from. What would you like to do?".into()
@@ -197,6 +202,8 @@ fn help() -> String {
         "- “mark task 3 as done”, “done with the report”",
         "- “rename task 2 to Call the bank”, “make the report high priority”, “move the dentist to friday”, “tag task 2 with #home”",
         "- “delete task 5”, “delete the meeting task” (I'll ask before deleting by name)",
+        "- “create a list called Work”, “add milk to the groceries list”, “what's in my work list?”, “move task 3 to the work list”",
+        "- “break the report into: outline, draft, review”, “remind me every other Monday to water the plants”, “stop repeating the gym task”",
     ]
     .join("\n")
 }
@@ -206,6 +213,7 @@ fn incomplete(what: &str) -> String {
         "add" => "What should I add? For example: “add buy milk tomorrow”.".into(),
         "delete" => "Which task should I delete? Give its number or part of its title, e.g. “delete task 3” or “delete the meeting task”.".into(),
         "update" => "What should I change? For example: “rename task 2 to Call the bank” or “make task 3 high priority”.".into(),
+        "subtask" => "Which task, and what steps? For example: “add a subtask to the report: check the figures” or “break the report into: outline, draft, review”.".into(),
         _ => "Which task? Give its number or part of its title, e.g. “mark task 3 as done” or “done with the milk one”.".into(),
     }
 }

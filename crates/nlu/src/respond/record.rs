@@ -1,7 +1,9 @@
 //! Every change a turn makes, and the tool calls that reverse it: what "undo" runs on a later turn.
 
 use serde_json::{json, Map, Value};
-use todo_domain::{Task, ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDATE_TASK};
+use todo_domain::{
+    Task, ADD_TASK, COMPLETE_TASK, DELETE_TASK, LIST_LISTS, LIST_TASKS, UPDATE_TASK,
+};
 
 use crate::memory::Op;
 use crate::{ToolFailure, Tools};
@@ -36,7 +38,7 @@ impl<T: Tools + Send> Tools for Recorder<'_, T> {
         };
         let out = self.inner.call(name, arguments.clone()).await;
         if let Ok(result) = &out {
-            if name != LIST_TASKS {
+            if name != LIST_TASKS && name != LIST_LISTS {
                 self.changed = true;
                 match reverse(name, &arguments, result, before) {
                     Some(op) => self.undo.insert(0, op),
@@ -69,7 +71,13 @@ fn reverse(name: &str, arguments: &Value, result: &Value, before: Option<Task>) 
             let mut args = Map::new();
             args.insert("task_id".into(), json!(id?));
             for key in arguments.as_object()?.keys().filter(|k| *k != "task_id") {
-                args.insert(key.clone(), old[key].clone());
+                // A task names its list by id, which `list` takes as well as a name.
+                let field = if key == "list" {
+                    "list_id"
+                } else {
+                    key.as_str()
+                };
+                args.insert(key.clone(), old[field].clone());
             }
             op(UPDATE_TASK, Value::Object(args))
         }
@@ -89,6 +97,7 @@ fn reverse(name: &str, arguments: &Value, result: &Value, before: Option<Task>) 
                     args.insert(key.into(), old[key].clone());
                 }
             }
+            args.insert("list".into(), old["list_id"].clone());
             op(ADD_TASK, Value::Object(args))
         }
         _ => None,

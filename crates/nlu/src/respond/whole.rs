@@ -4,15 +4,15 @@
 //! Otherwise nothing runs and the answer says why; a delete by name among the parts asks for a yes
 //! to the whole.
 
-use serde_json::json;
 use todo_domain::LIST_TASKS;
 
 use super::act::{locate, Action, WHICH_ONE_TAIL};
 use super::add::repeated;
-use super::wording::{explain, tasks_of};
-use super::Context;
+use super::wording::{every_task, explain, tasks_of};
+use super::{lists, Context};
 use crate::history::CONFIRM_DELETE;
 use crate::parse::{Draft, Intent, TaskRef};
+use crate::text::capitalise;
 use crate::Tools;
 
 /// Opens an answer that did none of a request of several parts.
@@ -31,16 +31,14 @@ pub(super) async fn prepare(
         _ => true,
     });
     let all = if names_one {
-        match tools
-            .call(LIST_TASKS, json!({"status": "all", "limit": 200}))
-            .await
-        {
+        match tools.call(LIST_TASKS, every_task()).await {
             Ok(v) => tasks_of(v),
             Err(e) => return Err(explain(&e, "look up your tasks")),
         }
     } else {
         Vec::new()
     };
+    unknown_list(&intents, tools).await?;
     let mut out = Vec::new();
     let mut deletes = Vec::new();
     for intent in intents {
@@ -62,6 +60,7 @@ pub(super) async fn prepare(
             Intent::StillOpen(r) => (Action::StillOpen, r),
             Intent::Show(r) => (Action::Show, r),
             Intent::Update(r, c) => (Action::Update(c), r),
+            Intent::AddSubtasks(r, d) => (Action::AddSubtasks(d), r),
             other => {
                 out.push(other);
                 continue;
@@ -100,6 +99,7 @@ pub(super) async fn prepare(
             Action::StillOpen => Intent::StillOpen(r),
             Action::Show => Intent::Show(r),
             Action::Update(c) => Intent::Update(r, c),
+            Action::AddSubtasks(d) => Intent::AddSubtasks(r, d),
         });
     }
     if !deletes.is_empty() && ctx.confirmed.is_none() {
@@ -110,4 +110,31 @@ pub(super) async fn prepare(
         ));
     }
     Ok(out)
+}
+
+/// A list some part names that does not exist: the answer (creating it is offered only for a
+/// request of one part).
+async fn unknown_list(intents: &[Intent], tools: &mut impl Tools) -> Result<(), String> {
+    let names: Vec<&String> = intents
+        .iter()
+        .flat_map(|i| match i {
+            Intent::Add(drafts) => drafts.iter().filter_map(|d| d.list.as_ref()).collect(),
+            Intent::Update(_, c) => c.list.iter().collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let all = lists::all_lists(tools).await?;
+    match names.iter().find(|n| lists::named(&all, n).is_none()) {
+        Some(name) => {
+            let name = capitalise(name);
+            Err(format!(
+                "{NOTHING_YET} {} Say “create a list called {name}” first.",
+                lists::no_such_list(&name, &all)
+            ))
+        }
+        None => Ok(()),
+    }
 }

@@ -1,8 +1,8 @@
 //! Wording: tasks, dates and tool refusals as the sentences of an answer.
 
 use chrono::{DateTime, Duration, SecondsFormat, Timelike, Utc};
-use serde_json::Value;
-use todo_domain::{Priority, Status, Task};
+use serde_json::{json, Value};
+use todo_domain::{Priority, Recurrence, Status, Task};
 
 use crate::ToolFailure;
 
@@ -46,7 +46,13 @@ fn details(t: &Task, now: DateTime<Utc>) -> Vec<String> {
         }
     }
     if let Some(r) = &t.recurrence {
-        details.push(format!("repeats {r}"));
+        details.push(format!("repeats {}", rule_text(r)));
+    }
+    if t.subtask_count > 0 {
+        details.push(format!(
+            "{}/{} subtasks done",
+            t.subtasks_done, t.subtask_count
+        ));
     }
     if !t.tags.is_empty() {
         details.push(hashtags(&t.tags));
@@ -67,6 +73,26 @@ pub(super) fn task_line(t: &Task, now: DateTime<Utc>) -> String {
             format!(" ({})", details.join(", "))
         }
     )
+}
+
+/// A rule in words: its shorthand ("weekly"), else its description ("every other week on Mon").
+pub(super) fn rule_text(r: &Recurrence) -> String {
+    match r.shorthand() {
+        Some(s) => s.to_owned(),
+        None => {
+            let d = r.describe();
+            let mut chars = d.chars();
+            chars
+                .next()
+                .map_or(String::new(), |c| c.to_lowercase().chain(chars).collect())
+        }
+    }
+}
+
+/// `list_tasks`' arguments for looking a task up by name: every task, subtasks too ("tick off
+/// check the figures" names one).
+pub(super) fn every_task() -> Value {
+    json!({"status": "all", "limit": 200, "include_subtasks": true})
 }
 
 pub(super) fn tasks_of(v: Value) -> Vec<Task> {
@@ -101,6 +127,15 @@ pub(super) fn named(v: &Value, id: i64) -> String {
     match v["title"].as_str() {
         Some(t) => format!("'{t}' (task {id})"),
         None => format!("task {id}"),
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+pub(super) fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
