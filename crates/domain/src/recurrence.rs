@@ -102,7 +102,7 @@ impl Recurrence {
         if rule.get_count() == Some(0) {
             return Err("COUNT must be at least 1".into());
         }
-        let canonical = rule.to_string();
+        let canonical = canonical(&rule);
         // Validated against a start long ago, which every UNTIL follows, to catch what parsing lets through.
         let probe = rrule::Tz::UTC
             .with_ymd_and_hms(1900, 1, 1, 0, 0, 0)
@@ -303,6 +303,31 @@ impl Recurrence {
         }
         s
     }
+}
+
+/// The rule as text. `rrule` writes the first weekday of a period (`1MO`) as plain `MO`, which reads back as
+/// every Monday, so BYDAY is written here.
+fn canonical(rule: &RRule<Unvalidated>) -> String {
+    let byday: Vec<String> = rule
+        .get_by_weekday()
+        .iter()
+        .map(|d| match d {
+            NWeekday::Every(w) => weekday_code(*w).to_owned(),
+            NWeekday::Nth(n, w) => format!("{n}{}", weekday_code(*w)),
+        })
+        .collect();
+    rule.to_string()
+        .split(';')
+        .map(|part| match part.strip_prefix("BYDAY=") {
+            Some(_) => format!("BYDAY={}", byday.join(",")),
+            None => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+fn weekday_code(w: chrono::Weekday) -> &'static str {
+    ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][w.num_days_from_monday() as usize]
 }
 
 const MONTHS: [&str; 12] = [

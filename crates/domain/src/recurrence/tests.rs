@@ -82,6 +82,15 @@ fn wall_clock_time_holds_across_daylight_saving_changes() {
 #[test]
 fn ordinals_last_days_and_the_end_of_a_series() {
     let utc_tz = Tz::UTC;
+    // The first Monday keeps its ordinal (the `rrule` crate would write it back as every Monday).
+    assert_eq!(
+        rule("FREQ=MONTHLY;BYDAY=1MO").rule(),
+        "FREQ=MONTHLY;BYDAY=1MO"
+    );
+    assert_eq!(
+        first("FREQ=MONTHLY;BYDAY=1MO", utc(2026, 1, 1, 9), utc_tz, 2),
+        vec![utc(2026, 1, 5, 9), utc(2026, 2, 2, 9)]
+    );
     // The 2nd Tuesday and the last Friday of each month.
     assert_eq!(
         first("FREQ=MONTHLY;BYDAY=2TU", utc(2026, 1, 1, 9), utc_tz, 3),
