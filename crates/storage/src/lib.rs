@@ -12,6 +12,7 @@ mod settings;
 mod store;
 mod tasks;
 mod throttle;
+mod transfer;
 mod tree;
 mod users;
 
@@ -22,5 +23,6 @@ pub use idempotency::{IdempotencyKey, Prior};
 pub use lists::ListDeletion;
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
+pub use transfer::Holdings;
 pub use throttle::FailedSignIns;
 pub use users::SessionUser;
