@@ -23,6 +23,6 @@ pub use idempotency::{IdempotencyKey, Prior};
 pub use lists::ListDeletion;
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
-pub use transfer::Holdings;
 pub use throttle::FailedSignIns;
+pub use transfer::Holdings;
 pub use users::SessionUser;

@@ -69,11 +69,17 @@ impl Store {
 
     /// Writes `plan` for the user in one transaction and returns, for each of its lists, whether it
     /// was created (the others existed: the Inbox, or a list of that name).
-    pub async fn import(&self, user_id: &str, plan: &ImportPlan) -> Result<Vec<bool>, StorageError> {
+    pub async fn import(
+        &self,
+        user_id: &str,
+        plan: &ImportPlan,
+    ) -> Result<Vec<bool>, StorageError> {
         let levels = plan.levels();
-        let misplaced = plan.tasks.iter().enumerate().position(|(i, t)| {
-            t.list >= plan.lists.len() || t.parent.is_some_and(|p| p >= i)
-        });
+        let misplaced = plan
+            .tasks
+            .iter()
+            .enumerate()
+            .position(|(i, t)| t.list >= plan.lists.len() || t.parent.is_some_and(|p| p >= i));
         if let Some(i) = misplaced {
             return Err(StorageError::Invalid(ValidationError::field(
                 format!("tasks[{i}]"),
@@ -202,7 +208,9 @@ where
     let mut sql = String::from(TASK_INSERT);
     for r in 0..rows.len() {
         let first = r * TASK_VALUES;
-        let params: Vec<String> = (1..=TASK_VALUES).map(|k| format!("${}", first + k)).collect();
+        let params: Vec<String> = (1..=TASK_VALUES)
+            .map(|k| format!("${}", first + k))
+            .collect();
         if r > 0 {
             sql.push_str(", ");
         }
@@ -238,7 +246,12 @@ where
     }
     // Rows of one statement are numbered in the order of its VALUES (SQLite's AUTOINCREMENT and
     // PostgreSQL's identity only grow), whatever order RETURNING lists them in.
-    let mut ids: Vec<i64> = q.fetch_all(exec).await?.into_iter().map(|(id,)| id).collect();
+    let mut ids: Vec<i64> = q
+        .fetch_all(exec)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
     ids.sort_unstable();
     Ok(ids)
 }
