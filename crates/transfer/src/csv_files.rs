@@ -1,6 +1,7 @@
-//! CSV imports: Todoist's CSV template and a plain CSV of tasks. Rows are numbered as a spreadsheet
-//! shows them (the header is row 1), and errors name the column as the file spells it
-//! (`rows[12].DATE` in a Todoist file, `rows[12].due` in a plain one).
+//! CSV imports: Todoist's CSV template and a plain CSV of tasks. A row is numbered by the line it
+//! starts on (the header is line 1; blank lines count, as an editor or a spreadsheet shows them), and
+//! errors name the column as the file spells it (`rows[12].DATE` in a Todoist file, `rows[12].due` in
+//! a plain one).
 //!
 //! Todoist: `TYPE` task rows become tasks (`CONTENT` the title, `@labels` in it tags, `PRIORITY` 1 the
 //! highest, `INDENT` 1–4 the level under the task above, `DATE` the due string, read in `TIMEZONE` when
@@ -130,16 +131,17 @@ pub(crate) fn read(
     // Todoist: the tasks each INDENT level last had, and the list the last section named.
     let mut levels: Vec<usize> = Vec::new();
     let mut section = 0;
-    for (n, record) in reader.records().enumerate() {
-        let row = n + 2;
-        let at = |column: &str| format!("rows[{row}].{column}");
+    for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.add(format!("rows[{row}]"), format!("cannot be read: {e}"));
+                let line = e.position().map_or(0, |p| p.line());
+                errors.add(format!("rows[{line}]"), format!("cannot be read: {e}"));
                 break;
             }
         };
+        let row = record.position().map_or(0, |p| p.line()) as usize;
+        let at = |column: &str| format!("rows[{row}].{column}");
         if record.iter().all(str::is_empty) {
             continue;
         }

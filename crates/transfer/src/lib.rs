@@ -155,7 +155,7 @@ pub struct ListSummary {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SampleTask {
-    /// Where it is in the file: `rows[N]` (a CSV row, the header being row 1) or `tasks[N]`.
+    /// Where it is in the file: `rows[N]` (the CSV row starting on line N, the header's being 1) or `tasks[N]`.
     #[schema(example = "rows[2]")]
     pub source: String,
     pub title: String,

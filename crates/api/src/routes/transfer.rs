@@ -102,7 +102,7 @@ struct ImportQuery {
 /// priority, tags, list, completed) as `text/csv`; without a content type, a body starting with `{` is
 /// read as the document. Lists are matched by name (ignoring case) and created when missing. At most
 /// 10 MiB and 20,000 tasks. A real import is all or nothing: a bad row is a 422 naming it and its field
-/// (`rows[12].due`, the header being row 1; `tasks[3].title` in a document) and nothing is written.
+/// (`rows[12].due` for the row on line 12, the header's being 1; `tasks[3].title` in a document) and nothing is written.
 /// Conversations in a document are not imported.
 #[utoipa::path(post, path = "/api/{user_id}/import", tag = "transfer", security(("bearer" = [])),
     params(("user_id" = String, Path), ImportQuery),
@@ -139,7 +139,15 @@ async fn import(
         )
     })?;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let summary = import_file(state.store(), caller.id(), &body, content_type, q.list, q.dry_run).await?;
+    let summary = import_file(
+        state.store(),
+        caller.id(),
+        &body,
+        content_type,
+        q.list,
+        q.dry_run,
+    )
+    .await?;
     let status = if q.dry_run {
         StatusCode::OK
     } else {
