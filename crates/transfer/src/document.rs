@@ -295,12 +295,12 @@ impl Export {
                 None => errors.add(format!("tasks[{i}].parent"), format!("no task has ref {r}")),
             }
         }
-        for i in 0..tasks.len() {
+        for (i, level) in levels.iter_mut().enumerate() {
             let mut at = i;
             while let Some(p) = parents[at] {
-                levels[i] += 1;
+                *level += 1;
                 at = p;
-                if levels[i] > MAX_DEPTH {
+                if *level > MAX_DEPTH {
                     errors.add(
                         format!("tasks[{i}].parent"),
                         format!("subtasks go at most {MAX_DEPTH} levels deep, and a task cannot be under itself"),
