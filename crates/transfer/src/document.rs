@@ -277,6 +277,10 @@ impl Export {
             });
             lists.len() - 1
         });
+        // A task naming the Inbox by name goes there, unless the document has another list so called.
+        by_key
+            .entry(list_name_key(&lists[inbox].name))
+            .or_insert(inbox);
         let mut by_ref: HashMap<u64, usize> = HashMap::new();
         for (i, t) in self.tasks.iter().enumerate() {
             if let Some(r) = t.reference {
@@ -402,5 +406,75 @@ impl Export {
 pub(crate) fn prefix(errors: &mut ValidationError, at: &str, e: ValidationError) {
     for (field, message) in e.fields {
         errors.add(format!("{at}.{field}"), message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(reference: u64, parent: Option<u64>, list: Option<&str>, title: &str) -> ExportTask {
+        let mut t: ExportTask =
+            serde_json::from_value(serde_json::json!({"title": title})).unwrap();
+        t.reference = Some(reference);
+        t.parent = parent;
+        t.list = list.map(str::to_owned);
+        t
+    }
+
+    #[test]
+    fn a_plan_puts_parents_first_and_names_lists_once() {
+        let doc = Export {
+            format: FORMAT.into(),
+            version: VERSION,
+            exported_at: Utc::now(),
+            lists: vec![],
+            tasks: vec![
+                task(3, Some(2), None, "grandchild"),
+                task(2, Some(1), Some("work"), "child"),
+                task(1, None, Some("Work"), "parent"),
+                task(4, None, Some("inbox"), "loose"),
+            ],
+            conversations: None,
+        };
+        let (plan, order) = doc.into_plan().unwrap();
+        let titles: Vec<&str> = plan.tasks.iter().map(|t| t.task.title.as_str()).collect();
+        assert_eq!(titles, ["parent", "loose", "child", "grandchild"]);
+        assert_eq!(order, [2, 3, 1, 0]);
+        assert_eq!(plan.levels(), [1, 1, 2, 3]);
+        let names: Vec<(&str, bool)> = plan
+            .lists
+            .iter()
+            .map(|l| (l.name.as_str(), l.inbox))
+            .collect();
+        assert_eq!(names, [("Inbox", true), ("Work", false)]);
+        assert_eq!(
+            plan.tasks.iter().map(|t| t.list).collect::<Vec<_>>(),
+            [1, 0, 1, 1]
+        );
+    }
+
+    #[test]
+    fn a_subtask_in_another_list_or_too_deep_is_refused() {
+        let doc = |tasks| Export {
+            format: FORMAT.into(),
+            version: VERSION,
+            exported_at: Utc::now(),
+            lists: vec![],
+            tasks,
+            conversations: None,
+        };
+        let e = doc(vec![
+            task(1, None, Some("A"), "a"),
+            task(2, Some(1), Some("B"), "b"),
+        ])
+        .into_plan()
+        .unwrap_err();
+        assert!(e.fields.contains_key("tasks[1].list"), "{e}");
+        let deep = (1..=5)
+            .map(|r| task(r, (r > 1).then(|| r - 1), None, "t"))
+            .collect();
+        let e = doc(deep).into_plan().unwrap_err();
+        assert_eq!(e.fields.keys().collect::<Vec<_>>(), ["tasks[4].parent"]);
     }
 }

@@ -214,6 +214,20 @@ async fn export_then_import_into_a_fresh_user_gives_the_same_document(app: TestA
     let (_, after) = app.list(&fresh, "q=Gym&status=pending").await;
     assert_eq!(after.as_array().unwrap().len(), 1, "{after}");
 
+    // The format is documented.
+    let (_, api) = app.call(Method::GET, "/openapi.json", None, None).await;
+    let import_body = &api["paths"]["/api/{user_id}/import"]["post"]["requestBody"]["content"];
+    assert!(
+        import_body["application/json"].is_object() && import_body["text/csv"].is_object(),
+        "{import_body}"
+    );
+    assert!(api["paths"]["/api/{user_id}/export"]["get"]["responses"]["200"].is_object());
+    let task_schema = &api["components"]["schemas"]["ExportTask"]["properties"];
+    assert!(
+        task_schema["ref"].is_object() && task_schema["parent"].is_object(),
+        "{task_schema}"
+    );
+
     // Conversations come on request.
     let (status, with) = send(&app, &u, Method::GET, "/export?conversations=true", None).await;
     assert_eq!(
