@@ -82,12 +82,20 @@ pub async fn import(args: ImportArgs) -> Result<(), ConfigError> {
         "Imported"
     };
     println!(
-        "{verb} {} tasks ({} subtasks) into {}",
-        summary.tasks,
-        summary.subtasks,
+        "{verb} {} ({}) into {}",
+        count(summary.tasks, "task"),
+        count(summary.subtasks, "subtask"),
         lists.join(", ")
     );
     Ok(())
+}
+
+/// "1 task", "2 tasks".
+fn count(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    }
 }
 
 /// The content type a file's extension says; otherwise the content decides.

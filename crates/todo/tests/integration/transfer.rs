@@ -615,14 +615,14 @@ async fn the_command_line_exports_and_imports() {
     ]);
     assert_eq!(
         (code, out.trim()),
-        (Some(0), "Would import 2 tasks (1 subtasks) into Inbox (2)"),
+        (Some(0), "Would import 2 tasks (1 subtask) into Inbox (2)"),
         "{err}"
     );
     assert_eq!(export(&app, &fresh).await["tasks"], json!([]));
     let (code, out, err) = run(&["import", "--user", "cli-fresh@example.com", path]);
     assert_eq!(
         (code, out.trim()),
-        (Some(0), "Imported 2 tasks (1 subtasks) into Inbox (2)"),
+        (Some(0), "Imported 2 tasks (1 subtask) into Inbox (2)"),
         "{err}"
     );
     assert_eq!(export(&app, &fresh).await["tasks"], api["tasks"]);

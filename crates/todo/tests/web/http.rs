@@ -652,7 +652,7 @@ async fn import_and_export_forms(app: App) {
         .await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("This file has 2 tasks"), "{page}");
-    assert!(page.contains("Groceries: 1 tasks (new list)"), "{page}");
+    assert!(page.contains("Groceries: 1 task (new list)"), "{page}");
     assert!(page.contains("repeats Every weekday"), "{page}");
     let (status, doc) = c.get(&app.url("/settings/data/export")).await;
     assert_eq!(status, 200);
