@@ -27,6 +27,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use error::ApiError;
 pub use middleware::HttpLimits;
 pub use routes::mcp::AllowedHosts;
+pub use routes::transfer::{export_document, import_file};
 pub use throttle::{AuthLimits, TrustedProxies};
 
 use live_sessions::LiveSessions;
@@ -195,6 +196,7 @@ fn data_routes() -> OpenApiRouter<AppState> {
         .merge(routes::auth::router())
         .merge(routes::tasks::router())
         .merge(routes::lists::router())
+        .merge(routes::transfer::router())
         .merge(routes::chat::router())
 }
 

@@ -3,6 +3,7 @@
 //! It must not depend on any other crate of this workspace, nor on a database, HTTP or a runtime.
 
 mod chat;
+mod import;
 mod list;
 mod query;
 mod recurrence;
@@ -17,6 +18,7 @@ pub use chat::{
     MAX_MESSAGE_CHARS, UPDATE_TASK,
 };
 pub use chrono_tz::Tz;
+pub use import::{ImportList, ImportPlan, ImportTask};
 pub use list::{
     list_name_key, Colour, CreateList, ListPatch, NewList, TaskList, TasksOnDelete, UpdateList,
     INBOX, MAX_LIST_NAME_CHARS,

@@ -12,6 +12,7 @@ mod settings;
 mod store;
 mod tasks;
 mod throttle;
+mod transfer;
 mod tree;
 mod users;
 
@@ -23,4 +24,5 @@ pub use lists::ListDeletion;
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
 pub use throttle::FailedSignIns;
+pub use transfer::Holdings;
 pub use users::SessionUser;

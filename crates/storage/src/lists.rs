@@ -9,12 +9,13 @@ use crate::tasks::{from_millis, millis, now};
 use crate::tree::inbox;
 use crate::{StorageError, Store};
 
-const COLUMNS: &str = "id, name, colour, position, archived, inbox, created_at, updated_at, \
+pub(crate) const COLUMNS: &str =
+    "id, name, colour, position, archived, inbox, created_at, updated_at, \
     (SELECT COUNT(*) FROM tasks t WHERE t.list_id = lists.id AND NOT t.completed) AS open_tasks, \
     (SELECT COUNT(*) FROM tasks t WHERE t.list_id = lists.id) AS total_tasks";
 
 #[derive(sqlx::FromRow)]
-struct ListRow {
+pub(crate) struct ListRow {
     id: i64,
     name: String,
     colour: String,

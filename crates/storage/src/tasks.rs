@@ -10,7 +10,7 @@ use crate::tree::{place, Spot, DESCENDANTS};
 use crate::{StorageError, Store};
 
 /// A task's columns and its direct subtasks' counts (from the `tasks_parent` index).
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, user_id, title, description, completed, priority, tags, due_at, recurrence, \
      created_at, updated_at, series_start, spawned_next, list_id, parent_id, repeat_from_completion, occurrence, \
      (SELECT COUNT(*) FROM tasks c WHERE c.parent_id = tasks.id) AS subtask_count, \
@@ -585,7 +585,7 @@ where
     Ok(())
 }
 
-fn tags_json(tags: &[String]) -> String {
+pub(crate) fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 

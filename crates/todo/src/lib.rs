@@ -5,6 +5,7 @@ pub mod config;
 mod listener;
 pub mod server;
 pub mod telemetry;
+pub mod transfer;
 
 /// Makes ring the process's TLS provider, before any HTTP client is built (reqwest is compiled
 /// without one of its own, so building a client without it would panic). Idempotent.

@@ -15,8 +15,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
-    // Over stdio, standard output carries the protocol: logs go to standard error.
-    let stdio = matches!(&cli.command, Some(Command::Mcp(m)) if m.stdio);
+    // Over stdio, standard output carries the protocol (or the exported document): logs go to standard error.
+    let stdio = matches!(&cli.command, Some(Command::Mcp(m)) if m.stdio)
+        || matches!(&cli.command, Some(Command::Export(_) | Command::Import(_)));
     if let Err(e) = todo::telemetry::init(&cli.log, stdio) {
         return fail(e);
     }
@@ -50,6 +51,8 @@ fn main() -> ExitCode {
                 tracing::info!("database schema is current");
                 Ok(())
             }
+            Some(Command::Export(args)) => todo::transfer::export(args).await,
+            Some(Command::Import(args)) => todo::transfer::import(args).await,
             Some(Command::Healthcheck { url }) => healthcheck(&url).await,
         }
     });

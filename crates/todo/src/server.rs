@@ -283,6 +283,23 @@ pub async fn shutdown_signal() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
+/// The id of the local user `name` (an email, or else taken as a user id); `option` names where the
+/// name came from in the error.
+pub async fn local_user(store: &Store, name: &str, option: &str) -> Result<String, ConfigError> {
+    if !name.contains('@') {
+        return Ok(name.to_owned());
+    }
+    let email = todo_domain::normalize_email(name);
+    let found = store
+        .user_by_email(&email)
+        .await
+        .map_err(|e| ConfigError(format!("DATABASE_URL: cannot look up {option}: {e}")))?;
+    Ok(found
+        .ok_or_else(|| ConfigError(format!("{option}: no user with email {email} in this database; sign up in the web app first (same DATABASE_URL)")))?
+        .0
+        .id)
+}
+
 /// `todo mcp --stdio`: the task tools for one user over standard input and output.
 pub async fn serve_stdio(args: McpArgs) -> Result<(), ConfigError> {
     let (config, who) = args.into_stdio_config()?;
@@ -296,18 +313,7 @@ pub async fn serve_stdio(args: McpArgs) -> Result<(), ConfigError> {
                 .map_err(|e| ConfigError(format!("MCP_TOKEN is not accepted: {}", e.message)))?
                 .user_id
         }
-        StdioUser::Named(name) if name.contains('@') => {
-            let email = todo_domain::normalize_email(&name);
-            let found = store
-                .user_by_email(&email)
-                .await
-                .map_err(|e| ConfigError(format!("DATABASE_URL: cannot look up MCP_USER: {e}")))?;
-            found
-                .ok_or_else(|| ConfigError(format!("MCP_USER: no user with email {email} in this database; sign up in the web app first (same DATABASE_URL)")))?
-                .0
-                .id
-        }
-        StdioUser::Named(id) => id,
+        StdioUser::Named(name) => local_user(&store, &name, "MCP_USER").await?,
     };
     tracing::info!(user_id = %user_id, "serving MCP on stdio");
     let result = TodoMcp::serve_stdio(store.clone(), user_id)

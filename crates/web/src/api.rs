@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use todo_auth::session_cookie;
 use todo_domain::Task;
+use todo_transfer::ImportSummary;
 
 use crate::backend::Backend;
 use crate::layout::{to_sign_in, PageError};
@@ -24,6 +25,8 @@ use crate::Web;
 
 /// Backend answers the UI reads are small JSON documents.
 const REPLY_LIMIT: usize = 4 * 1024 * 1024;
+/// Except an export, which holds every task of the user's.
+const EXPORT_LIMIT: usize = 256 * 1024 * 1024;
 
 /// A backend answer other than the one a call expects. Pages match the answers that mean something
 /// to them; the rest answer for themselves.
@@ -123,6 +126,31 @@ impl Api {
         bearer: Option<&str>,
         body: Option<Value>,
     ) -> Result<Reply, PageError> {
+        let body = body.map(|b| ("application/json", Bytes::from(b.to_string())));
+        let (status, headers, bytes) = self
+            .exchange(method, path, bearer, body, REPLY_LIMIT)
+            .await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sends a request with `body` (of its content type) and reads the answer whole, up to `limit` bytes.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<(&str, Bytes)>,
+        limit: usize,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), PageError> {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(token) = bearer {
             req = req.header(AUTHORIZATION, format!("Bearer {token}"));
@@ -134,9 +162,7 @@ impl Api {
             req = req.extension(peer);
         }
         let req = match body {
-            Some(b) => req
-                .header(CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
+            Some((content_type, b)) => req.header(CONTENT_TYPE, content_type).body(Body::from(b)),
             None => req.body(Body::empty()),
         }
         .map_err(|_| PageError::unavailable())?;
@@ -145,19 +171,10 @@ impl Api {
             PageError::unavailable()
         })?;
         let (parts, body) = response.into_parts();
-        let bytes = to_bytes(body, REPLY_LIMIT)
+        let bytes = to_bytes(body, limit)
             .await
             .map_err(|_| PageError::unavailable())?;
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
-        Ok(Reply {
-            status: parts.status,
-            headers: parts.headers,
-            body,
-        })
+        Ok((parts.status, parts.headers, bytes))
     }
 
     /// The body of `reply` as `T` when its status is `expected`; any other answer as an [`ApiError`].
@@ -170,7 +187,13 @@ impl Api {
         if reply.status == expected {
             return T::deserialize(&reply.body).map_err(|_| unexpected());
         }
-        Err(match reply.status {
+        Err(self.refusal(reply))
+    }
+
+    /// An answer other than the one expected, as an [`ApiError`].
+    fn refusal(&self, reply: &Reply) -> ApiError {
+        let unexpected = || PageError::unexpected(reply.status, &reply.body).into();
+        match reply.status {
             StatusCode::UNAUTHORIZED => ApiError::Unauthorized { htmx: self.htmx },
             StatusCode::NOT_FOUND => ApiError::NotFound,
             StatusCode::CONFLICT => ApiError::Conflict,
@@ -185,7 +208,7 @@ impl Api {
                 ApiError::Invalid(reply.body.clone())
             }
             _ => unexpected(),
-        })
+        }
     }
 
     /// The signed-in user, with their tasks on the backend; `None` without a valid session.
@@ -346,6 +369,62 @@ impl Tasks {
     pub async fn toggle(&self, id: i64) -> Result<Task, ApiError> {
         let rest = format!("/{id}/complete");
         self.call(Method::PATCH, &rest, None, StatusCode::OK).await
+    }
+
+    /// The user's export document as the API wrote it.
+    pub async fn export(&self) -> Result<Bytes, ApiError> {
+        let path = format!("{}/export", self.user_path());
+        let (status, _, bytes) = self
+            .api
+            .exchange(Method::GET, &path, Some(&self.jwt), None, EXPORT_LIMIT)
+            .await?;
+        if status == StatusCode::OK {
+            return Ok(bytes);
+        }
+        let reply = Reply {
+            status,
+            headers: HeaderMap::new(),
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        };
+        Err(self.api.refusal(&reply))
+    }
+
+    /// Imports `file` (of `content_type`), or with `dry_run` says what that would create.
+    pub async fn import(
+        &self,
+        file: Bytes,
+        content_type: &str,
+        list: &str,
+        dry_run: bool,
+    ) -> Result<ImportSummary, ApiError> {
+        let list: String = url::form_urlencoded::byte_serialize(list.as_bytes()).collect();
+        let path = format!("{}/import?dry_run={dry_run}&list={list}", self.user_path());
+        let (status, headers, bytes) = self
+            .api
+            .exchange(
+                Method::POST,
+                &path,
+                Some(&self.jwt),
+                Some((content_type, file)),
+                REPLY_LIMIT,
+            )
+            .await?;
+        let reply = Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        };
+        let expected = if dry_run {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
+        self.api.expect(&reply, expected)
+    }
+
+    /// `/api/{user_id}`.
+    fn user_path(&self) -> &str {
+        self.path.strip_suffix("/tasks").unwrap_or(&self.path)
     }
 
     pub async fn delete(&self, id: i64) -> Result<(), ApiError> {

@@ -11,6 +11,7 @@ mod form_errors;
 mod layout;
 mod security;
 mod tasks;
+mod transfer;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -50,6 +51,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .route("/tasks/{id}", post(tasks::update))
         .route("/tasks/{id}/toggle", post(tasks::toggle))
         .route("/tasks/{id}/delete", post(tasks::delete))
+        .merge(transfer::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             settings,
             security::csrf,

@@ -6,7 +6,7 @@
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::header::{HeaderName, HeaderValue, COOKIE, HOST, ORIGIN, SET_COOKIE};
+use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -23,6 +23,8 @@ pub const CSRF_FIELD: &str = "_csrf";
 const CSRF_HEADER: &str = "x-csrf-token";
 /// Forms are small; a bigger body is not a form this UI sent.
 const FORM_LIMIT: usize = 64 * 1024;
+/// Except a file upload (multipart): an import file, base64-encoded when its preview is confirmed.
+pub const UPLOAD_LIMIT: usize = todo_transfer::MAX_IMPORT_BYTES / 3 * 4 + FORM_LIMIT;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -138,12 +140,25 @@ pub async fn csrf(State(settings): State<WebSettings>, req: Request, next: Next)
             .map(str::to_owned);
         let origin_ok = origin_ok(req.headers());
         let (parts, body) = req.into_parts();
-        let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
+        let multipart = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .filter(|v| v.as_bytes().starts_with(b"multipart/form-data"))
+            .cloned();
+        let limit = if multipart.is_some() {
+            UPLOAD_LIMIT
+        } else {
+            FORM_LIMIT
+        };
+        let Ok(bytes) = to_bytes(body, limit).await else {
             return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response();
         };
-        let field = url::form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned());
+        let field = match multipart {
+            Some(content_type) => multipart_field(content_type, bytes.clone()).await,
+            None => url::form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v.into_owned()),
+        };
         let sent = header.or(field);
         let valid = match (&expected, &sent) {
             (Some(e), Some(s)) => same(e, s),
@@ -163,6 +178,20 @@ pub async fn csrf(State(settings): State<WebSettings>, req: Request, next: Next)
         );
     }
     response
+}
+
+/// The CSRF field of a multipart form; the UI's forms put it first, before any file.
+async fn multipart_field(content_type: HeaderValue, body: axum::body::Bytes) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type.to_str().ok()?).ok()?;
+    let mut form = multer::Multipart::new(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) }),
+        boundary,
+    );
+    let field = form.next_field().await.ok()??;
+    if field.name() != Some(CSRF_FIELD) {
+        return None;
+    }
+    field.text().await.ok()
 }
 
 /// Content-Security-Policy and friends, on every response of the UI.

@@ -4,3 +4,4 @@ pub mod health;
 pub mod lists;
 pub mod mcp;
 pub mod tasks;
+pub mod transfer;

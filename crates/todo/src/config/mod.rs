@@ -9,6 +9,7 @@ mod roles;
 mod server;
 #[cfg(test)]
 mod tests;
+mod transfer;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
@@ -20,6 +21,7 @@ pub use roles::{
     BackendArgs, FrontendArgs, FrontendConfig, McpArgs, MigrateArgs, ServeArgs, StdioUser,
 };
 pub use server::{CommonArgs, Secret, ServerConfig, MIN_SECRET_CHARS};
+pub use transfer::{AccountArgs, ExportArgs, ImportArgs};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -50,6 +52,10 @@ pub enum Command {
     Mcp(McpArgs),
     /// Apply pending database migrations and exit.
     Migrate(MigrateArgs),
+    /// Write a user's lists and tasks as one JSON document (what GET /api/{user_id}/export answers).
+    Export(ExportArgs),
+    /// Import a file of tasks for a user: an export document, a Todoist CSV template or a plain CSV.
+    Import(ImportArgs),
     /// Exit 0 when URL answers 2xx within 3 s: a liveness check for images without a shell.
     Healthcheck {
         /// For example http://127.0.0.1:8000/health

@@ -16,3 +16,4 @@ mod reliability;
 mod retries;
 mod security;
 mod tokens;
+mod transfer;

@@ -546,3 +546,171 @@ async fn headers_assets_and_the_frontend_proxy() {
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("Page not found"));
 }
+
+/// A `multipart/form-data` body with `fields` in order; a field with a file name is a file.
+fn multipart(fields: &[(&str, Option<&str>, &str)]) -> (String, String) {
+    let boundary = "----todo-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (name, file_name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+        ));
+        if let Some(f) = file_name {
+            body.push_str(&format!("; filename=\"{f}\"\r\nContent-Type: text/csv"));
+        }
+        body.push_str(&format!("\r\n\r\n{value}\r\n"));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl FormClient {
+    /// Posts a multipart form; returns the status and the redirect target or the page.
+    async fn upload(&mut self, url: &str, fields: &[(&str, Option<&str>, &str)]) -> (u16, String) {
+        let (content_type, body) = multipart(fields);
+        let r = self
+            .http
+            .post(url)
+            .header(COOKIE, self.cookie_header())
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&r);
+        let status = r.status().as_u16();
+        match r.headers().get(LOCATION) {
+            Some(l) => (status, l.to_str().unwrap().to_owned()),
+            None => (status, r.text().await.unwrap()),
+        }
+    }
+}
+
+/// The value of the hidden field `name` on `page`.
+fn hidden(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no field {name} on {page}"))
+        .to_owned()
+}
+
+/// Import and export without JavaScript: a file upload previews, confirming imports, the export
+/// downloads; refusals change nothing.
+async fn import_and_export_forms(app: App) {
+    let mut c = FormClient::new();
+    let (status, to) = c.get(&app.url("/settings/data")).await;
+    assert_eq!(status, 303, "{to}");
+    c.get(&app.url("/sign-up")).await;
+    let anonymous = c.csrf();
+    let who = format!("transfer-{}@example.com", std::process::id());
+    let form = [
+        ("_csrf", anonymous.as_str()),
+        ("email", who.as_str()),
+        ("password", "correct horse battery"),
+    ];
+    assert_eq!(c.post(&app.url("/sign-up"), &form).await.0, 303);
+    let (status, page) = c.get(&app.url("/settings/data")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<h1>Import and export</h1>")
+            && page.contains("enctype=\"multipart/form-data\"")
+    );
+    let csrf = c.page_csrf(&app.url("/settings/data")).await;
+    let import = app.url("/settings/data/import");
+    let csv = "title,due,list\nBuy milk,2027-01-05,Groceries\nStretch,every weekday at 7am,\n";
+
+    // Without the token: refused before anything is read.
+    let (status, _) = c.upload(&import, &[("file", Some("tasks.csv"), csv)]).await;
+    assert_eq!(status, 403);
+    // A bad row: the page names it, and nothing is imported.
+    let bad = "title,due\nA,2027-01-05\nB,when pigs fly\n";
+    let (status, page) = c
+        .upload(
+            &import,
+            &[("_csrf", None, &csrf), ("file", Some("bad.csv"), bad)],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Row 3, due"), "{page}");
+    let (status, page) = c
+        .upload(&import, &[("_csrf", None, &csrf), ("list", None, "")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Choose a file to import."), "{page}");
+
+    // A good file: a preview first, and nothing imported until it is confirmed.
+    let (status, page) = c
+        .upload(
+            &import,
+            &[
+                ("_csrf", None, &csrf),
+                ("file", Some("tasks.csv"), csv),
+                ("list", None, ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("This file has 2 tasks"), "{page}");
+    assert!(page.contains("Groceries: 1 task (new list)"), "{page}");
+    assert!(page.contains("repeats Every weekday"), "{page}");
+    let (status, doc) = c.get(&app.url("/settings/data/export")).await;
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(doc["tasks"], serde_json::json!([]));
+
+    let content = hidden(&page, "content");
+    let (status, to) = c
+        .upload(
+            &import,
+            &[
+                ("_csrf", None, &csrf),
+                ("content", None, &content),
+                ("file_name", None, "tasks.csv"),
+                ("list", None, ""),
+                ("confirm", None, "1"),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/"));
+    let (_, page) = c.get(&app.url("/")).await;
+    assert!(
+        page.contains("Imported 2 tasks into Inbox, Groceries."),
+        "{page}"
+    );
+    assert!(
+        page.contains("Buy milk") && page.contains("Stretch"),
+        "{page}"
+    );
+
+    // The export is a download of everything.
+    let r = c
+        .http
+        .get(app.url("/settings/data/export"))
+        .header(COOKIE, c.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"todo-export-"),
+        "{disposition}"
+    );
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(doc["format"], "todo-export");
+    assert_eq!(doc["tasks"].as_array().unwrap().len(), 2, "{doc}");
+}
+
+#[tokio::test]
+async fn import_and_export_forms_on_serve() {
+    import_and_export_forms(App::serve().await).await;
+}
+
+#[tokio::test]
+async fn import_and_export_forms_on_frontend_and_backend() {
+    import_and_export_forms(App::split().await).await;
+}
