@@ -859,6 +859,9 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     )
     .await;
     assert!(b.text().await.contains("the next one is on the list"));
+    if javascript {
+        b.shot("organise-tasks").await;
+    }
     let next_due = b
         .js("return [...document.querySelectorAll('.task:not(.done)')].find(li => li.querySelector('.task-title').textContent === 'Water the plants').querySelector('time').getAttribute('datetime')")
         .await;
@@ -894,6 +897,9 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     b.until("the question", "document.title === 'Delete list · Todo'")
         .await;
     assert!(b.text().await.contains("This list still has 6 tasks."));
+    if javascript {
+        b.shot("organise-delete-list").await;
+    }
     b.click("button[value=move]").await;
     b.until("the lists page again", "document.title === 'Lists · Todo'")
         .await;
