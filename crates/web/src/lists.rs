@@ -17,7 +17,7 @@ use crate::api::{ApiError, Tasks};
 use crate::auth::SignedIn;
 use crate::flash::{self, redirect_with_flash, Flash};
 use crate::form_errors::field_errors;
-use crate::layout::{not_found, render, Layout};
+use crate::layout::{not_found, render, see_other, Layout};
 use crate::security::CsrfToken;
 use crate::Web;
 
@@ -231,7 +231,7 @@ pub async fn reorder(
     match input.direction.as_str() {
         "up" if i > 0 => group.swap(i, i - 1),
         "down" if i + 1 < group.len() => group.swap(i, i + 1),
-        _ => return Ok(see_lists()),
+        _ => return Ok(see_other(PAGE)),
     }
     renumber(&tasks, &group).await?;
     let message = format!("Moved the list “{}” {}.", list.name, input.direction);
@@ -249,10 +249,6 @@ async fn renumber(tasks: &Tasks, group: &[&TaskList]) -> Result<(), ApiError> {
         }
     }
     Ok(())
-}
-
-fn see_lists() -> Response {
-    crate::layout::see_other(PAGE)
 }
 
 #[derive(Deserialize)]

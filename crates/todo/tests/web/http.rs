@@ -603,32 +603,53 @@ async fn organising_forms(app: App) {
     let (status, page) = c.get(&app.url("/lists")).await;
     assert_eq!(status, 200);
     assert!(page.contains(">Inbox</a>"));
-    assert!(!page.contains("Delete<span class=\"visually-hidden\"> “Inbox”"), "the Inbox cannot be deleted");
-    assert!(!page.contains("Archive<span class=\"visually-hidden\"> “Inbox”"), "nor archived");
-    for (name, colour, error) in [
-        ("  ", "blue", "Name"),
-        ("Work", "plaid", "Colour"),
-    ] {
+    assert!(
+        !page.contains("Delete<span class=\"visually-hidden\"> “Inbox”"),
+        "the Inbox cannot be deleted"
+    );
+    assert!(
+        !page.contains("Archive<span class=\"visually-hidden\"> “Inbox”"),
+        "nor archived"
+    );
+    for (name, colour, error) in [("  ", "blue", "Name"), ("Work", "plaid", "Colour")] {
         let (status, page) = c
-            .post(&app.url("/lists"), &[("_csrf", &csrf), ("name", name), ("colour", colour)])
+            .post(
+                &app.url("/lists"),
+                &[("_csrf", &csrf), ("name", name), ("colour", colour)],
+            )
             .await;
         assert_eq!(status, 422, "{name} {colour}");
-        assert!(page.contains(&format!("<p class=\"field-error\" id=\"new-list-{}-error\">{error}", error.to_lowercase())), "{page}");
+        assert!(
+            page.contains(&format!(
+                "<p class=\"field-error\" id=\"new-list-{}-error\">{error}",
+                error.to_lowercase()
+            )),
+            "{page}"
+        );
     }
     let (status, to) = c
-        .post(&app.url("/lists"), &[("_csrf", &csrf), ("name", "Work"), ("colour", "blue")])
+        .post(
+            &app.url("/lists"),
+            &[("_csrf", &csrf), ("name", "Work"), ("colour", "blue")],
+        )
         .await;
     assert_eq!((status, to.as_str()), (303, "/lists"));
     let (_, page) = c.get(&app.url("/lists")).await;
     assert!(page.contains("Added the list “Work”."));
     let (status, page) = c
-        .post(&app.url("/lists"), &[("_csrf", &csrf), ("name", "work"), ("colour", "red")])
+        .post(
+            &app.url("/lists"),
+            &[("_csrf", &csrf), ("name", "work"), ("colour", "red")],
+        )
         .await;
     assert_eq!(status, 422, "names are unique ignoring case");
     assert!(page.contains("id=\"new-list-name-error\""));
     let work = id_before(&page, "id=\"list-", ">Work</a>");
     let (status, page) = c
-        .post(&app.url(&format!("/lists/{work}")), &[("_csrf", &csrf), ("name", "Inbox")])
+        .post(
+            &app.url(&format!("/lists/{work}")),
+            &[("_csrf", &csrf), ("name", "Inbox")],
+        )
         .await;
     assert_eq!(status, 422, "a rename to a taken name");
     assert!(page.contains(&format!("id=\"list-{work}-name-error\"")));
@@ -638,33 +659,99 @@ async fn organising_forms(app: App) {
     let (status, to) = c
         .post(
             &app.url("/tasks"),
-            &[("_csrf", &csrf), ("title", "Report"), ("list", &work), ("back", &back)],
+            &[
+                ("_csrf", &csrf),
+                ("title", "Report"),
+                ("list", &work),
+                ("back", &back),
+            ],
         )
         .await;
     assert_eq!((status, to.as_str()), (303, back.as_str()));
     let (_, page) = c.get(&app.url(&back)).await;
-    assert!(page.contains("aria-current=\"page\"><span class=\"dot colour-blue\""), "Work is the current list");
-    assert!(page.contains(&format!("<input type=\"hidden\" name=\"list\" value=\"{work}\">")), "filters keep the list");
+    assert!(
+        page.contains("aria-current=\"page\"><span class=\"dot colour-blue\""),
+        "Work is the current list"
+    );
+    assert!(
+        page.contains(&format!(
+            "<input type=\"hidden\" name=\"list\" value=\"{work}\">"
+        )),
+        "filters keep the list"
+    );
     let report = id_before(&page, "id=\"task-", "Report</p>");
     let (status, page) = c
         .post(
             &app.url("/tasks"),
-            &[("_csrf", &csrf), ("title", " "), ("parent", &report), ("back", &back)],
+            &[
+                ("_csrf", &csrf),
+                ("title", " "),
+                ("parent", &report),
+                ("back", &back),
+            ],
         )
         .await;
     assert_eq!(status, 422);
-    assert!(page.contains(&format!("id=\"sub-{report}-title-error\"")), "{page}");
+    assert!(
+        page.contains(&format!("id=\"sub-{report}-title-error\"")),
+        "{page}"
+    );
     for title in ["Outline", "Draft"] {
         let (status, _) = c
             .post(
                 &app.url("/tasks"),
-                &[("_csrf", &csrf), ("title", title), ("parent", &report), ("back", &back)],
+                &[
+                    ("_csrf", &csrf),
+                    ("title", title),
+                    ("parent", &report),
+                    ("back", &back),
+                ],
             )
             .await;
         assert_eq!(status, 303);
     }
     let (_, page) = c.get(&app.url(&back)).await;
     assert!(page.contains("0/2<span class=\"visually-hidden\"> subtasks done"));
+    // Four levels at most: the form is not offered below the third, and a post there is refused.
+    let mut parent = id_before(&page, "id=\"task-", "Outline</p>");
+    for level in ["Level 3", "Level 4"] {
+        c.post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", level),
+                ("parent", &parent),
+                ("back", &back),
+            ],
+        )
+        .await;
+        let (_, page) = c.get(&app.url(&back)).await;
+        parent = id_before(&page, "id=\"task-", &format!("{level}</p>"));
+    }
+    let (_, page) = c.get(&app.url(&back)).await;
+    assert!(!page.contains(&format!("id=\"sub-{parent}-title\"")));
+    let (status, page) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Level 5"),
+                ("parent", &parent),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("<p class=\"field-error\">Parent task "),
+        "{page}"
+    );
+    let level3 = id_before(&page, "id=\"task-", "Level 3</p>");
+    c.post(
+        &app.url(&format!("/tasks/{level3}/delete")),
+        &[("_csrf", &csrf)],
+    )
+    .await;
     assert!(page.contains("class=\"task subtask depth-1"));
     let (status, _) = c
         .post(
@@ -679,44 +766,81 @@ async fn organising_forms(app: App) {
 
     // Deleting the parent says what went with it; Undo recreates the group.
     let (status, _) = c
-        .post(&app.url(&format!("/tasks/{report}/delete")), &[("_csrf", &csrf), ("back", &back)])
+        .post(
+            &app.url(&format!("/tasks/{report}/delete")),
+            &[("_csrf", &csrf), ("back", &back)],
+        )
         .await;
     assert_eq!(status, 303);
     let (_, page) = c.get(&app.url(&back)).await;
     assert!(page.contains("Deleted “Report” and its 2 subtasks."));
     let group = field_value(&page, "group");
     let (status, to) = c
-        .post(&app.url("/tasks/restore"), &[("_csrf", &csrf), ("group", &group), ("back", &back)])
+        .post(
+            &app.url("/tasks/restore"),
+            &[("_csrf", &csrf), ("group", &group), ("back", &back)],
+        )
         .await;
     assert_eq!((status, to.as_str()), (303, back.as_str()));
     let (_, page) = c.get(&app.url(&back)).await;
-    assert!(page.contains("Restored “Report” and its 2 subtasks."), "{page}");
+    assert!(
+        page.contains("Restored “Report” and its 2 subtasks."),
+        "{page}"
+    );
     assert!(page.contains("Outline</p>") && page.contains("2/2<span"));
     // A group that is not one is refused politely.
     let (status, to) = c
-        .post(&app.url("/tasks/restore"), &[("_csrf", &csrf), ("group", "[{]"), ("back", &back)])
+        .post(
+            &app.url("/tasks/restore"),
+            &[("_csrf", &csrf), ("group", "[{]"), ("back", &back)],
+        )
         .await;
     assert_eq!((status, to.as_str()), (303, back.as_str()));
 
     // The recurrence editor: each bad field named, a good one made into a rule.
     for (fields, error) in [
-        (vec![("every", "0")], "Repeat every must be a whole number from 1 to 999."),
+        (
+            vec![("every", "0")],
+            "Repeat every must be a whole number from 1 to 999.",
+        ),
         (vec![("ends", "count")], "Number of times is required."),
-        (vec![("ends", "until"), ("until", "soon")], "End date must be a date."),
-        (vec![("monthly", "weekday"), ("weekday", "XX"), ("nth", "1")], "Weekday is not one of the choices."),
-        (vec![("month_day", "40")], "Day of the month must be a whole number from 1 to 31."),
+        (
+            vec![("ends", "until"), ("until", "soon")],
+            "End date must be a date.",
+        ),
+        (
+            vec![("monthly", "weekday"), ("weekday", "XX"), ("nth", "1")],
+            "Weekday is not one of the choices.",
+        ),
+        (
+            vec![("month_day", "40")],
+            "Day of the month must be a whole number from 1 to 31.",
+        ),
     ] {
-        let mut form = vec![("_csrf", csrf.as_str()), ("title", "Water"), ("recurrence", "monthly"), ("back", &back)];
+        let mut form = vec![
+            ("_csrf", csrf.as_str()),
+            ("title", "Water"),
+            ("recurrence", "monthly"),
+            ("back", &back),
+        ];
         form.extend(fields);
         let (status, page) = c.post(&app.url("/tasks"), &form).await;
         assert_eq!(status, 422, "{error}");
         assert!(page.contains(error), "no {error:?} on the page");
-        assert!(page.contains("<details class=\"repeat-more\" open>"), "the editor is shown open");
+        assert!(
+            page.contains("<details class=\"repeat-more\" open>"),
+            "the editor is shown open"
+        );
     }
     let (status, page) = c
         .post(
             &app.url("/tasks"),
-            &[("_csrf", &csrf), ("title", "Water"), ("recurrence", "FREQ=SOMETIMES"), ("back", &back)],
+            &[
+                ("_csrf", &csrf),
+                ("title", "Water"),
+                ("recurrence", "FREQ=SOMETIMES"),
+                ("back", &back),
+            ],
         )
         .await;
     assert_eq!(status, 422);
@@ -742,11 +866,17 @@ async fn organising_forms(app: App) {
         .await;
     assert_eq!(status, 303);
     let (_, page) = c.get(&app.url(&back)).await;
-    assert!(page.contains("Every other week on Mon and Thu, 5 times, from completion"), "{page}");
+    assert!(
+        page.contains("Every other week on Mon and Thu, 5 times, from completion"),
+        "{page}"
+    );
 
     // Deleting a list with tasks asks first, and nothing changes until the choice is made.
     let (status, page) = c
-        .post(&app.url(&format!("/lists/{work}/delete")), &[("_csrf", &csrf)])
+        .post(
+            &app.url(&format!("/lists/{work}/delete")),
+            &[("_csrf", &csrf)],
+        )
         .await;
     assert_eq!(status, 200);
     assert!(page.contains("This list still has 4 tasks."));
@@ -754,7 +884,10 @@ async fn organising_forms(app: App) {
     let (_, page) = c.get(&app.url(&back)).await;
     assert!(page.contains("Outline</p>"));
     let (status, to) = c
-        .post(&app.url(&format!("/lists/{work}/delete")), &[("_csrf", &csrf), ("tasks", "move")])
+        .post(
+            &app.url(&format!("/lists/{work}/delete")),
+            &[("_csrf", &csrf), ("tasks", "move")],
+        )
         .await;
     assert_eq!((status, to.as_str()), (303, "/lists"));
     let (_, page) = c.get(&app.url("/lists")).await;
@@ -762,7 +895,10 @@ async fn organising_forms(app: App) {
     assert!(page.contains("1 open of 4"), "the Inbox has them: {page}");
     // An empty list goes without asking; one with tasks can take them along.
     let (_, _) = c
-        .post(&app.url("/lists"), &[("_csrf", &csrf), ("name", "Temp"), ("colour", "pink")])
+        .post(
+            &app.url("/lists"),
+            &[("_csrf", &csrf), ("name", "Temp"), ("colour", "pink")],
+        )
         .await;
     let (_, page) = c.get(&app.url("/lists")).await;
     let temp = id_before(&page, "id=\"list-", ">Temp</a>");
@@ -772,31 +908,51 @@ async fn organising_forms(app: App) {
     )
     .await;
     let (status, _) = c
-        .post(&app.url(&format!("/lists/{temp}/delete")), &[("_csrf", &csrf), ("tasks", "delete")])
+        .post(
+            &app.url(&format!("/lists/{temp}/delete")),
+            &[("_csrf", &csrf), ("tasks", "delete")],
+        )
         .await;
     assert_eq!(status, 303);
     let (_, page) = c.get(&app.url("/lists")).await;
     assert!(page.contains("Deleted the list “Temp” and 1 task."));
     let (_, page) = c.get(&app.url("/")).await;
     assert!(!page.contains("Scratch"));
-    let inbox = id_before(&c.get(&app.url("/lists")).await.1, "id=\"list-", ">Inbox</a>");
+    let inbox = id_before(
+        &c.get(&app.url("/lists")).await.1,
+        "id=\"list-",
+        ">Inbox</a>",
+    );
     let (status, _) = c
-        .post(&app.url(&format!("/lists/{inbox}/delete")), &[("_csrf", &csrf), ("tasks", "delete")])
+        .post(
+            &app.url(&format!("/lists/{inbox}/delete")),
+            &[("_csrf", &csrf), ("tasks", "delete")],
+        )
         .await;
     assert_eq!(status, 303);
     let (_, page) = c.get(&app.url("/lists")).await;
     assert!(page.contains("The Inbox cannot be deleted."));
     assert!(page.contains(">Inbox</a>"));
     // Archived lists: out of the sidebar's main group, into its collapsed one.
-    c.post(&app.url("/lists"), &[("_csrf", &csrf), ("name", "Old"), ("colour", "grey")]).await;
+    c.post(
+        &app.url("/lists"),
+        &[("_csrf", &csrf), ("name", "Old"), ("colour", "grey")],
+    )
+    .await;
     let (_, page) = c.get(&app.url("/lists")).await;
     let old = id_before(&page, "id=\"list-", ">Old</a>");
     let (status, _) = c
-        .post(&app.url(&format!("/lists/{old}/archive")), &[("_csrf", &csrf), ("archived", "true")])
+        .post(
+            &app.url(&format!("/lists/{old}/archive")),
+            &[("_csrf", &csrf), ("archived", "true")],
+        )
         .await;
     assert_eq!(status, 303);
     let (_, page) = c.get(&app.url("/")).await;
-    let archived = page.split("<details class=\"archived-lists\"").nth(1).expect("an archived group");
+    let archived = page
+        .split("<details class=\"archived-lists\"")
+        .nth(1)
+        .expect("an archived group");
     assert!(archived.contains(">Old</span>"));
 
     // Settings: the time zone, refused when unknown.
@@ -805,12 +961,18 @@ async fn organising_forms(app: App) {
     assert!(page.contains("<option value=\"UTC\" selected>"));
     assert!(page.contains("href=\"/settings/data\""));
     let (status, page) = c
-        .post(&app.url("/settings"), &[("_csrf", &csrf), ("time_zone", "Mars/Olympus")])
+        .post(
+            &app.url("/settings"),
+            &[("_csrf", &csrf), ("time_zone", "Mars/Olympus")],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("id=\"time-zone-error\">Time zone "), "{page}");
     let (status, to) = c
-        .post(&app.url("/settings"), &[("_csrf", &csrf), ("time_zone", "Europe/Berlin")])
+        .post(
+            &app.url("/settings"),
+            &[("_csrf", &csrf), ("time_zone", "Europe/Berlin")],
+        )
         .await;
     assert_eq!((status, to.as_str()), (303, "/settings"));
     let (_, page) = c.get(&app.url("/settings")).await;

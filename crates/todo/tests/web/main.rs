@@ -719,12 +719,15 @@ async fn add_list(b: &Browser, name: &str, colour: &str) {
 /// Adds a subtask to the task shown as `parent` with its inline form.
 async fn add_subtask(b: &Browser, parent: &str, title: &str) {
     let row = row(b, parent).await.unwrap();
-    b.js(&format!("document.querySelector('#{row} .add-sub').open = true"))
-        .await;
+    b.js(&format!(
+        "document.querySelector('#{row} .add-sub').open = true"
+    ))
+    .await;
     b.fill(&format!("#{row} .add-sub-form input[name=title]"), title)
         .await;
     b.click(&format!("#{row} .add-sub-form button")).await;
-    b.until(&format!("the subtask {title}"), &shown(title)).await;
+    b.until(&format!("the subtask {title}"), &shown(title))
+        .await;
 }
 
 /// The text of the task row `id`'s own line of details (not its subtasks').
@@ -744,14 +747,11 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     sign_up(b, app, &email(&format!("organise-{javascript}"))).await;
     // The sidebar: all tasks (current) and the Inbox.
     assert_eq!(
-        b.js("return document.querySelector('.lists a[aria-current=page]').textContent")
-            .await
-            .as_str()
-            .unwrap()
-            .trim_start()
-            .starts_with("All tasks"),
-        true
+        b.js("return document.querySelector('.lists a[aria-current=page] .list-name').textContent")
+            .await,
+        "All tasks"
     );
+    assert!(b.text().await.contains("Inbox"));
     b.click(".lists .manage a").await;
     b.until("the lists page", "document.title === 'Lists · Todo'")
         .await;
@@ -759,7 +759,8 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     add_list(b, "Home", "green").await;
     // Home moves above Work.
     let home = list_row(b, "Home").await;
-    b.click(&format!("#{home} form[action$='/move'] button")).await;
+    b.click(&format!("#{home} form[action$='/move'] button"))
+        .await;
     b.until(
         "Home first",
         "[...document.querySelectorAll('.list-row-name')].map(e => e.textContent).join() === 'Inbox,Home,Work'",
@@ -768,8 +769,11 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
 
     let work = list_row(b, "Work").await;
     b.click(&format!("#{work} .list-row-name")).await;
-    b.until("the Work list", "document.getElementById('tasks-heading').textContent === 'Work'")
-        .await;
+    b.until(
+        "the Work list",
+        "document.getElementById('tasks-heading').textContent === 'Work'",
+    )
+    .await;
     assert_eq!(
         b.js("return document.querySelector('.lists a[aria-current=page] .list-name').textContent")
             .await,
@@ -788,33 +792,55 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     assert!(meta(b, &report).await.contains("0/2"));
     let figures = row(b, "Find the figures").await.unwrap();
     assert_eq!(
-        b.js(&format!("return document.getElementById('{figures}').classList.contains('depth-2')"))
-            .await,
+        b.js(&format!(
+            "return document.getElementById('{figures}').classList.contains('depth-2')"
+        ))
+        .await,
         true
     );
     let draft = row(b, "Draft").await.unwrap();
     b.click(&format!("#{draft} .check")).await;
-    b.until("the draft done", &format!("document.querySelector('#{draft}.done')"))
-        .await;
+    b.until(
+        "the draft done",
+        &format!("document.querySelector('#{draft}.done')"),
+    )
+    .await;
     assert!(meta(b, &report).await.contains("1/2"));
     b.click(&format!("#{report} .complete-all button")).await;
-    b.until("all done", "document.querySelectorAll('.task.done').length === 4")
-        .await;
-    assert!(meta(b, &row(b, "Quarterly report").await.unwrap()).await.contains("2/2"));
-    assert!(b.text().await.contains("Completed “Quarterly report” and its subtasks."));
+    b.until(
+        "all done",
+        "document.querySelectorAll('.task.done').length === 4",
+    )
+    .await;
+    assert!(meta(b, &row(b, "Quarterly report").await.unwrap())
+        .await
+        .contains("2/2"));
+    assert!(b
+        .text()
+        .await
+        .contains("Completed “Quarterly report” and its subtasks."));
 
     // Deleting the parent takes its subtasks; Undo brings the whole group back.
     let report = row(b, "Quarterly report").await.unwrap();
     b.click(&format!("#{report} .delete button")).await;
-    b.until("deleted", &format!("!{}", shown("Find the figures"))).await;
-    assert!(b.text().await.contains("Deleted “Quarterly report” and its 3 subtasks."));
+    b.until("deleted", &format!("!{}", shown("Find the figures")))
+        .await;
+    assert!(b
+        .text()
+        .await
+        .contains("Deleted “Quarterly report” and its 3 subtasks."));
     b.click(".toast button").await;
     b.until("restored", &shown("Find the figures")).await;
-    assert!(b.text().await.contains("Restored “Quarterly report” and its 3 subtasks."));
+    assert!(b
+        .text()
+        .await
+        .contains("Restored “Quarterly report” and its 3 subtasks."));
     let figures = row(b, "Find the figures").await.unwrap();
     assert_eq!(
-        b.js(&format!("return document.getElementById('{figures}').classList.contains('depth-2')"))
-            .await,
+        b.js(&format!(
+            "return document.getElementById('{figures}').classList.contains('depth-2')"
+        ))
+        .await,
         true
     );
 
@@ -822,8 +848,11 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     b.fill("#new-title", "Water the plants").await;
     b.js("document.querySelector('.add-more').open = true; document.querySelector('.add .repeat-more').open = true")
         .await;
-    b.js(&format!("document.getElementById('new-due').value = {:?}", day(0)))
-        .await;
+    b.js(&format!(
+        "document.getElementById('new-due').value = {:?}",
+        day(0)
+    ))
+    .await;
     b.find("#new-recurrence")
         .await
         .select_by_value("weekly")
@@ -838,7 +867,9 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     b.until("the plants", &shown("Water the plants")).await;
     let plants = row(b, "Water the plants").await.unwrap();
     assert!(
-        meta(b, &plants).await.contains("Every other week on Mon and Thu, 5 times"),
+        meta(b, &plants)
+            .await
+            .contains("Every other week on Mon and Thu, 5 times"),
         "{}",
         meta(b, &plants).await
     );
@@ -865,12 +896,16 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     let next_due = b
         .js("return [...document.querySelectorAll('.task:not(.done)')].find(li => li.querySelector('.task-title').textContent === 'Water the plants').querySelector('time').getAttribute('datetime')")
         .await;
-    let next_due = chrono::NaiveDate::parse_from_str(next_due.as_str().unwrap(), "%Y-%m-%d").unwrap();
+    let next_due =
+        chrono::NaiveDate::parse_from_str(next_due.as_str().unwrap(), "%Y-%m-%d").unwrap();
     let today = chrono::Utc::now().date_naive();
     assert!(next_due > today, "{next_due}");
     use chrono::Datelike;
     assert!(
-        matches!(next_due.weekday(), chrono::Weekday::Mon | chrono::Weekday::Thu),
+        matches!(
+            next_due.weekday(),
+            chrono::Weekday::Mon | chrono::Weekday::Thu
+        ),
         "{next_due}"
     );
     // The sidebar counts Work's open tasks: the next plants.
@@ -893,7 +928,8 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     b.until("the lists page", "document.title === 'Lists · Todo'")
         .await;
     let work = list_row(b, "Work").await;
-    b.click(&format!("#{work} form[action$='/delete'] button")).await;
+    b.click(&format!("#{work} form[action$='/delete'] button"))
+        .await;
     b.until("the question", "document.title === 'Delete list · Todo'")
         .await;
     assert!(b.text().await.contains("This list still has 6 tasks."));
@@ -903,7 +939,10 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
     b.click("button[value=move]").await;
     b.until("the lists page again", "document.title === 'Lists · Todo'")
         .await;
-    assert!(b.text().await.contains("Deleted the list “Work”; 6 tasks moved to the Inbox."));
+    assert!(b
+        .text()
+        .await
+        .contains("Deleted the list “Work”; 6 tasks moved to the Inbox."));
     b.click(".page > p a").await;
     b.until("all tasks", &shown("Water the plants")).await;
 
@@ -918,8 +957,17 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
         .unwrap();
     b.click(".settings-form button").await;
     b.until("saved", "document.querySelector('.toast')").await;
-    assert!(b.text().await.contains("Saved: your time zone is Europe/Berlin."));
-    assert!(b.find("a[href='/settings/data']").await.text().await.unwrap().contains("Import and export"));
+    assert!(b
+        .text()
+        .await
+        .contains("Saved: your time zone is Europe/Berlin."));
+    assert!(b
+        .find("a[href='/settings/data']")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Import and export"));
 
     let errors: Vec<String> = b
         .console_errors()
