@@ -871,6 +871,62 @@ async fn organising_forms(app: App) {
         "{page}"
     );
 
+    // A rule beyond the editor (as the API or the assistant may set) survives editing the task.
+    let rule = "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU";
+    let (status, _) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Clocks"),
+                ("due", "2030-03-31"),
+                ("recurrence", rule),
+                ("list", &work),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url(&back)).await;
+    let clocks = id_before(&page, "id=\"task-", "Clocks</p>");
+    let edit = page
+        .split(&format!("action=\"/tasks/{clocks}\""))
+        .nth(1)
+        .unwrap();
+    let kept = edit
+        .split("selected>")
+        .find_map(|s| {
+            s.rsplit("<option value=\"")
+                .next()
+                .filter(|o| o.starts_with("FREQ="))
+        })
+        .and_then(|o| o.split('"').next())
+        .expect("the rule is the selected choice")
+        .to_owned();
+    let (status, _) = c
+        .post(
+            &app.url(&format!("/tasks/{clocks}")),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Change the clocks"),
+                ("due", "2030-03-31"),
+                ("recurrence", &unescape(&kept)),
+                ("list", &work),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url(&back)).await;
+    let row = page.split("Change the clocks</p>").nth(1).unwrap();
+    let meta = row.split("</p>").next().unwrap();
+    assert!(meta.contains("Every year"), "{meta}");
+    c.post(
+        &app.url(&format!("/tasks/{clocks}/delete")),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+
     // Deleting a list with tasks asks first, and nothing changes until the choice is made.
     let (status, page) = c
         .post(

@@ -81,8 +81,18 @@ impl TaskForm {
         }
     }
 
-    /// The form that edits `task`, or restores it after a deletion.
+    /// The form that edits `task`, or restores it after a deletion. A rule the editor could have
+    /// made is shown in its fields.
     pub fn of(task: &Task) -> Self {
+        let rule = task
+            .recurrence
+            .as_ref()
+            .map(Recurrence::to_string)
+            .unwrap_or_default();
+        let (recurrence, repeat) = match recurrence::fields_of(&rule) {
+            Some((preset, fields)) => (preset.to_owned(), fields),
+            None => (rule, RepeatFields::default()),
+        };
         TaskForm {
             title: task.title.clone(),
             description: task.description.clone().unwrap_or_default(),
@@ -92,12 +102,8 @@ impl TaskForm {
                 .due_at
                 .map(|d| d.date_naive().to_string())
                 .unwrap_or_default(),
-            recurrence: task
-                .recurrence
-                .as_ref()
-                .map(Recurrence::to_string)
-                .unwrap_or_default(),
-            repeat: RepeatFields::default(),
+            recurrence,
+            repeat,
             repeat_from: match task.repeat_from {
                 RepeatFrom::Completion => COMPLETION.into(),
                 RepeatFrom::Due => String::new(),

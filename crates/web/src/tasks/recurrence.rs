@@ -178,6 +178,64 @@ pub fn rule(choice: &str, fields: &RepeatFields) -> Result<Option<String>, Field
     Ok(Some(rule.to_string()))
 }
 
+/// The preset and fields that build `current` (a rule as the API spells it), so the editor shows
+/// a rule it could have made in its own terms; `None` for one it could not (it stays a choice of
+/// its own). Only an exact round trip counts: saving unchanged never changes the rule.
+pub fn fields_of(current: &str) -> Option<(&'static str, RepeatFields)> {
+    let mut f = RepeatFields::default();
+    let mut freq = "";
+    let mut days: Vec<&str> = Vec::new();
+    for part in current.split(';') {
+        let (key, value) = part.split_once('=')?;
+        match key {
+            "FREQ" => freq = value,
+            "INTERVAL" => f.every = value.to_owned(),
+            "BYDAY" => days = value.split(',').collect(),
+            "BYMONTHDAY" => f.month_day = value.to_owned(),
+            "COUNT" => {
+                f.ends = "count".into();
+                f.count = value.to_owned();
+            }
+            "UNTIL" => {
+                let day = NaiveDate::parse_from_str(value.get(..8)?, "%Y%m%d").ok()?;
+                f.ends = "until".into();
+                f.until = day.to_string();
+            }
+            _ => return None,
+        }
+    }
+    let preset = match (freq, days.as_slice()) {
+        ("DAILY", []) => "daily",
+        ("WEEKLY", ["MO", "TU", "WE", "TH", "FR"]) => "weekdays",
+        ("WEEKLY", _) => {
+            for day in days {
+                match day {
+                    "MO" => f.on_mo = "on".into(),
+                    "TU" => f.on_tu = "on".into(),
+                    "WE" => f.on_we = "on".into(),
+                    "TH" => f.on_th = "on".into(),
+                    "FR" => f.on_fr = "on".into(),
+                    "SA" => f.on_sa = "on".into(),
+                    "SU" => f.on_su = "on".into(),
+                    _ => return None,
+                }
+            }
+            "weekly"
+        }
+        ("MONTHLY", []) => "monthly",
+        ("MONTHLY", [day]) => {
+            let (nth, weekday) = day.split_at(day.len().checked_sub(2)?);
+            f.monthly = "weekday".into();
+            f.nth = nth.to_owned();
+            f.weekday = weekday.to_owned();
+            "monthly"
+        }
+        ("YEARLY", []) => "yearly",
+        _ => return None,
+    };
+    (rule(preset, &f).ok()?.as_deref() == Some(current)).then_some((preset, f))
+}
+
 /// An optional whole number from `min` to `max` in `field`.
 fn number(value: &str, min: u32, max: u32, field: &'static str) -> Result<Option<u32>, FieldError> {
     let value = value.trim();
@@ -259,6 +317,47 @@ mod tests {
             built("daily", &f),
             canonical("FREQ=DAILY;INTERVAL=2;COUNT=5")
         );
+    }
+
+    #[test]
+    fn rules_the_editor_makes_are_shown_in_its_fields() {
+        for (choice, f) in [
+            (
+                "weekly",
+                fields(|f| {
+                    f.every = "2".into();
+                    f.on_mo = "on".into();
+                    f.on_th = "on".into();
+                    f.ends = "count".into();
+                    f.count = "5".into();
+                }),
+            ),
+            (
+                "monthly",
+                fields(|f| {
+                    f.monthly = "weekday".into();
+                    f.nth = "-1".into();
+                    f.weekday = "FR".into();
+                    f.ends = "until".into();
+                    f.until = "2027-06-30".into();
+                }),
+            ),
+            ("monthly", fields(|f| f.month_day = "-1".into())),
+            ("weekdays", fields(|f| f.every = "3".into())),
+        ] {
+            let rule = built(choice, &f);
+            let (preset, shown) = fields_of(&rule).unwrap_or_else(|| panic!("{rule}"));
+            assert_eq!(preset, choice, "{rule}");
+            assert_eq!(built(preset, &shown), rule);
+        }
+        // Beyond the editor: kept as a choice of its own.
+        for other in [
+            "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+            "FREQ=MONTHLY;BYDAY=1MO,3MO",
+            "FREQ=DAILY;UNTIL=20270630T120000Z",
+        ] {
+            assert!(fields_of(&canonical(other)).is_none(), "{other}");
+        }
     }
 
     #[test]
