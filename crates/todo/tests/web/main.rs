@@ -853,11 +853,24 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
         day(0)
     ))
     .await;
+    let shown_parts = "['.add .repeat-more', '.add .days', '.add .monthly'].map(c => document.querySelector(c).offsetParent !== null)";
+    let before = b.js(&format!("return {shown_parts}")).await;
     b.find("#new-recurrence")
         .await
         .select_by_value("weekly")
         .await
         .unwrap();
+    let after = b.js(&format!("return {shown_parts}")).await;
+    if javascript {
+        // The editor shows only what the preset uses.
+        assert_eq!(before, serde_json::json!([false, false, false]));
+        assert_eq!(after, serde_json::json!([true, true, false]));
+    } else {
+        assert_eq!(
+            (&before, &after),
+            (&serde_json::json!([true, true, true]), &before)
+        );
+    }
     b.fill("#new-every", "2").await;
     b.click(".add input[name=on_mo]").await;
     b.click(".add input[name=on_th]").await;
