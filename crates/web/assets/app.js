@@ -5,6 +5,29 @@
   // A page restored from the back/forward cache may show a session that has since ended: ask the
   // server again (pages are no-store, so that answer is fresh).
   window.addEventListener("pageshow", function (ev) { if (ev.persisted) window.location.reload(); });
+
+  // ---- the recurrence editor shows only the options of the chosen preset (all of them without JS;
+  // the server ignores those that do not apply)
+  function syncRepeat(select) {
+    var form = select.form;
+    var preset = select.value;
+    var builds = ["daily", "weekdays", "weekly", "monthly", "yearly"].indexOf(preset) >= 0;
+    var show = function (css, on) {
+      var el = form.querySelector(css);
+      if (el) el.hidden = !on;
+    };
+    show(".repeat-more", builds);
+    show(".repeat-more .days", preset === "weekly");
+    show(".repeat-more .monthly", preset === "monthly");
+  }
+  function syncAllRepeats() {
+    document.querySelectorAll("select[name=recurrence]").forEach(syncRepeat);
+  }
+  document.addEventListener("change", function (ev) {
+    if (ev.target.matches("select[name=recurrence]")) syncRepeat(ev.target);
+  });
+  document.addEventListener("htmx:afterSettle", syncAllRepeats);
+  syncAllRepeats();
   var userId = document.body.dataset.userId;
   var chat = document.getElementById("chat");
   if (!userId || !chat) return;

@@ -15,7 +15,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use todo_auth::session_cookie;
-use todo_domain::Task;
+use todo_domain::{Settings, Task, TaskList};
 use todo_transfer::ImportSummary;
 
 use crate::backend::Backend;
@@ -248,7 +248,7 @@ impl Api {
             .unwrap_or_else(|| email.clone());
         let tasks = Tasks {
             api: self.clone(),
-            path: format!("/api/{}/tasks", todo_domain::user_id_segment(&id)),
+            path: format!("/api/{}", todo_domain::user_id_segment(&id)),
             jwt,
         };
         Ok(Some((Me { id, name, email }, tasks)))
@@ -303,16 +303,16 @@ pub struct Me {
     pub email: String,
 }
 
-/// The signed-in user's tasks on the backend.
+/// The signed-in user's tasks, lists and settings on the backend.
 pub struct Tasks {
     api: Api,
-    /// `/api/{user_id}/tasks`.
+    /// `/api/{user_id}`.
     path: String,
     jwt: String,
 }
 
 impl Tasks {
-    /// Sends `method` to the task path followed by `rest`.
+    /// Sends `method` to the user's path followed by `rest`.
     async fn send(
         &self,
         method: Method,
@@ -337,7 +337,9 @@ impl Tasks {
 
     /// One page of the list for `query` (the API's query string), and the cursor of the next page.
     pub async fn list(&self, query: &str) -> Result<(Vec<Task>, Option<String>), ApiError> {
-        let reply = self.send(Method::GET, &format!("?{query}"), None).await?;
+        let reply = self
+            .send(Method::GET, &format!("/tasks?{query}"), None)
+            .await?;
         let tasks = self.api.expect(&reply, StatusCode::OK)?;
         let next = reply
             .headers
@@ -347,33 +349,40 @@ impl Tasks {
         Ok((tasks, next))
     }
 
+    /// Every task under `id`, at any depth, oldest first: a subtree is at most what a parent can
+    /// hold in one page of the API, which is far more than a page shows.
+    pub async fn subtree(&self, id: i64) -> Result<Vec<Task>, ApiError> {
+        let query = format!("parent={id}&status=all&sort=created&order=asc&limit=200");
+        Ok(self.list(&query).await?.0)
+    }
+
     pub async fn get(&self, id: i64) -> Result<Task, ApiError> {
-        let rest = format!("/{id}");
+        let rest = format!("/tasks/{id}");
         self.call(Method::GET, &rest, None, StatusCode::OK).await
     }
 
     /// Creates a task from a create body (see `TaskForm::create_body`).
     pub async fn create(&self, body: Value) -> Result<Task, ApiError> {
-        self.call(Method::POST, "", Some(body), StatusCode::CREATED)
+        self.call(Method::POST, "/tasks", Some(body), StatusCode::CREATED)
             .await
     }
 
     /// Changes a task with an update body (see `TaskForm::update_body`).
     pub async fn update(&self, id: i64, body: Value) -> Result<Task, ApiError> {
-        let rest = format!("/{id}");
+        let rest = format!("/tasks/{id}");
         self.call(Method::PUT, &rest, Some(body), StatusCode::OK)
             .await
     }
 
-    /// Marks a task done, or not done again.
-    pub async fn toggle(&self, id: i64) -> Result<Task, ApiError> {
-        let rest = format!("/{id}/complete");
+    /// Marks a task done (with its open subtasks when `subtasks`), or not done again.
+    pub async fn toggle(&self, id: i64, subtasks: bool) -> Result<Task, ApiError> {
+        let rest = format!("/tasks/{id}/complete?complete_subtasks={subtasks}");
         self.call(Method::PATCH, &rest, None, StatusCode::OK).await
     }
 
     /// The user's export document as the API wrote it.
     pub async fn export(&self) -> Result<Bytes, ApiError> {
-        let path = format!("{}/export", self.user_path());
+        let path = format!("{}/export", self.path);
         let (status, _, bytes) = self
             .api
             .exchange(Method::GET, &path, Some(&self.jwt), None, EXPORT_LIMIT)
@@ -398,7 +407,7 @@ impl Tasks {
         dry_run: bool,
     ) -> Result<ImportSummary, ApiError> {
         let list: String = url::form_urlencoded::byte_serialize(list.as_bytes()).collect();
-        let path = format!("{}/import?dry_run={dry_run}&list={list}", self.user_path());
+        let path = format!("{}/import?dry_run={dry_run}&list={list}", self.path);
         let (status, headers, bytes) = self
             .api
             .exchange(
@@ -422,14 +431,66 @@ impl Tasks {
         self.api.expect(&reply, expected)
     }
 
-    /// `/api/{user_id}`.
-    fn user_path(&self) -> &str {
-        self.path.strip_suffix("/tasks").unwrap_or(&self.path)
+    /// Deletes a task with its subtasks; the answer is how many subtasks went with it.
+    pub async fn delete(&self, id: i64) -> Result<u64, ApiError> {
+        let reply = self
+            .send(Method::DELETE, &format!("/tasks/{id}"), None)
+            .await?;
+        self.api
+            .expect::<IgnoredAny>(&reply, StatusCode::NO_CONTENT)?;
+        Ok(count_header(&reply, "x-subtasks-deleted"))
     }
 
-    pub async fn delete(&self, id: i64) -> Result<(), ApiError> {
-        let rest = format!("/{id}");
-        self.call(Method::DELETE, &rest, None, StatusCode::NO_CONTENT)
+    /// The user's lists, the Inbox first, archived ones included.
+    pub async fn lists(&self) -> Result<Vec<TaskList>, ApiError> {
+        self.call(Method::GET, "/lists", None, StatusCode::OK).await
+    }
+
+    pub async fn get_list(&self, id: i64) -> Result<TaskList, ApiError> {
+        let rest = format!("/lists/{id}");
+        self.call(Method::GET, &rest, None, StatusCode::OK).await
+    }
+
+    pub async fn create_list(&self, body: Value) -> Result<TaskList, ApiError> {
+        self.call(Method::POST, "/lists", Some(body), StatusCode::CREATED)
             .await
     }
+
+    pub async fn update_list(&self, id: i64, body: Value) -> Result<TaskList, ApiError> {
+        let rest = format!("/lists/{id}");
+        self.call(Method::PUT, &rest, Some(body), StatusCode::OK)
+            .await
+    }
+
+    /// Deletes a list; `tasks` is what becomes of its tasks (`move` or `delete`), needed when it has
+    /// any. The answer is how many tasks were moved or deleted.
+    pub async fn delete_list(&self, id: i64, tasks: Option<&str>) -> Result<u64, ApiError> {
+        let rest = match tasks {
+            Some(t) => format!("/lists/{id}?tasks={t}"),
+            None => format!("/lists/{id}"),
+        };
+        let reply = self.send(Method::DELETE, &rest, None).await?;
+        self.api
+            .expect::<IgnoredAny>(&reply, StatusCode::NO_CONTENT)?;
+        Ok(count_header(&reply, "x-tasks-affected"))
+    }
+
+    pub async fn settings(&self) -> Result<Settings, ApiError> {
+        self.call(Method::GET, "/settings", None, StatusCode::OK)
+            .await
+    }
+
+    pub async fn update_settings(&self, body: Value) -> Result<Settings, ApiError> {
+        self.call(Method::PUT, "/settings", Some(body), StatusCode::OK)
+            .await
+    }
+}
+
+/// A count the API answers in a header of an empty reply (0 when absent).
+fn count_header(reply: &Reply, name: &str) -> u64 {
+    reply
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .unwrap_or(0)
 }

@@ -1,5 +1,5 @@
 //! Flash messages: one line shown on the page a redirect leads to, carried there in a short-lived
-//! cookie, with the data to undo a deletion.
+//! cookie, with the tasks to recreate if a deletion is undone.
 
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::layout::see_other;
 use crate::security::{own_cookie, set_cookie};
-use crate::tasks::form::TaskForm;
+use crate::tasks::Group;
 use crate::WebSettings;
 
 const FLASH_COOKIE: &str = "todo.flash";
@@ -20,7 +20,7 @@ const FLASH_MAX: usize = 3000;
 #[derive(Serialize, Deserialize, Default)]
 pub struct Flash {
     pub message: String,
-    pub undo: Option<TaskForm>,
+    pub undo: Option<Group>,
 }
 
 fn flash_cookie(settings: &WebSettings, flash: &Flash) -> HeaderValue {
@@ -55,7 +55,7 @@ pub fn redirect_with_flash(
     settings: &WebSettings,
     to: &str,
     message: String,
-    undo: Option<TaskForm>,
+    undo: Option<Group>,
 ) -> Response {
     let mut r = see_other(to);
     r.headers_mut()

@@ -15,6 +15,18 @@ fn field_label(field: &str) -> &'static str {
         "email" => "Email",
         "password" => "Password",
         "name" => "Name",
+        "time_zone" => "Time zone",
+        "colour" => "Colour",
+        "list" => "List",
+        "parent" => "Parent task",
+        "repeat_from" => "Repeat from",
+        "every" => "Repeat every",
+        "month_day" => "Day of the month",
+        "nth" => "Week of the month",
+        "weekday" => "Weekday",
+        "ends" => "Ends",
+        "count" => "Number of times",
+        "until" => "End date",
         _ => "This",
     }
 }
@@ -38,8 +50,11 @@ pub fn field_errors(body: &Value) -> BTreeMap<String, String> {
         let base = field.split('[').next().unwrap_or_default();
         let key = match base {
             "due_at" => "due",
-            "title" | "description" | "priority" | "tags" | "recurrence" | "email" | "password"
-            | "name" => base,
+            "list_id" => "list",
+            "parent_id" => "parent",
+            "title" | "description" | "priority" | "tags" | "recurrence" | "repeat_from"
+            | "email" | "password" | "name" | "time_zone" | "colour" | "every" | "month_day"
+            | "nth" | "weekday" | "ends" | "count" | "until" => base,
             _ => "form",
         };
         let text = if key == "form" {

@@ -9,7 +9,9 @@ mod backend;
 mod flash;
 mod form_errors;
 mod layout;
+mod lists;
 mod security;
+mod settings;
 mod tasks;
 mod transfer;
 
@@ -48,10 +50,17 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .route("/sign-up", get(auth::sign_up_page).post(auth::sign_up))
         .route("/sign-out", post(auth::sign_out))
         .route("/tasks", post(tasks::create))
+        .route("/tasks/restore", post(tasks::restore))
         .route("/tasks/{id}", post(tasks::update))
         .route("/tasks/{id}/toggle", post(tasks::toggle))
         .route("/tasks/{id}/delete", post(tasks::delete))
         .merge(transfer::routes())
+        .route("/lists", get(lists::page).post(lists::create))
+        .route("/lists/{id}", post(lists::update))
+        .route("/lists/{id}/move", post(lists::reorder))
+        .route("/lists/{id}/archive", post(lists::archive))
+        .route("/lists/{id}/delete", post(lists::delete))
+        .route("/settings", get(settings::page).post(settings::save))
         .route_layer(axum::middleware::from_fn_with_state(
             settings,
             security::csrf,

@@ -714,3 +714,502 @@ async fn import_and_export_forms_on_serve() {
 async fn import_and_export_forms_on_frontend_and_backend() {
     import_and_export_forms(App::split().await).await;
 }
+
+/// An attribute value as the page escaped it, back as the browser would post it.
+fn unescape(html: &str) -> String {
+    html.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The value of the first `name="{name}"` field on `page`.
+fn field_value(page: &str, name: &str) -> String {
+    let value = page
+        .split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} field on the page"));
+    unescape(value)
+}
+
+/// The id after the last `prefix` before `marker` on `page` (a row's id, found by its text).
+fn id_before(page: &str, prefix: &str, marker: &str) -> String {
+    let before = &page[..page.find(marker).unwrap_or_else(|| panic!("no {marker}"))];
+    before
+        .rsplit(prefix)
+        .next()
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned()
+}
+
+/// Issue 10's forms without JavaScript: lists (with the delete-list choice), subtasks with group
+/// Undo, the recurrence editor's errors and rules, and the time zone setting.
+async fn organising_forms(app: App) {
+    let mut c = FormClient::new();
+    c.get(&app.url("/sign-up")).await;
+    let csrf = c.csrf();
+    let who = format!("organise-{}@example.com", std::process::id());
+    let (status, _) = c
+        .post(
+            &app.url("/sign-up"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "Org"),
+                ("email", &who),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let csrf = c.page_csrf(&app.url("/lists")).await;
+
+    // Lists: bad names and colours are refused beside their fields.
+    let (status, page) = c.get(&app.url("/lists")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(">Inbox</a>"));
+    assert!(
+        !page.contains("Delete<span class=\"visually-hidden\"> “Inbox”"),
+        "the Inbox cannot be deleted"
+    );
+    assert!(
+        !page.contains("Archive<span class=\"visually-hidden\"> “Inbox”"),
+        "nor archived"
+    );
+    for (name, colour, error) in [("  ", "blue", "Name"), ("Work", "plaid", "Colour")] {
+        let (status, page) = c
+            .post(
+                &app.url("/lists"),
+                &[("_csrf", &csrf), ("name", name), ("colour", colour)],
+            )
+            .await;
+        assert_eq!(status, 422, "{name} {colour}");
+        assert!(
+            page.contains(&format!(
+                "<p class=\"field-error\" id=\"new-list-{}-error\">{error}",
+                error.to_lowercase()
+            )),
+            "{page}"
+        );
+    }
+    let (status, to) = c
+        .post(
+            &app.url("/lists"),
+            &[("_csrf", &csrf), ("name", "Work"), ("colour", "blue")],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/lists"));
+    let (_, page) = c.get(&app.url("/lists")).await;
+    assert!(page.contains("Added the list “Work”."));
+    let (status, page) = c
+        .post(
+            &app.url("/lists"),
+            &[("_csrf", &csrf), ("name", "work"), ("colour", "red")],
+        )
+        .await;
+    assert_eq!(status, 422, "names are unique ignoring case");
+    assert!(page.contains("id=\"new-list-name-error\""));
+    let work = id_before(&page, "id=\"list-", ">Work</a>");
+    let (status, page) = c
+        .post(
+            &app.url(&format!("/lists/{work}")),
+            &[("_csrf", &csrf), ("name", "Inbox")],
+        )
+        .await;
+    assert_eq!(status, 422, "a rename to a taken name");
+    assert!(page.contains(&format!("id=\"list-{work}-name-error\"")));
+
+    // A task in Work, with a subtask; a bad subtask is refused in its own form.
+    let back = format!("/?list={work}");
+    let (status, to) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Report"),
+                ("list", &work),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, back.as_str()));
+    let (_, page) = c.get(&app.url(&back)).await;
+    assert!(
+        page.contains("aria-current=\"page\"><span class=\"dot colour-blue\""),
+        "Work is the current list"
+    );
+    assert!(
+        page.contains(&format!(
+            "<input type=\"hidden\" name=\"list\" value=\"{work}\">"
+        )),
+        "filters keep the list"
+    );
+    let report = id_before(&page, "id=\"task-", "Report</p>");
+    let (status, page) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", " "),
+                ("parent", &report),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(&format!("id=\"sub-{report}-title-error\"")),
+        "{page}"
+    );
+    for title in ["Outline", "Draft"] {
+        let (status, _) = c
+            .post(
+                &app.url("/tasks"),
+                &[
+                    ("_csrf", &csrf),
+                    ("title", title),
+                    ("parent", &report),
+                    ("back", &back),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+    }
+    let (_, page) = c.get(&app.url(&back)).await;
+    assert!(page.contains("0/2<span class=\"visually-hidden\"> subtasks done"));
+    // Four levels at most: the form is not offered below the third, and a post there is refused.
+    let mut parent = id_before(&page, "id=\"task-", "Outline</p>");
+    for level in ["Level 3", "Level 4"] {
+        c.post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", level),
+                ("parent", &parent),
+                ("back", &back),
+            ],
+        )
+        .await;
+        let (_, page) = c.get(&app.url(&back)).await;
+        parent = id_before(&page, "id=\"task-", &format!("{level}</p>"));
+    }
+    let (_, page) = c.get(&app.url(&back)).await;
+    assert!(!page.contains(&format!("id=\"sub-{parent}-title\"")));
+    let (status, page) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Level 5"),
+                ("parent", &parent),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("<p class=\"field-error\">Parent task "),
+        "{page}"
+    );
+    let level3 = id_before(&page, "id=\"task-", "Level 3</p>");
+    c.post(
+        &app.url(&format!("/tasks/{level3}/delete")),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    assert!(page.contains("class=\"task subtask depth-1"));
+    let (status, _) = c
+        .post(
+            &app.url(&format!("/tasks/{report}/toggle")),
+            &[("_csrf", &csrf), ("subtasks", "true"), ("back", &back)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url(&back)).await;
+    assert!(page.contains("Completed “Report” and its subtasks."));
+    assert!(page.contains("2/2<span class=\"visually-hidden\"> subtasks done"));
+
+    // Deleting the parent says what went with it; Undo recreates the group.
+    let (status, _) = c
+        .post(
+            &app.url(&format!("/tasks/{report}/delete")),
+            &[("_csrf", &csrf), ("back", &back)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url(&back)).await;
+    assert!(page.contains("Deleted “Report” and its 2 subtasks."));
+    let group = field_value(&page, "group");
+    let (status, to) = c
+        .post(
+            &app.url("/tasks/restore"),
+            &[("_csrf", &csrf), ("group", &group), ("back", &back)],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, back.as_str()));
+    let (_, page) = c.get(&app.url(&back)).await;
+    assert!(
+        page.contains("Restored “Report” and its 2 subtasks."),
+        "{page}"
+    );
+    assert!(page.contains("Outline</p>") && page.contains("2/2<span"));
+    // A group that is not one is refused politely.
+    let (status, to) = c
+        .post(
+            &app.url("/tasks/restore"),
+            &[("_csrf", &csrf), ("group", "[{]"), ("back", &back)],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, back.as_str()));
+
+    // The recurrence editor: each bad field named, a good one made into a rule.
+    for (fields, error) in [
+        (
+            vec![("every", "0")],
+            "Repeat every must be a whole number from 1 to 999.",
+        ),
+        (vec![("ends", "count")], "Number of times is required."),
+        (
+            vec![("ends", "until"), ("until", "soon")],
+            "End date must be a date.",
+        ),
+        (
+            vec![("monthly", "weekday"), ("weekday", "XX"), ("nth", "1")],
+            "Weekday is not one of the choices.",
+        ),
+        (
+            vec![("month_day", "40")],
+            "Day of the month must be a whole number from 1 to 31.",
+        ),
+    ] {
+        let mut form = vec![
+            ("_csrf", csrf.as_str()),
+            ("title", "Water"),
+            ("recurrence", "monthly"),
+            ("back", &back),
+        ];
+        form.extend(fields);
+        let (status, page) = c.post(&app.url("/tasks"), &form).await;
+        assert_eq!(status, 422, "{error}");
+        assert!(page.contains(error), "no {error:?} on the page");
+        assert!(
+            page.contains("<details class=\"repeat-more\" open>"),
+            "the editor is shown open"
+        );
+    }
+    let (status, page) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Water"),
+                ("recurrence", "FREQ=SOMETIMES"),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"new-recurrence-error\">Repeats "));
+    let (status, _) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Water"),
+                ("list", &work),
+                ("due", "2030-01-07"),
+                ("recurrence", "weekly"),
+                ("every", "2"),
+                ("on_mo", "on"),
+                ("on_th", "on"),
+                ("ends", "count"),
+                ("count", "5"),
+                ("repeat_from", "completion"),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url(&back)).await;
+    assert!(
+        page.contains("Every other week on Mon and Thu, 5 times, from completion"),
+        "{page}"
+    );
+
+    // A rule beyond the editor (as the API or the assistant may set) survives editing the task.
+    let rule = "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU";
+    let (status, _) = c
+        .post(
+            &app.url("/tasks"),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Clocks"),
+                ("due", "2030-03-31"),
+                ("recurrence", rule),
+                ("list", &work),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url(&back)).await;
+    let clocks = id_before(&page, "id=\"task-", "Clocks</p>");
+    let edit = page
+        .split(&format!("action=\"/tasks/{clocks}\""))
+        .nth(1)
+        .unwrap();
+    let kept = edit
+        .split("selected>")
+        .find_map(|s| {
+            s.rsplit("<option value=\"")
+                .next()
+                .filter(|o| o.starts_with("FREQ="))
+        })
+        .and_then(|o| o.split('"').next())
+        .expect("the rule is the selected choice")
+        .to_owned();
+    let (status, _) = c
+        .post(
+            &app.url(&format!("/tasks/{clocks}")),
+            &[
+                ("_csrf", &csrf),
+                ("title", "Change the clocks"),
+                ("due", "2030-03-31"),
+                ("recurrence", &unescape(&kept)),
+                ("list", &work),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url(&back)).await;
+    let row = page.split("Change the clocks</p>").nth(1).unwrap();
+    let meta = row.split("</p>").next().unwrap();
+    assert!(meta.contains("Every year"), "{meta}");
+    c.post(
+        &app.url(&format!("/tasks/{clocks}/delete")),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+
+    // Deleting a list with tasks asks first, and nothing changes until the choice is made.
+    let (status, page) = c
+        .post(
+            &app.url(&format!("/lists/{work}/delete")),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("This list still has 4 tasks."));
+    assert!(page.contains("value=\"move\"") && page.contains("value=\"delete\""));
+    let (_, page) = c.get(&app.url(&back)).await;
+    assert!(page.contains("Outline</p>"));
+    let (status, to) = c
+        .post(
+            &app.url(&format!("/lists/{work}/delete")),
+            &[("_csrf", &csrf), ("tasks", "move")],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/lists"));
+    let (_, page) = c.get(&app.url("/lists")).await;
+    assert!(page.contains("Deleted the list “Work”; 4 tasks moved to the Inbox."));
+    assert!(page.contains("1 open of 4"), "the Inbox has them: {page}");
+    // An empty list goes without asking; one with tasks can take them along.
+    let (_, _) = c
+        .post(
+            &app.url("/lists"),
+            &[("_csrf", &csrf), ("name", "Temp"), ("colour", "pink")],
+        )
+        .await;
+    let (_, page) = c.get(&app.url("/lists")).await;
+    let temp = id_before(&page, "id=\"list-", ">Temp</a>");
+    c.post(
+        &app.url("/tasks"),
+        &[("_csrf", &csrf), ("title", "Scratch"), ("list", &temp)],
+    )
+    .await;
+    let (status, _) = c
+        .post(
+            &app.url(&format!("/lists/{temp}/delete")),
+            &[("_csrf", &csrf), ("tasks", "delete")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url("/lists")).await;
+    assert!(page.contains("Deleted the list “Temp” and 1 task."));
+    let (_, page) = c.get(&app.url("/")).await;
+    assert!(!page.contains("Scratch"));
+    let inbox = id_before(
+        &c.get(&app.url("/lists")).await.1,
+        "id=\"list-",
+        ">Inbox</a>",
+    );
+    let (status, _) = c
+        .post(
+            &app.url(&format!("/lists/{inbox}/delete")),
+            &[("_csrf", &csrf), ("tasks", "delete")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url("/lists")).await;
+    assert!(page.contains("The Inbox cannot be deleted."));
+    assert!(page.contains(">Inbox</a>"));
+    // Archived lists: out of the sidebar's main group, into its collapsed one.
+    c.post(
+        &app.url("/lists"),
+        &[("_csrf", &csrf), ("name", "Old"), ("colour", "grey")],
+    )
+    .await;
+    let (_, page) = c.get(&app.url("/lists")).await;
+    let old = id_before(&page, "id=\"list-", ">Old</a>");
+    let (status, _) = c
+        .post(
+            &app.url(&format!("/lists/{old}/archive")),
+            &[("_csrf", &csrf), ("archived", "true")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get(&app.url("/")).await;
+    let archived = page
+        .split("<details class=\"archived-lists\"")
+        .nth(1)
+        .expect("an archived group");
+    assert!(archived.contains(">Old</span>"));
+
+    // Settings: the time zone, refused when unknown.
+    let (status, page) = c.get(&app.url("/settings")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<option value=\"UTC\" selected>"));
+    assert!(page.contains("href=\"/settings/data\""));
+    let (status, page) = c
+        .post(
+            &app.url("/settings"),
+            &[("_csrf", &csrf), ("time_zone", "Mars/Olympus")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"time-zone-error\">Time zone "), "{page}");
+    let (status, to) = c
+        .post(
+            &app.url("/settings"),
+            &[("_csrf", &csrf), ("time_zone", "Europe/Berlin")],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/settings"));
+    let (_, page) = c.get(&app.url("/settings")).await;
+    assert!(page.contains("<option value=\"Europe/Berlin\" selected>"));
+    assert!(page.contains("Saved: your time zone is Europe/Berlin."));
+}
+
+#[tokio::test]
+async fn organising_forms_on_serve() {
+    organising_forms(App::serve().await).await;
+}
+
+#[tokio::test]
+async fn organising_forms_on_frontend_and_backend() {
+    organising_forms(App::split().await).await;
+}

@@ -687,3 +687,328 @@ async fn assistant_on_frontend_and_backend() {
     assistant(&b, &app, "").await;
     b.client.close().await.unwrap();
 }
+
+/// The id of the list row on the lists page whose name is `name`.
+async fn list_row(b: &Browser, name: &str) -> String {
+    let script = format!(
+        "const li = [...document.querySelectorAll('.list-row')].find(li => li.querySelector('.list-row-name').textContent === {name:?}); return li ? li.id : null;"
+    );
+    b.js(&script).await.as_str().unwrap().to_owned()
+}
+
+async fn add_list(b: &Browser, name: &str, colour: &str) {
+    b.fill("#new-list-name", name).await;
+    b.find("#new-list-colour")
+        .await
+        .select_by_value(colour)
+        .await
+        .unwrap();
+    // Enter in the name submits (implicit submission), as a keyboard user would.
+    b.find("#new-list-name")
+        .await
+        .send_keys(&key(Key::Enter))
+        .await
+        .unwrap();
+    b.until(
+        &format!("the list {name}"),
+        &format!("[...document.querySelectorAll('.list-row-name')].some(e => e.textContent === {name:?})"),
+    )
+    .await;
+}
+
+/// Adds a subtask to the task shown as `parent` with its inline form.
+async fn add_subtask(b: &Browser, parent: &str, title: &str) {
+    let row = row(b, parent).await.unwrap();
+    b.js(&format!(
+        "document.querySelector('#{row} .add-sub').open = true"
+    ))
+    .await;
+    b.fill(&format!("#{row} .add-sub-form input[name=title]"), title)
+        .await;
+    b.click(&format!("#{row} .add-sub-form button")).await;
+    b.until(&format!("the subtask {title}"), &shown(title))
+        .await;
+}
+
+/// The text of the task row `id`'s own line of details (not its subtasks').
+async fn meta(b: &Browser, id: &str) -> String {
+    b.js(&format!(
+        "return document.querySelector('#{id} .meta').textContent.replace(/\\s+/g, ' ')"
+    ))
+    .await
+    .as_str()
+    .unwrap()
+    .to_owned()
+}
+
+/// Issue 10 in the browser: lists, nested subtasks, a custom recurrence completed into its next
+/// occurrence, the delete-list choice, the time zone setting.
+async fn organising(b: &Browser, app: &App, javascript: bool) {
+    sign_up(b, app, &email(&format!("organise-{javascript}"))).await;
+    // The sidebar: all tasks (current) and the Inbox.
+    assert_eq!(
+        b.js("return document.querySelector('.lists a[aria-current=page] .list-name').textContent")
+            .await,
+        "All tasks"
+    );
+    assert!(b.text().await.contains("Inbox"));
+    b.click(".lists .manage a").await;
+    b.until("the lists page", "document.title === 'Lists · Todo'")
+        .await;
+    add_list(b, "Work", "blue").await;
+    add_list(b, "Home", "green").await;
+    // Home moves above Work.
+    let home = list_row(b, "Home").await;
+    b.click(&format!("#{home} form[action$='/move'] button"))
+        .await;
+    b.until(
+        "Home first",
+        "[...document.querySelectorAll('.list-row-name')].map(e => e.textContent).join() === 'Inbox,Home,Work'",
+    )
+    .await;
+
+    let work = list_row(b, "Work").await;
+    b.click(&format!("#{work} .list-row-name")).await;
+    b.until(
+        "the Work list",
+        "document.getElementById('tasks-heading').textContent === 'Work'",
+    )
+    .await;
+    assert_eq!(
+        b.js("return document.querySelector('.lists a[aria-current=page] .list-name').textContent")
+            .await,
+        "Work"
+    );
+    if javascript {
+        b.js("window.__noReload = true").await;
+    }
+
+    // A task in Work with nested subtasks.
+    add_task(b, "Quarterly report", "medium", "", None).await;
+    add_subtask(b, "Quarterly report", "Outline").await;
+    add_subtask(b, "Quarterly report", "Draft").await;
+    add_subtask(b, "Outline", "Find the figures").await;
+    let report = row(b, "Quarterly report").await.unwrap();
+    assert!(meta(b, &report).await.contains("0/2"));
+    let figures = row(b, "Find the figures").await.unwrap();
+    assert_eq!(
+        b.js(&format!(
+            "return document.getElementById('{figures}').classList.contains('depth-2')"
+        ))
+        .await,
+        true
+    );
+    let draft = row(b, "Draft").await.unwrap();
+    b.click(&format!("#{draft} .check")).await;
+    b.until(
+        "the draft done",
+        &format!("document.querySelector('#{draft}.done')"),
+    )
+    .await;
+    assert!(meta(b, &report).await.contains("1/2"));
+    b.click(&format!("#{report} .complete-all button")).await;
+    b.until(
+        "all done",
+        "document.querySelectorAll('.task.done').length === 4",
+    )
+    .await;
+    assert!(meta(b, &row(b, "Quarterly report").await.unwrap())
+        .await
+        .contains("2/2"));
+    assert!(b
+        .text()
+        .await
+        .contains("Completed “Quarterly report” and its subtasks."));
+
+    // Deleting the parent takes its subtasks; Undo brings the whole group back.
+    let report = row(b, "Quarterly report").await.unwrap();
+    b.click(&format!("#{report} .delete button")).await;
+    b.until("deleted", &format!("!{}", shown("Find the figures")))
+        .await;
+    assert!(b
+        .text()
+        .await
+        .contains("Deleted “Quarterly report” and its 3 subtasks."));
+    b.click(".toast button").await;
+    b.until("restored", &shown("Find the figures")).await;
+    assert!(b
+        .text()
+        .await
+        .contains("Restored “Quarterly report” and its 3 subtasks."));
+    let figures = row(b, "Find the figures").await.unwrap();
+    assert_eq!(
+        b.js(&format!(
+            "return document.getElementById('{figures}').classList.contains('depth-2')"
+        ))
+        .await,
+        true
+    );
+
+    // A custom recurrence from the editor: every other week on Mon and Thu, 5 times.
+    b.fill("#new-title", "Water the plants").await;
+    b.js("document.querySelector('.add-more').open = true; document.querySelector('.add .repeat-more').open = true")
+        .await;
+    b.js(&format!(
+        "document.getElementById('new-due').value = {:?}",
+        day(0)
+    ))
+    .await;
+    let shown_parts = "['.add .repeat-more', '.add .days', '.add .monthly'].map(c => document.querySelector(c).offsetParent !== null)";
+    let before = b.js(&format!("return {shown_parts}")).await;
+    b.find("#new-recurrence")
+        .await
+        .select_by_value("weekly")
+        .await
+        .unwrap();
+    let after = b.js(&format!("return {shown_parts}")).await;
+    if javascript {
+        // The editor shows only what the preset uses.
+        assert_eq!(before, serde_json::json!([false, false, false]));
+        assert_eq!(after, serde_json::json!([true, true, false]));
+    } else {
+        assert_eq!(
+            (&before, &after),
+            (&serde_json::json!([true, true, true]), &before)
+        );
+    }
+    b.fill("#new-every", "2").await;
+    b.click(".add input[name=on_mo]").await;
+    b.click(".add input[name=on_th]").await;
+    b.click(".add input[name=ends][value=count]").await;
+    // Enter submits from the last field (the Add button has scrolled under the sticky header).
+    b.fill("#new-count", &format!("5{}", key(Key::Enter))).await;
+    b.until("the plants", &shown("Water the plants")).await;
+    let plants = row(b, "Water the plants").await.unwrap();
+    assert!(
+        meta(b, &plants)
+            .await
+            .contains("Every other week on Mon and Thu, 5 times"),
+        "{}",
+        meta(b, &plants).await
+    );
+    // Its edit form shows the rule in the editor's own fields.
+    assert_eq!(
+        b.js(&format!("const f = document.querySelector('#{plants} .edit-form'); return [f.recurrence.value, f.every.value, f.on_mo.checked, f.on_th.checked, f.on_tu.checked, f.ends.value, f.count.value]"))
+            .await,
+        serde_json::json!(["weekly", "2", true, true, false, "count", "5"])
+    );
+    // The swap kept the page scrolled down to the editor; WebDriver would scroll the check only as
+    // far as under the sticky header.
+    b.js("window.scrollTo(0, 0)").await;
+    b.click(&format!("#{plants} .check")).await;
+    b.until(
+        "the next occurrence",
+        "[...document.querySelectorAll('.task:not(.done) .task-title')].some(e => e.textContent === 'Water the plants')
+         && [...document.querySelectorAll('.task.done .task-title')].some(e => e.textContent === 'Water the plants')",
+    )
+    .await;
+    assert!(b.text().await.contains("the next one is on the list"));
+    if javascript {
+        b.shot("organise-tasks").await;
+    }
+    let next_due = b
+        .js("return [...document.querySelectorAll('.task:not(.done)')].find(li => li.querySelector('.task-title').textContent === 'Water the plants').querySelector('time').getAttribute('datetime')")
+        .await;
+    let next_due =
+        chrono::NaiveDate::parse_from_str(next_due.as_str().unwrap(), "%Y-%m-%d").unwrap();
+    let today = chrono::Utc::now().date_naive();
+    assert!(next_due > today, "{next_due}");
+    use chrono::Datelike;
+    assert!(
+        matches!(
+            next_due.weekday(),
+            chrono::Weekday::Mon | chrono::Weekday::Thu
+        ),
+        "{next_due}"
+    );
+    // The sidebar counts Work's open tasks: the next plants.
+    assert!(b
+        .js("return document.querySelector('.lists a[aria-current=page] .list-count').textContent")
+        .await
+        .as_str()
+        .unwrap()
+        .starts_with('1'));
+    if javascript {
+        assert_eq!(
+            b.js("return window.__noReload === true").await,
+            true,
+            "an action reloaded the whole page"
+        );
+    }
+
+    // Deleting Work asks what becomes of its tasks; they move to the Inbox.
+    b.click(".lists .manage a").await;
+    b.until("the lists page", "document.title === 'Lists · Todo'")
+        .await;
+    let work = list_row(b, "Work").await;
+    b.click(&format!("#{work} form[action$='/delete'] button"))
+        .await;
+    b.until("the question", "document.title === 'Delete list · Todo'")
+        .await;
+    assert!(b.text().await.contains("This list still has 6 tasks."));
+    if javascript {
+        b.shot("organise-delete-list").await;
+    }
+    b.click("button[value=move]").await;
+    b.until("the lists page again", "document.title === 'Lists · Todo'")
+        .await;
+    assert!(b
+        .text()
+        .await
+        .contains("Deleted the list “Work”; 6 tasks moved to the Inbox."));
+    b.click(".page > p a").await;
+    b.until("all tasks", &shown("Water the plants")).await;
+
+    // The time zone, saved through the API.
+    b.click(".who a[href='/settings']").await;
+    b.until("settings", "document.title === 'Settings · Todo'")
+        .await;
+    b.find("#time-zone")
+        .await
+        .select_by_value("Europe/Berlin")
+        .await
+        .unwrap();
+    b.click(".settings-form button").await;
+    b.until("saved", "document.querySelector('.toast')").await;
+    assert!(b
+        .text()
+        .await
+        .contains("Saved: your time zone is Europe/Berlin."));
+    assert!(b
+        .find("a[href='/settings/data']")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Import and export"));
+
+    let errors: Vec<String> = b
+        .console_errors()
+        .await
+        .into_iter()
+        .filter(|e| !e.contains("Failed to load resource"))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn organising_with_javascript() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::serve().await;
+    organising(&b, &app, true).await;
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn organising_without_javascript() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, false).await else {
+        return;
+    };
+    let app = App::split().await;
+    organising(&b, &app, false).await;
+    b.client.close().await.unwrap();
+}

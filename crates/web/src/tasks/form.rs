@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use todo_domain::{Priority, Recurrence, Task};
+use todo_domain::{Priority, Recurrence, RepeatFrom, Task};
+
+use super::recurrence::{self, FieldError, RepeatFields};
 
 pub fn priority_label(p: Priority) -> &'static str {
     match p {
@@ -23,24 +25,25 @@ pub fn priority_choices() -> impl Iterator<Item = (&'static str, &'static str)> 
 }
 
 /// The repeat select's `(value, label)` options: "never", the presets, and `current` when it is a rule
-/// of its own (set through the API or the assistant), so editing a task does not lose it.
+/// of its own (set through the API, the assistant or the editor's fields), so editing a task does
+/// not lose it.
 pub fn recurrence_choices(current: &str) -> Vec<(String, String)> {
-    let presets = [
-        Recurrence::DAILY,
-        Recurrence::WEEKDAYS,
-        Recurrence::WEEKLY,
-        Recurrence::MONTHLY,
-        Recurrence::YEARLY,
-    ];
     let mut choices = vec![(String::new(), "Never".to_owned())];
-    choices.extend(presets.iter().map(|r| (r.to_string(), r.describe())));
-    if let Ok(custom) = Recurrence::parse(current) {
-        if !presets.contains(&custom) {
-            choices.push((custom.to_string(), custom.describe()));
+    choices.extend(
+        recurrence::PRESETS
+            .iter()
+            .map(|(v, l)| ((*v).to_owned(), (*l).to_owned())),
+    );
+    if !recurrence::PRESETS.iter().any(|(v, _)| *v == current) {
+        if let Ok(custom) = Recurrence::parse(current) {
+            choices.push((current.to_owned(), custom.describe()));
         }
     }
     choices
 }
+
+/// The repeat-from-completion checkbox's value, as the API spells it.
+pub const COMPLETION: &str = "completion";
 
 /// The values and errors of a task form, as posted: a value outside the choices is the API's to
 /// refuse, and is shown again as typed.
@@ -52,22 +55,44 @@ pub struct TaskForm {
     pub priority: String,
     pub tags: String,
     pub due: String,
+    /// The repeat select: empty, a preset built with `repeat`, or a rule kept as is.
     pub recurrence: String,
+    #[serde(flatten)]
+    pub repeat: RepeatFields,
+    /// `completion` when the series repeats from the completion date.
+    pub repeat_from: String,
     pub completed: String,
+    /// The list's id; empty is the Inbox.
+    pub list: String,
+    /// The parent task's id, for a subtask.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub parent: String,
     #[serde(skip)]
     pub errors: BTreeMap<String, String>,
 }
 
 impl TaskForm {
-    pub fn blank() -> Self {
+    /// An empty form adding to the list `list` (empty: the Inbox).
+    pub fn blank(list: &str) -> Self {
         TaskForm {
             priority: Priority::default().as_str().into(),
+            list: list.to_owned(),
             ..TaskForm::default()
         }
     }
 
-    /// The form that edits `task`, or restores it after a deletion.
+    /// The form that edits `task`, or restores it after a deletion. A rule the editor could have
+    /// made is shown in its fields.
     pub fn of(task: &Task) -> Self {
+        let rule = task
+            .recurrence
+            .as_ref()
+            .map(Recurrence::to_string)
+            .unwrap_or_default();
+        let (recurrence, repeat) = match recurrence::fields_of(&rule) {
+            Some((preset, fields)) => (preset.to_owned(), fields),
+            None => (rule, RepeatFields::default()),
+        };
         TaskForm {
             title: task.title.clone(),
             description: task.description.clone().unwrap_or_default(),
@@ -77,12 +102,15 @@ impl TaskForm {
                 .due_at
                 .map(|d| d.date_naive().to_string())
                 .unwrap_or_default(),
-            recurrence: task
-                .recurrence
-                .as_ref()
-                .map(Recurrence::to_string)
-                .unwrap_or_default(),
+            recurrence,
+            repeat,
+            repeat_from: match task.repeat_from {
+                RepeatFrom::Completion => COMPLETION.into(),
+                RepeatFrom::Due => String::new(),
+            },
             completed: task.completed.to_string(),
+            list: task.list_id.to_string(),
+            parent: task.parent_id.map(|p| p.to_string()).unwrap_or_default(),
             errors: BTreeMap::new(),
         }
     }
@@ -93,7 +121,22 @@ impl TaskForm {
 
     /// Whether the add form's extra options should be shown open.
     pub fn has_details(&self) -> bool {
-        ["priority", "tags", "due", "recurrence", "description"]
+        self.errors.keys().any(|f| f != "title" && f != "form")
+    }
+
+    /// Whether the recurrence editor's options should be shown open.
+    pub fn repeat_open(&self) -> bool {
+        self.repeat.used()
+            || self.repeat_from == COMPLETION
+            || [
+                "every",
+                "month_day",
+                "nth",
+                "weekday",
+                "ends",
+                "count",
+                "until",
+            ]
             .iter()
             .any(|f| self.errors.contains_key(*f))
     }
@@ -107,7 +150,28 @@ impl TaskForm {
             .collect()
     }
 
-    pub fn create_body(&self) -> Value {
+    /// The API's `repeat_from`: the checkbox ticked or not.
+    fn repeat_from(&self) -> &'static str {
+        if self.repeat_from == COMPLETION {
+            COMPLETION
+        } else {
+            "due"
+        }
+    }
+
+    /// An optional id field: empty is `None`.
+    fn id(value: &str, field: &'static str) -> Result<Option<i64>, FieldError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        value
+            .parse()
+            .map(Some)
+            .map_err(|_| (field, "is not one of the choices".to_owned()))
+    }
+
+    pub fn create_body(&self) -> Result<Value, FieldError> {
         let priority = if self.priority.is_empty() {
             Priority::default().as_str()
         } else {
@@ -119,19 +183,25 @@ impl TaskForm {
             "tags": self.tags(),
             "completed": self.completed == "true",
         });
-        for (k, v) in [
-            ("description", &self.description),
-            ("due_at", &self.due),
-            ("recurrence", &self.recurrence),
-        ] {
+        for (k, v) in [("description", &self.description), ("due_at", &self.due)] {
             if !v.trim().is_empty() {
                 body[k] = json!(v.trim());
             }
         }
-        body
+        if let Some(rule) = recurrence::rule(&self.recurrence, &self.repeat)? {
+            body["recurrence"] = json!(rule);
+            body["repeat_from"] = json!(self.repeat_from());
+        }
+        if let Some(list) = Self::id(&self.list, "list")? {
+            body["list_id"] = json!(list);
+        }
+        if let Some(parent) = Self::id(&self.parent, "parent")? {
+            body["parent_id"] = json!(parent);
+        }
+        Ok(body)
     }
 
-    pub fn update_body(&self) -> Value {
+    pub fn update_body(&self) -> Result<Value, FieldError> {
         let opt = |v: &str| {
             let v = v.trim();
             if v.is_empty() {
@@ -145,12 +215,16 @@ impl TaskForm {
             "tags": self.tags(),
             "description": opt(&self.description),
             "due_at": opt(&self.due),
-            "recurrence": opt(&self.recurrence),
+            "recurrence": recurrence::rule(&self.recurrence, &self.repeat)?,
+            "repeat_from": self.repeat_from(),
         });
         if !self.priority.is_empty() {
             body["priority"] = json!(self.priority);
         }
-        body
+        if let Some(list) = Self::id(&self.list, "list")? {
+            body["list_id"] = json!(list);
+        }
+        Ok(body)
     }
 }
 
@@ -166,10 +240,40 @@ mod tests {
             tags: "home, , errands".into(),
             ..TaskForm::default()
         };
-        let body = form.update_body();
+        let body = form.update_body().unwrap();
         assert_eq!(body["title"], "Buy milk");
         assert_eq!(body["tags"], json!(["home", "errands"]));
         assert_eq!(body["due_at"], Value::Null);
-        assert!(form.create_body().get("due_at").is_none());
+        assert_eq!(body["recurrence"], Value::Null);
+        assert!(form.create_body().unwrap().get("due_at").is_none());
+    }
+
+    #[test]
+    fn the_editor_builds_the_rule_and_ids_are_numbers() {
+        let mut form = TaskForm::blank("7");
+        form.title = "Water the plants".into();
+        form.recurrence = "weekly".into();
+        form.repeat.every = "2".into();
+        form.repeat.on_mo = "on".into();
+        form.repeat_from = "completion".into();
+        form.parent = "12".into();
+        let body = form.create_body().unwrap();
+        assert_eq!(body["recurrence"], "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO");
+        assert_eq!(body["repeat_from"], "completion");
+        assert_eq!(body["list_id"], 7);
+        assert_eq!(body["parent_id"], 12);
+        form.list = "work".into();
+        assert_eq!(form.update_body().unwrap_err().0, "list");
+    }
+
+    #[test]
+    fn a_custom_rule_stays_a_choice() {
+        let rule = "FREQ=MONTHLY;BYDAY=2TU";
+        let choices = recurrence_choices(rule);
+        assert_eq!(choices.last().unwrap().0, rule);
+        assert_eq!(
+            recurrence_choices("weekly").len(),
+            1 + recurrence::PRESETS.len()
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! The task list page: its filters and pages (both in the page URL), and each task as shown.
+//! The task list page: the lists beside it, its filters and pages (all in the page URL), and each
+//! task as shown, with its subtasks under it.
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -9,7 +10,7 @@ use axum::Extension;
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use todo_domain::{Recurrence, Task};
+use todo_domain::{Recurrence, RepeatFrom, Task, TaskList, MAX_DEPTH};
 
 use super::form::{priority_label, TaskForm};
 use crate::api::ApiError;
@@ -55,6 +56,9 @@ pub struct Filters {
     pub sort: String,
     #[serde(default)]
     pub cursor: String,
+    /// The list shown, by id; empty is all of them.
+    #[serde(default)]
+    pub list: String,
 }
 
 impl Filters {
@@ -71,6 +75,7 @@ impl Filters {
                 "tag" => f.tag = v,
                 "sort" => f.sort = v,
                 "cursor" => f.cursor = v,
+                "list" => f.list = v,
                 _ => {}
             }
         }
@@ -98,6 +103,7 @@ impl Filters {
     fn query(&self) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
+            ("list", self.list.as_str()),
             ("q", self.q.trim()),
             ("status", self.status.as_str()),
             ("priority", self.priority.as_str()),
@@ -110,6 +116,22 @@ impl Filters {
             }
         }
         q.finish()
+    }
+
+    /// The page of the list shown (all filters cleared).
+    pub fn list_url(&self) -> String {
+        list_url(&self.list)
+    }
+
+    /// The list shown with only the tag `tag`.
+    pub fn tag_url(&self, tag: &str) -> String {
+        Filters {
+            list: self.list.clone(),
+            tag: tag.to_owned(),
+            ..Filters::default()
+        }
+        .normalised()
+        .page_url(None)
     }
 
     fn page_url(&self, cursor: Option<&str>) -> String {
@@ -138,6 +160,7 @@ impl Filters {
         q.append_pair("sort", &self.sort);
         q.append_pair("order", order_of(&self.sort));
         for (k, v) in [
+            ("list", self.list.as_str()),
             ("q", self.q.trim()),
             ("priority", self.priority.as_str()),
             ("tag", self.tag.trim()),
@@ -151,9 +174,51 @@ impl Filters {
     }
 }
 
+/// The page of the list `id` (empty: all tasks).
+pub fn list_url(id: &str) -> String {
+    if id.is_empty() {
+        "/".into()
+    } else {
+        format!(
+            "/?list={}",
+            url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+        )
+    }
+}
+
+/// A list as the sidebar and the list selects show it.
+#[derive(Clone)]
+pub struct ListView {
+    pub id: String,
+    pub name: String,
+    pub colour: &'static str,
+    pub open_tasks: i64,
+    pub archived: bool,
+    pub inbox: bool,
+}
+
+impl ListView {
+    pub fn of(l: &TaskList) -> ListView {
+        ListView {
+            id: l.id.to_string(),
+            name: l.name.clone(),
+            colour: l.colour.as_str(),
+            open_tasks: l.open_tasks,
+            archived: l.archived,
+            inbox: l.inbox,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        list_url(&self.id)
+    }
+}
+
 /// One task as the list shows it.
 pub struct TaskView {
     id: i64,
+    /// How deep under the top-level task (0 for it).
+    depth: usize,
     title: String,
     description: Option<String>,
     completed: bool,
@@ -165,13 +230,22 @@ pub struct TaskView {
     due_label: Option<String>,
     overdue: bool,
     recurrence: Option<String>,
+    /// Its list's name and colour, when the page shows every list.
+    list: Option<(String, &'static str)>,
+    /// "2/5": direct subtasks done of all, when it has any.
+    progress: Option<String>,
+    open_subtasks: bool,
+    /// Its subtasks at every level, each after its parent (top-level tasks only).
+    subtasks: Vec<TaskView>,
     base_form: TaskForm,
     /// The submitted values and errors when this task's edit was refused.
     editing: Option<TaskForm>,
+    /// The same when adding a subtask to it was refused.
+    adding: Option<TaskForm>,
 }
 
 impl TaskView {
-    fn new(t: Task, today: NaiveDate) -> Self {
+    fn new(t: Task, today: NaiveDate, depth: usize) -> Self {
         let due_date = t.due_at.map(|d| d.date_naive());
         let due_label = due_date.map(|d| {
             let days = (d - today).num_days();
@@ -185,8 +259,21 @@ impl TaskView {
                 _ => d.format("%-d %b %Y").to_string(),
             }
         });
+        let progress =
+            (t.subtask_count > 0).then(|| format!("{}/{}", t.subtasks_done, t.subtask_count));
+        let mut recurrence = t.recurrence.as_ref().map(Recurrence::describe);
+        if t.repeat_from == RepeatFrom::Completion {
+            if let Some(r) = &mut recurrence {
+                r.push_str(", from completion");
+            }
+        }
         TaskView {
             id: t.id,
+            depth,
+            list: None,
+            progress,
+            open_subtasks: t.subtasks_done < t.subtask_count,
+            subtasks: Vec::new(),
             base_form: TaskForm::of(&t),
             title: t.title,
             description: t.description.filter(|d| !d.trim().is_empty()),
@@ -197,13 +284,46 @@ impl TaskView {
             due: due_date.map(|d| d.to_string()).unwrap_or_default(),
             due_label,
             overdue: !t.completed && due_date.is_some_and(|d| d < today),
-            recurrence: t.recurrence.as_ref().map(Recurrence::describe),
+            recurrence,
             editing: None,
+            adding: None,
         }
     }
 
     pub fn form(&self) -> &TaskForm {
         self.editing.as_ref().unwrap_or(&self.base_form)
+    }
+
+    /// Whether a subtask of it would be within the depth limit.
+    pub fn can_nest(&self) -> bool {
+        self.depth + 1 < MAX_DEPTH
+    }
+
+    /// Its add-subtask form: as refused, or empty.
+    pub fn sub_form(&self) -> TaskForm {
+        self.adding.clone().unwrap_or_default()
+    }
+
+    /// The task `id` among this one and its subtasks.
+    fn find(&mut self, id: i64) -> Option<&mut TaskView> {
+        if self.id == id {
+            return Some(self);
+        }
+        self.subtasks.iter_mut().find(|t| t.id == id)
+    }
+}
+
+/// `subtree` (descendants of `root`, any order) as views, each after its parent.
+fn descendants(
+    root: i64,
+    subtree: &[Task],
+    today: NaiveDate,
+    depth: usize,
+    out: &mut Vec<TaskView>,
+) {
+    for t in subtree.iter().filter(|t| t.parent_id == Some(root)) {
+        out.push(TaskView::new(t.clone(), today, depth));
+        descendants(t.id, subtree, today, depth + 1, out);
     }
 }
 
@@ -211,6 +331,10 @@ impl TaskView {
 #[template(path = "index.html")]
 struct IndexPage {
     layout: Layout,
+    /// The list shown, if one is.
+    current: Option<ListView>,
+    lists: Vec<ListView>,
+    open_total: i64,
     summary: String,
     flash: Option<Flash>,
     back: String,
@@ -221,6 +345,12 @@ struct IndexPage {
     tasks: Vec<TaskView>,
     next: Option<String>,
     first: Option<String>,
+}
+
+impl IndexPage {
+    fn has_archived(&self) -> bool {
+        self.lists.iter().any(|l| l.archived)
+    }
 }
 
 /// A form the API refused, to show again with its errors: the add form, or one task's edit form.
@@ -240,6 +370,7 @@ fn filter_message(body: &Value) -> String {
         Some((field, msg)) => {
             let what = match field.as_str() {
                 "q" => "Search",
+                "list" => "List",
                 "tag" => "Tag",
                 "cursor" => "Page link",
                 "status" => "Show",
@@ -268,28 +399,56 @@ pub async fn list_page(
 ) -> Result<Response, ApiError> {
     let SignedIn { user, tasks } = signed_in;
     let (status, add, edit) = match refused {
-        Refused::Nothing => (StatusCode::OK, TaskForm::blank(), None),
+        Refused::Nothing => (StatusCode::OK, TaskForm::blank(&filters.list), None),
+        // A refused subtask is shown in its parent's add-subtask form.
+        Refused::Add(form) if !form.parent.is_empty() => match form.parent.parse() {
+            Ok(parent) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                TaskForm::blank(&filters.list),
+                Some((parent, form, true)),
+            ),
+            Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, form, None),
+        },
         Refused::Add(form) => (StatusCode::UNPROCESSABLE_ENTITY, form, None),
         Refused::Edit(id, form) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            TaskForm::blank(),
-            Some((id, form)),
+            TaskForm::blank(&filters.list),
+            Some((id, form, false)),
         ),
     };
     let filters = filters.normalised();
+    let lists: Vec<ListView> = tasks.lists().await?.iter().map(ListView::of).collect();
+    let current_list = lists.iter().position(|l| l.id == filters.list);
     let (listed, next_cursor, filter_error) = match tasks.list(&filters.api_query()).await {
         Ok((listed, next)) => (listed, next, None),
         Err(ApiError::Invalid(body)) => (Vec::new(), None, Some(filter_message(&body))),
         Err(e) => return Err(e),
     };
     let today = Utc::now().date_naive();
-    let mut views: Vec<TaskView> = listed
-        .into_iter()
-        .map(|t| TaskView::new(t, today))
-        .collect();
-    if let Some((id, form)) = edit {
-        if let Some(t) = views.iter_mut().find(|t| t.id == id) {
-            t.editing = Some(form);
+    let mut views = Vec::with_capacity(listed.len());
+    for t in listed {
+        let subtree = if t.subtask_count > 0 {
+            tasks.subtree(t.id).await?
+        } else {
+            Vec::new()
+        };
+        let mut view = TaskView::new(t, today, 0);
+        descendants(view.id, &subtree, today, 1, &mut view.subtasks);
+        if current_list.is_none() {
+            view.list = lists
+                .iter()
+                .find(|l| l.id == view.base_form.list)
+                .map(|l| (l.name.clone(), l.colour));
+        }
+        views.push(view);
+    }
+    if let Some((id, form, adding)) = edit {
+        if let Some(t) = views.iter_mut().find_map(|t| t.find(id)) {
+            if adding {
+                t.adding = Some(form);
+            } else {
+                t.editing = Some(form);
+            }
         }
     }
     let on_cursor = !filters.cursor.is_empty();
@@ -304,8 +463,17 @@ pub async fn list_page(
             .filter(|c| !c.is_empty())
             .map(String::as_str),
     );
+    let open_total = lists
+        .iter()
+        .filter(|l| !l.archived)
+        .map(|l| l.open_tasks)
+        .sum();
+    let current = current_list.map(|i| lists[i].clone());
     let page = IndexPage {
         layout: Layout::new("Tasks", csrf.0, Some(user)),
+        current,
+        lists,
+        open_total,
         summary,
         flash: flash::read(&web.settings, headers),
         back,
@@ -339,13 +507,16 @@ mod tests {
 
     #[test]
     fn filters_round_trip_through_the_page_url() {
-        let f = Filters::of_url("/?q=milk+run&tag=home&sort=due&cursor=abc").normalised();
+        let f = Filters::of_url("/?list=4&q=milk+run&tag=home&sort=due&cursor=abc").normalised();
         assert_eq!(f.q, "milk run");
-        assert_eq!(f.page_url(None), "/?q=milk+run&tag=home&sort=due");
+        assert_eq!(f.page_url(None), "/?list=4&q=milk+run&tag=home&sort=due");
         assert_eq!(
             f.page_url(Some("xyz")),
-            "/?q=milk+run&tag=home&sort=due&cursor=xyz"
+            "/?list=4&q=milk+run&tag=home&sort=due&cursor=xyz"
         );
+        assert!(f.api_query().contains("list=4"));
+        assert_eq!(f.tag_url("work"), "/?list=4&tag=work");
+        assert_eq!(f.list_url(), "/?list=4");
         assert!(f.api_query().contains("order=asc"));
         assert_eq!(Filters::default().normalised().page_url(None), "/");
     }

@@ -1,17 +1,19 @@
-//! The signed-in user's tasks: the form posts that add, change, complete and delete one, each
-//! answered with a redirect back to the list (or the list again, with the form's errors, as 422).
+//! The signed-in user's tasks: the form posts that add, change, complete, delete and restore one,
+//! each answered with a redirect back to the list (or the list again, with the form's errors, as 422).
 
 pub mod form;
 pub mod list;
+pub mod recurrence;
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use todo_domain::Task;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, Tasks};
 use crate::auth::SignedIn;
 use crate::flash::redirect_with_flash;
 use crate::form_errors::field_errors;
@@ -30,9 +32,57 @@ pub struct TaskInput {
     form: TaskForm,
     #[serde(default)]
     back: Option<String>,
-    /// Set by the Undo button of a deletion.
+}
+
+/// A completion button: `subtasks` completes the open subtasks too.
+#[derive(Deserialize)]
+pub struct ToggleInput {
     #[serde(default)]
-    restore: Option<String>,
+    back: Option<String>,
+    #[serde(default)]
+    subtasks: Option<String>,
+}
+
+/// A deleted task and its subtree, to recreate on Undo: parents before their subtasks, each with
+/// the id it had, which its subtasks' `parent` names.
+#[derive(Serialize, Deserialize, Default)]
+pub struct Group(pub Vec<(i64, TaskForm)>);
+
+impl Group {
+    /// `root` and `subtree` (its descendants in any order), parents first.
+    fn of(root: &Task, mut subtree: Vec<Task>) -> Group {
+        let mut group = vec![(root.id, TaskForm::of(root))];
+        while !subtree.is_empty() {
+            let before = subtree.len();
+            subtree.retain(|t| {
+                let placed = t
+                    .parent_id
+                    .is_some_and(|p| group.iter().any(|(id, _)| *id == p));
+                if placed {
+                    group.push((t.id, TaskForm::of(t)));
+                }
+                !placed
+            });
+            if subtree.len() == before {
+                break;
+            }
+        }
+        Group(group)
+    }
+
+    /// The group as the Undo form carries it.
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The Undo button of a deletion: the group as JSON.
+#[derive(Deserialize)]
+pub struct RestoreInput {
+    #[serde(default)]
+    back: Option<String>,
+    #[serde(default)]
+    group: String,
 }
 
 /// Where a button without a form of its own returns to.
@@ -79,14 +129,13 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let back = safe_back(input.back.as_deref());
     let mut form = input.form;
-    match signed_in.tasks.create(form.create_body()).await {
+    let created = match form.create_body() {
+        Ok(body) => signed_in.tasks.create(body).await,
+        Err(e) => Err(refusal(e)),
+    };
+    match created {
         Ok(task) => {
-            let verb = if input.restore.is_some() {
-                "Restored"
-            } else {
-                "Added"
-            };
-            let message = format!("{verb} “{}”.", task.title);
+            let message = format!("Added “{}”.", task.title);
             Ok(redirect_with_flash(&web.settings, &back, message, None))
         }
         Err(ApiError::Invalid(body)) => {
@@ -95,6 +144,67 @@ pub async fn create(
             list_page(&web, csrf, signed_in, &headers, filters, Refused::Add(form)).await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A field the form itself refused, as the API would have said it.
+fn refusal((field, message): recurrence::FieldError) -> ApiError {
+    ApiError::Invalid(serde_json::json!({"error": {"fields": {field: message}}}))
+}
+
+/// Recreates a deleted group (Undo). Each task is created under its parent's new id.
+pub async fn restore(
+    State(web): State<Web>,
+    SignedIn { tasks, .. }: SignedIn,
+    Form(input): Form<RestoreInput>,
+) -> Result<Response, ApiError> {
+    let back = safe_back(input.back.as_deref());
+    let Ok(Group(group)) = serde_json::from_str::<Group>(&input.group) else {
+        let message = "There was nothing to restore.".to_owned();
+        return Ok(redirect_with_flash(&web.settings, &back, message, None));
+    };
+    let mut new_ids: Vec<(i64, i64)> = Vec::new();
+    let mut title = None;
+    for (old_id, mut form) in group {
+        if let Some((_, new)) = new_ids
+            .iter()
+            .find(|(old, _)| form.parent == old.to_string())
+        {
+            form.parent = new.to_string();
+        }
+        let task = match create_restored(&tasks, &form).await {
+            Ok(task) => task,
+            Err(ApiError::Invalid(_)) => {
+                let message = "Some of it could not be restored.".to_owned();
+                return Ok(redirect_with_flash(&web.settings, &back, message, None));
+            }
+            Err(e) => return Err(e),
+        };
+        title.get_or_insert(task.title);
+        new_ids.push((old_id, task.id));
+    }
+    let message = match (title, new_ids.len()) {
+        (None, _) => "There was nothing to restore.".to_owned(),
+        (Some(t), 1) => format!("Restored “{t}”."),
+        (Some(t), n) => format!("Restored “{t}” and {}.", subtasks(n as u64 - 1)),
+    };
+    Ok(redirect_with_flash(&web.settings, &back, message, None))
+}
+
+/// Creates one task of a restored group; a group the API refuses is one nobody could have deleted.
+async fn create_restored(tasks: &Tasks, form: &TaskForm) -> Result<Task, ApiError> {
+    match form.create_body() {
+        Ok(body) => tasks.create(body).await,
+        Err(e) => Err(refusal(e)),
+    }
+}
+
+/// "its subtask", "its 3 subtasks".
+fn subtasks(n: u64) -> String {
+    if n == 1 {
+        "its subtask".to_owned()
+    } else {
+        format!("its {n} subtasks")
     }
 }
 
@@ -108,7 +218,11 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let back = safe_back(input.back.as_deref());
     let mut form = input.form;
-    match signed_in.tasks.update(id, form.update_body()).await {
+    let updated = match form.update_body() {
+        Ok(body) => signed_in.tasks.update(id, body).await,
+        Err(e) => Err(refusal(e)),
+    };
+    match updated {
         Ok(task) => {
             let message = format!("Saved “{}”.", task.title);
             Ok(redirect_with_flash(&web.settings, &back, message, None))
@@ -128,15 +242,23 @@ pub async fn toggle(
     State(web): State<Web>,
     TaskId(id): TaskId,
     SignedIn { tasks, .. }: SignedIn,
-    Form(input): Form<Back>,
+    Form(input): Form<ToggleInput>,
 ) -> Result<Response, ApiError> {
     let back = safe_back(input.back.as_deref());
-    let message = match tasks.toggle(id).await {
+    let with_subtasks = input.subtasks.is_some_and(|s| s == "true");
+    let message = match tasks.toggle(id, with_subtasks).await {
         Ok(task) => {
             let title = task.title;
+            let also = if with_subtasks && task.completed {
+                " and its subtasks"
+            } else {
+                ""
+            };
             match (task.completed, task.recurrence.is_some()) {
-                (true, true) => format!("Completed “{title}”; the next one is on the list."),
-                (true, false) => format!("Completed “{title}”."),
+                (true, true) => {
+                    format!("Completed “{title}”{also}; the next one is on the list.")
+                }
+                (true, false) => format!("Completed “{title}”{also}."),
                 (false, _) => format!("“{title}” is back on the list."),
             }
         }
@@ -153,7 +275,7 @@ pub async fn delete(
     Form(input): Form<Back>,
 ) -> Result<Response, ApiError> {
     let back = safe_back(input.back.as_deref());
-    // Read it first, so the deletion can be undone.
+    // Read it and its subtree first, so the deletion can be undone.
     let task = match tasks.get(id).await {
         Ok(task) => task,
         Err(ApiError::NotFound) => {
@@ -161,20 +283,47 @@ pub async fn delete(
         }
         Err(e) => return Err(e),
     };
-    match tasks.delete(id).await {
-        Ok(()) | Err(ApiError::NotFound) => Ok(redirect_with_flash(
-            &web.settings,
-            &back,
-            format!("Deleted “{}”.", task.title),
-            Some(TaskForm::of(&task)),
-        )),
-        Err(e) => Err(e),
-    }
+    let subtree = if task.subtask_count > 0 {
+        tasks.subtree(id).await?
+    } else {
+        Vec::new()
+    };
+    let message = match tasks.delete(id).await {
+        Ok(0) | Err(ApiError::NotFound) => format!("Deleted “{}”.", task.title),
+        Ok(n) => format!("Deleted “{}” and {}.", task.title, subtasks(n)),
+        Err(e) => return Err(e),
+    };
+    let undo = Group::of(&task, subtree);
+    Ok(redirect_with_flash(
+        &web.settings,
+        &back,
+        message,
+        Some(undo),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_group_lists_parents_before_their_subtasks() {
+        let task = |id: i64, parent: Option<i64>| {
+            serde_json::from_value::<Task>(serde_json::json!({
+                "id": id, "user_id": "u", "title": format!("t{id}"), "description": null,
+                "completed": false, "priority": "medium", "tags": [], "due_at": null,
+                "recurrence": null, "repeat_from": "due", "list_id": 1, "parent_id": parent,
+                "subtask_count": 0, "subtasks_done": 0,
+                "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
+            }))
+            .unwrap()
+        };
+        // A subtask moved under a newer one comes after it.
+        let group = Group::of(&task(1, None), vec![task(2, Some(3)), task(3, Some(1))]);
+        let ids: Vec<i64> = group.0.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [1, 3, 2]);
+        assert_eq!(group.0[2].1.parent, "3");
+    }
 
     #[test]
     fn back_links_stay_on_the_list_page() {
