@@ -982,6 +982,59 @@ async fn organising(b: &Browser, app: &App, javascript: bool) {
         .unwrap()
         .contains("Import and export"));
 
+    // Export, then import the file back through the upload form: preview first, then the import.
+    b.click("a[href='/settings/data']").await;
+    b.until(
+        "import and export",
+        "document.title === 'Import and export · Todo'",
+    )
+    .await;
+    let cookies: Vec<String> = b
+        .client
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect();
+    let export = reqwest::Client::new()
+        .get(app.url("/settings/data/export"))
+        .header("cookie", cookies.join("; "))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    let doc: serde_json::Value = export.json().await.unwrap();
+    let exported = doc["tasks"].as_array().unwrap().len();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("todo-export.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    b.find("#import-file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("form[action='/settings/data/import'] button[type=submit]")
+        .await;
+    b.until("the preview", "document.getElementById('import-preview')")
+        .await;
+    assert!(b
+        .text()
+        .await
+        .contains(&format!("This file has {exported} tasks")));
+    b.click("#import-preview button[type=submit]").await;
+    b.until("imported", "document.querySelector('.toast')")
+        .await;
+    assert!(b
+        .text()
+        .await
+        .contains(&format!("Imported {exported} tasks into")));
+    b.until(
+        "both copies",
+        "[...document.querySelectorAll('.task:not(.done) .task-title')].filter(e => e.textContent === 'Water the plants').length === 2",
+    )
+    .await;
+
     let errors: Vec<String> = b
         .console_errors()
         .await
