@@ -1,4 +1,5 @@
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
@@ -84,19 +85,20 @@ pub(crate) async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Resul
         ));
     }
     let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-        // Over the body limit (413), or the client went away mid-body (400).
-        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            "payload_too_large"
-        } else {
-            "bad_request"
-        };
-        ApiError::new(
-            e.status(),
-            code,
-            format!("could not read the body: {}", e.body_text()),
-        )
+        let message = format!("could not read the body: {}", e.body_text());
+        unread_body(&e, message)
     })?;
     Ok(bytes)
+}
+
+/// A body that could not be read: over the limit (413), or the client went away mid-body (400).
+pub(crate) fn unread_body(e: &BytesRejection, message: String) -> ApiError {
+    let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        "payload_too_large"
+    } else {
+        "bad_request"
+    };
+    ApiError::new(e.status(), code, message)
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

@@ -17,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Caller, PathParams};
+use crate::extract::{unread_body, Caller, PathParams};
 use crate::AppState;
 
 /// Most conversations, and messages in each, an export holds.
@@ -127,14 +127,8 @@ async fn import(
     caller.owns(&user_id)?;
     let Query(q) = query.map_err(|_| ApiError::field("dry_run", "must be true or false"))?;
     let body = body.map_err(|e| {
-        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            "payload_too_large"
-        } else {
-            "bad_request"
-        };
-        ApiError::new(
-            e.status(),
-            code,
+        unread_body(
+            &e,
             format!("the file must be at most {MAX_IMPORT_BYTES} bytes"),
         )
     })?;
