@@ -8,6 +8,8 @@ use utoipa::ToSchema;
 use crate::validation::{check_line, ValidationError};
 
 pub const MAX_LIST_NAME_CHARS: usize = 100;
+/// Positions run from -this to this: room for any ordering, and a new list's "after the last" never overflows.
+pub const MAX_LIST_POSITION: i64 = 1_000_000_000;
 /// The name of the list every user starts with.
 pub const INBOX: &str = "Inbox";
 
@@ -90,8 +92,9 @@ pub struct CreateList {
     pub name: String,
     #[serde(default)]
     pub colour: Option<Colour>,
-    /// Where it goes; after the others when left out.
+    /// Where it goes (-1,000,000,000 to 1,000,000,000); after the others when left out.
     #[serde(default)]
+    #[schema(minimum = -1_000_000_000, maximum = 1_000_000_000)]
     pub position: Option<i64>,
 }
 
@@ -131,13 +134,23 @@ pub fn list_name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+fn check_position(position: Option<i64>, errors: &mut ValidationError) -> Option<i64> {
+    if position.is_some_and(|p| p.abs() > MAX_LIST_POSITION) {
+        errors.add(
+            "position",
+            format!("must be from -{MAX_LIST_POSITION} to {MAX_LIST_POSITION}"),
+        );
+    }
+    position
+}
+
 impl CreateList {
     pub fn validate(self) -> Result<NewList, ValidationError> {
         let mut errors = ValidationError::default();
         let list = NewList {
             name: check_line("name", &self.name, MAX_LIST_NAME_CHARS, &mut errors),
             colour: self.colour.unwrap_or_default(),
-            position: self.position,
+            position: check_position(self.position, &mut errors),
         };
         errors.into_result(list)
     }
@@ -152,7 +165,7 @@ impl UpdateList {
                 .as_deref()
                 .map(|n| check_line("name", n, MAX_LIST_NAME_CHARS, &mut errors)),
             colour: self.colour,
-            position: self.position,
+            position: check_position(self.position, &mut errors),
             archived: self.archived,
         };
         if patch == ListPatch::default() {
@@ -203,5 +216,12 @@ mod tests {
             serde_json::json!({"name": "a", "colour": "mauve"})
         )
         .is_err());
+        // A position past the range would overflow "after the last" for the next list.
+        let far = CreateList {
+            name: "a".into(),
+            colour: None,
+            position: Some(i64::MAX),
+        };
+        assert!(far.validate().unwrap_err().fields.contains_key("position"));
     }
 }

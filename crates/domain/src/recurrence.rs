@@ -102,6 +102,13 @@ impl Recurrence {
         if rule.get_count() == Some(0) {
             return Err("COUNT must be at least 1".into());
         }
+        // `rrule` reads these without complaint, but RFC 5545 has no zero interval or day 0.
+        if rule.get_interval() == 0 {
+            return Err("INTERVAL must be at least 1".into());
+        }
+        if rule.get_by_month_day().contains(&0) {
+            return Err("BYMONTHDAY must be 1 to 31 or -31 to -1".into());
+        }
         let canonical = canonical(&rule);
         // Validated against a start long ago, which every UNTIL follows, to catch what parsing lets through.
         let probe = rrule::Tz::UTC

@@ -47,6 +47,8 @@ fn bad_rules_say_what_is_wrong() {
         ("FREQ=HOURLY", "FREQ must be"),
         ("FREQ=DAILY;BYHOUR=9", "time of day"),
         ("FREQ=DAILY;COUNT=0", "COUNT"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL"),
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY"),
         (
             "FREQ=DAILY;UNTIL=20270101T000000",
             "UNTIL must be a UTC time",

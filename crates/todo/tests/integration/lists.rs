@@ -71,6 +71,7 @@ async fn lists_hold_tasks_and_delete_only_when_told(app: TestApp) {
         (json!({"name": ""}), "name"),
         (json!({"name": "x".repeat(101)}), "name"),
         (json!({"name": "Home", "colour": "mauve"}), "colour"),
+        (json!({"name": "Far", "position": i64::MAX}), "position"),
     ] {
         let (status, e) = send(&app, &u, Method::POST, "/lists", Some(body.clone())).await;
         assert_eq!(
