@@ -191,7 +191,8 @@ async fn multipart_field(content_type: HeaderValue, body: axum::body::Bytes) -> 
     if field.name() != Some(CSRF_FIELD) {
         return None;
     }
-    field.text().await.ok()
+    // Bytes, not `text()`, which would pull every legacy encoding's tables into the binary.
+    String::from_utf8(field.bytes().await.ok()?.to_vec()).ok()
 }
 
 /// Content-Security-Policy and friends, on every response of the UI.

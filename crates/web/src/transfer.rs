@@ -122,17 +122,23 @@ async fn upload(mut form: Multipart) -> Result<Upload, MultipartError> {
             "content" => {
                 // A preview's own encoding; anything else is no file.
                 up.file = STANDARD
-                    .decode(field.text().await?)
+                    .decode(field.bytes().await?)
                     .unwrap_or_default()
                     .into();
             }
-            "file_name" => up.file_name = field.text().await?,
-            "list" => up.list = field.text().await?.trim().to_owned(),
+            "file_name" => up.file_name = text(&field.bytes().await?),
+            "list" => up.list = text(&field.bytes().await?).trim().to_owned(),
             "confirm" => up.confirm = true,
             _ => {}
         }
     }
     Ok(up)
+}
+
+/// A text field as the form sent it (UTF-8, the page's charset). Read as bytes: `Field::text` would
+/// bring every legacy encoding's tables into the binary for its charset lookup.
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The content type a file name says; without one the API decides from the content.
