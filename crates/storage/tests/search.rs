@@ -172,7 +172,8 @@ async fn a_search_matching_many_tasks_pages_through_all_of_them() {
     for url in urls {
         let store = migrated(&url).await;
         let n = 1500;
-        insert_raw(&url, "u1", n, |i| {
+        let inbox = store.lists("u1").await.unwrap()[0].id;
+        insert_raw(&url, "u1", n, Some(inbox), |i| {
             if i % 2 == 0 {
                 format!("Common word {i}")
             } else {
@@ -196,20 +197,30 @@ async fn a_search_matching_many_tasks_pages_through_all_of_them() {
 }
 
 /// Inserts `n` tasks for `user` as the application stores them (created in order of `i`), in one
-/// statement, on the schema of any migration so far.
-async fn insert_raw(url: &str, user: &str, n: usize, title: impl Fn(usize) -> String) {
+/// statement: in `list` on the current schema, or with no list on a schema from before lists.
+async fn insert_raw(
+    url: &str,
+    user: &str,
+    n: usize,
+    list: Option<i64>,
+    title: impl Fn(usize) -> String,
+) {
+    let (list_column, list_value) = match list {
+        Some(id) => (", list_id", format!(", {id}")),
+        None => ("", String::new()),
+    };
     let rows: Vec<String> = (0..n)
         .map(|i| {
             let t = title(i);
             format!(
-                "('{user}', '{t}', '[\"old\"]', {i}, {i}, '{}', '{}')",
+                "('{user}', '{t}', '[\"old\"]', {i}, {i}, '{}', '{}'{list_value})",
                 title_key(&t),
                 search_text(&t, None)
             )
         })
         .collect();
     let sql = format!(
-        "INSERT INTO tasks (user_id, title, tags, created_at, updated_at, title_key, search_text) VALUES {}",
+        "INSERT INTO tasks (user_id, title, tags, created_at, updated_at, title_key, search_text{list_column}) VALUES {}",
         rows.join(",")
     );
     execute(url, &sql).await;
@@ -222,7 +233,10 @@ async fn migrating_a_database_with_tasks_indexes_them_for_search() {
         // The schema before the search indexes, applied as an older release did, holding tasks.
         migrate_before(&url, SEARCH_MIGRATION).await;
         let store = Store::open(&url, &StoreOptions::default()).unwrap();
-        insert_raw(&url, "u1", 50, |i| format!("Old task {i} kiwi{}", i % 10)).await;
+        insert_raw(&url, "u1", 50, None, |i| {
+            format!("Old task {i} kiwi{}", i % 10)
+        })
+        .await;
 
         store.migrate().await.unwrap();
         let found = all_titles(&store, "u1", |r| r.q = Some("KIWI3".into())).await;

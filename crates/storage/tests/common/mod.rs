@@ -51,6 +51,10 @@ pub async fn migrate_before(url: &str, version: i64) {
             .await
             .unwrap();
         previous.run(&mut c).await.unwrap();
+        // The store refuses a database file others can read, as an operator upgrading makes it private.
+        use std::os::unix::fs::PermissionsExt;
+        let file = url.trim_start_matches("sqlite://");
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).unwrap();
     } else {
         let mut c = sqlx::PgConnection::connect(url).await.unwrap();
         previous.run(&mut c).await.unwrap();
