@@ -98,7 +98,8 @@ enum Arg {
     Bool(bool),
 }
 
-type QueryAs<'q, DB, O> = sqlx::query::QueryAs<'q, DB, O, <DB as Database>::Arguments<'q>>;
+pub(crate) type QueryAs<'q, DB, O> =
+    sqlx::query::QueryAs<'q, DB, O, <DB as Database>::Arguments<'q>>;
 
 fn bind_all<'q, DB, O>(mut q: QueryAs<'q, DB, O>, args: Vec<Arg>) -> QueryAs<'q, DB, O>
 where
@@ -589,6 +590,54 @@ pub(crate) fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
+/// The columns a new task is stored with, in the order [`bind_new_task`] binds their values.
+pub(crate) const NEW_TASK_COLUMNS: &str = "user_id, title, description, completed, priority, tags, \
+    due_at, recurrence, created_at, updated_at, title_key, search_text, series_start, list_id, parent_id, \
+    repeat_from_completion, occurrence, spawned_next";
+/// How many values [`bind_new_task`] binds.
+pub(crate) const NEW_TASK_VALUES: usize = 18;
+
+/// Binds a new task's values, the derived ones (title key, search text) included, in the order of
+/// [`NEW_TASK_COLUMNS`].
+pub(crate) fn bind_new_task<'q, DB, O>(
+    q: QueryAs<'q, DB, O>,
+    user_id: &'q str,
+    t: &'q NewTask,
+    (created, updated): (DateTime<Utc>, DateTime<Utc>),
+    spot: Spot,
+    spawned_next: bool,
+) -> QueryAs<'q, DB, O>
+where
+    DB: Database,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> i16: Encode<'a, DB> + Type<DB>,
+    for<'a> i32: Encode<'a, DB> + Type<DB>,
+    for<'a> bool: Encode<'a, DB> + Type<DB>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+{
+    q.bind(user_id)
+        .bind(t.title.as_str())
+        .bind(t.description.as_deref())
+        .bind(t.completed)
+        .bind(t.priority.rank())
+        .bind(tags_json(&t.tags))
+        .bind(t.due_at.map(millis))
+        .bind(t.recurrence.as_ref().map(Recurrence::rule))
+        .bind(millis(created))
+        .bind(millis(updated))
+        .bind(title_key(&t.title))
+        .bind(search_text(&t.title, t.description.as_deref()))
+        .bind(t.series_start.map(millis))
+        .bind(spot.list_id)
+        .bind(spot.parent_id)
+        .bind(t.repeat_from == RepeatFrom::Completion)
+        .bind(t.occurrence)
+        .bind(spawned_next)
+}
+
 pub(crate) async fn insert_task<'e, DB, E>(
     exec: E,
     user_id: &str,
@@ -610,28 +659,12 @@ where
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
+    let params: Vec<String> = (1..=NEW_TASK_VALUES).map(|k| format!("${k}")).collect();
     let sql = format!(
-        "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_at, recurrence, created_at, \
-         updated_at, title_key, search_text, series_start, list_id, parent_id, repeat_from_completion, occurrence) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING {COLUMNS}"
+        "INSERT INTO tasks ({NEW_TASK_COLUMNS}) VALUES ({}) RETURNING {COLUMNS}",
+        params.join(", ")
     );
-    let row: TaskRow = sqlx::query_as(&sql)
-        .bind(user_id)
-        .bind(t.title.as_str())
-        .bind(t.description.as_deref())
-        .bind(t.completed)
-        .bind(t.priority.rank())
-        .bind(tags_json(&t.tags))
-        .bind(t.due_at.map(millis))
-        .bind(t.recurrence.as_ref().map(Recurrence::rule))
-        .bind(millis(now))
-        .bind(title_key(&t.title))
-        .bind(search_text(&t.title, t.description.as_deref()))
-        .bind(t.series_start.map(millis))
-        .bind(spot.list_id)
-        .bind(spot.parent_id)
-        .bind(t.repeat_from == RepeatFrom::Completion)
-        .bind(t.occurrence)
+    let row: TaskRow = bind_new_task(sqlx::query_as(&sql), user_id, t, (now, now), spot, false)
         .fetch_one(exec)
         .await?;
     Ok(row.into())

@@ -4,25 +4,19 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
-use todo_domain::{
-    list_name_key, search_text, title_key, ImportPlan, Recurrence, RepeatFrom, Task, TaskList,
-    ValidationError,
-};
+use todo_domain::{list_name_key, ImportPlan, Task, TaskList, ValidationError};
 
 use crate::lists::{ListRow, COLUMNS as LIST_COLUMNS};
 use crate::store::{with_pool, Pool};
-use crate::tasks::{millis, now, tags_json, TaskRow, COLUMNS as TASK_COLUMNS};
-use crate::tree::inbox;
+use crate::tasks::{
+    bind_new_task, millis, now, TaskRow, COLUMNS as TASK_COLUMNS, NEW_TASK_COLUMNS, NEW_TASK_VALUES,
+};
+use crate::tree::{inbox, Spot};
 use crate::{StorageError, Store};
 
 /// Rows per insert statement: 18 values each stays well inside SQLite's 32,766 and PostgreSQL's
 /// 65,535 bound parameters.
 const ROWS_PER_INSERT: usize = 500;
-
-const TASK_INSERT: &str = "INSERT INTO tasks (user_id, title, description, completed, priority, tags, \
-    due_at, recurrence, created_at, updated_at, title_key, search_text, series_start, list_id, parent_id, \
-    repeat_from_completion, occurrence, spawned_next) VALUES ";
-const TASK_VALUES: usize = 18;
 
 /// Everything of one user's that an export holds, read at one moment.
 #[derive(Debug, Clone)]
@@ -205,10 +199,10 @@ where
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
-    let mut sql = String::from(TASK_INSERT);
+    let mut sql = format!("INSERT INTO tasks ({NEW_TASK_COLUMNS}) VALUES ");
     for r in 0..rows.len() {
-        let first = r * TASK_VALUES;
-        let params: Vec<String> = (1..=TASK_VALUES)
+        let first = r * NEW_TASK_VALUES;
+        let params: Vec<String> = (1..=NEW_TASK_VALUES)
             .map(|k| format!("${}", first + k))
             .collect();
         if r > 0 {
@@ -222,27 +216,13 @@ where
     let mut q = sqlx::query_as::<DB, (i64,)>(&sql);
     for &i in rows {
         let it = &plan.tasks[i];
-        let t = &it.task;
         let created = it.created_at.unwrap_or(now);
-        q = q
-            .bind(user_id)
-            .bind(t.title.as_str())
-            .bind(t.description.as_deref())
-            .bind(t.completed)
-            .bind(t.priority.rank())
-            .bind(tags_json(&t.tags))
-            .bind(t.due_at.map(millis))
-            .bind(t.recurrence.as_ref().map(Recurrence::rule))
-            .bind(millis(created))
-            .bind(millis(it.updated_at.unwrap_or(created)))
-            .bind(title_key(&t.title))
-            .bind(search_text(&t.title, t.description.as_deref()))
-            .bind(t.series_start.map(millis))
-            .bind(list_ids[it.list])
-            .bind(it.parent.map(|p| task_ids[p]))
-            .bind(t.repeat_from == RepeatFrom::Completion)
-            .bind(t.occurrence)
-            .bind(it.spawned_next);
+        let spot = Spot {
+            list_id: list_ids[it.list],
+            parent_id: it.parent.map(|p| task_ids[p]),
+        };
+        let times = (created, it.updated_at.unwrap_or(created));
+        q = bind_new_task(q, user_id, &it.task, times, spot, it.spawned_next);
     }
     // Rows of one statement are numbered in the order of its VALUES (SQLite's AUTOINCREMENT and
     // PostgreSQL's identity only grow), whatever order RETURNING lists them in.
