@@ -13,17 +13,6 @@ on_both_databases!(
     recurrence_rules_follow_the_users_time_zone,
 );
 
-async fn send(
-    app: &TestApp,
-    u: &TestUser,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    app.call(method, &format!("/api/{}{path}", u.id), Some(&u.jwt), body)
-        .await
-}
-
 fn titles(v: &Value) -> Vec<&str> {
     let mut t: Vec<&str> = v
         .as_array()
@@ -36,7 +25,7 @@ fn titles(v: &Value) -> Vec<&str> {
 }
 
 async fn lists(app: &TestApp, u: &TestUser) -> Value {
-    let (status, lists) = send(app, u, Method::GET, "/lists", None).await;
+    let (status, lists) = app.send(u, Method::GET, "/lists", None).await;
     assert_eq!(status, 200, "{lists}");
     lists
 }
@@ -52,14 +41,14 @@ async fn lists_hold_tasks_and_delete_only_when_told(app: TestApp) {
     );
     let inbox = start[0]["id"].clone();
 
-    let (status, work) = send(
-        &app,
-        &u,
-        Method::POST,
-        "/lists",
-        Some(json!({"name": " Work ", "colour": "blue"})),
-    )
-    .await;
+    let (status, work) = app
+        .send(
+            &u,
+            Method::POST,
+            "/lists",
+            Some(json!({"name": " Work ", "colour": "blue"})),
+        )
+        .await;
     assert_eq!(
         (status, work["name"].as_str(), work["colour"].as_str()),
         (201, Some("Work"), Some("blue")),
@@ -73,7 +62,9 @@ async fn lists_hold_tasks_and_delete_only_when_told(app: TestApp) {
         (json!({"name": "Home", "colour": "mauve"}), "colour"),
         (json!({"name": "Far", "position": i64::MAX}), "position"),
     ] {
-        let (status, e) = send(&app, &u, Method::POST, "/lists", Some(body.clone())).await;
+        let (status, e) = app
+            .send(&u, Method::POST, "/lists", Some(body.clone()))
+            .await;
         assert_eq!(
             (status, e["error"]["fields"][field].is_string()),
             (422, true),
@@ -107,23 +98,18 @@ async fn lists_hold_tasks_and_delete_only_when_told(app: TestApp) {
     );
 
     // Another user's list is neither visible nor usable.
-    let (status, _) = send(
-        &app,
-        &other,
-        Method::GET,
-        &format!("/lists/{}", work["id"]),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .send(&other, Method::GET, &format!("/lists/{}", work["id"]), None)
+        .await;
     assert_eq!(status, 404);
-    let (status, e) = send(
-        &app,
-        &other,
-        Method::POST,
-        "/tasks",
-        Some(json!({"title": "x", "list_id": work["id"]})),
-    )
-    .await;
+    let (status, e) = app
+        .send(
+            &other,
+            Method::POST,
+            "/tasks",
+            Some(json!({"title": "x", "list_id": work["id"]})),
+        )
+        .await;
     assert_eq!(
         (status, e["error"]["fields"]["list_id"].is_string()),
         (422, true),
@@ -132,14 +118,14 @@ async fn lists_hold_tasks_and_delete_only_when_told(app: TestApp) {
 
     // Rename, recolour, reorder; the Inbox is neither archived nor deleted.
     let path = format!("/lists/{}", work["id"]);
-    let (status, renamed) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &path,
-        Some(json!({"name": "Office", "colour": "green", "position": 7})),
-    )
-    .await;
+    let (status, renamed) = app
+        .send(
+            &u,
+            Method::PUT,
+            &path,
+            Some(json!({"name": "Office", "colour": "green", "position": 7})),
+        )
+        .await;
     assert_eq!(
         (
             status,
@@ -148,74 +134,61 @@ async fn lists_hold_tasks_and_delete_only_when_told(app: TestApp) {
         ),
         (200, Some("Office"), Some(7))
     );
-    let (status, e) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &format!("/lists/{inbox}"),
-        Some(json!({"archived": true})),
-    )
-    .await;
+    let (status, e) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/lists/{inbox}"),
+            Some(json!({"archived": true})),
+        )
+        .await;
     assert_eq!(
         (status, e["error"]["fields"]["archived"].is_string()),
         (422, true),
         "{e}"
     );
-    let (status, e) = send(&app, &u, Method::DELETE, &format!("/lists/{inbox}"), None).await;
+    let (status, e) = app
+        .send(&u, Method::DELETE, &format!("/lists/{inbox}"), None)
+        .await;
     assert_eq!((status, e["error"]["code"].as_str()), (409, Some("inbox")));
 
     // Deleting a list with tasks needs a choice; without one nothing changes.
-    let (status, e) = send(&app, &u, Method::DELETE, &path, None).await;
+    let (status, e) = app.send(&u, Method::DELETE, &path, None).await;
     assert_eq!(
         (status, e["error"]["code"].as_str()),
         (409, Some("list_not_empty")),
         "{e}"
     );
     assert!(e["error"]["message"].as_str().unwrap().contains('2'), "{e}");
-    let (status, e) = send(
-        &app,
-        &u,
-        Method::DELETE,
-        &format!("{path}?tasks=later"),
-        None,
-    )
-    .await;
+    let (status, e) = app
+        .send(&u, Method::DELETE, &format!("{path}?tasks=later"), None)
+        .await;
     assert_eq!(
         (status, e["error"]["fields"]["tasks"].is_string()),
         (422, true),
         "{e}"
     );
     assert_eq!(lists(&app, &u).await.as_array().unwrap().len(), 2);
-    let (status, _) = send(
-        &app,
-        &u,
-        Method::DELETE,
-        &format!("{path}?tasks=move"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .send(&u, Method::DELETE, &format!("{path}?tasks=move"), None)
+        .await;
     assert_eq!(status, 204);
     let (_, in_inbox) = app.list(&u, &format!("list={inbox}")).await;
     assert_eq!(titles(&in_inbox), vec!["Milk", "Report", "Slides"]);
 
-    let (_, tmp) = send(
-        &app,
-        &u,
-        Method::POST,
-        "/lists",
-        Some(json!({"name": "Tmp"})),
-    )
-    .await;
+    let (_, tmp) = app
+        .send(&u, Method::POST, "/lists", Some(json!({"name": "Tmp"})))
+        .await;
     app.create(&u, json!({"title": "Scratch", "list_id": tmp["id"]}))
         .await;
-    let (status, _) = send(
-        &app,
-        &u,
-        Method::DELETE,
-        &format!("/lists/{}?tasks=delete", tmp["id"]),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .send(
+            &u,
+            Method::DELETE,
+            &format!("/lists/{}?tasks=delete", tmp["id"]),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
     let (_, all) = app.list(&u, "").await;
     assert_eq!(titles(&all), vec!["Milk", "Report", "Slides"]);
@@ -224,14 +197,9 @@ async fn lists_hold_tasks_and_delete_only_when_told(app: TestApp) {
 async fn subtasks_nest_complete_move_and_delete_as_trees(app: TestApp) {
     let u = app.sign_up("trees@example.com").await;
     let other = app.sign_up("trees-other@example.com").await;
-    let (_, home) = send(
-        &app,
-        &u,
-        Method::POST,
-        "/lists",
-        Some(json!({"name": "Home"})),
-    )
-    .await;
+    let (_, home) = app
+        .send(&u, Method::POST, "/lists", Some(json!({"name": "Home"})))
+        .await;
     let report = app.create(&u, json!({"title": "Report"})).await;
     let outline = app
         .create(&u, json!({"title": "Outline", "parent_id": report["id"]}))
@@ -265,61 +233,61 @@ async fn subtasks_nest_complete_move_and_delete_as_trees(app: TestApp) {
             "no such task",
         ),
     ] {
-        let (status, e) = send(&app, &u, Method::POST, "/tasks", Some(body)).await;
+        let (status, e) = app.send(&u, Method::POST, "/tasks", Some(body)).await;
         assert_eq!(
             (status, e["error"]["fields"]["parent_id"].is_string()),
             (422, true),
             "{why}: {e}"
         );
     }
-    let (status, e) = send(
-        &app,
-        &other,
-        Method::POST,
-        "/tasks",
-        Some(json!({"title": "x", "parent_id": report["id"]})),
-    )
-    .await;
+    let (status, e) = app
+        .send(
+            &other,
+            Method::POST,
+            "/tasks",
+            Some(json!({"title": "x", "parent_id": report["id"]})),
+        )
+        .await;
     assert_eq!(
         (status, e["error"]["fields"]["parent_id"].is_string()),
         (422, true),
         "{e}"
     );
-    let (status, e) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &format!("/tasks/{}", report["id"]),
-        Some(json!({"parent_id": figures["id"]})),
-    )
-    .await;
+    let (status, e) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/tasks/{}", report["id"]),
+            Some(json!({"parent_id": figures["id"]})),
+        )
+        .await;
     assert_eq!(
         (status, e["error"]["fields"]["parent_id"].is_string()),
         (422, true),
         "a cycle: {e}"
     );
     let spare = app.create(&u, json!({"title": "Spare"})).await;
-    let (status, e) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &format!("/tasks/{}", draft["id"]),
-        Some(json!({"parent_id": outline["id"]})),
-    )
-    .await;
+    let (status, e) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/tasks/{}", draft["id"]),
+            Some(json!({"parent_id": outline["id"]})),
+        )
+        .await;
     assert_eq!(
         (status, e["error"]["fields"]["parent_id"].is_string()),
         (422, true),
         "the moved subtree would be five deep: {e}"
     );
-    let (status, moved) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &format!("/tasks/{}", spare["id"]),
-        Some(json!({"parent_id": outline["id"]})),
-    )
-    .await;
+    let (status, moved) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/tasks/{}", spare["id"]),
+            Some(json!({"parent_id": outline["id"]})),
+        )
+        .await;
     assert_eq!(
         (status, moved["parent_id"].clone()),
         (200, outline["id"].clone())
@@ -350,14 +318,14 @@ async fn subtasks_nest_complete_move_and_delete_as_trees(app: TestApp) {
         .list(&u, &format!("parent={}&status=pending", draft["id"]))
         .await;
     assert_eq!(titles(&under), vec!["Check", "Figures"]);
-    let (status, done) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &format!("/tasks/{}?complete_subtasks=true", report["id"]),
-        Some(json!({"completed": true})),
-    )
-    .await;
+    let (status, done) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/tasks/{}?complete_subtasks=true", report["id"]),
+            Some(json!({"completed": true})),
+        )
+        .await;
     assert_eq!(
         (status, done["subtasks_done"].as_i64()),
         (200, Some(2)),
@@ -369,14 +337,14 @@ async fn subtasks_nest_complete_move_and_delete_as_trees(app: TestApp) {
     assert_eq!(titles(&open), Vec::<&str>::new());
 
     // Moving a parent moves its subtree; a subtask moved alone becomes top-level there.
-    let (status, moved) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &format!("/tasks/{}", report["id"]),
-        Some(json!({"list_id": home["id"]})),
-    )
-    .await;
+    let (status, moved) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/tasks/{}", report["id"]),
+            Some(json!({"list_id": home["id"]})),
+        )
+        .await;
     assert_eq!(
         (status, moved["list_id"].clone()),
         (200, home["id"].clone())
@@ -386,14 +354,14 @@ async fn subtasks_nest_complete_move_and_delete_as_trees(app: TestApp) {
         .await;
     assert_eq!(in_home.as_array().unwrap().len(), 6);
     let inbox = lists(&app, &u).await[0]["id"].clone();
-    let (_, alone) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &format!("/tasks/{}", spare["id"]),
-        Some(json!({"list_id": inbox})),
-    )
-    .await;
+    let (_, alone) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/tasks/{}", spare["id"]),
+            Some(json!({"list_id": inbox})),
+        )
+        .await;
     assert_eq!(
         (alone["list_id"].clone(), alone["parent_id"].clone()),
         (inbox, Value::Null)
@@ -417,26 +385,26 @@ async fn subtasks_nest_complete_move_and_delete_as_trees(app: TestApp) {
 
 async fn recurrence_rules_follow_the_users_time_zone(app: TestApp) {
     let u = app.sign_up("rrule@example.com").await;
-    let (status, e) = send(
-        &app,
-        &u,
-        Method::PUT,
-        "/settings",
-        Some(json!({"time_zone": "Mars/Olympus"})),
-    )
-    .await;
+    let (status, e) = app
+        .send(
+            &u,
+            Method::PUT,
+            "/settings",
+            Some(json!({"time_zone": "Mars/Olympus"})),
+        )
+        .await;
     assert_eq!(
         (status, e["error"]["fields"]["time_zone"].is_string()),
         (422, true)
     );
-    let (status, s) = send(
-        &app,
-        &u,
-        Method::PUT,
-        "/settings",
-        Some(json!({"time_zone": "Europe/Berlin"})),
-    )
-    .await;
+    let (status, s) = app
+        .send(
+            &u,
+            Method::PUT,
+            "/settings",
+            Some(json!({"time_zone": "Europe/Berlin"})),
+        )
+        .await;
     assert_eq!(
         (status, s["time_zone"].as_str()),
         (200, Some("Europe/Berlin"))
@@ -450,14 +418,14 @@ async fn recurrence_rules_follow_the_users_time_zone(app: TestApp) {
     let (_, open) = app.list(&u, "status=pending").await;
     assert_eq!(open[0]["due_at"], "2030-04-04T07:00:00Z", "{open}");
     // An update that does not mention the rule keeps it.
-    let (_, kept) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &format!("/tasks/{}", open[0]["id"]),
-        Some(json!({"title": "Stand-up"})),
-    )
-    .await;
+    let (_, kept) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/tasks/{}", open[0]["id"]),
+            Some(json!({"title": "Stand-up"})),
+        )
+        .await;
     assert_eq!(kept["recurrence"], t["recurrence"]);
     app.toggle(&u, &open[0]["id"]).await;
     let (_, open) = app.list(&u, "status=pending").await;
@@ -490,28 +458,28 @@ async fn recurrence_rules_follow_the_users_time_zone(app: TestApp) {
         "FREQ=DAILY;BYHOUR=9",
         "FREQ=DAILY;UNTIL=20270101T000000",
     ] {
-        let (status, e) = send(
-            &app,
-            &u,
-            Method::POST,
-            "/tasks",
-            Some(json!({"title": "x", "recurrence": bad})),
-        )
-        .await;
+        let (status, e) = app
+            .send(
+                &u,
+                Method::POST,
+                "/tasks",
+                Some(json!({"title": "x", "recurrence": bad})),
+            )
+            .await;
         assert_eq!(
             (status, e["error"]["fields"]["recurrence"].is_string()),
             (422, true),
             "{bad}: {e}"
         );
     }
-    let (_, stop) = send(
-        &app,
-        &u,
-        Method::PUT,
-        &format!("/tasks/{}", t["id"]),
-        Some(json!({"recurrence": null})),
-    )
-    .await;
+    let (_, stop) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/tasks/{}", t["id"]),
+            Some(json!({"recurrence": null})),
+        )
+        .await;
     assert_eq!(stop["recurrence"], Value::Null);
 }
 

@@ -144,6 +144,18 @@ impl TestApp {
         split(r.send().await.unwrap()).await
     }
 
+    /// Sends JSON (or nothing) to `rest` under the user's own `/api/{user_id}`, as that user.
+    pub async fn send(
+        &self,
+        user: &TestUser,
+        method: Method,
+        rest: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let path = format!("/api/{}{rest}", user.id);
+        self.call(method, &path, Some(&user.jwt), body).await
+    }
+
     pub async fn sign_up(&self, email: &str) -> TestUser {
         todo_testkit::sign_up(&self.client, &self.base, email).await
     }

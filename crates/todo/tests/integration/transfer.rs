@@ -15,17 +15,6 @@ on_both_databases!(
     imports_are_bounded_and_stay_with_their_user,
 );
 
-async fn send(
-    app: &TestApp,
-    u: &TestUser,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    app.call(method, &format!("/api/{}{path}", u.id), Some(&u.jwt), body)
-        .await
-}
-
 /// `POST …/import` with a raw body.
 async fn import(
     app: &TestApp,
@@ -50,7 +39,7 @@ async fn import(
 
 /// The user's export, without the moment it was made.
 async fn export(app: &TestApp, u: &TestUser) -> Value {
-    let (status, mut doc) = send(app, u, Method::GET, "/export", None).await;
+    let (status, mut doc) = app.send(u, Method::GET, "/export", None).await;
     assert_eq!(status, 200, "{doc}");
     assert_eq!(
         (doc["format"].as_str(), doc["version"].as_i64()),
@@ -83,24 +72,23 @@ fn parent_title<'a>(doc: &'a Value, t: &Value) -> Option<&'a str> {
 
 async fn export_then_import_into_a_fresh_user_gives_the_same_document(app: TestApp) {
     let u = app.sign_up("export@example.com").await;
-    let (_, work) = send(
-        &app,
-        &u,
-        Method::POST,
-        "/lists",
-        Some(json!({"name": "Work", "colour": "blue"})),
-    )
-    .await;
-    let (_, old) = send(
-        &app,
-        &u,
-        Method::POST,
-        "/lists",
-        Some(json!({"name": "Old", "colour": "pink"})),
-    )
-    .await;
-    send(
-        &app,
+    let (_, work) = app
+        .send(
+            &u,
+            Method::POST,
+            "/lists",
+            Some(json!({"name": "Work", "colour": "blue"})),
+        )
+        .await;
+    let (_, old) = app
+        .send(
+            &u,
+            Method::POST,
+            "/lists",
+            Some(json!({"name": "Old", "colour": "pink"})),
+        )
+        .await;
+    app.send(
         &u,
         Method::PUT,
         &format!("/lists/{}", old["id"]),
@@ -229,7 +217,9 @@ async fn export_then_import_into_a_fresh_user_gives_the_same_document(app: TestA
     );
 
     // Conversations come on request.
-    let (status, with) = send(&app, &u, Method::GET, "/export?conversations=true", None).await;
+    let (status, with) = app
+        .send(&u, Method::GET, "/export?conversations=true", None)
+        .await;
     assert_eq!(
         (status, with["conversations"].is_array()),
         (200, true),
@@ -488,14 +478,14 @@ async fn plain_csv_creates_lists_and_bad_rows_write_nothing(app: TestApp) {
 async fn imports_are_bounded_and_stay_with_their_user(app: TestApp) {
     let u = app.sign_up("bounds@example.com").await;
     let other = app.sign_up("bounds-other@example.com").await;
-    let (_, theirs) = send(
-        &app,
-        &other,
-        Method::POST,
-        "/lists",
-        Some(json!({"name": "Work"})),
-    )
-    .await;
+    let (_, theirs) = app
+        .send(
+            &other,
+            Method::POST,
+            "/lists",
+            Some(json!({"name": "Work"})),
+        )
+        .await;
 
     // Over 10 MiB: 413; over 20,000 tasks: 422; nothing written either way.
     let big = format!("title\n{}", "x\n".repeat(5_300_000));
@@ -539,14 +529,14 @@ async fn imports_are_bounded_and_stay_with_their_user(app: TestApp) {
         (201, Some(true)),
         "{done}"
     );
-    let (_, work) = send(
-        &app,
-        &other,
-        Method::GET,
-        &format!("/lists/{}", theirs["id"]),
-        None,
-    )
-    .await;
+    let (_, work) = app
+        .send(
+            &other,
+            Method::GET,
+            &format!("/lists/{}", theirs["id"]),
+            None,
+        )
+        .await;
     assert_eq!(work["total_tasks"], 0, "{work}");
     assert_eq!(export(&app, &other).await["tasks"], json!([]));
 }
