@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use sqlx::{Database, Encode, Type};
 use todo_domain::{Reminder, ReminderInput, Task, Tz, ValidationError, When};
 
-use crate::tasks::{from_millis, millis};
+use crate::tasks::{from_millis, millis, time_zone};
 
 /// A stored reminder's columns, in [`ReminderRow`]'s order.
 const COLUMNS: &str = "id, task_id, at, before_ms, at_local, fire_at, status";
@@ -71,12 +71,12 @@ pub(crate) async fn set_reminders<'e, DB>(
     tx: &mut sqlx::Transaction<'e, DB>,
     task: &Task,
     whens: &[When],
-    tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<Result<(), ValidationError>, sqlx::Error>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
@@ -95,6 +95,16 @@ where
         .bind(task.id)
         .execute(&mut **tx)
         .await?;
+    let local = whens.iter().any(|w| {
+        matches!(
+            w,
+            When::Before {
+                on_day_at: Some(_),
+                ..
+            }
+        )
+    });
+    let tz = zone(tx, task, local).await?;
     for when in whens {
         insert(&mut **tx, task, *when, tz, now).await?;
     }
@@ -143,6 +153,26 @@ where
     Ok(())
 }
 
+/// The task owner's time zone when `needed` (a reminder at a local time), else UTC without a query.
+async fn zone<'e, DB>(
+    tx: &mut sqlx::Transaction<'e, DB>,
+    task: &Task,
+    needed: bool,
+) -> Result<Tz, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    if needed {
+        time_zone(&mut **tx, &task.user_id).await
+    } else {
+        Ok(Tz::UTC)
+    }
+}
+
 async fn rows_of<'e, DB, E>(exec: E, task_id: i64) -> Result<Vec<ReminderRow>, sqlx::Error>
 where
     DB: Database,
@@ -161,19 +191,21 @@ where
 pub(crate) async fn rearm<'e, DB>(
     tx: &mut sqlx::Transaction<'e, DB>,
     task: &Task,
-    tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
     ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
-    for row in rows_of(&mut **tx, task.id).await? {
+    let rows = rows_of(&mut **tx, task.id).await?;
+    let tz = zone(tx, task, rows.iter().any(|r| r.at_local.is_some())).await?;
+    for row in rows {
         let fire_at = row.when().fire_at(task.due_at, tz);
         let moved = fire_at.map(millis) != row.fire_at;
         let status = match row.status.as_str() {
@@ -200,12 +232,12 @@ pub(crate) async fn carry_over<'e, DB>(
     tx: &mut sqlx::Transaction<'e, DB>,
     done: &Task,
     next: &Task,
-    tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
     ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
@@ -216,7 +248,9 @@ where
     let Some(next_due) = next.due_at else {
         return Ok(());
     };
-    for row in rows_of(&mut **tx, done.id).await? {
+    let rows = rows_of(&mut **tx, done.id).await?;
+    let tz = zone(tx, next, rows.iter().any(|r| r.at_local.is_some())).await?;
+    for row in rows {
         if let Some(when) = row.when().for_next(done.due_at, next_due) {
             insert(&mut **tx, next, when, tz, now).await?;
         }

@@ -428,24 +428,27 @@ impl Store {
                     (t, done)
                 }));
             }
-            let tz = time_zone(&mut *tx, user_id).await?;
+            let mut tz = None;
             for (mut task, mut patch) in completing {
+                if tz.is_none() && (task.recurrence.is_some() || patch.recurrence.is_some()) {
+                    tz = Some(time_zone(&mut *tx, user_id).await?);
+                }
                 let replace = patch.reminders.take();
                 let (was_due, was_done) = (task.due_at, task.completed);
-                let next = task.apply(patch, now, tz);
+                let next = task.apply(patch, now, tz.unwrap_or(Tz::UTC));
                 write_task(&mut *tx, &task).await?;
                 if let Some(whens) = replace {
                     if let Err(invalid) =
-                        reminders::set_reminders(&mut tx, &task, &whens, tz, now).await?
+                        reminders::set_reminders(&mut tx, &task, &whens, now).await?
                     {
                         return Err(StorageError::Invalid(invalid));
                     }
                 } else if task.due_at != was_due || task.completed != was_done {
-                    reminders::rearm(&mut tx, &task, tz, now).await?;
+                    reminders::rearm(&mut tx, &task, now).await?;
                 }
                 if let Some(next) = next {
                     let next = insert_task(&mut *tx, user_id, &next, spot_of(&task), now).await?;
-                    reminders::carry_over(&mut tx, &task, &next, tz, now).await?;
+                    reminders::carry_over(&mut tx, &task, &next, now).await?;
                 }
             }
             // Read back: the completions above may have changed the subtask counts.
@@ -521,6 +524,7 @@ where
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
     ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     SettingsRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
     let spot = match place(tx, user_id, new.list_id, new.parent_id, None, now).await? {
@@ -541,8 +545,7 @@ where
                 }]
             })
         });
-        let tz = todo_domain::parse_time_zone(&settings.time_zone).unwrap_or(Tz::UTC);
-        if let Err(invalid) = reminders::set_reminders(tx, &task, &whens, tz, now).await? {
+        if let Err(invalid) = reminders::set_reminders(tx, &task, &whens, now).await? {
             return Ok(Err(StorageError::Invalid(invalid)));
         }
         reminders::attach(&mut **tx, std::slice::from_mut(&mut task)).await?;
