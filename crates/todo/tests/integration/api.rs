@@ -109,6 +109,9 @@ async fn probes_and_openapi(app: TestApp) {
         ("/api/auth/get-session", &["get"]),
         ("/api/auth/token", &["get"]),
         ("/api/auth/jwks", &["get"]),
+        ("/api/{user_id}/notifications", &["get"]),
+        ("/api/{user_id}/notifications/read", &["post"]),
+        ("/api/{user_id}/notifications/stream", &["get"]),
         ("/health", &["get"]),
         ("/ready", &["get"]),
     ] {
