@@ -208,6 +208,7 @@ impl Scheduler {
                 .map(|t| (t - now).to_std().unwrap_or_default())
                 .unwrap_or(self.settings.idle_poll)
                 .min(self.settings.idle_poll);
+            tracing::debug!(?wait, ?next, "scheduler sleeps");
             tokio::select! {
                 () = &mut shutdown => return,
                 () = tokio::time::sleep(wait) => {}
