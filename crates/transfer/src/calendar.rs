@@ -8,7 +8,26 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 use icalendar::{CalendarDateTime, Component, EventLike, EventStatus, Property, Todo, TodoStatus};
+use serde::{Deserialize, Serialize};
 use todo_domain::{Priority, RepeatFrom, Task};
+use utoipa::ToSchema;
+
+/// A new feed link (`POST /api/{user_id}/calendar-token`). It is shown this once: only its hash is kept.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CalendarLink {
+    #[schema(
+        example = "https://todo.example.com/calendar/3q2-7wAAbYk0JcQmWq1bXo4y6LcP9bdT2f0sZr8gE1k.ics"
+    )]
+    pub url: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether the user has a feed link, and since when.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CalendarLinkStatus {
+    pub active: bool,
+    pub created_at: Option<DateTime<Utc>>,
+}
 
 /// Which components the feed is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use todo_domain::{list_name_key, ImportPlan, Recurrence, TaskList, Tz, ValidationError};
 use utoipa::ToSchema;
 
-pub use calendar::{Feed, FeedKind};
+pub use calendar::{CalendarLink, CalendarLinkStatus, Feed, FeedKind};
 pub use document::{
     Export, ExportConversation, ExportList, ExportMessage, ExportTask, FORMAT, VERSION,
 };

@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod auth;
 mod backend;
+mod calendar;
 mod flash;
 mod form_errors;
 mod layout;
@@ -55,6 +56,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .route("/tasks/{id}/toggle", post(tasks::toggle))
         .route("/tasks/{id}/delete", post(tasks::delete))
         .merge(transfer::routes())
+        .merge(calendar::routes())
         .route("/lists", get(lists::page).post(lists::create))
         .route("/lists/{id}", post(lists::update))
         .route("/lists/{id}/move", post(lists::reorder))

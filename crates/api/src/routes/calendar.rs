@@ -11,14 +11,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use todo_auth::{hash_session_token, new_session_token};
 use todo_domain::{parse_time_zone, Tz};
-use todo_transfer::{Feed, FeedKind};
-use utoipa::{IntoParams, ToSchema};
+use todo_transfer::{CalendarLink, CalendarLinkStatus, Feed, FeedKind};
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,21 +35,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(link_status, new_link, revoke_link))
         .routes(routes!(feed))
-}
-
-/// A new feed link. It is shown this once: only its hash is kept.
-#[derive(Serialize, ToSchema)]
-pub struct CalendarLink {
-    #[schema(example = "https://todo.example.com/calendar/3q2-7wAAb….ics")]
-    pub url: String,
-    pub created_at: DateTime<Utc>,
-}
-
-/// Whether the user has a feed link, and since when.
-#[derive(Serialize, ToSchema)]
-pub struct CalendarLinkStatus {
-    pub active: bool,
-    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// Whether the caller has a feed link (the link itself was shown once, when it was made).
@@ -213,21 +198,30 @@ fn matches_etag(headers: &HeaderMap, etag: &HeaderValue) -> bool {
         .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
 }
 
-/// Where the server is reached from outside: `PUBLIC_URL` (or the UI's origin), else the `Host` the
-/// request came to.
+/// Where the server is reached from outside: `PUBLIC_URL` (or the UI's origin), else the host the
+/// request was sent to (`X-Forwarded-Host`, as the web UI and proxies pass it on, or `Host`). A claimed
+/// host shapes only the answer to its own request (a link, the feed's UIDs), so it needs no trust.
 fn public_base(state: &AppState, headers: &HeaderMap) -> String {
     let settings = state.settings();
     if let Some(url) = &settings.public_url {
         return url.as_str().trim_end_matches('/').to_owned();
     }
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.split(',').next())
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+    };
+    let host = header("x-forwarded-host")
+        .or_else(|| header(HOST.as_str()))
         .unwrap_or("localhost");
-    let scheme = if settings.secure_cookies {
-        "https"
-    } else {
-        "http"
+    let scheme = match header("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        Some(_) => "http",
+        None if settings.secure_cookies => "https",
+        None => "http",
     };
     format!("{scheme}://{host}")
 }
