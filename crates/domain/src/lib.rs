@@ -5,8 +5,10 @@
 mod chat;
 mod import;
 mod list;
+mod notification;
 mod query;
 mod recurrence;
+mod reminder;
 mod settings;
 mod task;
 mod user;
@@ -23,11 +25,15 @@ pub use list::{
     list_name_key, Colour, CreateList, ListPatch, NewList, TaskList, TasksOnDelete, UpdateList,
     INBOX, MAX_LIST_NAME_CHARS,
 };
+pub use notification::{Event, Notification};
 pub use query::{
     Cursor, Levels, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT,
     MAX_QUERY_CHARS,
 };
 pub use recurrence::{parse_time_zone, NextOccurrence, Recurrence, RepeatFrom, SeriesState};
+pub use reminder::{
+    check_reminders, format_duration, parse_before, Reminder, ReminderInput, When, MAX_REMINDERS,
+};
 pub use settings::{Settings, SettingsPatch, UpdateSettings};
 pub use task::{
     search_text, tag_pattern, title_key, CreateTask, NewTask, Priority, Task, TaskPatch,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::recurrence::{Recurrence, RepeatFrom, SeriesState};
+use crate::reminder::{check_reminders, Reminder, ReminderInput, When};
 use crate::validation::{check_line, parse_due, ValidationError};
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -113,6 +114,9 @@ pub struct Task {
     /// Direct subtasks, and how many of them are completed.
     pub subtask_count: i64,
     pub subtasks_done: i64,
+    /// When its owner is reminded of it.
+    #[serde(default)]
+    pub reminders: Vec<Reminder>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// First due date of the recurring series this task belongs to (internal bookkeeping).
@@ -140,6 +144,8 @@ pub struct NewTask {
     /// `None`: the parent's list, or the Inbox at the top level.
     pub list_id: Option<i64>,
     pub parent_id: Option<i64>,
+    /// `None`: the user's default reminder, when the task has a due time.
+    pub reminders: Option<Vec<When>>,
     pub series_start: Option<DateTime<Utc>>,
     pub occurrence: i32,
 }
@@ -188,6 +194,9 @@ pub struct CreateTask {
     /// Make it a subtask of this task (same list, at most four levels deep).
     #[serde(default)]
     pub parent_id: Option<i64>,
+    /// Up to 10; left out, a task with a due time gets the user's default reminder.
+    #[serde(default)]
+    pub reminders: Option<Vec<ReminderInput>>,
     /// Accepted for compatibility with earlier clients; must be the caller when given.
     #[serde(default)]
     pub user_id: Option<String>,
@@ -244,13 +253,16 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
     pub parent_id: Option<Option<i64>>,
+    /// Replaces the task's reminders (`[]` removes them all).
+    #[serde(default)]
+    pub reminders: Option<Vec<ReminderInput>>,
     /// Accepted for compatibility with earlier clients; the owner never changes.
     #[serde(default)]
     pub user_id: Option<String>,
 }
 
 /// Distinguishes a field sent as `null` (`Some(None)`) from a field left out (`None`, via `default`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+pub(crate) fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -269,6 +281,7 @@ pub struct TaskPatch {
     pub repeat_from: Option<RepeatFrom>,
     pub list_id: Option<i64>,
     pub parent_id: Option<Option<i64>>,
+    pub reminders: Option<Vec<When>>,
 }
 
 fn check_description(raw: Option<&str>, errors: &mut ValidationError) -> Option<String> {
@@ -354,6 +367,10 @@ impl CreateTask {
             repeat_from: self.repeat_from.unwrap_or_default(),
             list_id: self.list_id,
             parent_id: self.parent_id,
+            reminders: self
+                .reminders
+                .as_deref()
+                .map(|r| check_reminders(r, &mut errors)),
             series_start: None,
             occurrence: 1,
         };
@@ -380,6 +397,10 @@ impl UpdateTask {
             repeat_from: self.repeat_from,
             list_id: self.list_id,
             parent_id: self.parent_id,
+            reminders: self
+                .reminders
+                .as_deref()
+                .map(|r| check_reminders(r, &mut errors)),
         };
         if patch == TaskPatch::default() {
             errors.add("body", "give at least one field to change");
@@ -463,6 +484,8 @@ impl Task {
             repeat_from: self.repeat_from,
             list_id: Some(self.list_id),
             parent_id: self.parent_id,
+            // Storage carries this occurrence's reminders over to the next.
+            reminders: Some(Vec::new()),
             series_start: Some(next.series_start),
             occurrence: self.occurrence.saturating_add(1),
         })

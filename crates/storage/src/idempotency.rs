@@ -110,6 +110,7 @@ impl Store {
                 .map_err(|e| StorageError::Database(sqlx::Error::Encode(Box::new(e))))?;
             store_key(&mut tx, user_id, key, Some((201, &body)), at).await?;
             tx.commit().await?;
+            self.wake_for(&task);
             Ok(Ok(task))
         })
     }

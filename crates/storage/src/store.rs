@@ -156,9 +156,23 @@ pub struct Store {
     /// SQLite allows one writer at a time. Queueing this process's writers here, in order, replaces
     /// SQLite's busy-wait backoff (sleeps of up to 100 ms) and keeps write latency tails short.
     writer: Option<Arc<Mutex<()>>>,
+    /// Signalled when this process schedules a reminder, so the scheduler need not wait for its poll.
+    scheduled: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
+    /// Notified whenever this process schedules a reminder or queues a message.
+    pub fn scheduled(&self) -> Arc<tokio::sync::Notify> {
+        self.scheduled.clone()
+    }
+
+    /// Wakes the scheduler when `task` has reminders: one may be due sooner than it planned.
+    pub(crate) fn wake_for(&self, task: &todo_domain::Task) {
+        if !task.reminders.is_empty() {
+            self.scheduled.notify_one();
+        }
+    }
+
     /// Parses `url` and prepares a pool without connecting, so a process can start (unready) before its
     /// database is reachable. Only the URL, and a SQLite file others can read, make this fail.
     pub fn open(url: &str, opts: &StoreOptions) -> Result<Store, String> {
@@ -212,6 +226,7 @@ impl Store {
                     health: Arc::default(),
                     lock_file,
                     writer: Some(Arc::default()),
+                    scheduled: Arc::default(),
                 })
             }
             "postgres" | "postgresql" => {
@@ -234,6 +249,7 @@ impl Store {
                     health: Arc::default(),
                     lock_file: None,
                     writer: None,
+                    scheduled: Arc::default(),
                 })
             }
             _ => Err("must start with sqlite:// or postgres://".into()),

@@ -2,9 +2,11 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
 use todo_domain::{
     search_text, title_key, Cursor, Levels, ListQuery, NewTask, Order, Priority, Recurrence,
-    RepeatFrom, SortKey, SortValue, Status, Task, TaskPatch, Tz,
+    RepeatFrom, SortKey, SortValue, Status, Task, TaskPatch, Tz, When,
 };
 
+use crate::reminders::{self, ReminderRow};
+use crate::settings::{settings_in, SettingsRow};
 use crate::store::{with_pool, Pool};
 use crate::tree::{place, Spot, DESCENDANTS};
 use crate::{StorageError, Store};
@@ -73,6 +75,7 @@ impl From<TaskRow> for Task {
             parent_id: r.parent_id,
             subtask_count: r.subtask_count,
             subtasks_done: r.subtasks_done,
+            reminders: Vec::new(),
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
             series_start: r.series_start.map(from_millis),
@@ -276,6 +279,7 @@ impl Store {
             let mut tx = p.begin().await?;
             let task = create_in(&mut tx, user_id, &new, now).await??;
             tx.commit().await?;
+            self.wake_for(&task);
             Ok(task)
         })
     }
@@ -292,12 +296,18 @@ impl Store {
         user_id: &str,
         id: i64,
     ) -> Result<Option<Task>, StorageError> {
-        let row: Option<TaskRow> = with_pool!(&self.pool, |p| sqlx::query_as(sql)
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(p)
-            .await?);
-        Ok(row.map(Task::from))
+        with_pool!(&self.pool, |p| {
+            let row: Option<TaskRow> = sqlx::query_as(sql)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(p)
+                .await?;
+            let mut task = row.map(Task::from);
+            if let Some(task) = task.as_mut() {
+                reminders::attach(p, std::slice::from_mut(task)).await?;
+            }
+            Ok(task)
+        })
     }
 
     pub async fn list_tasks(&self, user_id: &str, q: &ListQuery) -> Result<TaskPage, StorageError> {
@@ -312,6 +322,7 @@ impl Store {
             .fetch_all(p)
             .await?);
         let mut tasks: Vec<Task> = rows.into_iter().map(Task::from).collect();
+        with_pool!(&self.pool, |p| reminders::attach(p, &mut tasks).await?);
         let next_cursor = if tasks.len() > q.limit as usize {
             tasks.truncate(q.limit as usize);
             tasks.last().map(|t| Cursor::after(t, q.sort, q.order))
@@ -418,19 +429,37 @@ impl Store {
                 }));
             }
             let mut tz = None;
-            for (mut task, patch) in completing {
+            for (mut task, mut patch) in completing {
                 if tz.is_none() && (task.recurrence.is_some() || patch.recurrence.is_some()) {
                     tz = Some(time_zone(&mut *tx, user_id).await?);
                 }
+                let replace = patch.reminders.take();
+                let (was_due, was_done) = (task.due_at, task.completed);
                 let next = task.apply(patch, now, tz.unwrap_or(Tz::UTC));
                 write_task(&mut *tx, &task).await?;
+                if let Some(whens) = replace {
+                    if let Err(invalid) =
+                        reminders::set_reminders(&mut tx, &task, &whens, now).await?
+                    {
+                        return Err(StorageError::Invalid(invalid));
+                    }
+                } else if task.due_at != was_due || task.completed != was_done {
+                    reminders::rearm(&mut tx, &task, now).await?;
+                }
                 if let Some(next) = next {
-                    insert_task(&mut *tx, user_id, &next, spot_of(&task), now).await?;
+                    let next = insert_task(&mut *tx, user_id, &next, spot_of(&task), now).await?;
+                    reminders::carry_over(&mut tx, &task, &next, now).await?;
                 }
             }
             // Read back: the completions above may have changed the subtask counts.
-            let task = lock_task(&mut *tx, user_id, id).await?;
+            let mut task = lock_task(&mut *tx, user_id, id).await?;
+            if let Some(task) = task.as_mut() {
+                reminders::attach(&mut *tx, std::slice::from_mut(task)).await?;
+            }
             tx.commit().await?;
+            if let Some(task) = &task {
+                self.wake_for(task);
+            }
             Ok(task)
         })
     }
@@ -492,13 +521,36 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    SettingsRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
     let spot = match place(tx, user_id, new.list_id, new.parent_id, None, now).await? {
         Ok(spot) => spot,
         Err(invalid) => return Ok(Err(StorageError::Invalid(invalid))),
     };
-    Ok(Ok(insert_task(&mut **tx, user_id, new, spot, now).await?))
+    let mut task = insert_task(&mut **tx, user_id, new, spot, now).await?;
+    // Left out, the reminders are the user's default, for a task with a due time.
+    let wants_default = new.reminders.is_none() && task.due_at.is_some();
+    if wants_default || new.reminders.as_ref().is_some_and(|r| !r.is_empty()) {
+        let settings = settings_in(&mut **tx, user_id).await?;
+        let whens = new.reminders.clone().unwrap_or_else(|| {
+            let default = settings.default_reminder_ms();
+            default.map_or_else(Vec::new, |ms| {
+                vec![When::Before {
+                    ms,
+                    on_day_at: None,
+                }]
+            })
+        });
+        if let Err(invalid) = reminders::set_reminders(tx, &task, &whens, now).await? {
+            return Ok(Err(StorageError::Invalid(invalid)));
+        }
+        reminders::attach(&mut **tx, std::slice::from_mut(&mut task)).await?;
+    }
+    Ok(Ok(task))
 }
 
 /// Reads the caller's task through a write (a no-op touch), so the transaction holds the row, and on

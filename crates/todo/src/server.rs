@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::distributions::{Alphanumeric, DistString};
@@ -11,6 +12,7 @@ use todo_api::AppState;
 use todo_assistant::mcp::{McpRemote, TodoMcp};
 use todo_assistant::{Assistant, Brain, Model, Toolbox};
 use todo_auth::{AuthConfig, Authenticator};
+use todo_notify::{Channels, Scheduler, SystemClock};
 use todo_storage::{DbKind, Store};
 use tokio::net::TcpListener;
 
@@ -187,6 +189,22 @@ impl Server {
             api
         };
         let draining = state.clone();
+        let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+        let scheduler = config.scheduler.clone().map(|settings| {
+            let told = state.clone();
+            let scheduler = Scheduler::new(
+                state.store().clone(),
+                Channels::default(),
+                Arc::new(SystemClock),
+                settings,
+            );
+            tokio::spawn(scheduler.run(
+                move |tick| tick.notified.iter().for_each(|u| told.notify_changed(u)),
+                async move {
+                    let _ = scheduler_stopped.await;
+                },
+            ))
+        });
         tracing::info!(addr = %listener.local_addr()?, database = ?state.store().kind(), "listening");
         let result = serve_until(
             listener,
@@ -206,6 +224,17 @@ impl Server {
             .is_err()
         {
             tracing::warn!(timeout = ?config.drain_timeout, "chat turns still running after the drain timeout; exiting anyway");
+        }
+        // A tick in progress finishes its transaction; messages it was sending keep their lease for
+        // another replica (or the next start) to take over.
+        let _ = stop_scheduler.send(());
+        if let Some(scheduler) = scheduler {
+            if tokio::time::timeout(Duration::from_secs(5), scheduler)
+                .await
+                .is_err()
+            {
+                tracing::warn!("scheduler did not stop within 5 s; exiting anyway");
+            }
         }
         // Connections still held by abandoned requests must not stretch shutdown past its bound.
         if tokio::time::timeout(Duration::from_secs(5), state.store().close())

@@ -314,6 +314,8 @@ fn create(
         repeat_from: None,
         list_id: None,
         parent_id: None,
+        // Imports carry no reminders (and do not take the user's default).
+        reminders: Some(Vec::new()),
         user_id: None,
     }
 }

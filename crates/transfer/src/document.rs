@@ -372,6 +372,8 @@ impl Export {
                 repeat_from: Some(t.repeat_from),
                 list_id: None,
                 parent_id: None,
+                // Imports carry no reminders (and do not take the user's default).
+                reminders: Some(Vec::new()),
                 user_id: None,
             }
             .validate();

@@ -6,6 +6,7 @@
 mod assistant;
 mod connections;
 mod roles;
+mod scheduler;
 mod server;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,7 @@ pub use connections::ConnectionArgs;
 pub use roles::{
     BackendArgs, FrontendArgs, FrontendConfig, McpArgs, MigrateArgs, ServeArgs, StdioUser,
 };
+pub use scheduler::SchedulerArgs;
 pub use server::{CommonArgs, Secret, ServerConfig, MIN_SECRET_CHARS};
 pub use transfer::{AccountArgs, ExportArgs, ImportArgs};
 

@@ -8,11 +8,12 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use todo_api::{AllowedHosts, ApiSettings, AuthLimits, HttpLimits, Surface, TrustedProxies};
 use todo_assistant::ModelConfig;
+use todo_notify::SchedulerSettings;
 use todo_storage::StoreOptions;
 
 use super::{
     bind_addr, check_url, http_url, non_empty, origin_of, AssistantArgs, ConfigError,
-    ConnectionArgs, ConnectionLimits,
+    ConnectionArgs, ConnectionLimits, SchedulerArgs,
 };
 
 /// Settings shared by the server roles.
@@ -93,6 +94,8 @@ pub struct CommonArgs {
     pub connections: ConnectionArgs,
     #[command(flatten)]
     pub assistant: AssistantArgs,
+    #[command(flatten)]
+    pub scheduler: SchedulerArgs,
 }
 
 /// Which server role a configuration is for.
@@ -135,6 +138,8 @@ pub struct ServerConfig {
     pub model: Option<ModelConfig>,
     /// The MCP endpoint the agent's tools are reached through; `None` for in-process tools.
     pub mcp_server_url: Option<String>,
+    /// The reminder scheduler, which `serve` and `backend` run (not `mcp`).
+    pub scheduler: Option<SchedulerSettings>,
 }
 
 pub const MIN_SECRET_CHARS: usize = 32;
@@ -339,6 +344,10 @@ impl CommonArgs {
             surface,
             model,
             mcp_server_url,
+            scheduler: match role {
+                Role::Serve | Role::Backend => Some(self.scheduler.settings()?),
+                Role::Mcp => None,
+            },
         })
     }
 }

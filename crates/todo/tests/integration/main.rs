@@ -14,6 +14,7 @@ mod model;
 mod outages;
 mod process;
 mod reliability;
+mod reminders;
 mod retries;
 mod security;
 mod tokens;

@@ -1,0 +1,10 @@
+//! Reminders that arrive. Every `serve` and `backend` process runs a [`Scheduler`]; there is no
+//! leader: on PostgreSQL the processes share the work through row locks and leases (see
+//! `todo_storage::Store::fire_due_reminders`), so each reminder is told once and each message is
+//! sent at least once, with an idempotency key, across crashes.
+
+mod channels;
+mod scheduler;
+
+pub use channels::{Channels, Outcome, SendFuture, Sender};
+pub use scheduler::{Clock, Scheduler, SchedulerSettings, SystemClock, Tick};

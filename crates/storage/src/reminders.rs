@@ -1,0 +1,307 @@
+//! Reminders of tasks: kept in step with each task's due time and completion inside the task's own
+//! write, and fired by whichever process's scheduler claims them first.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveTime, Utc};
+use sqlx::{Database, Encode, Type};
+use todo_domain::{Reminder, ReminderInput, Task, Tz, ValidationError, When};
+
+use crate::tasks::{from_millis, millis, time_zone};
+
+/// A stored reminder's columns, in [`ReminderRow`]'s order.
+const COLUMNS: &str = "id, task_id, at, before_ms, at_local, fire_at, status";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReminderRow {
+    id: i64,
+    task_id: i64,
+    at: Option<i64>,
+    before_ms: Option<i64>,
+    at_local: Option<String>,
+    fire_at: Option<i64>,
+    status: String,
+}
+
+impl ReminderRow {
+    fn when(&self) -> When {
+        match (self.at, self.before_ms) {
+            (Some(at), _) => When::At(from_millis(at)),
+            (None, ms) => When::Before {
+                ms: ms.unwrap_or(0),
+                on_day_at: self
+                    .at_local
+                    .as_deref()
+                    .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok()),
+            },
+        }
+    }
+
+    fn reminder(&self) -> Reminder {
+        Reminder {
+            id: self.id,
+            when: ReminderInput::of(self.when()),
+            fire_at: self.fire_at.map(from_millis),
+            done: self.status != PENDING,
+        }
+    }
+}
+
+const PENDING: &str = "pending";
+const SENT: &str = "sent";
+const CANCELLED: &str = "cancelled";
+const SKIPPED: &str = "skipped";
+
+/// How a reminder set to go off at `fire_at` starts out: one already in the past (set late, or a
+/// task imported with old dates) is not sent.
+fn initial_status(
+    fire_at: Option<DateTime<Utc>>,
+    completed: bool,
+    now: DateTime<Utc>,
+) -> &'static str {
+    match fire_at {
+        _ if completed => CANCELLED,
+        Some(t) if t < now => SKIPPED,
+        _ => PENDING,
+    }
+}
+
+/// Replaces the task's reminders with `whens`; a relative one on a task without a due time is refused.
+pub(crate) async fn set_reminders<'e, DB>(
+    tx: &mut sqlx::Transaction<'e, DB>,
+    task: &Task,
+    whens: &[When],
+    now: DateTime<Utc>,
+) -> Result<Result<(), ValidationError>, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    if task.due_at.is_none() {
+        if let Some(i) = whens.iter().position(|w| matches!(w, When::Before { .. })) {
+            return Ok(Err(ValidationError::field(
+                format!("reminders[{i}].before"),
+                "the task has no due time to count back from; give it one or use `at`",
+            )));
+        }
+    }
+    sqlx::query("DELETE FROM reminders WHERE task_id = $1")
+        .bind(task.id)
+        .execute(&mut **tx)
+        .await?;
+    let local = whens.iter().any(|w| {
+        matches!(
+            w,
+            When::Before {
+                on_day_at: Some(_),
+                ..
+            }
+        )
+    });
+    let tz = zone(tx, task, local).await?;
+    for when in whens {
+        insert(&mut **tx, task, *when, tz, now).await?;
+    }
+    Ok(Ok(()))
+}
+
+async fn insert<'e, DB, E>(
+    exec: E,
+    task: &Task,
+    when: When,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let fire_at = when.fire_at(task.due_at, tz);
+    let (at, before_ms, at_local) = match when {
+        When::At(at) => (Some(millis(at)), None, None),
+        When::Before { ms, on_day_at } => (
+            None,
+            Some(ms),
+            on_day_at.map(|t| t.format("%H:%M").to_string()),
+        ),
+    };
+    sqlx::query(
+        "INSERT INTO reminders (task_id, user_id, at, before_ms, at_local, fire_at, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(task.id)
+    .bind(task.user_id.as_str())
+    .bind(at)
+    .bind(before_ms)
+    .bind(at_local)
+    .bind(fire_at.map(millis))
+    .bind(initial_status(fire_at, task.completed, now))
+    .bind(millis(now))
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
+/// The task owner's time zone when `needed` (a reminder at a local time), else UTC without a query.
+async fn zone<'e, DB>(
+    tx: &mut sqlx::Transaction<'e, DB>,
+    task: &Task,
+    needed: bool,
+) -> Result<Tz, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    if needed {
+        time_zone(&mut **tx, &task.user_id).await
+    } else {
+        Ok(Tz::UTC)
+    }
+}
+
+async fn rows_of<'e, DB, E>(exec: E, task_id: i64) -> Result<Vec<ReminderRow>, sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let sql = format!("SELECT {COLUMNS} FROM reminders WHERE task_id = $1 ORDER BY id");
+    sqlx::query_as(&sql).bind(task_id).fetch_all(exec).await
+}
+
+/// Brings the task's reminders in step after its due time or completion changed: completing cancels
+/// the pending ones, reopening brings back those still ahead, and a new due time moves the relative
+/// ones (arming again those that now lie ahead).
+pub(crate) async fn rearm<'e, DB>(
+    tx: &mut sqlx::Transaction<'e, DB>,
+    task: &Task,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let rows = rows_of(&mut **tx, task.id).await?;
+    let tz = zone(tx, task, rows.iter().any(|r| r.at_local.is_some())).await?;
+    for row in rows {
+        let fire_at = row.when().fire_at(task.due_at, tz);
+        let moved = fire_at.map(millis) != row.fire_at;
+        let status = match row.status.as_str() {
+            PENDING if task.completed => CANCELLED,
+            CANCELLED | SENT | SKIPPED if !task.completed && (moved || row.status == CANCELLED) => {
+                initial_status(fire_at, false, now)
+            }
+            other => other,
+        };
+        if moved || status != row.status {
+            sqlx::query("UPDATE reminders SET fire_at = $1, status = $2 WHERE id = $3")
+                .bind(fire_at.map(millis))
+                .bind(status)
+                .bind(row.id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives the next occurrence `next` of a recurring task the reminders of the one just completed.
+pub(crate) async fn carry_over<'e, DB>(
+    tx: &mut sqlx::Transaction<'e, DB>,
+    done: &Task,
+    next: &Task,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let Some(next_due) = next.due_at else {
+        return Ok(());
+    };
+    let rows = rows_of(&mut **tx, done.id).await?;
+    let tz = zone(tx, next, rows.iter().any(|r| r.at_local.is_some())).await?;
+    for row in rows {
+        if let Some(when) = row.when().for_next(done.due_at, next_due) {
+            insert(&mut **tx, next, when, tz, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The reminders of each of `task_ids`, in the order they were set.
+pub(crate) async fn of_tasks<'e, DB, E>(
+    exec: E,
+    task_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Reminder>>, sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let mut out: HashMap<i64, Vec<Reminder>> = HashMap::new();
+    if task_ids.is_empty() {
+        return Ok(out);
+    }
+    let params: Vec<String> = (1..=task_ids.len()).map(|k| format!("${k}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM reminders WHERE task_id IN ({}) ORDER BY id",
+        params.join(", ")
+    );
+    let mut q = sqlx::query_as::<DB, ReminderRow>(&sql);
+    for id in task_ids {
+        q = q.bind(*id);
+    }
+    for row in q.fetch_all(exec).await? {
+        out.entry(row.task_id).or_default().push(row.reminder());
+    }
+    Ok(out)
+}
+
+/// Fills in each task's reminders.
+pub(crate) async fn attach<'e, DB, E>(exec: E, tasks: &mut [Task]) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+    let mut found = of_tasks(exec, &ids).await?;
+    for task in tasks {
+        task.reminders = found.remove(&task.id).unwrap_or_default();
+    }
+    Ok(())
+}
