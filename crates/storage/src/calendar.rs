@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use todo_domain::Task;
 
+use crate::reminders;
 use crate::store::with_pool;
 use crate::tasks::{from_millis, millis, now, TaskRow, COLUMNS};
 use crate::{StorageError, Store};
@@ -70,7 +71,7 @@ impl Store {
         Ok(row.map(|(u,)| u))
     }
 
-    /// The user's tasks with a due date, earliest first: every open one, and the completed ones due
+    /// The user's tasks with a due date and their reminders, earliest first: every open one, and the completed ones due
     /// since `done_since` (older history would only grow the feed). At most [`MAX_FEED_TASKS`].
     pub async fn dated_tasks(
         &self,
@@ -90,6 +91,11 @@ impl Store {
             .bind(MAX_FEED_TASKS)
             .fetch_all(p)
             .await?);
-        Ok(rows.into_iter().map(Task::from).collect())
+        let mut tasks: Vec<Task> = rows.into_iter().map(Task::from).collect();
+        // Their reminders become the feed's alarms; read a bounded number of tasks' at a time.
+        for chunk in tasks.chunks_mut(500) {
+            with_pool!(&self.pool, |p| reminders::attach(p, chunk).await?);
+        }
+        Ok(tasks)
     }
 }

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
-use icalendar::{CalendarDateTime, Component, EventLike, EventStatus, Property, Todo, TodoStatus};
+use icalendar::{
+    Alarm, CalendarDateTime, Component, EventLike, EventStatus, Property, Todo, TodoStatus, Trigger,
+};
 use serde::{Deserialize, Serialize};
 use todo_domain::{Priority, RepeatFrom, Task};
 use utoipa::ToSchema;
@@ -142,6 +144,7 @@ impl Feed<'_> {
 
     /// What VTODO and VEVENT share.
     fn fill<C: EventLike>(&self, c: &mut C, task: &Task, start: CalendarDateTime) {
+        let due = task.due_at.expect("dated tasks only");
         c.uid(&self.uid(task.id))
             // Without METHOD, DTSTAMP is when the task last changed (RFC 5545 3.8.7.2), which also
             // keeps an unchanged feed byte for byte the same, and so its ETag.
@@ -167,7 +170,21 @@ impl Feed<'_> {
         if let Some(parent) = task.parent_id {
             c.add_property("RELATED-TO", self.uid(parent));
         }
-        if let Some(rule) = self.rule(task) {
+        let rule = self.rule(task);
+        // A done task alarms nobody.
+        let reminders = task.reminders.iter().filter(|_| !task.completed);
+        for (at, r) in reminders.filter_map(|r| Some((r.fire_at?, r))) {
+            // A series' alarms, and "30 minutes before", move with each due time: a duration from
+            // DTSTART (the due time). The rest go off at one instant.
+            let relative = rule.is_some() || (r.when.before.is_some() && r.when.time.is_none());
+            let trigger = if relative {
+                Trigger::Duration(at - due, None)
+            } else {
+                Trigger::from(at)
+            };
+            c.alarm(Alarm::display(&task.title, trigger));
+        }
+        if let Some(rule) = rule {
             c.add_property("RRULE", rule);
         }
     }
@@ -431,6 +448,7 @@ mod tests {
             series_start: None,
             spawned_next: false,
             occurrence: 1,
+            reminders: Vec::new(),
         }
     }
 

@@ -16,6 +16,7 @@ on_both_databases!(
     events_mode_and_bad_queries,
     the_feed_is_cacheable_by_etag,
     links_are_secret_revocable_and_per_user,
+    reminders_become_alarms,
 );
 
 /// The Python with `icalendar` and `recurring_ical_events`: `MCP_PYTHON`, else the venv `.ci/run`
@@ -450,6 +451,71 @@ async fn links_are_secret_revocable_and_per_user(app: TestApp) {
         feed(&app, &bs).await.contains("Bravo task"),
         "b's link is untouched"
     );
+}
+
+async fn reminders_become_alarms(app: TestApp) {
+    let u = app.sign_up("cal-alarms@example.com").await;
+    set_zone(&app, &u, "Europe/Berlin").await;
+    let once = app
+        .create(
+            &u,
+            json!({"title": "Call the bank", "due_at": "2027-02-10T16:00:00Z", "reminders": [
+                {"before": "PT30M"}, {"at": "2027-02-09T17:00:00Z"}, {"before": "P1D", "time": "09:00"}]}),
+        )
+        .await;
+    let weekly = app
+        .create(
+            &u,
+            json!({"title": "Standup", "due_at": "2027-03-01T08:00:00Z", "recurrence": "weekly",
+                   "reminders": [{"before": "PT15M"}, {"at": "2027-03-01T07:00:00Z"}]}),
+        )
+        .await;
+    let done = app
+        .create(
+            &u,
+            json!({"title": "Done already", "due_at": "2027-02-11T16:00:00Z", "reminders": [{"before": "PT10M"}]}),
+        )
+        .await;
+    app.toggle(&u, &done["id"]).await;
+    let url = new_link(&app, &u).await;
+    for kind in ["todos", "events"] {
+        let ics = feed(&app, &format!("{url}?as={kind}")).await;
+        let Some(parsed) = parse(&ics, "2027-01-01T00:00:00Z", "2027-04-01T00:00:00Z") else {
+            return;
+        };
+        let alarms = |task: &Value| component(&parsed, &uid_of(task))["alarms"].clone();
+        // Relative to the due time (DTSTART): 30 minutes before; the rest at their instants
+        // ("1 day before at 09:00" in Berlin is 08:00 UTC the day before).
+        let triggers: Vec<(Value, Value)> = alarms(&once)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                assert_eq!(a["action"], "DISPLAY", "{a}");
+                (a["trigger"].clone(), a["value"].clone())
+            })
+            .collect();
+        assert_eq!(
+            triggers,
+            [
+                (json!("-PT30M"), Value::Null),
+                (json!("20270209T170000Z"), json!("DATE-TIME")),
+                (json!("20270209T080000Z"), json!("DATE-TIME")),
+            ],
+            "{kind}: {ics}"
+        );
+        // A series' alarms move with each occurrence: durations, the absolute one as its distance.
+        let series: Vec<Value> = alarms(&weekly)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["trigger"].clone())
+            .collect();
+        assert_eq!(series, [json!("-PT15M"), json!("-PT1H")], "{kind}");
+        if kind == "todos" {
+            assert_eq!(alarms(&done), json!([]), "a done task alarms nobody");
+        }
+    }
 }
 
 /// A database filled through the schema before the calendar migration (whichever migrations precede
