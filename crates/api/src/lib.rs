@@ -47,6 +47,9 @@ pub struct ApiSettings {
     pub auth_limits: AuthLimits,
     /// Whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// Where browsers and calendar apps reach this server (`PUBLIC_URL`, else the UI's origin): the
+    /// base of the calendar feed's link. Without it, the `Host` of the request that makes the link.
+    pub public_url: Option<url::Url>,
 }
 
 struct Inner {
@@ -211,6 +214,7 @@ fn data_routes() -> OpenApiRouter<AppState> {
         .merge(routes::lists::router())
         .merge(routes::transfer::router())
         .merge(routes::chat::router())
+        .merge(routes::calendar::router())
         .merge(routes::notifications::router())
 }
 

@@ -166,29 +166,7 @@ impl Recurrence {
         let (start, after) = (start - fraction, after - fraction);
         let rtz = rrule::Tz::Tz(tz);
         let dtstart = start.with_timezone(&rtz);
-        let mut rule = self.parsed();
-        let plain = rule.get_by_weekday().is_empty()
-            && rule.get_by_month_day().is_empty()
-            && rule.get_by_year_day().is_empty()
-            && rule.get_by_week_no().is_empty()
-            && rule.get_by_set_pos().is_empty();
-        let day = dtstart.day();
-        if plain && day > 28 {
-            match rule.get_freq() {
-                Frequency::Monthly => {
-                    rule = rule.by_month_day(vec![day as i8, -1]).by_set_pos(vec![1]);
-                }
-                Frequency::Yearly if rule.get_by_month().len() <= 1 => {
-                    let month =
-                        chrono::Month::try_from(dtstart.month() as u8).expect("a month number");
-                    rule = rule
-                        .by_month(&[month])
-                        .by_month_day(vec![day as i8, -1])
-                        .by_set_pos(vec![1]);
-                }
-                _ => {}
-            }
-        }
+        let rule = self.expanded(&dtstart);
         let Ok(set) = rule.build(dtstart) else {
             return Vec::new();
         };
@@ -200,6 +178,55 @@ impl Recurrence {
             .map(|d| d.with_timezone(&Utc) + fraction)
             .take_while(|d| d.year() <= MAX_YEAR)
             .collect()
+    }
+
+    /// The rule as expanded from `dtstart`: a plain `monthly`/`yearly` rule starting after the 28th
+    /// keeps to the month's last day when it is shorter (see [`Recurrence::occurrences`]).
+    fn expanded(&self, dtstart: &DateTime<rrule::Tz>) -> RRule<Unvalidated> {
+        let rule = self.parsed();
+        let plain = rule.get_by_weekday().is_empty()
+            && rule.get_by_month_day().is_empty()
+            && rule.get_by_year_day().is_empty()
+            && rule.get_by_week_no().is_empty()
+            && rule.get_by_set_pos().is_empty();
+        let day = dtstart.day();
+        if !plain || day <= 28 {
+            return rule;
+        }
+        match rule.get_freq() {
+            Frequency::Monthly => rule.by_month_day(vec![day as i8, -1]).by_set_pos(vec![1]),
+            Frequency::Yearly if rule.get_by_month().len() <= 1 => {
+                let month = chrono::Month::try_from(dtstart.month() as u8).expect("a month number");
+                rule.by_month(&[month])
+                    .by_month_day(vec![day as i8, -1])
+                    .by_set_pos(vec![1])
+            }
+            _ => rule,
+        }
+    }
+
+    /// The RRULE a calendar expands, with DTSTART at `due` in `tz`, into the occurrences of this series
+    /// (started at `start`) from `due` on, the same [`Recurrence::occurrences`] gives: the day a plain
+    /// monthly or yearly rule keeps to is written out, and COUNT becomes the occurrences left.
+    /// `None` when the series has no occurrence from `due` on.
+    pub fn rule_from(&self, start: DateTime<Utc>, due: DateTime<Utc>, tz: Tz) -> Option<String> {
+        let rtz = rrule::Tz::Tz(tz);
+        let mut rule = self.expanded(&start.with_timezone(&rtz));
+        if let Some(count) = rule.get_count() {
+            let limit = u16::try_from(count).unwrap_or(u16::MAX);
+            let before = start - chrono::Duration::milliseconds(1);
+            let past = self
+                .occurrences(start, before, tz, limit)
+                .into_iter()
+                .take_while(|d| *d < due)
+                .count();
+            let left = count.saturating_sub(u32::try_from(past).unwrap_or(u32::MAX));
+            if left == 0 {
+                return None;
+            }
+            rule = rule.count(left);
+        }
+        Some(canonical(&rule))
     }
 
     /// The next due date after completing a task of this series at `now`.

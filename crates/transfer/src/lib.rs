@@ -2,6 +2,7 @@
 //! import reads (that document, Todoist's CSV template, a plain CSV) turned into one checked
 //! [`ImportPlan`] for storage to write. No I/O: the API and the command line share it.
 
+mod calendar;
 mod csv_files;
 mod document;
 mod due;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use todo_domain::{list_name_key, ImportPlan, Recurrence, TaskList, Tz, ValidationError};
 use utoipa::ToSchema;
 
+pub use calendar::{CalendarLink, CalendarLinkStatus, Feed, FeedKind};
 pub use document::{
     Export, ExportConversation, ExportList, ExportMessage, ExportTask, FORMAT, VERSION,
 };

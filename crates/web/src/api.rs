@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, SET_COOKIE, USER_AGENT};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, RETRY_AFTER, SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use todo_auth::session_cookie;
 use todo_domain::{Settings, Task, TaskList};
-use todo_transfer::ImportSummary;
+use todo_transfer::{CalendarLink, CalendarLinkStatus, ImportSummary};
 
 use crate::backend::Backend;
 use crate::layout::{to_sign_in, PageError};
@@ -100,10 +100,14 @@ impl Api {
     pub fn of(web: &Web, parts: &Parts) -> Api {
         let headers = &parts.headers;
         let mut forwarded = HeaderMap::new();
-        for name in [USER_AGENT.as_str(), "x-forwarded-for"] {
+        for name in [USER_AGENT.as_str(), "x-forwarded-for", "x-forwarded-proto"] {
             if let Some(v) = headers.get(name) {
                 forwarded.insert(name, v.clone());
             }
+        }
+        // The address the browser used: links the API makes (the calendar feed's) name it.
+        if let Some(v) = headers.get("x-forwarded-host").or(headers.get(HOST)) {
+            forwarded.insert("x-forwarded-host", v.clone());
         }
         Api {
             backend: web.backend.clone(),
@@ -483,6 +487,25 @@ impl Tasks {
     pub async fn update_settings(&self, body: Value) -> Result<Settings, ApiError> {
         self.call(Method::PUT, "/settings", Some(body), StatusCode::OK)
             .await
+    }
+
+    /// Whether the user has a calendar feed link.
+    pub async fn calendar_link(&self) -> Result<CalendarLinkStatus, ApiError> {
+        self.call(Method::GET, "/calendar-token", None, StatusCode::OK)
+            .await
+    }
+
+    /// A new calendar feed link, revoking the old one.
+    pub async fn new_calendar_link(&self) -> Result<CalendarLink, ApiError> {
+        self.call(Method::POST, "/calendar-token", None, StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn revoke_calendar_link(&self) -> Result<(), ApiError> {
+        let reply = self.send(Method::DELETE, "/calendar-token", None).await?;
+        self.api
+            .expect::<IgnoredAny>(&reply, StatusCode::NO_CONTENT)?;
+        Ok(())
     }
 }
 

@@ -75,6 +75,7 @@ fn forward_for(headers: &mut HeaderMap, client: IpAddr) {
 }
 
 const FORWARDED_FOR: &str = "x-forwarded-for";
+const FORWARDED_HOST: &str = "x-forwarded-host";
 
 impl Backend {
     /// A remote backend at `base` (e.g. `http://todo-backend:8000`).
@@ -105,7 +106,12 @@ impl Backend {
                 let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
                 let mut headers = parts.headers;
                 strip_hop_by_hop(&mut headers);
-                headers.remove(HOST);
+                // The backend names the address the browser used in the links it makes.
+                if let Some(host) = headers.remove(HOST) {
+                    if !headers.contains_key(FORWARDED_HOST) {
+                        headers.insert(FORWARDED_HOST, host);
+                    }
+                }
                 if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
                     forward_for(&mut headers, peer.ip());
                 }

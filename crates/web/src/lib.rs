@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod auth;
 mod backend;
+mod calendar;
 mod flash;
 mod form_errors;
 mod layout;
@@ -38,7 +39,7 @@ struct Web {
 }
 
 /// The UI's router. With a [`Backend::Local`] API router, every path the UI does not serve goes to
-/// that router (`todo serve`); with a [`Backend::Remote`], `/api/*` is forwarded to it (`todo frontend`).
+/// that router (`todo serve`); with a [`Backend::Remote`], `/api/*` and the calendar feed (`/calendar/*`) are forwarded to it (`todo frontend`).
 pub fn router(backend: Backend, settings: WebSettings) -> Router {
     let web = Web {
         backend: backend.clone(),
@@ -55,6 +56,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .route("/tasks/{id}/toggle", post(tasks::toggle))
         .route("/tasks/{id}/delete", post(tasks::delete))
         .merge(transfer::routes())
+        .merge(calendar::routes())
         .route("/lists", get(lists::page).post(lists::create))
         .route("/lists/{id}", post(lists::update))
         .route("/lists/{id}/move", post(lists::reorder))
@@ -72,6 +74,8 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         Backend::Local(api) => Router::new().fallback_service(api),
         Backend::Remote { .. } => Router::new()
             .route("/api/{*path}", any(proxy))
+            // Calendar apps fetch the feed from the address the user sees: the UI's.
+            .route("/calendar/{file}", get(proxy))
             .fallback(layout::not_found)
             .with_state(web),
     };

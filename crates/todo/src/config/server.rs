@@ -12,8 +12,8 @@ use todo_notify::SchedulerSettings;
 use todo_storage::StoreOptions;
 
 use super::{
-    bind_addr, check_url, non_empty, origin_of, AssistantArgs, ConfigError, ConnectionArgs,
-    ConnectionLimits, SchedulerArgs,
+    bind_addr, check_url, http_url, non_empty, origin_of, AssistantArgs, ConfigError,
+    ConnectionArgs, ConnectionLimits, SchedulerArgs,
 };
 
 /// Settings shared by the server roles.
@@ -52,6 +52,10 @@ pub struct CommonArgs {
     /// The web UI's public URL; also allowed as a browser origin.
     #[arg(long, env = "FRONTEND_URL")]
     pub frontend_url: Option<String>,
+    /// The address browsers and calendar apps reach this server at (e.g. https://todo.example.com):
+    /// the base of calendar feed links. Defaults to FRONTEND_URL's origin.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Mark session cookies Secure (serve over HTTPS).
     #[arg(long, env = "SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
@@ -233,6 +237,15 @@ impl CommonArgs {
             .map(|o| o.trim())
             .filter(|o| !o.is_empty());
         let mut cors_origins = given.map(origin_of).collect::<Result<Vec<_>, _>>()?;
+        let public_url = match non_empty(&self.public_url) {
+            Some(u) => Some(http_url("PUBLIC_URL", &u)?),
+            // The UI's origin: the ingress or `todo frontend` there passes /calendar on to the API.
+            None => frontend_url
+                .as_deref()
+                .and_then(|f| url::Url::parse(f).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .and_then(|u| url::Url::parse(&u.origin().ascii_serialization()).ok()),
+        };
         // FRONTEND_URL is the UI's address, which may have a path: only its origin matters here.
         if let Some(u) = frontend_url
             .as_deref()
@@ -322,6 +335,7 @@ impl CommonArgs {
                 secure_cookies: self.secure_cookies,
                 auth_limits,
                 trusted_proxies,
+                public_url,
             },
             shutdown_delay: self.connections.shutdown_delay(),
             drain_timeout: self.connections.drain_timeout(),

@@ -53,6 +53,31 @@ fn cors_origins_are_normalised_to_what_browsers_send() {
 }
 
 #[test]
+fn the_public_url_is_given_or_the_uis_origin() {
+    let secret = "s".repeat(40);
+    let public = |extra: &[&str]| {
+        let mut args = vec!["--better-auth-secret", &secret];
+        args.extend_from_slice(extra);
+        backend(&args).map(|c| c.api.public_url.map(|u| u.to_string()))
+    };
+    assert_eq!(public(&[]).unwrap(), None);
+    let ui = ["--frontend-url", "https://Todo.example.com:443/app"];
+    assert_eq!(
+        public(&ui).unwrap().as_deref(),
+        Some("https://todo.example.com/")
+    );
+    let given = ["--public-url", "https://cal.example.com/todo", ui[0], ui[1]];
+    assert_eq!(
+        public(&given).unwrap().as_deref(),
+        Some("https://cal.example.com/todo")
+    );
+    for bad in ["cal.example.com", "ftp://cal.example.com"] {
+        let e = public(&["--public-url", bad]).unwrap_err();
+        assert!(e.0.starts_with("PUBLIC_URL"), "{bad}: {}", e.0);
+    }
+}
+
+#[test]
 fn assistant_urls_are_checked_and_mcp_endpoints_derived() {
     let secret = "s".repeat(40);
     let mcp = |url: &str| backend(&["--better-auth-secret", &secret, "--mcp-server-url", url]);

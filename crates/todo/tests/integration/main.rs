@@ -4,6 +4,7 @@ mod support;
 
 mod api;
 mod auth;
+mod calendar;
 mod chat;
 mod connections;
 mod faults;

@@ -1213,3 +1213,112 @@ async fn organising_forms_on_serve() {
 async fn organising_forms_on_frontend_and_backend() {
     organising_forms(App::split().await).await;
 }
+
+/// The calendar settings page without JavaScript: make a link (shown once, on the address the browser
+/// used), fetch the feed through it, make a new one (the old answers 404), turn it off.
+async fn calendar_feed_page(app: App) {
+    let mut c = FormClient::new();
+    c.get(&app.url("/sign-up")).await;
+    let csrf = c.csrf();
+    let who = format!("calendar-{}@example.com", std::process::id());
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("name", "Cal"),
+        ("email", who.as_str()),
+        ("password", "correct horse battery"),
+    ];
+    let (status, _) = c.post(&app.url("/sign-up"), &form).await;
+    assert_eq!(status, 303);
+    let csrf = c.page_csrf(&app.url("/")).await;
+    let task = [
+        ("_csrf", csrf.as_str()),
+        ("title", "Dentist, 2nd floor"),
+        ("due", "2030-01-02"),
+    ];
+    let (status, _) = c.post(&app.url("/tasks"), &task).await;
+    assert_eq!(status, 303);
+
+    let (status, settings) = c.get(&app.url("/settings")).await;
+    assert_eq!(status, 200);
+    assert!(
+        settings.contains("href=\"/settings/calendar\""),
+        "linked from settings"
+    );
+    let (status, page) = c.get(&app.url("/settings/calendar")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("You have no feed link."), "{page}");
+    assert!(
+        page.contains("VTODO") && page.contains("VEVENT"),
+        "the note on the two forms"
+    );
+
+    let link_of = |page: &str| -> String {
+        let start = format!("value=\"{}/calendar/", app.base);
+        let rest = page
+            .split(&start)
+            .nth(1)
+            .unwrap_or_else(|| panic!("no link on {}: {page}", app.base));
+        format!("{}/calendar/{}", app.base, rest.split('"').next().unwrap())
+    };
+    let (status, page) = c
+        .post(&app.url("/settings/calendar/new"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(status, 200);
+    let first = link_of(&page);
+    assert!(first.ends_with(".ics"), "{first}");
+    assert!(page.contains(&format!("{first}?as=events")));
+
+    let feed = c.http.get(&first).send().await.unwrap();
+    assert_eq!(feed.status(), 200);
+    assert!(feed.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    assert!(feed
+        .text()
+        .await
+        .unwrap()
+        .contains(r"SUMMARY:Dentist\, 2nd floor"));
+    let (_, page) = c.get(&app.url("/settings/calendar")).await;
+    assert!(
+        page.contains("A feed link is active") && !page.contains(&first),
+        "shown once: {page}"
+    );
+
+    let (_, page) = c
+        .post(&app.url("/settings/calendar/new"), &[("_csrf", &csrf)])
+        .await;
+    let second = link_of(&page);
+    assert_ne!(first, second);
+    assert_eq!(c.http.get(&first).send().await.unwrap().status(), 404);
+    assert_eq!(c.http.get(&second).send().await.unwrap().status(), 200);
+
+    // A form without the session's token changes nothing.
+    let (status, _) = c
+        .post(
+            &app.url("/settings/calendar/revoke"),
+            &[("_csrf", "forged")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(c.http.get(&second).send().await.unwrap().status(), 200);
+    let (status, to) = c
+        .post(&app.url("/settings/calendar/revoke"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/settings/calendar"));
+    assert_eq!(c.http.get(&second).send().await.unwrap().status(), 404);
+    let (_, page) = c.get(&app.url("/settings/calendar")).await;
+    assert!(
+        page.contains("The feed link is turned off") && page.contains("You have no feed link.")
+    );
+}
+
+#[tokio::test]
+async fn calendar_feed_page_on_serve() {
+    calendar_feed_page(App::serve().await).await;
+}
+
+#[tokio::test]
+async fn calendar_feed_page_on_frontend_and_backend() {
+    calendar_feed_page(App::split().await).await;
+}
