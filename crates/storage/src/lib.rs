@@ -3,6 +3,7 @@
 //! second implementation to keep in step. It depends only on the domain: nothing here knows about
 //! HTTP, auth or the assistant.
 
+mod changes;
 mod chat;
 mod error;
 mod health;
@@ -16,6 +17,7 @@ mod transfer;
 mod tree;
 mod users;
 
+pub use changes::{Change, ChangeKind};
 pub use chat::NewMessage;
 pub use error::{StorageError, WriteFault};
 pub use health::{Outage, Readiness};

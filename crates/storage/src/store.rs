@@ -11,6 +11,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, Database, TransactionManager};
 use tokio::sync::{Mutex, MutexGuard};
 
+use crate::changes::Changes;
 use crate::health::Health;
 use crate::StorageError;
 
@@ -156,6 +157,7 @@ pub struct Store {
     /// SQLite allows one writer at a time. Queueing this process's writers here, in order, replaces
     /// SQLite's busy-wait backoff (sleeps of up to 100 ms) and keeps write latency tails short.
     writer: Option<Arc<Mutex<()>>>,
+    pub(crate) changes: Arc<Changes>,
 }
 
 impl Store {
@@ -212,6 +214,7 @@ impl Store {
                     health: Arc::default(),
                     lock_file,
                     writer: Some(Arc::default()),
+                    changes: Arc::default(),
                 })
             }
             "postgres" | "postgresql" => {
@@ -234,6 +237,7 @@ impl Store {
                     health: Arc::default(),
                     lock_file: None,
                     writer: None,
+                    changes: Arc::default(),
                 })
             }
             _ => Err("must start with sqlite:// or postgres://".into()),
