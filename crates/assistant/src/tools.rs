@@ -313,8 +313,9 @@ fn schema<T: JsonSchema>() -> Value {
 /// but `update_task`, where null clears a field): optional arguments are simply not required.
 fn args_schema<T: JsonSchema>() -> Value {
     let mut schema = schema::<T>();
-    let properties = schema["properties"]
-        .as_object_mut()
+    let properties = schema
+        .get_mut("properties")
+        .and_then(Value::as_object_mut)
         .into_iter()
         .flat_map(|p| p.values_mut());
     for property in properties {
