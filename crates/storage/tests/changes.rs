@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::databases;
-use todo_domain::{CreateTask, TaskPatch};
+use todo_domain::{CreateList, CreateTask, TaskPatch, TasksOnDelete};
 use todo_storage::{Change, ChangeKind, DbKind, Store, StoreOptions};
 use tokio::sync::broadcast::Receiver;
 
@@ -74,6 +74,20 @@ async fn task_writes_reach_subscribers_here_and_on_other_replicas() {
         })
         .await;
         assert_eq!(next(&mut local).await.kind, ChangeKind::Notifications);
+        // Deleting a list tells of each task it took along.
+        let list = serde_json::from_value::<CreateList>(serde_json::json!({"name": "Errands"}))
+            .unwrap()
+            .validate()
+            .unwrap();
+        let list = here.create_list("u1", list).await.unwrap();
+        let mut parcel = new_task("Parcel");
+        parcel.list_id = Some(list.id);
+        let parcel = here.create_task("u1", parcel).await.unwrap();
+        assert_eq!(next(&mut local).await, task("u1", parcel.id), "{url}");
+        here.delete_list("u1", list.id, Some(TasksOnDelete::Delete))
+            .await
+            .unwrap();
+        assert_eq!(next(&mut local).await, task("u1", parcel.id), "{url}");
         // Delivered once here, though this store also hears its own NOTIFY.
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(local.try_recv().is_err(), "{url}: delivered twice");
@@ -88,6 +102,8 @@ async fn task_writes_reach_subscribers_here_and_on_other_replicas() {
                         user_id: "u1".into(),
                         kind: ChangeKind::Notifications,
                     },
+                    task("u1", parcel.id),
+                    task("u1", parcel.id),
                 ] {
                     assert_eq!(next(&mut remote).await, expected, "{url}");
                 }
