@@ -8,6 +8,7 @@ mod llm;
 pub mod mcp;
 pub mod tools;
 mod turn;
+pub mod views;
 
 pub use agent::{Answer, Assistant, Brain, TurnCaller};
 pub use llm::{Model, ModelConfig, ModelError};

@@ -10,7 +10,10 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use todo_domain::{
     list_name_key, CreateList, CreateTask, ListQuery, RawListQuery, Task, TaskPatch, UpdateTask,
+    MAX_LIMIT,
 };
+
+use self::output::Done;
 use todo_storage::{StorageError, Store};
 
 pub use todo_domain::{
@@ -20,12 +23,35 @@ pub use todo_domain::{
 /// Most tasks one `list_tasks` call returns; the assistant talks about a screenful, not a database.
 const LIST_DEFAULT_LIMIT: u32 = 100;
 
-/// A tool as clients see it: name, what it does, and a JSON Schema of its arguments.
+/// A tool as clients see it: name, what it does, JSON Schemas of its arguments and its answer, and
+/// what it does to the user's data (MCP's annotations).
 #[derive(Debug, Clone)]
 pub struct ToolDef {
     pub name: &'static str,
+    pub title: &'static str,
     pub description: &'static str,
     pub input_schema: Value,
+    /// The schema of [`Output::structured`] for this tool.
+    pub output_schema: Value,
+    pub effect: Effect,
+}
+
+/// What a tool does to the user's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Reads,
+    /// Adds something; calling twice adds twice.
+    Adds,
+    /// Changes or removes what is there; calling twice changes nothing more.
+    Changes {
+        destructive: bool,
+    },
+}
+
+impl Effect {
+    pub fn writes(self) -> bool {
+        self != Effect::Reads
+    }
 }
 
 /// What went wrong in a tool call, worded for the model or person who made it.
@@ -47,6 +73,102 @@ pub enum ToolError {
     /// A remote MCP server's tool refused, with its message.
     #[error("{0}")]
     Remote(String),
+    /// A deletion of a task found by its title, or a change to several tasks, that the caller has not
+    /// confirmed; the question to put to the user.
+    #[error("{0} Nothing was changed: ask the user, then call again with \"confirm\": true to go ahead.")]
+    NeedsConfirmation(String),
+}
+
+/// What the tools answer, typed: MCP clients get it as `structuredContent` (described by the tool's
+/// output schema), and as JSON text in the shape the tools always had.
+pub mod output {
+    use schemars::JsonSchema;
+    use serde::Serialize;
+    use todo_domain::{Task, TaskList};
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Done {
+        Created,
+        Completed,
+        Deleted,
+        Updated,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+    pub struct TaskRef {
+        pub task_id: i64,
+        pub title: String,
+    }
+
+    /// A change to one task.
+    #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+    pub struct TaskOutcome {
+        pub task_id: i64,
+        pub status: Done,
+        pub title: String,
+    }
+
+    /// A change to the tasks a call named: the first as [`TaskOutcome`], and all of them when
+    /// several.
+    #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+    pub struct TasksOutcome {
+        #[serde(flatten)]
+        pub first: TaskOutcome,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub tasks: Vec<TaskRef>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+    pub struct ListOutcome {
+        pub list_id: i64,
+        pub status: Done,
+        pub name: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+    pub struct Tasks {
+        pub tasks: Vec<Task>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+    pub struct Lists {
+        pub lists: Vec<TaskList>,
+    }
+}
+
+/// One tool call's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Task(output::TaskOutcome),
+    Tasks(output::TasksOutcome),
+    List(output::ListOutcome),
+    Listed(output::Tasks),
+    Lists(output::Lists),
+}
+
+impl Output {
+    /// The answer as the tools have always given it: an object, or an array for the listings.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Output::Task(o) => serde_json::to_value(o),
+            Output::Tasks(o) => serde_json::to_value(o),
+            Output::List(o) => serde_json::to_value(o),
+            Output::Listed(o) => serde_json::to_value(&o.tasks),
+            Output::Lists(o) => serde_json::to_value(&o.lists),
+        }
+        .expect("outputs serialise")
+    }
+
+    /// The answer as an object, as MCP's structured content must be and the output schema says.
+    pub fn structured(&self) -> Value {
+        match self {
+            Output::Listed(o) => serde_json::to_value(o),
+            Output::Lists(o) => serde_json::to_value(o),
+            _ => return self.to_value(),
+        }
+        .expect("outputs serialise")
+    }
 }
 
 /// The tools' arguments as clients see them: what they may send, typed, with the domain's own
@@ -55,40 +177,51 @@ pub enum ToolError {
 /// come as a string), because models do not always follow a schema.
 #[allow(dead_code)]
 mod args {
-    use schemars::JsonSchema;
+    use std::borrow::Cow;
+
+    use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
     use todo_domain::{
         tag_pattern, Colour, Priority, Recurrence, RepeatFrom, Status, MAX_DESCRIPTION_CHARS,
         MAX_LIMIT, MAX_LIST_NAME_CHARS, MAX_QUERY_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
     };
 
     /// A list, by id or by name.
-    #[derive(JsonSchema)]
-    #[serde(untagged)]
-    pub(super) enum ListRef {
-        Id(i64),
-        Name(String),
+    pub(super) struct ListRef;
+
+    impl JsonSchema for ListRef {
+        fn schema_name() -> Cow<'static, str> {
+            "ListRef".into()
+        }
+
+        fn inline_schema() -> bool {
+            true
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({"type": ["integer", "string"]})
+        }
     }
 
-    /// The fields `add_task` and `update_task` share.
+    // `user_id` is left out of the schemas: accepted for compatibility (it must be the signed-in
+    // user), but not offered, so a model has no reason to fill it in.
+
+    /// The fields `add_task` and `update_task` share; null clears one.
     #[derive(JsonSchema)]
     pub(super) struct TaskFields {
         #[schemars(length(max = MAX_DESCRIPTION_CHARS))]
         description: Option<String>,
         priority: Option<Priority>,
-        /// Short labels such as "work".
         #[schemars(length(max = MAX_TAGS), inner(pattern(tag_pattern())))]
         tags: Option<Vec<String>>,
-        /// RFC 3339 date-time or YYYY-MM-DD; null clears it.
+        /// RFC 3339 or YYYY-MM-DD.
         due_at: Option<String>,
         recurrence: Option<Recurrence>,
-        /// What the next occurrence counts from: the due date (default) or the completion.
+        /// Due date (default) or completion.
         repeat_from: Option<RepeatFrom>,
-        /// The list (name or id, as list_lists shows); a subtask goes in its parent's list.
+        /// List name or id.
         list: Option<ListRef>,
-        /// Make it a subtask of this task.
+        /// Parent task id.
         parent_id: Option<i64>,
-        /// Accepted for compatibility; must be the signed-in user when given.
-        user_id: Option<String>,
     }
 
     #[derive(JsonSchema)]
@@ -101,7 +234,6 @@ mod args {
 
     #[derive(JsonSchema)]
     pub(super) struct UpdateTaskArgs {
-        /// The task's id, as list_tasks shows it.
         #[schemars(range(min = 1))]
         task_id: i64,
         #[schemars(length(min = 1, max = MAX_TITLE_CHARS))]
@@ -114,48 +246,44 @@ mod args {
     /// `complete_task` and `delete_task`.
     #[derive(JsonSchema)]
     pub(super) struct TaskRefArgs {
-        /// The task's id, as list_tasks shows it.
         #[schemars(range(min = 1))]
-        task_id: i64,
-        /// Accepted for compatibility; must be the signed-in user when given.
-        user_id: Option<String>,
+        task_id: Option<i64>,
+        /// Or: every task with this title.
+        #[schemars(length(min = 1, max = MAX_TITLE_CHARS))]
+        title: Option<String>,
+        /// The user agreed (by title, or several tasks).
+        confirm: Option<bool>,
     }
 
     #[derive(JsonSchema)]
     pub(super) struct ListTasksArgs {
         #[serde(default)]
         status: Status,
-        /// Text to find in the title or description.
+        /// Text in the title or description.
         #[schemars(length(max = MAX_QUERY_CHARS))]
         search: Option<String>,
         priority: Option<Priority>,
         tag: Option<String>,
-        /// Only tasks due before this RFC 3339 instant or date.
+        /// RFC 3339 or YYYY-MM-DD.
         due_before: Option<String>,
-        /// Only this list (name or id).
+        /// List name or id.
         list: Option<ListRef>,
-        /// Include subtasks (each with its parent_id); by default only top-level tasks.
+        /// Subtasks too (default: top level only).
         include_subtasks: Option<bool>,
         #[serde(default = "list_default_limit")]
         #[schemars(range(min = 1, max = MAX_LIMIT))]
         limit: u32,
-        /// Accepted for compatibility; must be the signed-in user when given.
-        user_id: Option<String>,
     }
 
     #[derive(JsonSchema)]
-    pub(super) struct ListListsArgs {
-        /// Accepted for compatibility; must be the signed-in user when given.
-        user_id: Option<String>,
-    }
+    pub(super) struct ListListsArgs {}
 
     #[derive(JsonSchema)]
     pub(super) struct CreateListArgs {
         #[schemars(length(min = 1, max = MAX_LIST_NAME_CHARS))]
         name: String,
+        /// Palette colour.
         colour: Option<Colour>,
-        /// Accepted for compatibility; must be the signed-in user when given.
-        user_id: Option<String>,
     }
 
     fn list_default_limit() -> u32 {
@@ -164,7 +292,7 @@ mod args {
 }
 
 /// The JSON Schema of `T`, self-contained (models and MCP clients get no `$ref`s to follow).
-fn input_schema<T: JsonSchema>() -> Value {
+fn schema<T: JsonSchema>() -> Value {
     let mut settings = SchemaSettings::draft2020_12();
     settings.inline_subschemas = true;
     settings.meta_schema = None;
@@ -172,45 +300,116 @@ fn input_schema<T: JsonSchema>() -> Value {
     // The type's name and doc comment are ours; the tool's description is what clients read.
     schema.remove("title");
     schema.remove("description");
-    schema.to_value()
+    let mut schema = schema.to_value();
+    // Integer widths tell a model nothing the bounds do not, and every token of tools/list is paid
+    // for in each conversation.
+    prune(&mut schema, &|key, v| {
+        key == "format" && v.as_str().is_some_and(|f| f.contains("int"))
+    });
+    schema
+}
+
+/// The schema of arguments where null means nothing more than leaving the argument out (everywhere
+/// but `update_task`, where null clears a field): optional arguments are simply not required.
+fn args_schema<T: JsonSchema>() -> Value {
+    let mut schema = schema::<T>();
+    let properties = schema
+        .get_mut("properties")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|p| p.values_mut());
+    for property in properties {
+        for key in ["type", "enum"] {
+            if let Some(Value::Array(options)) = property.get_mut(key) {
+                options.retain(|o| !o.is_null() && o != "null");
+                if key == "type" && options.len() == 1 {
+                    property[key] = options[0].take();
+                }
+            }
+        }
+    }
+    schema
+}
+
+/// The schema of a tool's answer: the types without the domain's doc comments, which the tool's
+/// description and the data itself make plain.
+fn output_schema<T: JsonSchema>() -> Value {
+    let mut schema = schema::<T>();
+    prune(&mut schema, &|key, v| key == "description" && v.is_string());
+    schema
+}
+
+/// Removes, at any depth, the object entries `drop` picks.
+fn prune(v: &mut Value, drop: &dyn Fn(&str, &Value) -> bool) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|k, v| !drop(k, v));
+            m.values_mut().for_each(|v| prune(v, drop));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| prune(v, drop)),
+        _ => {}
+    }
 }
 
 static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
+    use output::{ListOutcome, Lists, TaskOutcome, Tasks, TasksOutcome};
+    let changes = |destructive| Effect::Changes { destructive };
     vec![
         ToolDef {
             name: ADD_TASK,
-            description: "Create a task for the user. Returns {task_id, status: \"created\", title}.",
-            input_schema: input_schema::<args::AddTaskArgs>(),
+            title: "Add task",
+            description: "Create a task.",
+            input_schema: args_schema::<args::AddTaskArgs>(),
+            output_schema: output_schema::<TaskOutcome>(),
+            effect: Effect::Adds,
         },
         ToolDef {
             name: LIST_TASKS,
-            description: "List the user's tasks, newest first. Returns an array of tasks with id, title, description, completed, priority, tags and due_at.",
-            input_schema: input_schema::<args::ListTasksArgs>(),
+            title: "List tasks",
+            description: "List tasks, newest first (text: a JSON array).",
+            input_schema: args_schema::<args::ListTasksArgs>(),
+            output_schema: output_schema::<Tasks>(),
+            effect: Effect::Reads,
         },
         ToolDef {
             name: COMPLETE_TASK,
-            description: "Mark a task as completed. Returns {task_id, status: \"completed\", title}.",
-            input_schema: input_schema::<args::TaskRefArgs>(),
+            title: "Complete task",
+            description: "Mark a task, or the tasks with a title, completed.",
+            input_schema: args_schema::<args::TaskRefArgs>(),
+            output_schema: output_schema::<TasksOutcome>(),
+            effect: changes(false),
         },
         ToolDef {
             name: DELETE_TASK,
-            description: "Delete a task for good. Returns {task_id, status: \"deleted\", title}.",
-            input_schema: input_schema::<args::TaskRefArgs>(),
+            title: "Delete task",
+            description: "Delete a task, or the tasks with a title, with subtasks. By title needs confirmation.",
+            input_schema: args_schema::<args::TaskRefArgs>(),
+            output_schema: output_schema::<TasksOutcome>(),
+            effect: changes(true),
         },
         ToolDef {
             name: UPDATE_TASK,
-            description: "Change a task's title, description, priority, tags, due date, recurrence, list, parent or completion. Only the given fields change. Returns {task_id, status: \"updated\", title}.",
-            input_schema: input_schema::<args::UpdateTaskArgs>(),
+            title: "Update task",
+            description: "Change a task; only the given fields change, null clears one.",
+            input_schema: schema::<args::UpdateTaskArgs>(),
+            output_schema: output_schema::<TaskOutcome>(),
+            effect: changes(true),
         },
         ToolDef {
             name: LIST_LISTS,
-            description: "List the user's lists with their open and total task counts.",
-            input_schema: input_schema::<args::ListListsArgs>(),
+            title: "List lists",
+            description: "List the lists with open and total task counts (text: a JSON array).",
+            input_schema: args_schema::<args::ListListsArgs>(),
+            output_schema: output_schema::<Lists>(),
+            effect: Effect::Reads,
         },
         ToolDef {
             name: CREATE_LIST,
-            description: "Create a list. Returns {list_id, status: \"created\", name}.",
-            input_schema: input_schema::<args::CreateListArgs>(),
+            title: "Create list",
+            description: "Create a list.",
+            input_schema: args_schema::<args::CreateListArgs>(),
+            output_schema: output_schema::<ListOutcome>(),
+            effect: Effect::Adds,
         },
     ]
 });
@@ -227,6 +426,18 @@ pub async fn run(
     name: &str,
     args: Value,
 ) -> Result<Value, ToolError> {
+    execute(store, user_id, name, args)
+        .await
+        .map(|o| o.to_value())
+}
+
+/// [`run`], with the answer typed.
+pub async fn execute(
+    store: &Store,
+    user_id: &str,
+    name: &str,
+    args: Value,
+) -> Result<Output, ToolError> {
     let mut args = match args {
         Value::Object(m) => m,
         Value::Null => Map::new(),
@@ -246,7 +457,7 @@ pub async fn run(
                 .validate()
                 .map_err(|e| ToolError::Invalid(e.to_string()))?;
             let task = store.create_task(user_id, new).await.map_err(storage)?;
-            Ok(outcome(&task, "created"))
+            Ok(outcome(&task, Done::Created))
         }
         LIST_TASKS => {
             resolve_list(store, user_id, &mut args, "list_id").await?;
@@ -267,26 +478,38 @@ pub async fn run(
             };
             let query = ListQuery::parse(&raw).map_err(|e| ToolError::Invalid(e.to_string()))?;
             let page = store.list_tasks(user_id, &query).await.map_err(storage)?;
-            Ok(serde_json::to_value(page.tasks).expect("tasks serialise"))
+            Ok(Output::Listed(output::Tasks { tasks: page.tasks }))
         }
         COMPLETE_TASK => {
-            let id = task_id(&mut args)?;
-            // Completing twice leaves it completed (and advances a recurring series once).
-            let patch = TaskPatch {
-                completed: Some(true),
-                ..Default::default()
-            };
-            let task = store
-                .update_task(user_id, id, patch, false)
-                .await
-                .map_err(storage)?;
-            Ok(outcome(&task.ok_or(ToolError::NotFound(id))?, "completed"))
+            let targets = targets(store, user_id, &mut args, Done::Completed).await?;
+            let mut done = Vec::with_capacity(targets.len());
+            for id in targets {
+                // Completing twice leaves it completed (and advances a recurring series once).
+                let patch = TaskPatch {
+                    completed: Some(true),
+                    ..Default::default()
+                };
+                let task = store
+                    .update_task(user_id, id, patch, false)
+                    .await
+                    .map_err(storage)?;
+                done.push(task.ok_or(ToolError::NotFound(id))?);
+            }
+            Ok(outcomes(&done, Done::Completed))
         }
         DELETE_TASK => {
-            let id = task_id(&mut args)?;
-            let task = store.delete_task(user_id, id).await.map_err(storage)?;
-            let (task, _) = task.ok_or(ToolError::NotFound(id))?;
-            Ok(outcome(&task, "deleted"))
+            let targets = targets(store, user_id, &mut args, Done::Deleted).await?;
+            let mut gone = Vec::with_capacity(targets.len());
+            for &id in &targets {
+                // None for a subtask of a task deleted just before: it went with its parent.
+                if let Some((task, _)) = store.delete_task(user_id, id).await.map_err(storage)? {
+                    gone.push(task);
+                }
+            }
+            if gone.is_empty() {
+                return Err(ToolError::NotFound(targets[0]));
+            }
+            Ok(outcomes(&gone, Done::Deleted))
         }
         UPDATE_TASK => {
             let id = task_id(&mut args)?;
@@ -299,11 +522,14 @@ pub async fn run(
                 .update_task(user_id, id, patch, false)
                 .await
                 .map_err(storage)?;
-            Ok(outcome(&task.ok_or(ToolError::NotFound(id))?, "updated"))
+            Ok(outcome(
+                &task.ok_or(ToolError::NotFound(id))?,
+                Done::Updated,
+            ))
         }
         LIST_LISTS => {
             let lists = store.lists(user_id).await.map_err(storage)?;
-            Ok(serde_json::to_value(lists).expect("lists serialise"))
+            Ok(Output::Lists(output::Lists { lists }))
         }
         CREATE_LIST => {
             let input: CreateList = parse(args)?;
@@ -311,10 +537,84 @@ pub async fn run(
                 .validate()
                 .map_err(|e| ToolError::Invalid(e.to_string()))?;
             let list = store.create_list(user_id, new).await.map_err(storage)?;
-            Ok(json!({"list_id": list.id, "status": "created", "name": list.name}))
+            Ok(Output::List(output::ListOutcome {
+                list_id: list.id,
+                status: Done::Created,
+                name: list.name,
+            }))
         }
         other => Err(ToolError::UnknownTool(other.to_owned())),
     }
+}
+
+/// The tasks `complete_task` or `delete_task` acts on: the one `task_id` names, or every task (open
+/// ones, to complete) with the given `title`. Deleting by title, or acting on more than one task,
+/// needs `confirm: true`: a title a model misread must not silently delete the wrong thing.
+async fn targets(
+    store: &Store,
+    user_id: &str,
+    args: &mut Map<String, Value>,
+    action: Done,
+) -> Result<Vec<i64>, ToolError> {
+    let confirmed = match args.remove("confirm") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => return Err(ToolError::Invalid("confirm must be true or false".into())),
+    };
+    let title = match args.remove("title") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if !t.trim().is_empty() => Some(t),
+        Some(_) => {
+            return Err(ToolError::Invalid(
+                "title must be a non-empty string".into(),
+            ))
+        }
+    };
+    let title = match (title, args.contains_key("task_id")) {
+        (None, _) => return Ok(vec![task_id(args)?]),
+        (Some(_), true) => {
+            return Err(ToolError::Invalid("give task_id or title, not both".into()))
+        }
+        (Some(t), false) => t,
+    };
+    let raw = RawListQuery {
+        q: Some(title.trim().to_owned()),
+        status: Some(
+            if action == Done::Completed {
+                "pending"
+            } else {
+                "all"
+            }
+            .to_owned(),
+        ),
+        include: Some("subtasks".to_owned()),
+        limit: Some(MAX_LIMIT.to_string()),
+        ..Default::default()
+    };
+    let query = ListQuery::parse(&raw).map_err(|e| ToolError::Invalid(format!("title: {e}")))?;
+    let page = store.list_tasks(user_id, &query).await.map_err(storage)?;
+    let key = title.trim().to_lowercase();
+    let matched: Vec<&Task> = page
+        .tasks
+        .iter()
+        .filter(|t| t.title.to_lowercase() == key)
+        .collect();
+    if matched.is_empty() {
+        return Err(ToolError::Invalid(format!("no task titled {title:?}")));
+    }
+    if !confirmed && (action == Done::Deleted || matched.len() > 1) {
+        let verb = if action == Done::Deleted {
+            "Delete"
+        } else {
+            "Complete"
+        };
+        let what = match matched.as_slice() {
+            [one] => format!("task {} {:?}", one.id, one.title),
+            many => format!("{} tasks titled {title:?}", many.len()),
+        };
+        return Err(ToolError::NeedsConfirmation(format!("{verb} {what}?")));
+    }
+    Ok(matched.iter().map(|t| t.id).collect())
 }
 
 /// Replaces a `list` argument (an id, or a name matched ignoring case) by `field` holding the list's id.
@@ -391,8 +691,33 @@ fn task_id(args: &mut Map<String, Value>) -> Result<i64, ToolError> {
         .ok_or_else(|| ToolError::Invalid("task_id must be a positive integer".into()))
 }
 
-fn outcome(task: &Task, status: &str) -> Value {
-    json!({"task_id": task.id, "status": status, "title": task.title})
+fn outcome(task: &Task, status: Done) -> Output {
+    Output::Task(outcome_of(task, status))
+}
+
+fn outcome_of(task: &Task, status: Done) -> output::TaskOutcome {
+    output::TaskOutcome {
+        task_id: task.id,
+        status,
+        title: task.title.clone(),
+    }
+}
+
+/// The outcome of a change to `tasks` (at least one): the first, and all of them when several.
+fn outcomes(tasks: &[Task], status: Done) -> Output {
+    let first = outcome_of(&tasks[0], status);
+    let refs = |t: &Task| output::TaskRef {
+        task_id: t.id,
+        title: t.title.clone(),
+    };
+    Output::Tasks(output::TasksOutcome {
+        first,
+        tasks: if tasks.len() > 1 {
+            tasks.iter().map(refs).collect()
+        } else {
+            Vec::new()
+        },
+    })
 }
 
 fn storage(e: StorageError) -> ToolError {
@@ -429,19 +754,22 @@ mod tests {
         assert_eq!(add["description"]["maxLength"], MAX_DESCRIPTION_CHARS);
         assert_eq!(add["tags"]["maxItems"], MAX_TAGS);
         assert_eq!(add["tags"]["items"]["pattern"], tag_pattern());
+        // Optional arguments are left out rather than null, but for update_task, where null clears.
+        assert_eq!(add["priority"]["enum"], json!(["low", "medium", "high"]));
+        assert_eq!(add["recurrence"]["type"], "string");
+        let update = &schema(UPDATE_TASK)["properties"];
         assert_eq!(
-            add["priority"]["enum"],
+            update["priority"]["enum"],
             json!(["low", "medium", "high", null])
         );
-        assert_eq!(add["recurrence"]["type"], json!(["string", "null"]));
+        assert_eq!(update["due_at"]["type"], json!(["string", "null"]));
         assert!(add["recurrence"]["description"]
             .as_str()
             .unwrap()
             .contains("RRULE"));
         assert_eq!(schema(ADD_TASK)["required"], json!(["title"]));
-        let update = &schema(UPDATE_TASK)["properties"];
         assert_eq!(update["title"]["maxLength"], MAX_TITLE_CHARS);
-        assert_eq!(update["tags"], add["tags"]);
+        assert_eq!(update["tags"]["items"], add["tags"]["items"]);
         assert_eq!(update["task_id"]["minimum"], 1);
         let list = &schema(LIST_TASKS)["properties"];
         assert_eq!(list["search"]["maxLength"], MAX_QUERY_CHARS);
@@ -452,8 +780,13 @@ mod tests {
             json!(["all", "pending", "completed"])
         );
         assert_eq!(list["status"]["default"], "all");
-        for name in [COMPLETE_TASK, DELETE_TASK, UPDATE_TASK] {
-            assert_eq!(schema(name)["required"], json!(["task_id"]), "{name}");
+        assert_eq!(schema(UPDATE_TASK)["required"], json!(["task_id"]));
+        for name in [COMPLETE_TASK, DELETE_TASK] {
+            // By id, or by title.
+            let props = &schema(name)["properties"];
+            assert_eq!(props["task_id"]["minimum"], 1, "{name}");
+            assert_eq!(props["title"]["maxLength"], MAX_TITLE_CHARS, "{name}");
+            assert_eq!(props["confirm"]["type"], "boolean", "{name}");
         }
         for tool in catalog() {
             // Self-contained and an object, as MCP requires of a tool's input schema.

@@ -65,7 +65,7 @@ impl Colour {
 }
 
 /// A list as stored and returned by the API, with its task counts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct TaskList {
     #[schema(example = 3)]
     pub id: i64,

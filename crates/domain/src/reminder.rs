@@ -73,7 +73,7 @@ fn local_instant(tz: Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// A reminder as the API shows it: `at` or `before` (with `time`), plus when it goes off.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct Reminder {
     pub id: i64,
     #[serde(flatten)]

@@ -89,7 +89,7 @@ pub fn search_text(title: &str, description: Option<&str>) -> String {
 }
 
 /// A task as stored and returned by the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct Task {
     #[schema(example = 42)]
     pub id: i64,

@@ -85,10 +85,14 @@ impl Store {
     ) -> Result<Result<Task, Prior>, StorageError> {
         // Two first requests racing on PostgreSQL: the loser's insert of the key fails, and its retry
         // finds the winner's answer.
-        match self.try_create_task_once(user_id, &new, key).await {
+        let created = match self.try_create_task_once(user_id, &new, key).await {
             Err(StorageError::Conflict) => self.try_create_task_once(user_id, &new, key).await,
             other => other,
+        }?;
+        if let Ok(task) = &created {
+            self.task_changed(user_id, task.id).await;
         }
+        Ok(created)
     }
 
     async fn try_create_task_once(

@@ -4,6 +4,7 @@
 //! HTTP, auth or the assistant.
 
 mod calendar;
+mod changes;
 mod chat;
 mod error;
 mod health;
@@ -20,6 +21,7 @@ mod tree;
 mod users;
 
 pub use calendar::MAX_FEED_TASKS;
+pub use changes::{Change, ChangeKind};
 pub use chat::NewMessage;
 pub use error::{StorageError, WriteFault};
 pub use health::{Outage, Readiness};

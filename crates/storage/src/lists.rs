@@ -185,6 +185,20 @@ impl Store {
         id: i64,
         tasks: Option<TasksOnDelete>,
     ) -> Result<ListDeletion, StorageError> {
+        let (deletion, moved_or_deleted) = self.write_list_deletion(user_id, id, tasks).await?;
+        for task in moved_or_deleted {
+            self.task_changed(user_id, task).await;
+        }
+        Ok(deletion)
+    }
+
+    /// [`Store::delete_list`], and the ids of the tasks it moved or deleted.
+    async fn write_list_deletion(
+        &self,
+        user_id: &str,
+        id: i64,
+        tasks: Option<TasksOnDelete>,
+    ) -> Result<(ListDeletion, Vec<i64>), StorageError> {
         let now = now();
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
@@ -198,31 +212,31 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((is_inbox, count)) = found else {
-                return Ok(ListDeletion::NotFound);
+                return Ok((ListDeletion::NotFound, Vec::new()));
             };
             if is_inbox {
-                return Ok(ListDeletion::Inbox);
+                return Ok((ListDeletion::Inbox, Vec::new()));
             }
-            let affected = match (count, tasks) {
-                (0, _) => 0,
-                (n, None) => return Ok(ListDeletion::HasTasks(n)),
+            let affected: Vec<i64> = match (count, tasks) {
+                (0, _) => Vec::new(),
+                (n, None) => return Ok((ListDeletion::HasTasks(n), Vec::new())),
                 (_, Some(TasksOnDelete::Move)) => {
                     let to = inbox(&mut tx, user_id, now).await?;
-                    sqlx::query("UPDATE tasks SET list_id = $1, updated_at = $2 WHERE list_id = $3")
-                        .bind(to)
-                        .bind(millis(now))
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
+                    sqlx::query_scalar(
+                        "UPDATE tasks SET list_id = $1, updated_at = $2 WHERE list_id = $3 RETURNING id",
+                    )
+                    .bind(to)
+                    .bind(millis(now))
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?
                 }
                 // Subtasks are in their parent's list, so one statement removes whole trees.
                 (_, Some(TasksOnDelete::Delete)) => {
-                    sqlx::query("DELETE FROM tasks WHERE list_id = $1")
+                    sqlx::query_scalar("DELETE FROM tasks WHERE list_id = $1 RETURNING id")
                         .bind(id)
-                        .execute(&mut *tx)
+                        .fetch_all(&mut *tx)
                         .await?
-                        .rows_affected()
                 }
             };
             sqlx::query("DELETE FROM lists WHERE id = $1")
@@ -230,7 +244,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            Ok(ListDeletion::Deleted { tasks: affected })
+            let tasks = affected.len() as u64;
+            Ok((ListDeletion::Deleted { tasks }, affected))
         })
     }
 }

@@ -11,6 +11,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, Database, TransactionManager};
 use tokio::sync::{Mutex, MutexGuard};
 
+use crate::changes::Changes;
 use crate::health::Health;
 use crate::StorageError;
 
@@ -158,6 +159,7 @@ pub struct Store {
     writer: Option<Arc<Mutex<()>>>,
     /// Signalled when this process schedules a reminder, so the scheduler need not wait for its poll.
     scheduled: Arc<tokio::sync::Notify>,
+    pub(crate) changes: Arc<Changes>,
 }
 
 impl Store {
@@ -227,6 +229,7 @@ impl Store {
                     lock_file,
                     writer: Some(Arc::default()),
                     scheduled: Arc::default(),
+                    changes: Arc::default(),
                 })
             }
             "postgres" | "postgresql" => {
@@ -250,6 +253,7 @@ impl Store {
                     lock_file: None,
                     writer: None,
                     scheduled: Arc::default(),
+                    changes: Arc::default(),
                 })
             }
             _ => Err("must start with sqlite:// or postgres://".into()),

@@ -274,14 +274,18 @@ fn list_sql(user_id: &str, q: &ListQuery, fts: Option<&str>, sqlite: bool) -> (S
 impl Store {
     pub async fn create_task(&self, user_id: &str, new: NewTask) -> Result<Task, StorageError> {
         let now = now();
-        let _turn = self.write_turn().await;
-        with_pool!(&self.pool, |p| {
-            let mut tx = p.begin().await?;
-            let task = create_in(&mut tx, user_id, &new, now).await??;
-            tx.commit().await?;
-            self.wake_for(&task);
-            Ok(task)
-        })
+        let task = {
+            let _turn = self.write_turn().await;
+            with_pool!(&self.pool, |p| {
+                let mut tx = p.begin().await?;
+                let task = create_in(&mut tx, user_id, &new, now).await??;
+                tx.commit().await?;
+                task
+            })
+        };
+        self.wake_for(&task);
+        self.task_changed(user_id, task.id).await;
+        Ok(task)
     }
 
     pub async fn get_task(&self, user_id: &str, id: i64) -> Result<Option<Task>, StorageError> {
@@ -382,6 +386,22 @@ impl Store {
         patch: impl FnOnce(&Task) -> TaskPatch,
         complete_subtasks: bool,
     ) -> Result<Option<Task>, StorageError> {
+        let task = self
+            .write_modification(user_id, id, patch, complete_subtasks)
+            .await?;
+        if task.is_some() {
+            self.task_changed(user_id, id).await;
+        }
+        Ok(task)
+    }
+
+    async fn write_modification(
+        &self,
+        user_id: &str,
+        id: i64,
+        patch: impl FnOnce(&Task) -> TaskPatch,
+        complete_subtasks: bool,
+    ) -> Result<Option<Task>, StorageError> {
         let now = now();
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
@@ -467,6 +487,18 @@ impl Store {
     /// Deletes the caller's task with its subtasks; returns it and how many subtasks went with it, or
     /// `None` when there is no such task for this user.
     pub async fn delete_task(
+        &self,
+        user_id: &str,
+        id: i64,
+    ) -> Result<Option<(Task, u64)>, StorageError> {
+        let deleted = self.write_deletion(user_id, id).await?;
+        if deleted.is_some() {
+            self.task_changed(user_id, id).await;
+        }
+        Ok(deleted)
+    }
+
+    async fn write_deletion(
         &self,
         user_id: &str,
         id: i64,

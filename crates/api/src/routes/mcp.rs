@@ -4,16 +4,21 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{HOST, ORIGIN};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use axum::Router;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use todo_assistant::mcp::{McpUser, TodoMcp};
 use todo_auth::AuthError;
+
+/// The header naming an MCP session.
+const SESSION_ID: &str = "mcp-session-id";
 
 use crate::error::ApiError;
 use crate::extract::bearer;
@@ -71,24 +76,77 @@ fn host_name(value: &str) -> &str {
     })
 }
 
+/// The two ways `/mcp` serves: sessions (MCP before 2026-07-28, for clients that `initialize` and
+/// then send `Mcp-Session-Id`: they get a server-to-client stream for resource updates and
+/// elicitation), and stateless requests with JSON answers for everything else, so any replica serves
+/// any request and plain one-off calls keep working.
+#[derive(Clone)]
+struct Services {
+    sessions: Arc<StreamableHttpService<TodoMcp, LocalSessionManager>>,
+    stateless: Arc<StreamableHttpService<TodoMcp, LocalSessionManager>>,
+    body_limit: usize,
+}
+
 pub fn router(state: AppState, hosts: AllowedHosts) -> Router<AppState> {
-    // Stateless with JSON answers: every request stands alone, so any replica serves any request and
-    // nothing is lost on restart. The host check is ours (below) so it can accept Service names.
+    // The host check is ours (below) so it can accept Service names.
+    let body_limit = state.settings().limits.body_limit;
     let config = StreamableHttpServerConfig::default()
-        .with_legacy_session_mode(false)
-        .with_json_response(true)
-        .with_max_request_body_bytes(state.settings().limits.body_limit)
+        .with_max_request_body_bytes(body_limit)
         .disable_allowed_hosts();
     let store = state.store().clone();
-    let service: StreamableHttpService<TodoMcp, LocalSessionManager> = StreamableHttpService::new(
-        move || Ok(TodoMcp::over_http(store.clone())),
-        Default::default(),
-        config,
-    );
+    let service = |config: StreamableHttpServerConfig| {
+        let store = store.clone();
+        Arc::new(StreamableHttpService::new(
+            move || Ok(TodoMcp::over_http(store.clone())),
+            Default::default(),
+            config,
+        ))
+    };
+    let services = Services {
+        sessions: service(config.clone().with_legacy_session_mode(true)),
+        stateless: service(
+            config
+                .with_legacy_session_mode(false)
+                .with_json_response(true),
+        ),
+        body_limit,
+    };
     Router::new()
-        .nest_service("/mcp", service)
+        .route("/mcp", any(dispatch).with_state(services))
         .layer(axum::middleware::from_fn_with_state(state, authenticate))
         .layer(axum::middleware::from_fn_with_state(hosts, check_host))
+}
+
+/// Sends a request to the session service when it belongs to a session (it names one, opens one with
+/// `initialize`, or is the session's GET stream or DELETE), else to the stateless one.
+async fn dispatch(State(services): State<Services>, req: Request) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        method: Option<String>,
+    }
+    let in_session = req.headers().contains_key(SESSION_ID) || req.method() != Method::POST;
+    let (service, req) = if in_session {
+        (&services.sessions, req)
+    } else {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, services.body_limit).await else {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the MCP message is larger than the body limit",
+            )
+            .into_response();
+        };
+        let opens_session = serde_json::from_slice::<Peek>(&bytes)
+            .is_ok_and(|p| p.method.as_deref() == Some("initialize"));
+        let service = if opens_session {
+            &services.sessions
+        } else {
+            &services.stateless
+        };
+        (service, Request::from_parts(parts, Body::from(bytes)))
+    };
+    service.handle(req).await.map(Body::new)
 }
 
 /// Refuses a `Host` not on the list, and a browser `Origin` whose host is not (the MCP specification's
@@ -136,7 +194,11 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     };
     match verified {
         Ok(identity) => {
-            parts.extensions.insert(McpUser(identity.user_id));
+            // Every token this API issues or accepts today may write; scoped tokens narrow this.
+            parts.extensions.insert(McpUser {
+                user_id: identity.user_id,
+                can_write: true,
+            });
             req = Request::from_parts(parts, body);
             next.run(req).await
         }

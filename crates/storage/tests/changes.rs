@@ -1,0 +1,118 @@
+//! The change bus: task writes tell subscribers, in this process on both databases, and across
+//! processes (two stores standing in for two replicas) through PostgreSQL's LISTEN/NOTIFY.
+
+#[allow(dead_code)] // the helpers for migration tests
+mod common;
+
+use std::time::Duration;
+
+use common::databases;
+use todo_domain::{CreateList, CreateTask, TaskPatch, TasksOnDelete};
+use todo_storage::{Change, ChangeKind, DbKind, Store, StoreOptions};
+use tokio::sync::broadcast::Receiver;
+
+fn new_task(title: &str) -> todo_domain::NewTask {
+    serde_json::from_value::<CreateTask>(serde_json::json!({ "title": title }))
+        .unwrap()
+        .validate()
+        .unwrap()
+}
+
+async fn next(rx: &mut Receiver<Change>) -> Change {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a change within 10 s")
+        .unwrap()
+}
+
+fn task(user: &str, id: i64) -> Change {
+    Change {
+        user_id: user.into(),
+        kind: ChangeKind::Task(id),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_writes_reach_subscribers_here_and_on_other_replicas() {
+    let (_dir, urls) = databases().await;
+    for url in urls {
+        let here = Store::open(&url, &StoreOptions::default()).unwrap();
+        here.migrate().await.unwrap();
+        let there = Store::open(&url, &StoreOptions::default()).unwrap();
+        let mut local = here.changes();
+        let mut remote = there.changes();
+        if here.kind() == DbKind::Postgres {
+            // The other replica's listener connects in the background; wait until it hears something.
+            loop {
+                here.publish(task("warm-up", 0)).await;
+                if tokio::time::timeout(Duration::from_millis(200), remote.recv())
+                    .await
+                    .is_ok()
+                {
+                    break;
+                }
+            }
+            while local.try_recv().is_ok() {}
+            while remote.try_recv().is_ok() {}
+        }
+
+        let t = here.create_task("u1", new_task("Milk")).await.unwrap();
+        assert_eq!(next(&mut local).await, task("u1", t.id), "{url}");
+        let done = TaskPatch {
+            completed: Some(true),
+            ..Default::default()
+        };
+        here.update_task("u1", t.id, done, false).await.unwrap();
+        assert_eq!(next(&mut local).await, task("u1", t.id), "{url}");
+        // A write that changes nothing (no such task) says nothing.
+        assert!(here.delete_task("u1", 999).await.unwrap().is_none());
+        here.delete_task("u1", t.id).await.unwrap();
+        assert_eq!(next(&mut local).await, task("u1", t.id), "{url}");
+        here.publish(Change {
+            user_id: "u1".into(),
+            kind: ChangeKind::Notifications,
+        })
+        .await;
+        assert_eq!(next(&mut local).await.kind, ChangeKind::Notifications);
+        // Deleting a list tells of each task it took along.
+        let list = serde_json::from_value::<CreateList>(serde_json::json!({"name": "Errands"}))
+            .unwrap()
+            .validate()
+            .unwrap();
+        let list = here.create_list("u1", list).await.unwrap();
+        let mut parcel = new_task("Parcel");
+        parcel.list_id = Some(list.id);
+        let parcel = here.create_task("u1", parcel).await.unwrap();
+        assert_eq!(next(&mut local).await, task("u1", parcel.id), "{url}");
+        here.delete_list("u1", list.id, Some(TasksOnDelete::Delete))
+            .await
+            .unwrap();
+        assert_eq!(next(&mut local).await, task("u1", parcel.id), "{url}");
+        // Delivered once here, though this store also hears its own NOTIFY.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(local.try_recv().is_err(), "{url}: delivered twice");
+
+        match here.kind() {
+            DbKind::Postgres => {
+                for expected in [
+                    task("u1", t.id),
+                    task("u1", t.id),
+                    task("u1", t.id),
+                    Change {
+                        user_id: "u1".into(),
+                        kind: ChangeKind::Notifications,
+                    },
+                    task("u1", parcel.id),
+                    task("u1", parcel.id),
+                ] {
+                    assert_eq!(next(&mut remote).await, expected, "{url}");
+                }
+                // And the other way round.
+                let other = there.create_task("u2", new_task("Eggs")).await.unwrap();
+                assert_eq!(next(&mut local).await, task("u2", other.id));
+            }
+            // SQLite has one process: nothing crosses to another store.
+            DbKind::Sqlite => assert!(remote.try_recv().is_err(), "{url}"),
+        }
+    }
+}
