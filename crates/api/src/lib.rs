@@ -47,6 +47,8 @@ pub struct ApiSettings {
     pub auth_limits: AuthLimits,
     /// Whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// Webhooks may point at loopback and private addresses (`WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
 }
 
 struct Inner {
@@ -212,6 +214,7 @@ fn data_routes() -> OpenApiRouter<AppState> {
         .merge(routes::transfer::router())
         .merge(routes::chat::router())
         .merge(routes::notifications::router())
+        .merge(routes::webhooks::router())
 }
 
 fn api() -> OpenApiRouter<AppState> {

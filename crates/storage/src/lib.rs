@@ -17,6 +17,7 @@ mod throttle;
 mod transfer;
 mod tree;
 mod users;
+mod webhooks;
 
 pub use chat::NewMessage;
 pub use error::{StorageError, WriteFault};
@@ -29,3 +30,4 @@ pub use tasks::TaskPage;
 pub use throttle::FailedSignIns;
 pub use transfer::Holdings;
 pub use users::SessionUser;
+pub use webhooks::WebhookTarget;

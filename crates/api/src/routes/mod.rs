@@ -6,3 +6,4 @@ pub mod mcp;
 pub mod notifications;
 pub mod tasks;
 pub mod transfer;
+pub mod webhooks;
