@@ -242,7 +242,10 @@ mod tests {
             (create("https://u:p@example.com/", &["task.created"]), "url"),
             (create("http://127.0.0.1:8080/", &["task.created"]), "url"),
             (create("http://[::1]/", &["task.created"]), "url"),
-            (create("http://169.254.169.254/latest", &["reminder.due"]), "url"),
+            (
+                create("http://169.254.169.254/latest", &["reminder.due"]),
+                "url",
+            ),
             (create("https://example.com/", &[]), "events"),
             (create("https://example.com/", &["task.exploded"]), "events"),
             (create("https://example.com/", &["webhook.test"]), "events"),

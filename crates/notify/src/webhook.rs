@@ -44,7 +44,10 @@ pub fn sign(secret: &str, message_id: &str, timestamp: i64, body: &str) -> Optio
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
     mac.update(format!("{message_id}.{timestamp}.").as_bytes());
     mac.update(body.as_bytes());
-    Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+    Some(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
 }
 
 /// An address a webhook may not reach.
@@ -69,10 +72,13 @@ struct PublicOnly;
 impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
-                .await?
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| is_public(a.ip()))
                 .collect();
-            let public: Vec<SocketAddr> = found.iter().copied().filter(|a| is_public(a.ip())).collect();
             if public.is_empty() {
                 let shown = found
                     .first()
@@ -170,7 +176,11 @@ impl WebhookSender {
                 status: r.status().as_u16(),
             },
             Ok(r) if r.status() == reqwest::StatusCode::GONE => {
-                if let Err(e) = self.store.disable_webhook(d.target_id, self.clock.now()).await {
+                if let Err(e) = self
+                    .store
+                    .disable_webhook(d.target_id, self.clock.now())
+                    .await
+                {
                     tracing::warn!(webhook = d.target_id, error = %e, "could not disable a webhook that answered 410");
                 }
                 Outcome::Failed {

@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use todo_domain::{CreateTask, CreateWebhook, Event, NewWebhook, UpdateSettings};
-use todo_notify::{
-    Channels, Clock, Scheduler, SchedulerSettings, WebhookSender, WebhookSettings,
-};
+use todo_notify::{Channels, Clock, Scheduler, SchedulerSettings, WebhookSender, WebhookSettings};
 use todo_storage::{Channel, Store, StoreOptions};
 use todo_testkit::{Receiver, Reply};
 
@@ -138,10 +136,7 @@ async fn a_failed_delivery_is_retried_on_the_backoff_and_logged() {
             .iter()
             .map(|a| ((a.at - t0).num_seconds(), a.status_code))
             .collect();
-        assert_eq!(
-            attempts,
-            [(0, Some(500)), (5, Some(503)), (305, Some(200))]
-        );
+        assert_eq!(attempts, [(0, Some(500)), (5, Some(503)), (305, Some(200))]);
     }
 }
 
@@ -178,7 +173,10 @@ async fn task_events_follow_the_subscription_and_the_switch() {
         // Sent concurrently, so in no particular order.
         let mut got = receiver.received();
         got.sort_by_key(|r| r.body["type"].as_str().unwrap().to_owned());
-        let types: Vec<&str> = got.iter().map(|r| r.body["type"].as_str().unwrap()).collect();
+        let types: Vec<&str> = got
+            .iter()
+            .map(|r| r.body["type"].as_str().unwrap())
+            .collect();
         assert_eq!(types, ["task.completed", "task.deleted"]);
         assert!(got.iter().all(|r| r.body["data"]["task"]["id"] == id));
         assert_ne!(got[0].message_id, got[1].message_id);

@@ -8,8 +8,8 @@ use todo_domain::{NewTask, Task};
 use crate::store::with_pool;
 use crate::tasks::{create_in, millis, now};
 use crate::webhooks::queue_task_event;
-use todo_domain::Event;
 use crate::{StorageError, Store};
+use todo_domain::Event;
 
 /// How long an answer is kept for retries.
 const ANSWER_LIFETIME: Duration = Duration::hours(24);

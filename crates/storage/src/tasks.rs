@@ -1,8 +1,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
 use todo_domain::{
-    Event,
-    search_text, title_key, Cursor, Levels, ListQuery, NewTask, Order, Priority, Recurrence,
+    search_text, title_key, Cursor, Event, Levels, ListQuery, NewTask, Order, Priority, Recurrence,
     RepeatFrom, SortKey, SortValue, Status, Task, TaskPatch, Tz, When,
 };
 

@@ -39,7 +39,10 @@ type LogRow = (
 
 /// A message id no other message has (the receiver's idempotency key).
 fn message_id() -> String {
-    format!("msg_{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 24))
+    format!(
+        "msg_{}",
+        Alphanumeric.sample_string(&mut rand::thread_rng(), 24)
+    )
 }
 
 fn events_of(text: &str) -> Vec<Event> {
@@ -224,7 +227,8 @@ impl Store {
             "data": {"webhook_id": id},
         });
         let _turn = self.write_turn().await;
-        let queued = with_pool!(&self.pool, |p| sqlx::query(
+        let queued = with_pool!(&self.pool, |p| {
+            sqlx::query(
             "INSERT INTO deliveries (user_id, channel, target_id, event, message_id, payload, next_attempt_at, created_at) \
              SELECT user_id, 'webhook', id, $3, $4, $5, $6, $6 FROM webhooks WHERE id = $1 AND user_id = $2",
         )
@@ -236,7 +240,8 @@ impl Store {
         .bind(millis(now))
         .execute(p)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         if queued == 0 {
             return Ok(None);
         }

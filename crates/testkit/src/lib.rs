@@ -7,7 +7,7 @@
 
 mod webhook_receiver;
 
-pub use webhook_receiver::{Receiver, Received, Reply, TOLERANCE};
+pub use webhook_receiver::{Received, Receiver, Reply, TOLERANCE};
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -132,9 +132,15 @@ fn verify(key: &[u8], headers: &HeaderMap, body: &[u8]) -> Result<(String, i64),
     let timestamp: i64 = header("webhook-timestamp")?
         .parse()
         .map_err(|_| "webhook-timestamp is not an integer".to_owned())?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     if (now - timestamp).unsigned_abs() > TOLERANCE.as_secs() {
-        return Err(format!("timestamp {timestamp} is {}s from now", now - timestamp));
+        return Err(format!(
+            "timestamp {timestamp} is {}s from now",
+            now - timestamp
+        ));
     }
     let signatures = header("webhook-signature")?;
     let good = signatures.split(' ').any(|sig| {

@@ -17,3 +17,4 @@ mod retries;
 mod security;
 mod tokens;
 mod transfer;
+mod webhooks;
