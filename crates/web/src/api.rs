@@ -15,7 +15,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use todo_auth::session_cookie;
-use todo_domain::{Settings, Task, TaskList};
+use todo_domain::{Settings, Task, TaskList, Webhook};
 use todo_transfer::ImportSummary;
 
 use crate::backend::Backend;
@@ -483,6 +483,33 @@ impl Tasks {
     pub async fn update_settings(&self, body: Value) -> Result<Settings, ApiError> {
         self.call(Method::PUT, "/settings", Some(body), StatusCode::OK)
             .await
+    }
+
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>, ApiError> {
+        self.call(Method::GET, "/webhooks", None, StatusCode::OK)
+            .await
+    }
+
+    /// Registers a webhook; the answer's `secret` is shown this once.
+    pub async fn create_webhook(&self, body: Value) -> Result<Value, ApiError> {
+        self.call(Method::POST, "/webhooks", Some(body), StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn delete_webhook(&self, id: i64) -> Result<(), ApiError> {
+        let reply = self
+            .send(Method::DELETE, &format!("/webhooks/{id}"), None)
+            .await?;
+        self.api
+            .expect::<IgnoredAny>(&reply, StatusCode::NO_CONTENT)?;
+        Ok(())
+    }
+
+    pub async fn test_webhook(&self, id: i64) -> Result<(), ApiError> {
+        let rest = format!("/webhooks/{id}/test");
+        self.call::<IgnoredAny>(Method::POST, &rest, None, StatusCode::ACCEPTED)
+            .await?;
+        Ok(())
     }
 }
 

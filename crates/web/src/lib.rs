@@ -14,6 +14,7 @@ mod security;
 mod settings;
 mod tasks;
 mod transfer;
+mod webhooks;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -55,6 +56,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .route("/tasks/{id}/toggle", post(tasks::toggle))
         .route("/tasks/{id}/delete", post(tasks::delete))
         .merge(transfer::routes())
+        .merge(webhooks::routes())
         .route("/lists", get(lists::page).post(lists::create))
         .route("/lists/{id}", post(lists::update))
         .route("/lists/{id}/move", post(lists::reorder))
