@@ -190,12 +190,11 @@ impl Server {
         };
         let draining = state.clone();
         let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+        let clock = Arc::new(SystemClock);
+        let webhooks = WebhookSender::new(state.store().clone(), config.webhooks, clock.clone())
+            .map_err(std::io::Error::other)?;
         let scheduler = config.scheduler.clone().map(|settings| {
             let told = state.clone();
-            let clock = Arc::new(SystemClock);
-            let webhooks =
-                WebhookSender::new(state.store().clone(), config.webhooks, clock.clone())
-                    .expect("the webhook client builds (TLS is set up at start)");
             let channels = Channels::default().with(Channel::Webhook, Arc::new(webhooks));
             let scheduler = Scheduler::new(state.store().clone(), channels, clock, settings);
             tokio::spawn(scheduler.run(
