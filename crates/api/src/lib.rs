@@ -50,6 +50,8 @@ pub struct ApiSettings {
     /// Where browsers and calendar apps reach this server (`PUBLIC_URL`, else the UI's origin): the
     /// base of the calendar feed's link. Without it, the `Host` of the request that makes the link.
     pub public_url: Option<url::Url>,
+    /// Webhooks may point at loopback and private addresses (`WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
 }
 
 struct Inner {
@@ -216,6 +218,7 @@ fn data_routes() -> OpenApiRouter<AppState> {
         .merge(routes::chat::router())
         .merge(routes::calendar::router())
         .merge(routes::notifications::router())
+        .merge(routes::webhooks::router())
 }
 
 fn api() -> OpenApiRouter<AppState> {

@@ -1226,3 +1226,57 @@ fn each_seed_topology_is_reproduced_by_its_example_values() {
         }
     }
 }
+
+/// Webhooks: nothing new by default; `webhooks.allowPrivate` reaches the config, and
+/// `webhooks.egress.enabled` limits the backend's egress to DNS, its namespace and HTTP(S) to public
+/// addresses (never the cluster's or other private ranges), plus `extra` rules.
+#[test]
+fn webhook_egress_and_private_targets_are_values() {
+    let Some(helm) = tool("helm") else { return };
+    let objects = render(&helm, "todo", &[]);
+    assert!(find(&objects, "NetworkPolicy", "todo-backend-egress").is_none());
+    let config = find(&objects, "ConfigMap", "todo-config").unwrap();
+    assert!(config["data"]["WEBHOOK_ALLOW_PRIVATE"].is_null());
+
+    let extra = r#"webhooks.egress.extra[0].ports[0].port=5432"#;
+    let objects = render(
+        &helm,
+        "todo",
+        &[
+            "--set",
+            "webhooks.allowPrivate=true",
+            "--set",
+            "webhooks.egress.enabled=true",
+            "--set",
+            extra,
+        ],
+    );
+    let config = find(&objects, "ConfigMap", "todo-config").unwrap();
+    assert_eq!(config["data"]["WEBHOOK_ALLOW_PRIVATE"], "true");
+    let np = find(&objects, "NetworkPolicy", "todo-backend-egress").unwrap();
+    assert_eq!(np["spec"]["policyTypes"], json!(["Egress"]));
+    assert_eq!(
+        np["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
+        "backend"
+    );
+    let rules = np["spec"]["egress"].as_array().unwrap();
+    let web = &rules[2];
+    assert_eq!(
+        web["ports"],
+        json!([{"port": 443, "protocol": "TCP"}, {"port": 80, "protocol": "TCP"}])
+    );
+    let except = &web["to"][0]["ipBlock"]["except"];
+    for private in [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "100.64.0.0/10",
+    ] {
+        assert!(
+            except.as_array().unwrap().contains(&json!(private)),
+            "{private}"
+        );
+    }
+    assert_eq!(rules[3]["ports"][0]["port"], 5432);
+}

@@ -13,6 +13,7 @@ mod settings;
 mod task;
 mod user;
 mod validation;
+mod webhook;
 
 pub use chat::{
     conversation_title, ChatReply, ChatRequest, ChatTurn, Conversation, Message, PastMessage, Role,
@@ -41,3 +42,7 @@ pub use task::{
 };
 pub use user::{normalize_email, user_id_segment, Credentials, SignIn, SignUp, User};
 pub use validation::{parse_due, ValidationError};
+pub use webhook::{
+    is_public, AttemptLog, CreateWebhook, DeliveryLog, NewWebhook, Webhook, MAX_WEBHOOKS,
+    MAX_WEBHOOK_URL,
+};

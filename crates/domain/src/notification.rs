@@ -34,9 +34,13 @@ pub enum Event {
     TaskDeleted,
     #[serde(rename = "reminder.due")]
     ReminderDue,
+    /// Sent on request from the settings page; not subscribable.
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
 }
 
 impl Event {
+    /// The events a webhook can subscribe to.
     pub const ALL: [Event; 5] = [
         Event::TaskCreated,
         Event::TaskUpdated,
@@ -52,10 +56,14 @@ impl Event {
             Event::TaskCompleted => "task.completed",
             Event::TaskDeleted => "task.deleted",
             Event::ReminderDue => "reminder.due",
+            Event::WebhookTest => "webhook.test",
         }
     }
 
     pub fn parse(name: &str) -> Option<Event> {
-        Self::ALL.into_iter().find(|e| e.as_str() == name.trim())
+        Self::ALL
+            .into_iter()
+            .chain([Event::WebhookTest])
+            .find(|e| e.as_str() == name.trim())
     }
 }

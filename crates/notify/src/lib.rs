@@ -5,6 +5,8 @@
 
 mod channels;
 mod scheduler;
+mod webhook;
 
 pub use channels::{Channels, Outcome, SendFuture, Sender};
 pub use scheduler::{Clock, Scheduler, SchedulerSettings, SystemClock, Tick};
+pub use webhook::{sign, WebhookSender, WebhookSettings, SECRET_PREFIX, WEBHOOK_TIMEOUT};

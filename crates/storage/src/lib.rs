@@ -19,6 +19,7 @@ mod throttle;
 mod transfer;
 mod tree;
 mod users;
+mod webhooks;
 
 pub use calendar::MAX_FEED_TASKS;
 pub use changes::{Change, ChangeKind};
@@ -33,3 +34,4 @@ pub use tasks::TaskPage;
 pub use throttle::FailedSignIns;
 pub use transfer::Holdings;
 pub use users::SessionUser;
+pub use webhooks::WebhookTarget;

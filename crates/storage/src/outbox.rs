@@ -242,7 +242,7 @@ impl Store {
                 (
                     Channel::Webhook,
                     &hooks,
-                    "SELECT id, user_id, events FROM webhooks WHERE user_id IN ",
+                    "SELECT id, user_id, events FROM webhooks WHERE disabled_at IS NULL AND user_id IN ",
                 ),
                 (
                     Channel::Push,

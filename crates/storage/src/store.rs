@@ -168,9 +168,10 @@ impl Store {
         self.scheduled.clone()
     }
 
-    /// Wakes the scheduler when `task` has reminders: one may be due sooner than it planned.
-    pub(crate) fn wake_for(&self, task: &todo_domain::Task) {
-        if !task.reminders.is_empty() {
+    /// Wakes the scheduler when `task` has reminders (one may be due sooner than it planned) or a
+    /// message about it was `queued`.
+    pub(crate) fn wake_for(&self, task: &todo_domain::Task, queued: bool) {
+        if queued || !task.reminders.is_empty() {
             self.scheduled.notify_one();
         }
     }

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
 use todo_domain::{
-    search_text, title_key, Cursor, Levels, ListQuery, NewTask, Order, Priority, Recurrence,
+    search_text, title_key, Cursor, Event, Levels, ListQuery, NewTask, Order, Priority, Recurrence,
     RepeatFrom, SortKey, SortValue, Status, Task, TaskPatch, Tz, When,
 };
 
@@ -9,6 +9,7 @@ use crate::reminders::{self, ReminderRow};
 use crate::settings::{settings_in, SettingsRow};
 use crate::store::{with_pool, Pool};
 use crate::tree::{place, Spot, DESCENDANTS};
+use crate::webhooks::queue_task_event;
 use crate::{StorageError, Store};
 
 /// A task's columns and its direct subtasks' counts (from the `tasks_parent` index).
@@ -279,11 +280,13 @@ impl Store {
             with_pool!(&self.pool, |p| {
                 let mut tx = p.begin().await?;
                 let task = create_in(&mut tx, user_id, &new, now).await??;
+                let queued =
+                    queue_task_event(&mut *tx, user_id, Event::TaskCreated, &task, now).await?;
                 tx.commit().await?;
+                self.wake_for(&task, queued);
                 task
             })
         };
-        self.wake_for(&task);
         self.task_changed(user_id, task.id).await;
         Ok(task)
     }
@@ -473,12 +476,19 @@ impl Store {
             }
             // Read back: the completions above may have changed the subtask counts.
             let mut task = lock_task(&mut *tx, user_id, id).await?;
+            let mut queued = false;
             if let Some(task) = task.as_mut() {
                 reminders::attach(&mut *tx, std::slice::from_mut(task)).await?;
+                let event = if task.completed && !was_completed {
+                    Event::TaskCompleted
+                } else {
+                    Event::TaskUpdated
+                };
+                queued = queue_task_event(&mut *tx, user_id, event, task, now).await?;
             }
             tx.commit().await?;
             if let Some(task) = &task {
-                self.wake_for(task);
+                self.wake_for(task, queued);
             }
             Ok(task)
         })
@@ -519,8 +529,17 @@ impl Store {
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
+            let task = row.map(Task::from);
+            let mut queued = false;
+            if let Some(task) = &task {
+                queued =
+                    queue_task_event(&mut *tx, user_id, Event::TaskDeleted, task, now()).await?;
+            }
             tx.commit().await?;
-            Ok(row.map(|r| (Task::from(r), removed)))
+            if queued {
+                self.scheduled().notify_one();
+            }
+            Ok(task.map(|t| (t, removed)))
         })
     }
 }

@@ -1,8 +1,13 @@
 //! What the test suites and the benchmark share: a real PostgreSQL (`TEST_DATABASE_URL` when given,
 //! otherwise a throwaway server made with the machine's own `initdb`/`pg_ctl` in a temp dir on a random
-//! port; under `CI=true` a missing PostgreSQL fails the run instead of skipping), an HTTP client, and
-//! waiting for a server to answer. Only tests depend on it, and it must not depend on the product's
-//! crates: it reaches servers over HTTP, as a client would.
+//! port; under `CI=true` a missing PostgreSQL fails the run instead of skipping), an HTTP client,
+//! waiting for a server to answer, and a webhook receiver that verifies what it is sent. Only tests
+//! depend on it, and it must not depend on the product's crates: it reaches servers over HTTP, as a
+//! client would.
+
+mod webhook_receiver;
+
+pub use webhook_receiver::{Received, Receiver, Reply, TOLERANCE};
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -12,8 +12,8 @@ use todo_api::AppState;
 use todo_assistant::mcp::{McpRemote, TodoMcp};
 use todo_assistant::{Assistant, Brain, Model, Toolbox};
 use todo_auth::{AuthConfig, Authenticator};
-use todo_notify::{Channels, Scheduler, SystemClock};
-use todo_storage::{DbKind, Store};
+use todo_notify::{Channels, Scheduler, SystemClock, WebhookSender};
+use todo_storage::{Channel, DbKind, Store};
 use tokio::net::TcpListener;
 
 use crate::config::{ConfigError, FrontendConfig, McpArgs, Secret, ServerConfig, StdioUser};
@@ -190,14 +190,13 @@ impl Server {
         };
         let draining = state.clone();
         let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+        let clock = Arc::new(SystemClock);
+        let webhooks = WebhookSender::new(state.store().clone(), config.webhooks, clock.clone())
+            .map_err(std::io::Error::other)?;
         let scheduler = config.scheduler.clone().map(|settings| {
             let told = state.clone();
-            let scheduler = Scheduler::new(
-                state.store().clone(),
-                Channels::default(),
-                Arc::new(SystemClock),
-                settings,
-            );
+            let channels = Channels::default().with(Channel::Webhook, Arc::new(webhooks));
+            let scheduler = Scheduler::new(state.store().clone(), channels, clock, settings);
             tokio::spawn(scheduler.run(
                 move |tick| tick.notified.iter().for_each(|u| told.notify_changed(u)),
                 async move {

@@ -15,7 +15,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use todo_auth::session_cookie;
-use todo_domain::{Settings, Task, TaskList};
+use todo_domain::{Settings, Task, TaskList, Webhook};
 use todo_transfer::{CalendarLink, CalendarLinkStatus, ImportSummary};
 
 use crate::backend::Backend;
@@ -505,6 +505,33 @@ impl Tasks {
         let reply = self.send(Method::DELETE, "/calendar-token", None).await?;
         self.api
             .expect::<IgnoredAny>(&reply, StatusCode::NO_CONTENT)?;
+        Ok(())
+    }
+
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>, ApiError> {
+        self.call(Method::GET, "/webhooks", None, StatusCode::OK)
+            .await
+    }
+
+    /// Registers a webhook; the answer's `secret` is shown this once.
+    pub async fn create_webhook(&self, body: Value) -> Result<Value, ApiError> {
+        self.call(Method::POST, "/webhooks", Some(body), StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn delete_webhook(&self, id: i64) -> Result<(), ApiError> {
+        let reply = self
+            .send(Method::DELETE, &format!("/webhooks/{id}"), None)
+            .await?;
+        self.api
+            .expect::<IgnoredAny>(&reply, StatusCode::NO_CONTENT)?;
+        Ok(())
+    }
+
+    pub async fn test_webhook(&self, id: i64) -> Result<(), ApiError> {
+        let rest = format!("/webhooks/{id}/test");
+        self.call::<IgnoredAny>(Method::POST, &rest, None, StatusCode::ACCEPTED)
+            .await?;
         Ok(())
     }
 }

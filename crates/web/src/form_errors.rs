@@ -27,6 +27,8 @@ fn field_label(field: &str) -> &'static str {
         "ends" => "Ends",
         "count" => "Number of times",
         "until" => "End date",
+        "url" => "URL",
+        "events" => "Events",
         _ => "This",
     }
 }
@@ -54,7 +56,7 @@ pub fn field_errors(body: &Value) -> BTreeMap<String, String> {
             "parent_id" => "parent",
             "title" | "description" | "priority" | "tags" | "recurrence" | "repeat_from"
             | "email" | "password" | "name" | "time_zone" | "colour" | "every" | "month_day"
-            | "nth" | "weekday" | "ends" | "count" | "until" => base,
+            | "nth" | "weekday" | "ends" | "count" | "until" | "url" | "events" => base,
             _ => "form",
         };
         let text = if key == "form" {

@@ -15,6 +15,7 @@ mod security;
 mod settings;
 mod tasks;
 mod transfer;
+mod webhooks;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -57,6 +58,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .route("/tasks/{id}/delete", post(tasks::delete))
         .merge(transfer::routes())
         .merge(calendar::routes())
+        .merge(webhooks::routes())
         .route("/lists", get(lists::page).post(lists::create))
         .route("/lists/{id}", post(lists::update))
         .route("/lists/{id}/move", post(lists::reorder))

@@ -7,3 +7,4 @@ pub mod mcp;
 pub mod notifications;
 pub mod tasks;
 pub mod transfer;
+pub mod webhooks;

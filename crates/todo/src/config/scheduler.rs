@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use todo_notify::SchedulerSettings;
+use todo_notify::{SchedulerSettings, WebhookSettings};
 
 use super::ConfigError;
 
@@ -18,9 +18,19 @@ pub struct SchedulerArgs {
     /// How long a replica holds a message it is sending before another may take it over.
     #[arg(long, env = "SCHEDULER_LEASE_SECONDS", default_value_t = 60)]
     pub scheduler_lease_seconds: u64,
+    /// Let webhooks reach loopback, private and link-local addresses (refused by default: a user's
+    /// webhook must not reach the server's own network).
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
 }
 
 impl SchedulerArgs {
+    pub(super) fn webhooks(&self) -> WebhookSettings {
+        WebhookSettings {
+            allow_private: self.webhook_allow_private,
+        }
+    }
+
     pub(super) fn settings(&self) -> Result<SchedulerSettings, ConfigError> {
         let positive = |name: &str, v: u64, max: u64| {
             if (1..=max).contains(&v) {

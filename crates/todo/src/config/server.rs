@@ -8,7 +8,7 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use todo_api::{AllowedHosts, ApiSettings, AuthLimits, HttpLimits, Surface, TrustedProxies};
 use todo_assistant::ModelConfig;
-use todo_notify::SchedulerSettings;
+use todo_notify::{SchedulerSettings, WebhookSettings};
 use todo_storage::StoreOptions;
 
 use super::{
@@ -140,6 +140,7 @@ pub struct ServerConfig {
     pub mcp_server_url: Option<String>,
     /// The reminder scheduler, which `serve` and `backend` run (not `mcp`).
     pub scheduler: Option<SchedulerSettings>,
+    pub webhooks: WebhookSettings,
 }
 
 pub const MIN_SECRET_CHARS: usize = 32;
@@ -336,6 +337,7 @@ impl CommonArgs {
                 auth_limits,
                 trusted_proxies,
                 public_url,
+                webhook_allow_private: self.scheduler.webhook_allow_private,
             },
             shutdown_delay: self.connections.shutdown_delay(),
             drain_timeout: self.connections.drain_timeout(),
@@ -348,6 +350,7 @@ impl CommonArgs {
                 Role::Serve | Role::Backend => Some(self.scheduler.settings()?),
                 Role::Mcp => None,
             },
+            webhooks: self.scheduler.webhooks(),
         })
     }
 }

@@ -19,3 +19,4 @@ mod retries;
 mod security;
 mod tokens;
 mod transfer;
+mod webhooks;

@@ -1322,3 +1322,97 @@ async fn calendar_feed_page_on_serve() {
 async fn calendar_feed_page_on_frontend_and_backend() {
     calendar_feed_page(App::split().await).await;
 }
+
+/// The webhooks page without JavaScript: adding one shows its secret once, an internal address is
+/// refused beside the field, a test event's refused delivery shows in the log with its error, and
+/// deleting removes it.
+async fn webhook_forms(app: App) {
+    let mut c = FormClient::new();
+    c.get(&app.url("/sign-up")).await;
+    let anonymous = c.csrf();
+    let who = format!("hooks-{}@example.com", std::process::id());
+    let form = [
+        ("_csrf", anonymous.as_str()),
+        ("email", who.as_str()),
+        ("password", "correct horse battery"),
+    ];
+    assert_eq!(c.post(&app.url("/sign-up"), &form).await.0, 303);
+    let (_, settings) = c.get(&app.url("/settings")).await;
+    assert!(settings.contains("href=\"/settings/webhooks\""));
+    let page = app.url("/settings/webhooks");
+    let csrf = c.page_csrf(&page).await;
+
+    let refused = [
+        ("_csrf", csrf.as_str()),
+        ("url", "http://127.0.0.1:9/hook"),
+        ("events", "task.created"),
+    ];
+    let (status, body) = c.post(&page, &refused).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("webhook-url-error") && body.contains("No webhooks yet"));
+
+    // A name that resolves to loopback: accepted here, refused when sending.
+    let add = [
+        ("_csrf", csrf.as_str()),
+        ("url", "http://localhost:9/hook"),
+        ("events", "task.created"),
+        ("events", "reminder.due"),
+    ];
+    let (status, body) = c.post(&page, &add).await;
+    assert_eq!(status, 200, "{body}");
+    let secret = body
+        .split("id=\"webhook-secret\" type=\"text\" readonly value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the secret on the page");
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    assert!(body.contains("task.created, reminder.due"));
+    let (_, later) = c.get(&page).await;
+    assert!(!later.contains(secret), "the secret is shown once");
+    let id = later
+        .split("action=\"/settings/webhooks/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_owned();
+
+    let (status, to) = c
+        .post(
+            &app.url(&format!("/settings/webhooks/{id}/test")),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/settings/webhooks"));
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = c.get(&page).await.1;
+        if log.contains("refused") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        log.contains("webhook.test") && log.contains("failed"),
+        "{log}"
+    );
+    assert!(log.contains("refused: localhost"), "{log}");
+
+    let (status, _) = c
+        .post(
+            &app.url(&format!("/settings/webhooks/{id}/delete")),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(c.get(&page).await.1.contains("No webhooks yet"));
+}
+
+#[tokio::test]
+async fn webhook_forms_on_serve() {
+    webhook_forms(App::serve().await).await;
+}
+
+#[tokio::test]
+async fn webhook_forms_on_frontend_and_backend() {
+    webhook_forms(App::split().await).await;
+}
