@@ -24,6 +24,8 @@ pub struct ApiError {
     pub outage: Option<Outage>,
     /// For 429: seconds until a retry can succeed (`Retry-After`).
     pub retry_after: Option<u64>,
+    /// For 401 and 403: parameters of the `Bearer` challenge (RFC 6750 §3), e.g. `error="invalid_token"`.
+    pub challenge: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -55,6 +57,7 @@ impl ApiError {
             conversation_id: None,
             outage: None,
             retry_after: None,
+            challenge: Vec::new(),
         }
     }
 
@@ -111,7 +114,14 @@ impl From<ValidationError> for ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        Self::unauthorized(e.to_string())
+        let challenge = match e {
+            AuthError::Missing => Vec::new(),
+            _ => vec![r#"error="invalid_token""#.to_owned()],
+        };
+        ApiError {
+            challenge,
+            ..Self::unauthorized(e.to_string())
+        }
     }
 }
 
@@ -160,9 +170,15 @@ impl IntoResponse for ApiError {
         };
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();
-        if self.status == StatusCode::UNAUTHORIZED {
-            // RFC 9110 §11.6.1: a 401 names the scheme that would succeed.
-            headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        if self.status == StatusCode::UNAUTHORIZED || !self.challenge.is_empty() {
+            // RFC 9110 §11.6.1: a 401 names the scheme that would succeed (RFC 6750 §3 its parameters).
+            let value = match self.challenge.is_empty() {
+                true => "Bearer".to_owned(),
+                false => format!("Bearer {}", self.challenge.join(", ")),
+            };
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(WWW_AUTHENTICATE, v);
+            }
         }
         if let Some(seconds) = self.retry_after {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));

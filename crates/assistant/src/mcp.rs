@@ -18,7 +18,16 @@ use crate::tools::{self, ToolError};
 /// The authenticated MCP caller. The HTTP layer verifies the bearer token and puts this in the
 /// request's extensions; tools never take the user from their arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct McpUser(pub String);
+pub struct McpUser {
+    pub user_id: String,
+    /// The token may change tasks (scope `tasks:write`); otherwise only reading tools are offered.
+    pub can_write: bool,
+}
+
+/// Tools that only read, offered to read-only callers.
+fn reads_only(tool: &str) -> bool {
+    matches!(tool, "list_tasks" | "list_lists")
+}
 
 /// The MCP server: the five task tools of one store.
 #[derive(Clone)]
@@ -54,12 +63,15 @@ impl TodoMcp {
         Ok(())
     }
 
-    fn caller(&self, ctx: &RequestContext<RoleServer>) -> Option<String> {
+    fn caller(&self, ctx: &RequestContext<RoleServer>) -> Option<McpUser> {
         if let Some(u) = &self.fixed_user {
-            return Some(u.to_string());
+            return Some(McpUser {
+                user_id: u.to_string(),
+                can_write: true,
+            });
         }
         let parts = ctx.extensions.get::<axum::http::request::Parts>()?;
-        parts.extensions.get::<McpUser>().map(|u| u.0.clone())
+        parts.extensions.get::<McpUser>().cloned()
     }
 }
 
@@ -76,10 +88,12 @@ impl ServerHandler for TodoMcp {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _ctx: RequestContext<RoleServer>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        let can_write = self.caller(&ctx).is_some_and(|u| u.can_write);
         let tools = tools::catalog()
             .iter()
+            .filter(|t| can_write || reads_only(t.name))
             .map(|t| {
                 let schema = match &t.input_schema {
                     Value::Object(m) => m.clone(),
@@ -99,8 +113,15 @@ impl ServerHandler for TodoMcp {
         let Some(user) = self.caller(&ctx) else {
             return Err(ErrorData::invalid_request("not authenticated", None));
         };
+        if !user.can_write && !reads_only(&request.name) {
+            let message = format!(
+                "'{}' changes tasks, and this token may only read them (it lacks the tasks:write scope)",
+                request.name
+            );
+            return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
+        }
         let args = request.arguments.map_or(Value::Null, Value::Object);
-        let result = match tools::run(&self.store, &user, &request.name, args).await {
+        let result = match tools::run(&self.store, &user.user_id, &request.name, args).await {
             Ok(value) => success(value),
             Err(ToolError::UnknownTool(name)) => {
                 return Err(ErrorData::invalid_params(

@@ -8,6 +8,7 @@ mod error;
 mod health;
 mod idempotency;
 mod lists;
+mod oauth;
 mod settings;
 mod store;
 mod tasks;
@@ -21,6 +22,10 @@ pub use error::{StorageError, WriteFault};
 pub use health::{Outage, Readiness};
 pub use idempotency::{IdempotencyKey, Prior};
 pub use lists::ListDeletion;
+pub use oauth::{
+    ConnectedApp, NewGrant, NewToken, OAuthClient, PersonalToken, RedeemedCode, Redemption,
+    RefreshedGrant, StoredToken, TokenKind,
+};
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
 pub use throttle::FailedSignIns;

@@ -3,5 +3,7 @@ pub mod chat;
 pub mod health;
 pub mod lists;
 pub mod mcp;
+pub mod oauth;
 pub mod tasks;
+pub mod tokens;
 pub mod transfer;

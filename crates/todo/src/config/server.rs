@@ -12,7 +12,7 @@ use todo_storage::StoreOptions;
 
 use super::{
     bind_addr, check_url, non_empty, origin_of, AssistantArgs, ConfigError, ConnectionArgs,
-    ConnectionLimits,
+    ConnectionLimits, OAuthArgs,
 };
 
 /// Settings shared by the server roles.
@@ -89,6 +89,8 @@ pub struct CommonArgs {
     pub connections: ConnectionArgs,
     #[command(flatten)]
     pub assistant: AssistantArgs,
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
 }
 
 /// Which server role a configuration is for.
@@ -159,6 +161,14 @@ impl CommonArgs {
             mcp_server_url
                 .as_deref()
                 .and_then(|u| url::Url::parse(u).ok())
+                .and_then(|u| u.host_str().map(str::to_owned)),
+        );
+        let oauth = self.oauth.settings()?;
+        // ...and to the public name MCP clients reach it by.
+        mcp_hosts.extend(
+            oauth
+                .as_ref()
+                .and_then(|o| url::Url::parse(&o.mcp_resource).ok())
                 .and_then(|u| u.host_str().map(str::to_owned)),
         );
         let hosts = || AllowedHosts::with_defaults(&mcp_hosts);
@@ -317,6 +327,7 @@ impl CommonArgs {
                 secure_cookies: self.secure_cookies,
                 auth_limits,
                 trusted_proxies,
+                oauth,
             },
             shutdown_delay: self.connections.shutdown_delay(),
             drain_timeout: self.connections.drain_timeout(),
