@@ -3,6 +3,7 @@
 //! It reaches data only through the backend's HTTP API, typed by todo-domain: never sqlx or todo-api.
 
 mod api;
+mod apps;
 mod assets;
 mod auth;
 mod backend;
@@ -55,6 +56,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .route("/tasks/{id}/toggle", post(tasks::toggle))
         .route("/tasks/{id}/delete", post(tasks::delete))
         .merge(transfer::routes())
+        .merge(apps::routes())
         .route("/lists", get(lists::page).post(lists::create))
         .route("/lists/{id}", post(lists::update))
         .route("/lists/{id}/move", post(lists::reorder))
@@ -72,6 +74,10 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         Backend::Local(api) => Router::new().fallback_service(api),
         Backend::Remote { .. } => Router::new()
             .route("/api/{*path}", any(proxy))
+            // The authorization server's and the resources' metadata are the backend's (RFC 8414, RFC 9728).
+            .route("/.well-known/oauth-authorization-server", get(proxy))
+            .route("/.well-known/oauth-protected-resource", get(proxy))
+            .route("/.well-known/oauth-protected-resource/{*path}", get(proxy))
             .fallback(layout::not_found)
             .with_state(web),
     };
