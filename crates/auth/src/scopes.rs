@@ -81,7 +81,9 @@ mod tests {
         );
         assert_eq!(Scopes::ALL.to_string(), "tasks:read tasks:write chat");
         assert!(Scopes::parse("").unwrap().is_empty());
-        assert!(Scopes::parse("tasks:read admin").unwrap_err().contains("admin"));
+        assert!(Scopes::parse("tasks:read admin")
+            .unwrap_err()
+            .contains("admin"));
     }
 
     #[test]
@@ -90,7 +92,10 @@ mod tests {
         let verifier = "dBjftJeZ4CVP-mA92tKwoKYrc1kpbuSwHh7-5H1oJMI";
         let challenge = "E9Melhoa2OwvFrEMTJguCMoEOtQ8JyTTJmBpNXmYb-c";
         assert!(pkce_s256_matches(verifier, challenge));
-        assert!(!pkce_s256_matches(verifier, "E9Melhoa2OwvFrEMTJguCMoEOtQ8JyTTJmBpNXmYb-d"));
+        assert!(!pkce_s256_matches(
+            verifier,
+            "E9Melhoa2OwvFrEMTJguCMoEOtQ8JyTTJmBpNXmYb-d"
+        ));
         assert!(!pkce_s256_matches("short", challenge));
     }
 }

@@ -177,7 +177,8 @@ struct AppRow {
     created_at: i64,
 }
 
-const TOKEN_SELECT: &str = "SELECT t.id, t.kind, t.user_id, t.grant_id, t.scopes, t.resource, t.expires_at, \
+const TOKEN_SELECT: &str =
+    "SELECT t.id, t.kind, t.user_id, t.grant_id, t.scopes, t.resource, t.expires_at, \
      t.used_at, t.revoked_at, g.revoked_at AS grant_revoked_at, g.client_id \
      FROM api_tokens t LEFT JOIN oauth_grants g ON g.id = t.grant_id WHERE t.token_hash = $1";
 
@@ -503,7 +504,8 @@ impl Store {
     ) -> Result<PersonalToken, StorageError> {
         let now = Utc::now();
         let _turn = self.write_turn().await;
-        with_pool!(&self.pool, |p| sqlx::query(
+        with_pool!(&self.pool, |p| {
+            sqlx::query(
             "INSERT INTO api_tokens (id, token_hash, kind, user_id, name, scopes, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
@@ -517,7 +519,8 @@ impl Store {
         .bind(token.expires_at.map(millis))
         .execute(p)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(PersonalToken {
             id: token.id.to_owned(),
             name: name.to_owned(),
@@ -597,7 +600,8 @@ impl Store {
     pub async fn revoke_grant(&self, user_id: &str, id: &str) -> Result<bool, StorageError> {
         let now = millis(Utc::now());
         let _turn = self.write_turn().await;
-        let n = with_pool!(&self.pool, |p| sqlx::query(
+        let n = with_pool!(&self.pool, |p| {
+            sqlx::query(
             "UPDATE oauth_grants SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"
         )
         .bind(id)
@@ -605,7 +609,8 @@ impl Store {
         .bind(now)
         .execute(p)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(n == 1)
     }
 }

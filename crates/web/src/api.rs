@@ -502,7 +502,8 @@ impl Tasks {
 
     /// The user's personal access tokens (JSON as the API lists them).
     pub async fn tokens(&self) -> Result<Vec<Value>, ApiError> {
-        self.call(Method::GET, "/tokens", None, StatusCode::OK).await
+        self.call(Method::GET, "/tokens", None, StatusCode::OK)
+            .await
     }
 
     /// Creates a personal access token; the answer holds the token itself, once.

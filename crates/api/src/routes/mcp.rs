@@ -158,11 +158,15 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
             next.run(req).await
         }
         Err(mut e) => {
+            // Read the request out (within the body limit) before answering: a client reusing the
+            // connection for its next request (discovery, right after this 401) must find it open.
+            let _ = axum::body::to_bytes(body, state.settings().limits.body_limit).await;
             // RFC 9728 §5.1: the challenge says where the resource's metadata is, so a client can
             // discover how to get a token.
             if let Some(o) = oauth {
                 let url = OAuthSettings::metadata_url(&o.mcp_resource);
-                e.challenge.insert(0, format!(r#"resource_metadata="{url}""#));
+                e.challenge
+                    .insert(0, format!(r#"resource_metadata="{url}""#));
             }
             e.into_response()
         }

@@ -255,8 +255,12 @@ async fn register(State(state): State<AppState>, req: Request) -> Result<Respons
     // Registration is open to anyone: the same per-address limit as sign-in, and a cap on clients.
     let _admitted = crate::routes::auth::admit(&state, &parts)?;
     let bytes = json_bytes(Request::from_parts(parts, body), &state).await?;
-    let reg: Registration = serde_json::from_slice(&bytes)
-        .map_err(|e| invalid("invalid_client_metadata", format!("malformed metadata: {e}")))?;
+    let reg: Registration = serde_json::from_slice(&bytes).map_err(|e| {
+        invalid(
+            "invalid_client_metadata",
+            format!("malformed metadata: {e}"),
+        )
+    })?;
     let uris = reg.redirect_uris.unwrap_or_default();
     if uris.is_empty() || uris.len() > MAX_REDIRECT_URIS {
         return Err(invalid(
@@ -266,7 +270,10 @@ async fn register(State(state): State<AppState>, req: Request) -> Result<Respons
     }
     for uri in &uris {
         if uri.len() > MAX_URI_CHARS {
-            return Err(invalid("invalid_redirect_uri", "a redirect URI is too long"));
+            return Err(invalid(
+                "invalid_redirect_uri",
+                "a redirect URI is too long",
+            ));
         }
         redirect_allowed(uri).map_err(|e| invalid("invalid_redirect_uri", e))?;
     }
@@ -558,10 +565,13 @@ async fn token(
 ) -> Result<Response, Failure> {
     let oauth_settings = settings(&state)?.clone();
     let req = form(body)?;
-    let client_id = req
-        .client_id
-        .as_deref()
-        .ok_or_else(|| oauth(StatusCode::UNAUTHORIZED, "invalid_client", "client_id is required"))?;
+    let client_id = req.client_id.as_deref().ok_or_else(|| {
+        oauth(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client_id is required",
+        )
+    })?;
     if state.store().oauth_client(client_id).await?.is_none() {
         return Err(oauth(
             StatusCode::UNAUTHORIZED,
@@ -585,7 +595,10 @@ async fn token(
                 }
             };
             if redeemed.client_id != client_id {
-                return Err(invalid("invalid_grant", "the code was issued to another client"));
+                return Err(invalid(
+                    "invalid_grant",
+                    "the code was issued to another client",
+                ));
             }
             if req.redirect_uri.as_deref() != Some(redeemed.redirect_uri.as_str()) {
                 return Err(invalid(
@@ -629,12 +642,12 @@ async fn token(
                 }
             }
         }
-        Some(other) => {
-            return Err(invalid(
-                "unsupported_grant_type",
-                format!("grant_type '{other}' is not supported; use authorization_code or refresh_token"),
-            ))
-        }
+        Some(other) => return Err(invalid(
+            "unsupported_grant_type",
+            format!(
+                "grant_type '{other}' is not supported; use authorization_code or refresh_token"
+            ),
+        )),
         None => return Err(invalid("invalid_request", "grant_type is required")),
     };
     if let Some(r) = req.resource.as_deref().filter(|r| !r.is_empty()) {
@@ -743,7 +756,11 @@ pub(crate) fn check_rest_caller(
     parts: &Parts,
 ) -> Result<(), ApiError> {
     if let todo_auth::Credential::OAuth { resource } = &identity.credential {
-        let api = state.settings().oauth.as_ref().map(OAuthSettings::api_resource);
+        let api = state
+            .settings()
+            .oauth
+            .as_ref()
+            .map(OAuthSettings::api_resource);
         if api.as_deref() != Some(resource.as_str()) {
             return Err(ApiError {
                 challenge: vec![r#"error="invalid_token""#.to_owned()],

@@ -193,7 +193,11 @@ async fn revoke_token(
     PathParams((user_id, id)): PathParams<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     person(&caller, &user_id)?;
-    if state.store().revoke_personal_token(caller.id(), &id).await? {
+    if state
+        .store()
+        .revoke_personal_token(caller.id(), &id)
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("token"))

@@ -202,10 +202,14 @@ async fn discovery_from_the_401(app: TestApp) {
         r#"Bearer resource_metadata="https://todo.example/.well-known/oauth-protected-resource/mcp""#
     );
     let (status, prm) = split(
-        app.request(Method::GET, "/.well-known/oauth-protected-resource/mcp", None)
-            .send()
-            .await
-            .unwrap(),
+        app.request(
+            Method::GET,
+            "/.well-known/oauth-protected-resource/mcp",
+            None,
+        )
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(status, 200);
@@ -219,7 +223,10 @@ async fn discovery_from_the_401(app: TestApp) {
     )
     .await;
     assert_eq!(asm["issuer"], ISSUER);
-    assert_eq!(asm["authorization_endpoint"], format!("{ISSUER}/oauth/authorize"));
+    assert_eq!(
+        asm["authorization_endpoint"],
+        format!("{ISSUER}/oauth/authorize")
+    );
     assert_eq!(asm["token_endpoint"], format!("{ISSUER}/api/oauth/token"));
     assert_eq!(asm["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(
@@ -237,7 +244,11 @@ async fn registration_has_rules(app: TestApp) {
         json!({"redirect_uris": []}),
     ] {
         let (status, e) = register(&app, bad.clone()).await;
-        assert_eq!((status, e["error"].as_str()), (400, Some("invalid_redirect_uri")), "{bad}: {e}");
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (400, Some("invalid_redirect_uri")),
+            "{bad}: {e}"
+        );
     }
     for bad in [
         json!({"redirect_uris": [CALLBACK], "token_endpoint_auth_method": "client_secret_basic"}),
@@ -245,7 +256,11 @@ async fn registration_has_rules(app: TestApp) {
         json!({"redirect_uris": [CALLBACK], "response_types": ["token"]}),
     ] {
         let (status, e) = register(&app, bad.clone()).await;
-        assert_eq!((status, e["error"].as_str()), (400, Some("invalid_client_metadata")), "{bad}: {e}");
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (400, Some("invalid_client_metadata")),
+            "{bad}: {e}"
+        );
     }
     for ok in [
         "https://claude.ai/api/mcp/auth_callback",
@@ -279,11 +294,17 @@ async fn authorization_requests_are_checked(app: TestApp) {
     assert_eq!(status, 200, "{shown}");
     assert_eq!(shown["consent"]["client_name"], "Test client");
     assert_eq!(shown["consent"]["redirect_host"], "127.0.0.1");
-    assert_eq!(shown["consent"]["scopes"], json!(["tasks:read", "tasks:write"]));
+    assert_eq!(
+        shown["consent"]["scopes"],
+        json!(["tasks:read", "tasks:write"])
+    );
 
     let mut missing = params(&client_id, &challenge, MCP);
     missing.as_object_mut().unwrap().remove("code_challenge");
-    missing.as_object_mut().unwrap().remove("code_challenge_method");
+    missing
+        .as_object_mut()
+        .unwrap()
+        .remove("code_challenge_method");
     let mut plain = params(&client_id, &challenge, MCP);
     plain["code_challenge_method"] = json!("plain");
     let mut implicit = params(&client_id, &challenge, MCP);
@@ -341,7 +362,11 @@ async fn tokens_are_bound_rotated_and_revoked(app: TestApp) {
     let (c, _) = code(&app, &u, &client_id, MCP).await;
     let (wrong, _) = pkce();
     let (status, e) = exchange(&app, &client_id, &c, &wrong).await;
-    assert_eq!((status, e["error"].as_str()), (400, Some("invalid_grant")), "{e}");
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{e}"
+    );
 
     // A good exchange; the token works at /mcp only.
     let (c, verifier) = code(&app, &u, &client_id, MCP).await;
@@ -353,12 +378,23 @@ async fn tokens_are_bound_rotated_and_revoked(app: TestApp) {
     let access = t["access_token"].as_str().unwrap().to_owned();
     assert!(access.starts_with("todo_at_"));
     assert_eq!(tool_names(&app, &access).await.len(), 7);
-    let (status, _) = app.call(Method::GET, &format!("/api/{}/tasks", u.id), Some(&access), None).await;
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/tasks", u.id),
+            Some(&access),
+            None,
+        )
+        .await;
     assert_eq!(status, 401, "an MCP token is not for the REST API");
 
     // The code again: refused, and what it issued is revoked.
     let (status, e) = exchange(&app, &client_id, &c, &verifier).await;
-    assert_eq!((status, e["error"].as_str()), (400, Some("invalid_grant")), "{e}");
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{e}"
+    );
     let (status, challenge, _) = mcp(&app, &access, "tools/list", json!({})).await;
     assert_invalid_token(status, &challenge);
     let rt = t["refresh_token"].as_str().unwrap();
@@ -378,16 +414,31 @@ async fn tokens_are_bound_rotated_and_revoked(app: TestApp) {
     let other = client(&app).await;
     assert_eq!(refresh(&app, &other, rt2).await.0, 400);
     let (status, e) = refresh(&app, &client_id, rt1).await;
-    assert_eq!((status, e["error"].as_str()), (400, Some("invalid_grant")), "{e}");
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{e}"
+    );
     let (status, challenge, _) = mcp(&app, access2, "tools/list", json!({})).await;
     assert_invalid_token(status, &challenge);
-    assert_eq!(refresh(&app, &client_id, rt2).await.0, 400, "the family is revoked");
+    assert_eq!(
+        refresh(&app, &client_id, rt2).await.0,
+        400,
+        "the family is revoked"
+    );
 
     // A token for the REST API works there and not at /mcp.
     let (c, verifier) = code(&app, &u, &client_id, API).await;
     let (_, rest) = exchange(&app, &client_id, &c, &verifier).await;
     let rest_token = rest["access_token"].as_str().unwrap();
-    let (status, _) = app.call(Method::GET, &format!("/api/{}/tasks", u.id), Some(rest_token), None).await;
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/tasks", u.id),
+            Some(rest_token),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     let (status, challenge, _) = mcp(&app, rest_token, "tools/list", json!({})).await;
     assert_invalid_token(status, &challenge);
@@ -395,7 +446,10 @@ async fn tokens_are_bound_rotated_and_revoked(app: TestApp) {
     // RFC 7009: revoking the refresh token ends the access token too.
     let (c, verifier) = code(&app, &u, &client_id, MCP).await;
     let (_, t) = exchange(&app, &client_id, &c, &verifier).await;
-    let (access, rt) = (t["access_token"].as_str().unwrap(), t["refresh_token"].as_str().unwrap());
+    let (access, rt) = (
+        t["access_token"].as_str().unwrap(),
+        t["refresh_token"].as_str().unwrap(),
+    );
     let r = app
         .request(Method::POST, "/api/oauth/revoke", None)
         .header("content-type", "application/x-www-form-urlencoded")
@@ -414,7 +468,11 @@ async fn tokens_are_bound_rotated_and_revoked(app: TestApp) {
     // No password, client-credentials or implicit grants.
     for grant in ["password", "client_credentials", "implicit"] {
         let (status, e) = token(&app, &[("grant_type", grant), ("client_id", &client_id)]).await;
-        assert_eq!((status, e["error"].as_str()), (400, Some("unsupported_grant_type")), "{e}");
+        assert_eq!(
+            (status, e["error"].as_str()),
+            (400, Some("unsupported_grant_type")),
+            "{e}"
+        );
     }
 
     // The Connected apps list shows the live grants and disconnecting ends their tokens.
@@ -426,10 +484,17 @@ async fn tokens_are_bound_rotated_and_revoked(app: TestApp) {
     assert_eq!(apps.len(), 2, "the REST grant and this one: {apps:?}");
     assert_eq!(apps[0]["client_name"], "Test client");
     let id = apps[0]["id"].as_str().unwrap();
-    let (status, _) = app.send(&u, Method::DELETE, &format!("/apps/{id}"), None).await;
+    let (status, _) = app
+        .send(&u, Method::DELETE, &format!("/apps/{id}"), None)
+        .await;
     assert_eq!(status, 204);
-    let (status, challenge, _) =
-        mcp(&app, t["access_token"].as_str().unwrap(), "tools/list", json!({})).await;
+    let (status, challenge, _) = mcp(
+        &app,
+        t["access_token"].as_str().unwrap(),
+        "tools/list",
+        json!({}),
+    )
+    .await;
     assert_invalid_token(status, &challenge);
 }
 
@@ -438,13 +503,31 @@ async fn tokens_are_bound_rotated_and_revoked(app: TestApp) {
 async fn personal_access_tokens(app: TestApp) {
     let u = app.sign_up("pat@example.com").await;
     let (status, e) = app
-        .send(&u, Method::POST, "/tokens", Some(json!({"name": "x", "scopes": "admin"})))
+        .send(
+            &u,
+            Method::POST,
+            "/tokens",
+            Some(json!({"name": "x", "scopes": "admin"})),
+        )
         .await;
-    assert_eq!((status, e["error"]["fields"]["scopes"].is_string()), (422, true), "{e}");
+    assert_eq!(
+        (status, e["error"]["fields"]["scopes"].is_string()),
+        (422, true),
+        "{e}"
+    );
     let (status, e) = app
-        .send(&u, Method::POST, "/tokens", Some(json!({"name": "", "scopes": "tasks:read"})))
+        .send(
+            &u,
+            Method::POST,
+            "/tokens",
+            Some(json!({"name": "", "scopes": "tasks:read"})),
+        )
         .await;
-    assert_eq!((status, e["error"]["fields"]["name"].is_string()), (422, true), "{e}");
+    assert_eq!(
+        (status, e["error"]["fields"]["name"].is_string()),
+        (422, true),
+        "{e}"
+    );
 
     let (status, read) = app
         .send(
@@ -459,7 +542,14 @@ async fn personal_access_tokens(app: TestApp) {
     assert!(reader.starts_with("todo_pat_"));
     app.create(&u, json!({"title": "Seen by the reader"})).await;
 
-    let (status, tasks) = app.call(Method::GET, &format!("/api/{}/tasks", u.id), Some(&reader), None).await;
+    let (status, tasks) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/tasks", u.id),
+            Some(&reader),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(tasks[0]["title"], "Seen by the reader");
     let r = app
@@ -498,7 +588,14 @@ async fn personal_access_tokens(app: TestApp) {
     assert_eq!(tasks.as_array().unwrap().len(), 1, "nothing was written");
 
     // A token cannot manage tokens.
-    let (status, _) = app.call(Method::GET, &format!("/api/{}/tokens", u.id), Some(&reader), None).await;
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/tokens", u.id),
+            Some(&reader),
+            None,
+        )
+        .await;
     assert_eq!(status, 403);
 
     // A writing token writes; the list shows both with their last use, never the token.
@@ -529,13 +626,24 @@ async fn personal_access_tokens(app: TestApp) {
 
     // Revoked: refused at once, with the challenge.
     let id = read["id"].as_str().unwrap();
-    let (status, _) = app.send(&u, Method::DELETE, &format!("/tokens/{id}"), None).await;
+    let (status, _) = app
+        .send(&u, Method::DELETE, &format!("/tokens/{id}"), None)
+        .await;
     assert_eq!(status, 204);
-    let (status, _) = app.call(Method::GET, &format!("/api/{}/tasks", u.id), Some(&reader), None).await;
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/{}/tasks", u.id),
+            Some(&reader),
+            None,
+        )
+        .await;
     assert_eq!(status, 401);
     let (status, challenge, _) = mcp(&app, &reader, "tools/list", json!({})).await;
     assert_invalid_token(status, &challenge);
-    let (status, _) = app.send(&u, Method::DELETE, &format!("/tokens/{id}"), None).await;
+    let (status, _) = app
+        .send(&u, Method::DELETE, &format!("/tokens/{id}"), None)
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -581,7 +689,13 @@ async fn an_expired_access_token_is_refused_with_the_challenge() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let (status, challenge, body) = mcp(&app, access, "tools/list", json!({})).await;
     assert_invalid_token(status, &challenge);
-    assert!(body["error"]["message"].as_str().unwrap().contains("expired"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{body}"
+    );
     // The refresh token still works and answers a fresh access token.
     let (status, t2) = refresh(&app, &client_id, t["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, 200, "{t2}");
@@ -590,11 +704,17 @@ async fn an_expired_access_token_is_refused_with_the_challenge() {
 /// Registration is capped: past the limit new clients are refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registrations_are_capped() {
-    let app = spawn(Db::Sqlite, &["--oauth-max-clients", "2"]).await.unwrap();
+    let app = spawn(Db::Sqlite, &["--oauth-max-clients", "2"])
+        .await
+        .unwrap();
     client(&app).await;
     client(&app).await;
     let (status, e) = register(&app, json!({"redirect_uris": [CALLBACK]})).await;
-    assert_eq!((status, e["error"].as_str()), (429, Some("temporarily_unavailable")), "{e}");
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (429, Some("temporarily_unavailable")),
+        "{e}"
+    );
 }
 
 /// Without PUBLIC_URL there is no authorization server, and /mcp's challenge stays plain.
@@ -609,4 +729,174 @@ async fn without_public_url_oauth_is_off() {
     assert_eq!(r.status(), 404);
     let (status, e) = register(&app, json!({"redirect_uris": [CALLBACK]})).await;
     assert_eq!(status, 404, "{e}");
+}
+
+/// Runs the official Python SDK's OAuth client (`tests/clients/oauth_client.py`) against the MCP
+/// endpoint at `mcp_url`, signing in as `email`; returns its report.
+async fn sdk_oauth_client(python: &std::path::Path, mcp_url: &str, email: &str) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/oauth_client.py");
+    let out = tokio::process::Command::new(python)
+        .arg(script)
+        .args([
+            "--url",
+            mcp_url,
+            "--email",
+            email,
+            "--password",
+            "correct horse battery",
+        ])
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(90), out)
+        .await
+        .expect("the OAuth client finished")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or("null"))
+        .unwrap_or_else(|_| panic!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert!(
+        report.get("error").is_none(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    report
+}
+
+/// What the SDK client must have done: discovered, registered, been let in through the consent
+/// page, called tools, refreshed with rotation, seen its revoked token refused with the challenge,
+/// and signed in again.
+fn assert_went_end_to_end(report: &Value, mcp_url: &str) {
+    assert_eq!(report["registered"], true, "{report}");
+    assert_eq!(
+        report["consent"]["client"], true,
+        "the consent page names the client: {report}"
+    );
+    assert_eq!(
+        report["consent"]["host"], true,
+        "and its redirect host: {report}"
+    );
+    assert_eq!(report["scope"], "tasks:read tasks:write");
+    assert_eq!(report["expires_in"], 3600);
+    assert_eq!(report["tools"].as_array().unwrap().len(), 7, "{report}");
+    let calls = report["calls"].as_array().unwrap();
+    assert_eq!(calls[0]["is_error"], false, "{report}");
+    assert!(calls[1]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Signed in through OAuth"));
+    assert_eq!(report["refreshed"], true, "{report}");
+    assert_eq!(report["rotated"], true, "{report}");
+    assert_eq!(report["revoke_status"], 200);
+    assert_eq!(report["after_revoke"]["status"], 401, "{report}");
+    let challenge = report["after_revoke"]["www_authenticate"].as_str().unwrap();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+    let url = url::Url::parse(mcp_url).unwrap();
+    let metadata = format!(
+        "{}/.well-known/oauth-protected-resource{}",
+        url.origin().ascii_serialization(),
+        url.path()
+    );
+    assert!(challenge.contains(&metadata), "{challenge}");
+    assert_eq!(
+        report["authorizations"], 2,
+        "signed in again after revocation: {report}"
+    );
+    assert_eq!(calls.len(), 4, "{report}");
+    assert_eq!(calls[3]["is_error"], false, "{report}");
+    let resource = url::form_urlencoded::byte_serialize(mcp_url.as_bytes()).collect::<String>();
+    assert!(
+        report["authorize_url"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("resource={resource}")),
+        "the SDK asked for a token bound to the MCP resource: {report}"
+    );
+}
+
+/// The SDK's OAuth client end to end against `todo serve` (SQLite), with the issuer at its own URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_oauth_client_against_todo_serve() {
+    let Some(python) = crate::mcp::python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = todo_testkit::free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    let db = format!("sqlite://{}", dir.path().join("todo.db").display());
+    let env = [
+        ("DATABASE_URL", db.as_str()),
+        ("BETTER_AUTH_SECRET", crate::support::SECRET),
+        ("PUBLIC_URL", public.as_str()),
+    ];
+    let (mut serve, base) =
+        crate::process::spawn_role_on(port, &["serve"], &env, dir.path(), "serve").await;
+    let app = TestApp::attach(&base);
+    app.sign_up("sdk@example.com").await;
+    let mcp_url = format!("{base}/mcp");
+    let report = sdk_oauth_client(&python, &mcp_url, "sdk@example.com").await;
+    assert_went_end_to_end(&report, &mcp_url);
+    crate::process::terminate(&serve);
+    let _ = serve.wait();
+}
+
+/// The split topology on PostgreSQL: `todo frontend` is the issuer (the consent page holds the
+/// session; the metadata and token endpoints are forwarded to `todo backend`), and `todo mcp`
+/// is a resource server that checks tokens through the shared database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_oauth_client_against_backend_frontend_and_mcp_on_postgres() {
+    let Some(python) = crate::mcp::python() else {
+        return;
+    };
+    let Some((db, _)) = crate::support::database(Db::Postgres).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (frontend_port, mcp_port) = (todo_testkit::free_port(), todo_testkit::free_port());
+    let public = format!("http://127.0.0.1:{frontend_port}");
+    let mcp_url = format!("http://127.0.0.1:{mcp_port}/mcp");
+    let env = [
+        ("DATABASE_URL", db.as_str()),
+        ("BETTER_AUTH_SECRET", crate::support::SECRET),
+        ("PUBLIC_URL", public.as_str()),
+        ("MCP_RESOURCE_URL", mcp_url.as_str()),
+        ("AUTO_MIGRATE", "true"),
+    ];
+    use crate::process::{spawn_role, spawn_role_on, terminate};
+
+    let (mut backend, backend_url) = spawn_role(&["backend"], &env, dir.path(), "backend").await;
+    let (mut mcp, _) = spawn_role_on(mcp_port, &["mcp"], &env, dir.path(), "mcp").await;
+    let mut frontend = crate::process::todo(dir.path());
+    frontend
+        .args([
+            "frontend",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &frontend_port.to_string(),
+        ])
+        .env("BACKEND_URL", &backend_url);
+    let mut frontend = crate::process::spawn(frontend, dir.path());
+    todo_testkit::wait_for(
+        &format!("{public}/api/health"),
+        200,
+        Duration::from_secs(20),
+    )
+    .await;
+    TestApp::attach(&backend_url)
+        .sign_up("split@example.com")
+        .await;
+    let report = sdk_oauth_client(&python, &mcp_url, "split@example.com").await;
+    assert_went_end_to_end(&report, &mcp_url);
+    let log = std::fs::read_to_string(dir.path().join("mcp.log")).unwrap();
+    assert!(
+        log.contains(r#""route":"/mcp""#),
+        "the tools ran in todo mcp"
+    );
+    for child in [&backend, &mcp, &frontend] {
+        terminate(child);
+    }
+    let _ = (backend.wait(), mcp.wait(), frontend.wait());
 }
