@@ -89,12 +89,12 @@ mod tests {
     #[test]
     fn pkce_matches_the_rfc_example() {
         // RFC 7636 appendix B.
-        let verifier = "dBjftJeZ4CVP-mA92tKwoKYrc1kpbuSwHh7-5H1oJMI";
-        let challenge = "E9Melhoa2OwvFrEMTJguCMoEOtQ8JyTTJmBpNXmYb-c";
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert!(pkce_s256_matches(verifier, challenge));
         assert!(!pkce_s256_matches(
             verifier,
-            "E9Melhoa2OwvFrEMTJguCMoEOtQ8JyTTJmBpNXmYb-d"
+            "F9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         ));
         assert!(!pkce_s256_matches("short", challenge));
     }
