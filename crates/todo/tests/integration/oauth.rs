@@ -900,3 +900,73 @@ async fn sdk_oauth_client_against_backend_frontend_and_mcp_on_postgres() {
     }
     let _ = (backend.wait(), mcp.wait(), frontend.wait());
 }
+
+/// A database filled through the previous schema (before 20261201000009_oauth) migrates, and its
+/// users' data is reachable with a personal access token created afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_previous_schema_migrates_with_its_data() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let Some((url, dir)) = crate::support::database(db).await else {
+            continue;
+        };
+        let previous = tempfile::tempdir().unwrap();
+        let kind = match db {
+            Db::Sqlite => "sqlite",
+            Db::Postgres => "postgres",
+        };
+        let source = format!("{}/../storage/migrations/{kind}", env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(&source).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            if name.as_str() < "20261201000009" {
+                std::fs::copy(&path, previous.path().join(name)).unwrap();
+            }
+        }
+        let migrator = sqlx::migrate::Migrator::new(previous.path()).await.unwrap();
+        let list = "INSERT INTO lists (user_id, name, name_key, position, archived, inbox, created_at, updated_at) \
+                    VALUES ('old-user', 'Inbox', 'inbox', 0, FALSE, TRUE, 1, 1)";
+        let task = "INSERT INTO tasks (user_id, list_id, title, completed, priority, tags, created_at, updated_at, \
+                    title_key, search_text) SELECT 'old-user', id, 'From before', FALSE, 2, '[]', 1, 1, \
+                    'from before', 'from before' FROM lists WHERE user_id = 'old-user'";
+        macro_rules! fill {
+            ($pool:expr) => {{
+                let pool = $pool;
+                migrator.run(&pool).await.unwrap();
+                sqlx::query(list).execute(&pool).await.unwrap();
+                sqlx::query(task).execute(&pool).await.unwrap();
+                pool.close().await;
+            }};
+        }
+        match db {
+            Db::Sqlite => fill!(sqlx::SqlitePool::connect(&format!("{url}?mode=rwc"))
+                .await
+                .unwrap()),
+            Db::Postgres => fill!(sqlx::PgPool::connect(&url).await.unwrap()),
+        }
+        if let Some(dir) = &dir {
+            use std::os::unix::fs::PermissionsExt;
+            for f in std::fs::read_dir(dir.path()).unwrap() {
+                let path = f.unwrap().path();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            }
+        }
+        let app = TestApp::spawn_on(url, dir, &["--public-url", ISSUER]).await;
+        let old = TestUser {
+            id: "old-user".into(),
+            session: String::new(),
+            jwt: crate::support::hs256("old-user", json!({})),
+        };
+        let (status, created) = app
+            .send(&old, Method::POST, "/tokens", Some(json!({"name": "cli", "scopes": "tasks:read"})))
+            .await;
+        assert_eq!(status, 201, "{kind}: {created}");
+        let pat = created["token"].as_str().unwrap();
+        let (status, tasks) = app
+            .call(Method::GET, "/api/old-user/tasks", Some(pat), None)
+            .await;
+        assert_eq!(status, 200, "{kind}: {tasks}");
+        assert_eq!(tasks[0]["title"], "From before", "{kind}");
+        let names = tool_names(&app, pat).await;
+        assert_eq!(names.len(), 2, "{kind}: read-only over MCP too: {names:?}");
+    }
+}
