@@ -24,9 +24,14 @@ pub struct ApiError {
     pub outage: Option<Outage>,
     /// For 429: seconds until a retry can succeed (`Retry-After`).
     pub retry_after: Option<u64>,
-    /// For 401 and 403: parameters of the `Bearer` challenge (RFC 6750 §3), e.g. `error="invalid_token"`.
-    pub challenge: Vec<String>,
+    /// For 401 and 403: parameters of the `Bearer` challenge (RFC 6750 §3), e.g. `error="invalid_token"`
+    /// (boxed: errors travel in every `Result` and stay small).
+    pub challenge: Option<Box<Challenge>>,
 }
+
+/// The parameters of a `WWW-Authenticate: Bearer` challenge, in order.
+#[derive(Debug, Default)]
+pub struct Challenge(pub Vec<String>);
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -57,8 +62,17 @@ impl ApiError {
             conversation_id: None,
             outage: None,
             retry_after: None,
-            challenge: Vec::new(),
+            challenge: None,
         }
+    }
+
+    /// Adds a parameter to the `Bearer` challenge this error answers with.
+    pub fn with_challenge(mut self, param: String) -> Self {
+        self.challenge
+            .get_or_insert_with(Box::default)
+            .0
+            .push(param);
+        self
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -114,13 +128,12 @@ impl From<ValidationError> for ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        let challenge = match e {
-            AuthError::Missing => Vec::new(),
-            _ => vec![r#"error="invalid_token""#.to_owned()],
-        };
-        ApiError {
-            challenge,
-            ..Self::unauthorized(e.to_string())
+        let missing = e == AuthError::Missing;
+        let error = Self::unauthorized(e.to_string());
+        if missing {
+            error
+        } else {
+            error.with_challenge(r#"error="invalid_token""#.to_owned())
         }
     }
 }
@@ -170,11 +183,11 @@ impl IntoResponse for ApiError {
         };
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();
-        if self.status == StatusCode::UNAUTHORIZED || !self.challenge.is_empty() {
+        if self.status == StatusCode::UNAUTHORIZED || self.challenge.is_some() {
             // RFC 9110 §11.6.1: a 401 names the scheme that would succeed (RFC 6750 §3 its parameters).
-            let value = match self.challenge.is_empty() {
-                true => "Bearer".to_owned(),
-                false => format!("Bearer {}", self.challenge.join(", ")),
+            let value = match &self.challenge {
+                None => "Bearer".to_owned(),
+                Some(c) => format!("Bearer {}", c.0.join(", ")),
             };
             if let Ok(v) = HeaderValue::from_str(&value) {
                 headers.insert(WWW_AUTHENTICATE, v);

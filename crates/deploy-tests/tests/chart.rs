@@ -1252,7 +1252,10 @@ fn the_oauth_issuer_is_the_ingress_host() {
     );
     let config = find(&objects, "ConfigMap", "todo-config").unwrap();
     assert_eq!(config["data"]["PUBLIC_URL"], "https://todo.example.com");
-    assert_eq!(config["data"]["MCP_RESOURCE_URL"], "http://mcp.example.com/mcp");
+    assert_eq!(
+        config["data"]["MCP_RESOURCE_URL"],
+        "http://mcp.example.com/mcp"
+    );
     let plain = render(&helm, "todo", &["--namespace", "todo"]);
     let config = find(&plain, "ConfigMap", "todo-config").unwrap();
     assert!(config["data"].get("PUBLIC_URL").is_none());

@@ -165,7 +165,9 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
             // discover how to get a token.
             if let Some(o) = oauth {
                 let url = OAuthSettings::metadata_url(&o.mcp_resource);
-                e.challenge
+                let challenge = e.challenge.get_or_insert_with(Box::default);
+                challenge
+                    .0
                     .insert(0, format!(r#"resource_metadata="{url}""#));
             }
             e.into_response()

@@ -642,12 +642,14 @@ async fn token(
                 }
             }
         }
-        Some(other) => return Err(invalid(
-            "unsupported_grant_type",
-            format!(
+        Some(other) => {
+            return Err(invalid(
+                "unsupported_grant_type",
+                format!(
                 "grant_type '{other}' is not supported; use authorization_code or refresh_token"
             ),
-        )),
+            ))
+        }
         None => return Err(invalid("invalid_request", "grant_type is required")),
     };
     if let Some(r) = req.resource.as_deref().filter(|r| !r.is_empty()) {
@@ -762,10 +764,10 @@ pub(crate) fn check_rest_caller(
             .as_ref()
             .map(OAuthSettings::api_resource);
         if api.as_deref() != Some(resource.as_str()) {
-            return Err(ApiError {
-                challenge: vec![r#"error="invalid_token""#.to_owned()],
-                ..ApiError::unauthorized("this token was issued for another resource")
-            });
+            return Err(
+                ApiError::unauthorized("this token was issued for another resource")
+                    .with_challenge(r#"error="invalid_token""#.to_owned()),
+            );
         }
     }
     let path = parts.uri.path();
@@ -781,16 +783,12 @@ pub(crate) fn check_rest_caller(
     if allowed {
         Ok(())
     } else {
-        Err(ApiError {
-            challenge: vec![
-                r#"error="insufficient_scope""#.to_owned(),
-                format!(r#"scope="{scope}""#),
-            ],
-            ..ApiError::new(
-                StatusCode::FORBIDDEN,
-                "insufficient_scope",
-                format!("this token lacks the {scope} scope"),
-            )
-        })
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            format!("this token lacks the {scope} scope"),
+        )
+        .with_challenge(r#"error="insufficient_scope""#.to_owned())
+        .with_challenge(format!(r#"scope="{scope}""#)))
     }
 }

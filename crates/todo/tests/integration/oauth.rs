@@ -914,7 +914,10 @@ async fn the_previous_schema_migrates_with_its_data() {
             Db::Sqlite => "sqlite",
             Db::Postgres => "postgres",
         };
-        let source = format!("{}/../storage/migrations/{kind}", env!("CARGO_MANIFEST_DIR"));
+        let source = format!(
+            "{}/../storage/migrations/{kind}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         for entry in std::fs::read_dir(&source).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_str().unwrap().to_owned();
@@ -957,7 +960,12 @@ async fn the_previous_schema_migrates_with_its_data() {
             jwt: crate::support::hs256("old-user", json!({})),
         };
         let (status, created) = app
-            .send(&old, Method::POST, "/tokens", Some(json!({"name": "cli", "scopes": "tasks:read"})))
+            .send(
+                &old,
+                Method::POST,
+                "/tokens",
+                Some(json!({"name": "cli", "scopes": "tasks:read"})),
+            )
             .await;
         assert_eq!(status, 201, "{kind}: {created}");
         let pat = created["token"].as_str().unwrap();

@@ -1108,7 +1108,10 @@ async fn consent_and_connected_apps() {
     assert!(text.contains("Browser Test App"), "{text}");
     assert!(text.contains("127.0.0.1"), "{text}");
     assert!(text.contains("See your lists and tasks"), "{text}");
-    assert!(!text.contains("Add, change"), "only the scope asked for: {text}");
+    assert!(
+        !text.contains("Add, change"),
+        "only the scope asked for: {text}"
+    );
     b.click("#consent-allow").await;
     let mut landed = String::new();
     for _ in 0..100 {
@@ -1177,8 +1180,11 @@ async fn consent_and_connected_apps() {
     // A personal token: created, shown once, revoked.
     b.fill("#token-name", "Script").await;
     b.click("#token-form button[type=submit]").await;
-    b.until("the new token", "document.getElementById('new-token-value')")
-        .await;
+    b.until(
+        "the new token",
+        "document.getElementById('new-token-value')",
+    )
+    .await;
     let pat = b
         .js("return document.getElementById('new-token-value').textContent")
         .await;
@@ -1188,8 +1194,11 @@ async fn consent_and_connected_apps() {
     b.goto(&app.url("/settings/apps")).await;
     assert!(!b.text().await.contains(&pat), "shown only once");
     b.click("#tokens button").await;
-    b.until("revoked", "document.querySelectorAll('#tokens li').length === 0")
-        .await;
+    b.until(
+        "revoked",
+        "document.querySelectorAll('#tokens li').length === 0",
+    )
+    .await;
     assert_eq!(mcp_status(pat).await, 401);
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.client.close().await.unwrap();
