@@ -24,7 +24,14 @@ pub struct ApiError {
     pub outage: Option<Outage>,
     /// For 429: seconds until a retry can succeed (`Retry-After`).
     pub retry_after: Option<u64>,
+    /// For 401 and 403: parameters of the `Bearer` challenge (RFC 6750 §3), e.g. `error="invalid_token"`
+    /// (boxed: errors travel in every `Result` and stay small).
+    pub challenge: Option<Box<Challenge>>,
 }
+
+/// The parameters of a `WWW-Authenticate: Bearer` challenge, in order.
+#[derive(Debug, Default)]
+pub struct Challenge(pub Vec<String>);
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -55,7 +62,17 @@ impl ApiError {
             conversation_id: None,
             outage: None,
             retry_after: None,
+            challenge: None,
         }
+    }
+
+    /// Adds a parameter to the `Bearer` challenge this error answers with.
+    pub fn with_challenge(mut self, param: String) -> Self {
+        self.challenge
+            .get_or_insert_with(Box::default)
+            .0
+            .push(param);
+        self
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -111,7 +128,13 @@ impl From<ValidationError> for ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        Self::unauthorized(e.to_string())
+        let missing = e == AuthError::Missing;
+        let error = Self::unauthorized(e.to_string());
+        if missing {
+            error
+        } else {
+            error.with_challenge(r#"error="invalid_token""#.to_owned())
+        }
     }
 }
 
@@ -160,9 +183,15 @@ impl IntoResponse for ApiError {
         };
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();
-        if self.status == StatusCode::UNAUTHORIZED {
-            // RFC 9110 §11.6.1: a 401 names the scheme that would succeed.
-            headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        if self.status == StatusCode::UNAUTHORIZED || self.challenge.is_some() {
+            // RFC 9110 §11.6.1: a 401 names the scheme that would succeed (RFC 6750 §3 its parameters).
+            let value = match &self.challenge {
+                None => "Bearer".to_owned(),
+                Some(c) => format!("Bearer {}", c.0.join(", ")),
+            };
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(WWW_AUTHENTICATE, v);
+            }
         }
         if let Some(seconds) = self.retry_after {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));

@@ -47,6 +47,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or(AuthError::Missing)?;
         let identity = state.identify(token).await?;
+        crate::routes::oauth::check_rest_caller(state, &identity, parts)?;
         Ok(Caller {
             identity,
             token: token.to_owned(),

@@ -27,6 +27,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use error::ApiError;
 pub use middleware::HttpLimits;
 pub use routes::mcp::AllowedHosts;
+pub use routes::oauth::OAuthSettings;
 pub use routes::transfer::{export_document, import_file};
 pub use throttle::{AuthLimits, TrustedProxies};
 
@@ -52,6 +53,8 @@ pub struct ApiSettings {
     pub public_url: Option<url::Url>,
     /// Webhooks may point at loopback and private addresses (`WEBHOOK_ALLOW_PRIVATE`).
     pub webhook_allow_private: bool,
+    /// The OAuth authorization server and protected resources; off without `PUBLIC_URL`.
+    pub oauth: Option<OAuthSettings>,
 }
 
 struct Inner {
@@ -121,8 +124,12 @@ impl AppState {
         &self.0.assistant
     }
 
-    /// Verifies a bearer JWT; one this server issued must also still belong to a live session.
+    /// Verifies a bearer token: an opaque one (OAuth, personal) against the database, a JWT by its
+    /// signature; a JWT this server issued must also still belong to a live session.
     pub async fn identify(&self, token: &str) -> Result<Identity, ApiError> {
+        if token.starts_with(routes::oauth::TOKEN_PREFIX) {
+            return self.identify_opaque(token).await;
+        }
         let identity = self.auth().verify(token).await?;
         if let Some(sid) = &identity.session_id {
             let live = &self.0.live_sessions;
@@ -136,6 +143,41 @@ impl AppState {
             }
         }
         Ok(identity)
+    }
+
+    async fn identify_opaque(&self, token: &str) -> Result<Identity, ApiError> {
+        use todo_auth::{AuthError, Credential, Scopes};
+        use todo_storage::TokenKind;
+        let hash = todo_auth::hash_session_token(&secrecy::SecretString::from(token.to_owned()));
+        let stored = self.store().bearer_token(&hash).await?;
+        let stored = stored.ok_or_else(|| AuthError::Invalid("unknown token".into()))?;
+        if stored.revoked {
+            return Err(AuthError::Invalid("the token was revoked".into()).into());
+        }
+        if stored.expires_at.is_some_and(|e| e <= chrono::Utc::now()) {
+            return Err(AuthError::Expired.into());
+        }
+        let credential = match (stored.kind, stored.resource) {
+            (TokenKind::Personal, _) => Credential::Personal,
+            (TokenKind::Access, Some(resource)) => Credential::OAuth { resource },
+            _ => {
+                return Err(
+                    AuthError::Invalid("a refresh token is not an access token".into()).into(),
+                )
+            }
+        };
+        if credential == Credential::Personal {
+            // The last-used time is a convenience: failing to record it must not refuse the call.
+            if let Err(e) = self.store().touch_token(&stored.id).await {
+                tracing::warn!(error = %e, "could not record a token's use");
+            }
+        }
+        Ok(Identity {
+            user_id: stored.user_id,
+            session_id: None,
+            scopes: Scopes::parse(&stored.scopes).unwrap_or_default(),
+            credential,
+        })
     }
 
     fn throttle(&self) -> &Throttle {
@@ -219,6 +261,7 @@ fn data_routes() -> OpenApiRouter<AppState> {
         .merge(routes::calendar::router())
         .merge(routes::notifications::router())
         .merge(routes::webhooks::router())
+        .merge(routes::tokens::router())
 }
 
 fn api() -> OpenApiRouter<AppState> {
@@ -278,6 +321,14 @@ pub fn router_for(state: AppState, surface: Surface) -> Router {
             "/openapi.json",
             axum::routing::get(move || async move { axum::Json(doc) }),
         );
+    }
+    if let Some(oauth) = &state.settings().oauth {
+        if surface.api {
+            data = data.merge(routes::oauth::server_router(oauth));
+        }
+        if surface.api || surface.mcp.is_some() {
+            data = data.merge(routes::oauth::resource_router(oauth));
+        }
     }
     if let Some(hosts) = surface.mcp {
         data = data.merge(routes::mcp::router(state.clone(), hosts));

@@ -7,6 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::jwks::Jwks;
+use crate::Scopes;
 
 /// How tokens are issued and checked; parsed once from configuration.
 #[derive(Clone, Debug)]
@@ -44,6 +45,21 @@ pub struct Identity {
     pub user_id: String,
     /// The session a token this server issued belongs to (its `sid`); external tokens have none.
     pub session_id: Option<String>,
+    /// What the token may do: everything for JWTs, the granted scopes for opaque tokens.
+    pub scopes: Scopes,
+    /// What kind of credential it was.
+    pub credential: Credential,
+}
+
+/// The kind of bearer token a caller presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A JWT: this server's (from a session) or an external Better Auth server's.
+    Jwt,
+    /// A personal access token.
+    Personal,
+    /// An OAuth access token, bound to this resource (RFC 8707).
+    OAuth { resource: String },
 }
 
 #[derive(Serialize)]
@@ -169,6 +185,8 @@ impl Authenticator {
         Ok(Identity {
             user_id,
             session_id,
+            scopes: Scopes::ALL,
+            credential: Credential::Jwt,
         })
     }
 

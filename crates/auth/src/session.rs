@@ -37,12 +37,18 @@ pub fn new_session_token() -> SecretString {
     random_256().into()
 }
 
+/// A new opaque bearer token: `prefix` (which says what it is, e.g. `todo_pat_`, so secret scanners
+/// and people recognise it) and 256 random bits. Only its hash is stored.
+pub fn new_bearer_token(prefix: &str) -> SecretString {
+    format!("{prefix}{}", random_256()).into()
+}
+
 /// A new id for a row (a user, a session): unguessable, so ids reveal nothing, but not a secret.
 pub fn new_id() -> String {
     random_256()
 }
 
-/// What the database keeps of a session token: a leaked table cannot be replayed as sessions.
+/// What the database keeps of a session or bearer token: a leaked table cannot be replayed as sessions.
 pub fn hash_session_token(token: &SecretString) -> String {
     let digest = Sha256::digest(token.expose_secret().as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()

@@ -1280,3 +1280,37 @@ fn webhook_egress_and_private_targets_are_values() {
     }
     assert_eq!(rules[3]["ports"][0]["port"], 5432);
 }
+
+/// The OAuth issuer is the web app's ingress host (https with TLS), and the MCP resource the MCP
+/// server's own ingress when it has one; without an ingress OAuth stays off.
+#[test]
+fn the_oauth_issuer_is_the_ingress_host() {
+    let Some(helm) = tool("helm") else { return };
+    let objects = render(
+        &helm,
+        "todo",
+        &[
+            "--namespace",
+            "todo",
+            "--set",
+            "frontend.ingress.enabled=true",
+            "--set",
+            "frontend.ingress.host=todo.example.com",
+            "--set",
+            "frontend.ingress.tls[0].hosts[0]=todo.example.com",
+            "--set",
+            "mcp.ingress.enabled=true",
+            "--set",
+            "mcp.ingress.host=mcp.example.com",
+        ],
+    );
+    let config = find(&objects, "ConfigMap", "todo-config").unwrap();
+    assert_eq!(config["data"]["PUBLIC_URL"], "https://todo.example.com");
+    assert_eq!(
+        config["data"]["MCP_RESOURCE_URL"],
+        "http://mcp.example.com/mcp"
+    );
+    let plain = render(&helm, "todo", &["--namespace", "todo"]);
+    let config = find(&plain, "ConfigMap", "todo-config").unwrap();
+    assert!(config["data"].get("PUBLIC_URL").is_none());
+}

@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod idempotency;
 mod lists;
+mod oauth;
 mod outbox;
 mod reminders;
 mod settings;
@@ -28,6 +29,10 @@ pub use error::{StorageError, WriteFault};
 pub use health::{Outage, Readiness};
 pub use idempotency::{IdempotencyKey, Prior};
 pub use lists::ListDeletion;
+pub use oauth::{
+    ConnectedApp, NewGrant, NewToken, OAuthClient, PersonalToken, RedeemedCode, Redemption,
+    RefreshedGrant, StoredToken, TokenKind,
+};
 pub use outbox::{Attempt, Channel, Delivery, Fired};
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;

@@ -534,6 +534,56 @@ impl Tasks {
             .await?;
         Ok(())
     }
+    /// Asks the authorization server about an OAuth authorization request (with the user's decision,
+    /// once made): what the consent page shows, or where the browser goes.
+    pub async fn authorize(&self, request: Value) -> Result<Value, ApiError> {
+        let reply = self
+            .api
+            .call(
+                Method::POST,
+                "/api/oauth/authorize",
+                Some(&self.jwt),
+                Some(request),
+            )
+            .await?;
+        self.api.expect(&reply, StatusCode::OK)
+    }
+
+    /// The user's personal access tokens (JSON as the API lists them).
+    pub async fn tokens(&self) -> Result<Vec<Value>, ApiError> {
+        self.call(Method::GET, "/tokens", None, StatusCode::OK)
+            .await
+    }
+
+    /// Creates a personal access token; the answer holds the token itself, once.
+    pub async fn create_token(&self, body: Value) -> Result<Value, ApiError> {
+        self.call(Method::POST, "/tokens", Some(body), StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn revoke_token(&self, id: &str) -> Result<(), ApiError> {
+        let rest = format!("/tokens/{}", url_segment(id));
+        self.call::<IgnoredAny>(Method::DELETE, &rest, None, StatusCode::NO_CONTENT)
+            .await
+            .map(|_| ())
+    }
+
+    /// The OAuth apps the user let in.
+    pub async fn apps(&self) -> Result<Vec<Value>, ApiError> {
+        self.call(Method::GET, "/apps", None, StatusCode::OK).await
+    }
+
+    pub async fn revoke_app(&self, id: &str) -> Result<(), ApiError> {
+        let rest = format!("/apps/{}", url_segment(id));
+        self.call::<IgnoredAny>(Method::DELETE, &rest, None, StatusCode::NO_CONTENT)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// One path segment, percent-encoded.
+fn url_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A count the API answers in a header of an empty reply (0 when absent).

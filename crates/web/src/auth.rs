@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Query};
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
@@ -45,11 +45,31 @@ pub struct Credentials {
     email: String,
     #[serde(default)]
     password: String,
+    /// Where to go once signed in (only the consent page: see [`next_page`]).
+    #[serde(default)]
+    next: String,
+}
+
+/// Where to go after signing in: back to an OAuth consent page that sent the user here, else home.
+/// Only that path is followed, so the parameter cannot make this site an open redirect.
+fn next_page(next: &str) -> &str {
+    if next.starts_with("/oauth/authorize?") && !next.contains(['\\', '\r', '\n']) {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
 }
 
 struct AuthForm {
     name: String,
     email: String,
+    next: String,
     errors: BTreeMap<String, String>,
 }
 
@@ -83,25 +103,34 @@ fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
 pub async fn sign_in_page(
     api: Api,
     Extension(csrf): Extension<CsrfToken>,
+    Query(q): Query<NextQuery>,
 ) -> Result<Response, ApiError> {
-    blank_auth_page(&api, csrf, false).await
+    blank_auth_page(&api, csrf, false, q.next).await
 }
 
 pub async fn sign_up_page(
     api: Api,
     Extension(csrf): Extension<CsrfToken>,
+    Query(q): Query<NextQuery>,
 ) -> Result<Response, ApiError> {
-    blank_auth_page(&api, csrf, true).await
+    blank_auth_page(&api, csrf, true, q.next).await
 }
 
-/// An empty sign-in or sign-up form; someone already signed in goes to their list instead.
-async fn blank_auth_page(api: &Api, csrf: CsrfToken, sign_up: bool) -> Result<Response, ApiError> {
+/// An empty sign-in or sign-up form; someone already signed in goes on (to their list) instead.
+async fn blank_auth_page(
+    api: &Api,
+    csrf: CsrfToken,
+    sign_up: bool,
+    next: String,
+) -> Result<Response, ApiError> {
+    let next = next_page(&next).to_owned();
     if api.me().await?.is_some() {
-        return Ok(see_other("/"));
+        return Ok(see_other(&next));
     }
     let form = AuthForm {
         name: String::new(),
         email: String::new(),
+        next,
         errors: BTreeMap::new(),
     };
     Ok(auth_page(csrf.0, sign_up, form, StatusCode::OK))
@@ -120,7 +149,7 @@ async fn authenticate(
         api.sign_in(&input.email, &input.password).await
     };
     let (status, errors) = match answer {
-        Ok(cookies) => return Ok(with_cookies(see_other("/"), cookies)),
+        Ok(cookies) => return Ok(with_cookies(see_other(next_page(&input.next)), cookies)),
         Err(ApiError::Unauthorized { .. }) => (
             StatusCode::UNAUTHORIZED,
             BTreeMap::from([("form".to_owned(), "Wrong email or password.".to_owned())]),
@@ -145,6 +174,7 @@ async fn authenticate(
     let form = AuthForm {
         name: input.name,
         email: input.email,
+        next: next_page(&input.next).to_owned(),
         errors,
     };
     Ok(auth_page(csrf.0, sign_up, form, status))

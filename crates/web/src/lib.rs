@@ -3,6 +3,7 @@
 //! It reaches data only through the backend's HTTP API, typed by todo-domain: never sqlx or todo-api.
 
 mod api;
+mod apps;
 mod assets;
 mod auth;
 mod backend;
@@ -59,6 +60,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .merge(transfer::routes())
         .merge(calendar::routes())
         .merge(webhooks::routes())
+        .merge(apps::routes())
         .route("/lists", get(lists::page).post(lists::create))
         .route("/lists/{id}", post(lists::update))
         .route("/lists/{id}/move", post(lists::reorder))
@@ -78,6 +80,10 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
             .route("/api/{*path}", any(proxy))
             // Calendar apps fetch the feed from the address the user sees: the UI's.
             .route("/calendar/{file}", get(proxy))
+            // The authorization server's and the resources' metadata are the backend's (RFC 8414, RFC 9728).
+            .route("/.well-known/oauth-authorization-server", get(proxy))
+            .route("/.well-known/oauth-protected-resource", get(proxy))
+            .route("/.well-known/oauth-protected-resource/{*path}", get(proxy))
             .fallback(layout::not_found)
             .with_state(web),
     };

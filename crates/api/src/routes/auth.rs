@@ -183,7 +183,7 @@ async fn sign_up(
 
 /// 429 when the client's address has too many sign-in and sign-up attempts running, or has used up
 /// its attempts for now; otherwise the attempt, held until the answer.
-fn admit(state: &AppState, parts: &Parts) -> Result<throttle::Running, ApiError> {
+pub(crate) fn admit(state: &AppState, parts: &Parts) -> Result<throttle::Running, ApiError> {
     let client = state.settings().trusted_proxies.client_of(parts);
     state.throttle().admit(client)
 }

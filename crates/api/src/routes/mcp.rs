@@ -15,13 +15,14 @@ use axum::Router;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use todo_assistant::mcp::{McpUser, TodoMcp};
-use todo_auth::AuthError;
+use todo_auth::{AuthError, Credential};
 
 /// The header naming an MCP session.
 const SESSION_ID: &str = "mcp-session-id";
 
 use crate::error::ApiError;
 use crate::extract::bearer;
+use crate::routes::oauth::OAuthSettings;
 use crate::AppState;
 
 /// Which `Host` names `/mcp` answers to. Entries are exact names, `*.suffix` wildcards or `*`.
@@ -185,24 +186,50 @@ async fn check_host(State(hosts): State<AllowedHosts>, req: Request, next: Next)
     next.run(req).await
 }
 
-/// Every MCP request carries the caller's bearer token; the tools act as that user only.
+/// Every MCP request carries the caller's bearer token; the tools act as that user only, and only
+/// read when the token may not write. An OAuth token must have been issued for this resource.
 async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let verified = match bearer(&parts) {
         Some(token) => state.identify(token).await,
         None => Err(AuthError::Missing.into()),
     };
+    let oauth = state.settings().oauth.as_ref();
+    let verified = verified.and_then(|identity| match &identity.credential {
+        Credential::OAuth { resource } if oauth.is_none_or(|o| &o.mcp_resource != resource) => {
+            Err(AuthError::Invalid("this token was issued for another resource".into()).into())
+        }
+        _ if !identity.scopes.read => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "this token lacks the tasks:read scope",
+        )),
+        _ => Ok(identity),
+    });
     match verified {
         Ok(identity) => {
-            // Every token this API issues or accepts today may write; scoped tokens narrow this.
             parts.extensions.insert(McpUser {
                 user_id: identity.user_id,
-                can_write: true,
+                can_write: identity.scopes.write,
             });
             req = Request::from_parts(parts, body);
             next.run(req).await
         }
-        Err(e) => e.into_response(),
+        Err(mut e) => {
+            // Read the request out (within the body limit) before answering: a client reusing the
+            // connection for its next request (discovery, right after this 401) must find it open.
+            let _ = axum::body::to_bytes(body, state.settings().limits.body_limit).await;
+            // RFC 9728 §5.1: the challenge says where the resource's metadata is, so a client can
+            // discover how to get a token.
+            if let Some(o) = oauth {
+                let url = OAuthSettings::metadata_url(&o.mcp_resource);
+                let challenge = e.challenge.get_or_insert_with(Box::default);
+                challenge
+                    .0
+                    .insert(0, format!(r#"resource_metadata="{url}""#));
+            }
+            e.into_response()
+        }
     }
 }
 

@@ -5,6 +5,8 @@ pub mod health;
 pub mod lists;
 pub mod mcp;
 pub mod notifications;
+pub mod oauth;
 pub mod tasks;
+pub mod tokens;
 pub mod transfer;
 pub mod webhooks;

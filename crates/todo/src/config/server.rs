@@ -13,7 +13,7 @@ use todo_storage::StoreOptions;
 
 use super::{
     bind_addr, check_url, http_url, non_empty, origin_of, AssistantArgs, ConfigError,
-    ConnectionArgs, ConnectionLimits, SchedulerArgs,
+    ConnectionArgs, ConnectionLimits, OAuthArgs, SchedulerArgs,
 };
 
 /// Settings shared by the server roles.
@@ -52,8 +52,9 @@ pub struct CommonArgs {
     /// The web UI's public URL; also allowed as a browser origin.
     #[arg(long, env = "FRONTEND_URL")]
     pub frontend_url: Option<String>,
-    /// The address browsers and calendar apps reach this server at (e.g. https://todo.example.com):
-    /// the base of calendar feed links. Defaults to FRONTEND_URL's origin.
+    /// The address browsers, calendar apps and MCP clients reach this deployment at (the ingress host,
+    /// e.g. https://todo.example.com): the base of calendar feed links (else FRONTEND_URL's origin) and
+    /// the OAuth issuer (OAuth is off without it).
     #[arg(long, env = "PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Mark session cookies Secure (serve over HTTPS).
@@ -96,6 +97,8 @@ pub struct CommonArgs {
     pub assistant: AssistantArgs,
     #[command(flatten)]
     pub scheduler: SchedulerArgs,
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
 }
 
 /// Which server role a configuration is for.
@@ -169,6 +172,16 @@ impl CommonArgs {
             mcp_server_url
                 .as_deref()
                 .and_then(|u| url::Url::parse(u).ok())
+                .and_then(|u| u.host_str().map(str::to_owned)),
+        );
+        let oauth = self
+            .oauth
+            .settings(non_empty(&self.public_url).as_deref())?;
+        // ...and to the public name MCP clients reach it by.
+        mcp_hosts.extend(
+            oauth
+                .as_ref()
+                .and_then(|o| url::Url::parse(&o.mcp_resource).ok())
                 .and_then(|u| u.host_str().map(str::to_owned)),
         );
         let hosts = || AllowedHosts::with_defaults(&mcp_hosts);
@@ -338,6 +351,7 @@ impl CommonArgs {
                 trusted_proxies,
                 public_url,
                 webhook_allow_private: self.scheduler.webhook_allow_private,
+                oauth,
             },
             shutdown_delay: self.connections.shutdown_delay(),
             drain_timeout: self.connections.drain_timeout(),

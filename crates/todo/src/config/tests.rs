@@ -66,12 +66,17 @@ fn the_public_url_is_given_or_the_uis_origin() {
         public(&ui).unwrap().as_deref(),
         Some("https://todo.example.com/")
     );
-    let given = ["--public-url", "https://cal.example.com/todo", ui[0], ui[1]];
+    let given = ["--public-url", "https://cal.example.com", ui[0], ui[1]];
     assert_eq!(
         public(&given).unwrap().as_deref(),
-        Some("https://cal.example.com/todo")
+        Some("https://cal.example.com/")
     );
-    for bad in ["cal.example.com", "ftp://cal.example.com"] {
+    // The OAuth issuer is an origin.
+    for bad in [
+        "cal.example.com",
+        "ftp://cal.example.com",
+        "https://cal.example.com/todo",
+    ] {
         let e = public(&["--public-url", bad]).unwrap_err();
         assert!(e.0.starts_with("PUBLIC_URL"), "{bad}: {}", e.0);
     }

@@ -11,6 +11,7 @@ mod faults;
 mod lists;
 mod mcp;
 mod model;
+mod oauth;
 mod outages;
 mod process;
 mod reliability;

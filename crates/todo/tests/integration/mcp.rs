@@ -32,7 +32,7 @@ const TOOLS: [&str; 7] = [
 
 /// The Python with the official MCP SDK: `MCP_PYTHON`, else the venv `.ci/run` installs. Outside CI a
 /// machine without it skips these tests; under `CI=true` that is a failure.
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     let path = std::env::var_os("MCP_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/opt/tools/venv-mcp/bin/python"));

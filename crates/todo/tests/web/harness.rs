@@ -76,6 +76,7 @@ impl App {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let db = format!("sqlite://{}", dir.path().join("todo.db").display());
+        let base = format!("http://127.0.0.1:{port}");
         let p = todo(
             &dir,
             "serve",
@@ -84,9 +85,10 @@ impl App {
                 ("PORT", port.to_string()),
                 ("DATABASE_URL", db),
                 ("BETTER_AUTH_SECRET", SECRET.into()),
+                // The OAuth issuer: MCP clients sign in through this server's consent page.
+                ("PUBLIC_URL", base.clone()),
             ],
         );
-        let base = format!("http://127.0.0.1:{port}");
         wait_for(&format!("{base}/ready"), 200, READY_WITHIN).await;
         App {
             base,

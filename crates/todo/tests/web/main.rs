@@ -1065,3 +1065,141 @@ async fn organising_without_javascript() {
     organising(&b, &app, false).await;
     b.client.close().await.unwrap();
 }
+
+/// An MCP client's sign-in as a person sees it: the consent page names the app, where it sends the
+/// browser and what it may do; Allow sends the browser back to the app with a code that trades for
+/// a working token; Connected apps lists the app, and Disconnect ends its token. A personal token
+/// is created there, shown once, and revoked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_and_connected_apps() {
+    use base64::Engine;
+    use sha2::Digest;
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::serve().await;
+    sign_up(&b, &app, &email("oauth")).await;
+    let http = reqwest::Client::new();
+    let callback = "http://127.0.0.1:9/callback";
+    let client: serde_json::Value = http
+        .post(app.url("/api/oauth/register"))
+        .json(&serde_json::json!({"client_name": "Browser Test App", "redirect_uris": [callback]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = client["client_id"].as_str().unwrap();
+    let verifier = "a-verifier-long-enough-to-be-valid-0123456789-abcdefghijkl";
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let authorize = format!(
+        "/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={}&state=s1\
+         &code_challenge={challenge}&code_challenge_method=S256&scope=tasks%3Aread&resource={}",
+        url::form_urlencoded::byte_serialize(callback.as_bytes()).collect::<String>(),
+        url::form_urlencoded::byte_serialize(app.url("/mcp").as_bytes()).collect::<String>(),
+    );
+    b.goto(&app.url(&authorize)).await;
+    b.until("the consent page", "document.getElementById('consent')")
+        .await;
+    let text = b.text().await;
+    assert!(text.contains("Browser Test App"), "{text}");
+    assert!(text.contains("127.0.0.1"), "{text}");
+    assert!(text.contains("See your lists and tasks"), "{text}");
+    assert!(
+        !text.contains("Add, change"),
+        "only the scope asked for: {text}"
+    );
+    b.click("#consent-allow").await;
+    let mut landed = String::new();
+    for _ in 0..100 {
+        landed = b.client.current_url().await.unwrap().to_string();
+        if landed.starts_with(callback) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let landed = url::Url::parse(&landed).unwrap();
+    assert!(landed.as_str().starts_with(callback), "{landed}");
+    let q: std::collections::HashMap<_, _> = landed.query_pairs().into_owned().collect();
+    assert_eq!(q["state"], "s1");
+    let tokens: serde_json::Value = http
+        .post(app.url("/api/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs([
+                    ("grant_type", "authorization_code"),
+                    ("code", q["code"].as_str()),
+                    ("client_id", client_id),
+                    ("redirect_uri", callback),
+                    ("code_verifier", verifier),
+                ])
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().expect("tokens").to_owned();
+    let mcp_status = |token: String| {
+        let http = http.clone();
+        let url = app.url("/mcp");
+        async move {
+            http.post(url)
+                .bearer_auth(token)
+                .header("accept", "application/json, text/event-stream")
+                .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(mcp_status(access.clone()).await, 200);
+
+    // Connected apps: the app is listed; Disconnect ends its token.
+    b.goto(&app.url("/settings")).await;
+    b.click("a[href='/settings/apps']").await;
+    b.until("the apps page", "document.getElementById('apps')")
+        .await;
+    assert!(b.text().await.contains("Browser Test App"));
+    b.click("#apps button").await;
+    b.until(
+        "the app gone",
+        "!document.getElementById('apps').textContent.includes('Browser Test App')",
+    )
+    .await;
+    assert_eq!(mcp_status(access).await, 401);
+
+    // A personal token: created, shown once, revoked.
+    b.fill("#token-name", "Script").await;
+    b.click("#token-form button[type=submit]").await;
+    b.until(
+        "the new token",
+        "document.getElementById('new-token-value')",
+    )
+    .await;
+    let pat = b
+        .js("return document.getElementById('new-token-value').textContent")
+        .await;
+    let pat = pat.as_str().unwrap().to_owned();
+    assert!(pat.starts_with("todo_pat_"), "{pat}");
+    assert_eq!(mcp_status(pat.clone()).await, 200);
+    b.goto(&app.url("/settings/apps")).await;
+    assert!(!b.text().await.contains(&pat), "shown only once");
+    b.click("#tokens button").await;
+    b.until(
+        "revoked",
+        "document.querySelectorAll('#tokens li').length === 0",
+    )
+    .await;
+    assert_eq!(mcp_status(pat).await, 401);
+    assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.client.close().await.unwrap();
+}
