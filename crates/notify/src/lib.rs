@@ -4,7 +4,10 @@
 //! sent at least once, with an idempotency key, across crashes.
 
 mod channels;
+pub mod egress;
+pub mod push;
 mod scheduler;
 
 pub use channels::{Channels, Outcome, SendFuture, Sender};
+pub use push::{KeyUnavailable, PushSender, PushSettings, Vapid, VapidKey};
 pub use scheduler::{Clock, Scheduler, SchedulerSettings, SystemClock, Tick};
