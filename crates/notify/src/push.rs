@@ -137,8 +137,8 @@ pub struct KeyUnavailable(String);
 
 impl Vapid {
     /// The key given in the configuration.
-    pub fn given(key: VapidKey, subject: String) -> Vapid {
-        Vapid(Arc::new((KeySource::Given(Arc::new(key)), subject)))
+    pub fn given(key: Arc<VapidKey>, subject: String) -> Vapid {
+        Vapid(Arc::new((KeySource::Given(key), subject)))
     }
 
     /// The key kept in the database, generated (insert-if-absent) when there is none yet.

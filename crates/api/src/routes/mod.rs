@@ -4,5 +4,6 @@ pub mod health;
 pub mod lists;
 pub mod mcp;
 pub mod notifications;
+pub mod push;
 pub mod tasks;
 pub mod transfer;

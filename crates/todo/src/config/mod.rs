@@ -5,6 +5,7 @@
 
 mod assistant;
 mod connections;
+mod push;
 mod roles;
 mod scheduler;
 mod server;
@@ -18,6 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 pub use crate::listener::ConnectionLimits;
 pub use assistant::{AssistantArgs, Provider};
 pub use connections::ConnectionArgs;
+pub use push::{PushArgs, PushConfig};
 pub use roles::{
     BackendArgs, FrontendArgs, FrontendConfig, McpArgs, MigrateArgs, ServeArgs, StdioUser,
 };

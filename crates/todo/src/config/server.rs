@@ -13,7 +13,7 @@ use todo_storage::StoreOptions;
 
 use super::{
     bind_addr, check_url, non_empty, origin_of, AssistantArgs, ConfigError, ConnectionArgs,
-    ConnectionLimits, SchedulerArgs,
+    ConnectionLimits, PushArgs, PushConfig, SchedulerArgs,
 };
 
 /// Settings shared by the server roles.
@@ -92,6 +92,8 @@ pub struct CommonArgs {
     pub assistant: AssistantArgs,
     #[command(flatten)]
     pub scheduler: SchedulerArgs,
+    #[command(flatten)]
+    pub push: PushArgs,
 }
 
 /// Which server role a configuration is for.
@@ -136,6 +138,8 @@ pub struct ServerConfig {
     pub mcp_server_url: Option<String>,
     /// The reminder scheduler, which `serve` and `backend` run (not `mcp`).
     pub scheduler: Option<SchedulerSettings>,
+    /// Web Push: the VAPID key and how messages are sent.
+    pub push: PushConfig,
 }
 
 pub const MIN_SECRET_CHARS: usize = 32;
@@ -296,6 +300,7 @@ impl CommonArgs {
             free_failures: self.auth_free_failures,
             max_lock: Duration::from_secs(self.auth_max_lock_seconds),
         };
+        let push = self.push.config(frontend_url.as_deref())?;
         let addr = bind_addr(&host, port)?;
         Ok(ServerConfig {
             addr,
@@ -334,6 +339,7 @@ impl CommonArgs {
                 Role::Serve | Role::Backend => Some(self.scheduler.settings()?),
                 Role::Mcp => None,
             },
+            push,
         })
     }
 }

@@ -12,6 +12,7 @@ mod mcp;
 mod model;
 mod outages;
 mod process;
+mod push;
 mod reliability;
 mod retries;
 mod security;
