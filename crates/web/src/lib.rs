@@ -10,6 +10,7 @@ mod flash;
 mod form_errors;
 mod layout;
 mod lists;
+mod push;
 mod security;
 mod settings;
 mod tasks;
@@ -55,6 +56,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .route("/tasks/{id}/toggle", post(tasks::toggle))
         .route("/tasks/{id}/delete", post(tasks::delete))
         .merge(transfer::routes())
+        .merge(push::routes())
         .route("/lists", get(lists::page).post(lists::create))
         .route("/lists/{id}", post(lists::update))
         .route("/lists/{id}/move", post(lists::reorder))
@@ -66,6 +68,8 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
             security::csrf,
         ))
         .route("/static/{file}", get(assets::serve))
+        .route("/sw.js", get(push::service_worker))
+        .route("/manifest.webmanifest", get(push::manifest))
         .route("/api/health", get(health))
         .with_state(web.clone());
     let rest = match backend {
