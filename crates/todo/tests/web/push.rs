@@ -7,7 +7,9 @@
 //! local test push service (todo_testkit::push), recording the `applicationServerKey` it was asked
 //! for. Everything else is real: the permission prompt's grant (through DevTools), the page's script,
 //! the CSRF-checked post, the API, and a reminder the server then encrypts and sends to that
-//! subscription, which the push service verifies and decrypts.
+//! subscription, which the push service verifies and decrypts; the decrypted message, delivered to the
+//! service worker through DevTools, is shown as a notification. Not exercised: a tap on it
+//! (`notificationclick`), which DevTools cannot perform.
 
 use std::time::Duration;
 
@@ -154,6 +156,39 @@ async fn this_device_subscribes_and_the_app_installs() {
     assert_eq!(got[0].message["title"], "Stretch");
     assert_eq!(got[0].key, key.as_str().unwrap());
     assert!(push.refused().is_empty(), "{:?}", push.refused());
+
+    // The service worker shows what is pushed to it (delivered through DevTools, as the browser's
+    // push service would; a fresh profile's first registration has id 0).
+    let pushed = json!({"origin": app.url("/"), "registrationId": "0",
+        "data": got[0].message.to_string()});
+    b.client
+        .issue_cmd(Cdp("ServiceWorker.enable", json!({})))
+        .await
+        .unwrap();
+    b.client
+        .issue_cmd(Cdp("ServiceWorker.deliverPushMessage", pushed))
+        .await
+        .unwrap();
+    b.until(
+        "the notification is shown",
+        "(navigator.serviceWorker.ready.then(r => r.getNotifications()).then(n => { window.__shown = n.map(x => [x.title, x.body, x.tag, x.data && x.data.url]); }), window.__shown && window.__shown.length)",
+    )
+    .await;
+    let shown = b.js("return window.__shown[0]").await;
+    let task_id = created[1]["id"].as_i64().unwrap();
+    assert_eq!(shown[0], "Stretch");
+    assert!(
+        shown[1].as_str().unwrap().starts_with("Reminder · due "),
+        "{shown}"
+    );
+    assert_eq!(shown[2], format!("task-{task_id}"));
+    assert!(
+        shown[3]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("#task-{task_id}")),
+        "{shown}"
+    );
 
     // Turning it off removes it on the server too.
     b.client.execute(STAND_IN, vec![sub.clone()]).await.unwrap();
