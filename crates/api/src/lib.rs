@@ -34,6 +34,14 @@ pub use throttle::{AuthLimits, TrustedProxies};
 use live_sessions::LiveSessions;
 use throttle::Throttle;
 
+/// What the push routes need: the server's VAPID identity, and whether test endpoints are allowed.
+#[derive(Clone)]
+pub struct PushApi {
+    pub vapid: todo_notify::Vapid,
+    /// Accept `http` endpoints (a local push service in tests).
+    pub allow_insecure: bool,
+}
+
 /// Settings of the HTTP layer that are not about auth or storage.
 #[derive(Clone, Debug)]
 pub struct ApiSettings {
@@ -62,6 +70,7 @@ struct Inner {
     auth: Authenticator,
     assistant: Assistant,
     settings: ApiSettings,
+    push: PushApi,
     draining: AtomicBool,
     /// Set once the database is seen at the schema this binary needs; it never goes back.
     schema_current: AtomicBool,
@@ -87,11 +96,13 @@ impl AppState {
         auth: Authenticator,
         settings: ApiSettings,
         assistant: Assistant,
+        push: PushApi,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
             auth,
             assistant,
+            push,
             throttle: Throttle::new(settings.auth_limits.clone()),
             live_sessions: LiveSessions::default(),
             settings,
@@ -122,6 +133,10 @@ impl AppState {
 
     pub fn assistant(&self) -> &Assistant {
         &self.0.assistant
+    }
+
+    pub fn push(&self) -> &PushApi {
+        &self.0.push
     }
 
     /// Verifies a bearer token: an opaque one (OAuth, personal) against the database, a JWT by its
@@ -262,6 +277,7 @@ fn data_routes() -> OpenApiRouter<AppState> {
         .merge(routes::notifications::router())
         .merge(routes::webhooks::router())
         .merge(routes::tokens::router())
+        .merge(routes::push::router())
 }
 
 fn api() -> OpenApiRouter<AppState> {

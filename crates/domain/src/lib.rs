@@ -6,6 +6,7 @@ mod chat;
 mod import;
 mod list;
 mod notification;
+mod push;
 mod query;
 mod recurrence;
 mod reminder;
@@ -27,6 +28,10 @@ pub use list::{
     INBOX, MAX_LIST_NAME_CHARS,
 };
 pub use notification::{Event, Notification};
+pub use push::{
+    decode_base64url, NewPushSubscription, PushEndpoint, PushKeysInput, PushSubscription,
+    PushSubscriptionInput,
+};
 pub use query::{
     Cursor, Levels, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT,
     MAX_QUERY_CHARS,

@@ -4,9 +4,12 @@
 //! sent at least once, with an idempotency key, across crashes.
 
 mod channels;
+pub mod egress;
+pub mod push;
 mod scheduler;
 mod webhook;
 
 pub use channels::{Channels, Outcome, SendFuture, Sender};
+pub use push::{KeyUnavailable, PushSender, PushSettings, Vapid, VapidKey};
 pub use scheduler::{Clock, Scheduler, SchedulerSettings, SystemClock, Tick};
 pub use webhook::{sign, WebhookSender, WebhookSettings, SECRET_PREFIX, WEBHOOK_TIMEOUT};

@@ -12,6 +12,7 @@ mod idempotency;
 mod lists;
 mod oauth;
 mod outbox;
+mod push;
 mod reminders;
 mod settings;
 mod store;
@@ -34,6 +35,7 @@ pub use oauth::{
     RefreshedGrant, StoredToken, TokenKind,
 };
 pub use outbox::{Attempt, Channel, Delivery, Fired};
+pub use push::PushTarget;
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
 pub use throttle::FailedSignIns;

@@ -1,12 +1,15 @@
 //! Reminders on SQLite and PostgreSQL (when there is one): kept in step with their task, fired at their
 //! instant by an injected clock, late and too-late ones, the outbox's leases, and several stores on one
-//! PostgreSQL database sharing the work without telling anyone twice.
+//! PostgreSQL database sharing the work without telling anyone twice; and the push subscriptions
+//! reminders go to.
 
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{databases, execute, migrate_before};
-use todo_domain::{CreateTask, ReminderInput, TaskPatch, UpdateSettings, UpdateTask, When};
+use todo_domain::{
+    CreateTask, NewPushSubscription, ReminderInput, TaskPatch, UpdateSettings, UpdateTask, When,
+};
 use todo_storage::{Attempt, Store, StoreOptions};
 
 const REMINDERS_MIGRATION: i64 = 20261201000008;
@@ -426,4 +429,75 @@ async fn futures_join<T: Send + 'static>(
         out.push(h.await.unwrap());
     }
     out
+}
+
+// Web Push subscriptions: one row per endpoint, owned by whoever subscribed it last; an expired one
+// is removed only while it still has the keys the failed message was encrypted for.
+
+fn sub(endpoint: &str, p256dh: &str) -> NewPushSubscription {
+    NewPushSubscription {
+        endpoint: endpoint.into(),
+        p256dh: p256dh.into(),
+        auth: "auth".into(),
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_is_one_device_and_expiry_spares_a_renewed_one() {
+    let (_dir, urls) = databases().await;
+    for url in urls {
+        let store = Store::open(&url, &StoreOptions::default()).unwrap();
+        store.migrate().await.unwrap();
+        let phone = "https://push.example/phone";
+        let (first, created) = store
+            .save_push_subscription("u1", &sub(phone, "k1"))
+            .await
+            .unwrap();
+        assert!(created, "{url}");
+        let (again, created) = store
+            .save_push_subscription("u1", &sub(phone, "k2"))
+            .await
+            .unwrap();
+        assert!(!created);
+        assert_eq!(again.id, first.id, "the same row, new keys");
+        assert_eq!(
+            store.push_target(first.id).await.unwrap().unwrap().p256dh,
+            "k2"
+        );
+
+        // Another account signs in on that browser and subscribes: the device follows it.
+        store
+            .save_push_subscription("u2", &sub(phone, "k3"))
+            .await
+            .unwrap();
+        assert!(
+            store.push_subscriptions("u1").await.unwrap().is_empty(),
+            "{url}"
+        );
+        assert_eq!(store.push_subscriptions("u2").await.unwrap().len(), 1);
+        assert!(
+            !store.delete_push_subscription("u1", phone).await.unwrap(),
+            "not u1's any more"
+        );
+
+        // A 410 for a message encrypted for k2 does not remove the subscription renewed with k3…
+        store
+            .remove_expired_push_subscription(first.id, "k2")
+            .await
+            .unwrap();
+        assert!(
+            store.push_target(first.id).await.unwrap().is_some(),
+            "{url}"
+        );
+        // …but does when the keys are the ones that failed.
+        store
+            .remove_expired_push_subscription(first.id, "k3")
+            .await
+            .unwrap();
+        assert!(
+            store.push_target(first.id).await.unwrap().is_none(),
+            "{url}"
+        );
+        assert!(store.push_subscriptions("u2").await.unwrap().is_empty());
+    }
 }

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
+pub mod push;
+
 pub struct PgServer {
     /// URL of a maintenance database on which test databases are created.
     pub admin_url: String,

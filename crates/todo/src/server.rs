@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use rand::distributions::{Alphanumeric, DistString};
 use secrecy::{ExposeSecret, SecretString};
-use todo_api::AppState;
+use todo_api::{AppState, PushApi};
 use todo_assistant::mcp::{McpRemote, TodoMcp};
 use todo_assistant::{Assistant, Brain, Model, Toolbox};
 use todo_auth::{AuthConfig, Authenticator};
-use todo_notify::{Channels, Scheduler, SystemClock, WebhookSender};
+use todo_notify::{Channels, PushSender, Scheduler, SystemClock, Vapid, WebhookSender};
 use todo_storage::{Channel, DbKind, Store};
 use tokio::net::TcpListener;
 
@@ -23,6 +23,7 @@ use crate::listener::serve_until;
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    channels: Channels,
     config: ServerConfig,
 }
 
@@ -141,7 +142,41 @@ pub async fn app_state(store: Store, config: &ServerConfig) -> Result<AppState, 
         };
         tracing::info!(brain = %assistant.brain.describe(), %tools, "chat assistant");
     }
-    Ok(AppState::new(store, auth, config.api.clone(), assistant))
+    // Browsers subscribe to one key: given to every replica, or generated once into the database.
+    let vapid = match &config.push.key {
+        Some(key) => Vapid::given(key.clone(), config.push.subject.clone()),
+        None => Vapid::stored(store.clone(), config.push.subject.clone()),
+    };
+    let push = PushApi {
+        vapid,
+        allow_insecure: config.push.settings.allow_insecure,
+    };
+    Ok(AppState::new(
+        store,
+        auth,
+        config.api.clone(),
+        assistant,
+        push,
+    ))
+}
+
+/// The channels the scheduler sends through.
+fn channels(state: &AppState, config: &ServerConfig) -> Result<Channels, ConfigError> {
+    let push = PushSender::new(
+        state.store().clone(),
+        state.push().vapid.clone(),
+        config.push.settings.clone(),
+    )
+    .map_err(|e| ConfigError(format!("Web Push: {e}")))?;
+    let webhooks = WebhookSender::new(
+        state.store().clone(),
+        config.webhooks,
+        Arc::new(SystemClock),
+    )
+    .map_err(|e| ConfigError(format!("webhooks: {e}")))?;
+    Ok(Channels::default()
+        .with(Channel::Push, Arc::new(push))
+        .with(Channel::Webhook, Arc::new(webhooks)))
 }
 
 impl Server {
@@ -153,9 +188,11 @@ impl Server {
             ConfigError(format!("HOST/PORT: cannot listen on {}: {e}", config.addr))
         })?;
         let state = app_state(store, &config).await?;
+        let channels = channels(&state, &config)?;
         Ok(Server {
             listener,
             state,
+            channels,
             config,
         })
     }
@@ -175,6 +212,7 @@ impl Server {
         let Server {
             listener,
             state,
+            channels,
             config,
         } = self;
         let api = todo_api::router_for(state.clone(), config.surface.clone());
@@ -190,13 +228,14 @@ impl Server {
         };
         let draining = state.clone();
         let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
-        let clock = Arc::new(SystemClock);
-        let webhooks = WebhookSender::new(state.store().clone(), config.webhooks, clock.clone())
-            .map_err(std::io::Error::other)?;
         let scheduler = config.scheduler.clone().map(|settings| {
             let told = state.clone();
-            let channels = Channels::default().with(Channel::Webhook, Arc::new(webhooks));
-            let scheduler = Scheduler::new(state.store().clone(), channels, clock, settings);
+            let scheduler = Scheduler::new(
+                state.store().clone(),
+                channels,
+                Arc::new(SystemClock),
+                settings,
+            );
             tokio::spawn(scheduler.run(
                 move |tick| tick.notified.iter().for_each(|u| told.notify_changed(u)),
                 async move {

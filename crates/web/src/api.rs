@@ -479,6 +479,50 @@ impl Tasks {
         Ok(count_header(&reply, "x-tasks-affected"))
     }
 
+    /// The server's VAPID public key (base64url), which browsers subscribe with.
+    pub async fn push_key(&self) -> Result<String, ApiError> {
+        let key: Value = self
+            .call(Method::GET, "/push/key", None, StatusCode::OK)
+            .await?;
+        Ok(key["public_key"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// How many devices receive the user's push notifications.
+    pub async fn push_devices(&self) -> Result<usize, ApiError> {
+        let list: Value = self
+            .call(Method::GET, "/push/subscriptions", None, StatusCode::OK)
+            .await?;
+        Ok(list["subscriptions"].as_array().map_or(0, Vec::len))
+    }
+
+    /// Stores a browser's push subscription, as the browser wrote it (new or known).
+    pub async fn subscribe_push(&self, subscription: Value) -> Result<(), ApiError> {
+        let reply = self
+            .send(Method::POST, "/push/subscriptions", Some(subscription))
+            .await?;
+        let expected = match reply.status {
+            StatusCode::OK => StatusCode::OK,
+            _ => StatusCode::CREATED,
+        };
+        self.api.expect::<IgnoredAny>(&reply, expected)?;
+        Ok(())
+    }
+
+    /// Stops push notifications to the device at `endpoint` (done too when it was not subscribed).
+    pub async fn unsubscribe_push(&self, endpoint: &str) -> Result<(), ApiError> {
+        let body = json!({ "endpoint": endpoint });
+        let reply = self
+            .send(Method::DELETE, "/push/subscriptions", Some(body))
+            .await?;
+        match self
+            .api
+            .expect::<IgnoredAny>(&reply, StatusCode::NO_CONTENT)
+        {
+            Ok(_) | Err(ApiError::NotFound) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn settings(&self) -> Result<Settings, ApiError> {
         self.call(Method::GET, "/settings", None, StatusCode::OK)
             .await

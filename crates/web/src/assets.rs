@@ -30,7 +30,7 @@ fn asset(name: &'static str, content_type: &'static str, bytes: &'static [u8]) -
     }
 }
 
-pub static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
+pub static ASSETS: LazyLock<[Asset; 7]> = LazyLock::new(|| {
     [
         asset(
             "app.css",
@@ -51,6 +51,22 @@ pub static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
             "icon.svg",
             "image/svg+xml",
             include_bytes!("../assets/icon.svg"),
+        ),
+        asset(
+            "push.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/push.js"),
+        ),
+        // The home-screen icons (icon.svg drawn at 192 and 512 pixels), for the manifest.
+        asset(
+            "icon-192.png",
+            "image/png",
+            include_bytes!("../assets/icon-192.png"),
+        ),
+        asset(
+            "icon-512.png",
+            "image/png",
+            include_bytes!("../assets/icon-512.png"),
         ),
     ]
 });

@@ -19,6 +19,9 @@ pub struct Layout {
     pub js: &'static str,
     pub htmx: &'static str,
     pub icon: &'static str,
+    /// The service worker's registration and the push switch.
+    pub push_js: &'static str,
+    pub touch_icon: &'static str,
 }
 
 impl Layout {
@@ -31,6 +34,8 @@ impl Layout {
             js: assets::url("app.js"),
             htmx: assets::url("htmx.min.js"),
             icon: assets::url("icon.svg"),
+            push_js: assets::url("push.js"),
+            touch_icon: assets::url("icon-192.png"),
         }
     }
 }

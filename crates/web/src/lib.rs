@@ -12,6 +12,7 @@ mod flash;
 mod form_errors;
 mod layout;
 mod lists;
+mod push;
 mod security;
 mod settings;
 mod tasks;
@@ -61,6 +62,7 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .merge(calendar::routes())
         .merge(webhooks::routes())
         .merge(apps::routes())
+        .merge(push::routes())
         .route("/lists", get(lists::page).post(lists::create))
         .route("/lists/{id}", post(lists::update))
         .route("/lists/{id}/move", post(lists::reorder))
@@ -72,6 +74,8 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
             security::csrf,
         ))
         .route("/static/{file}", get(assets::serve))
+        .route("/sw.js", get(push::service_worker))
+        .route("/manifest.webmanifest", get(push::manifest))
         .route("/api/health", get(health))
         .with_state(web.clone());
     let rest = match backend {

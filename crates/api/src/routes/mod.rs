@@ -6,6 +6,7 @@ pub mod lists;
 pub mod mcp;
 pub mod notifications;
 pub mod oauth;
+pub mod push;
 pub mod tasks;
 pub mod tokens;
 pub mod transfer;

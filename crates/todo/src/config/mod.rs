@@ -6,6 +6,7 @@
 mod assistant;
 mod connections;
 mod oauth;
+mod push;
 mod roles;
 mod scheduler;
 mod server;
@@ -20,6 +21,7 @@ pub use crate::listener::ConnectionLimits;
 pub use assistant::{AssistantArgs, Provider};
 pub use connections::ConnectionArgs;
 pub use oauth::OAuthArgs;
+pub use push::{PushArgs, PushConfig};
 pub use roles::{
     BackendArgs, FrontendArgs, FrontendConfig, McpArgs, MigrateArgs, ServeArgs, StdioUser,
 };

@@ -13,7 +13,7 @@ use todo_storage::StoreOptions;
 
 use super::{
     bind_addr, check_url, http_url, non_empty, origin_of, AssistantArgs, ConfigError,
-    ConnectionArgs, ConnectionLimits, OAuthArgs, SchedulerArgs,
+    ConnectionArgs, ConnectionLimits, OAuthArgs, PushArgs, PushConfig, SchedulerArgs,
 };
 
 /// Settings shared by the server roles.
@@ -99,6 +99,8 @@ pub struct CommonArgs {
     pub scheduler: SchedulerArgs,
     #[command(flatten)]
     pub oauth: OAuthArgs,
+    #[command(flatten)]
+    pub push: PushArgs,
 }
 
 /// Which server role a configuration is for.
@@ -144,6 +146,8 @@ pub struct ServerConfig {
     /// The reminder scheduler, which `serve` and `backend` run (not `mcp`).
     pub scheduler: Option<SchedulerSettings>,
     pub webhooks: WebhookSettings,
+    /// Web Push: the VAPID key and how messages are sent.
+    pub push: PushConfig,
 }
 
 pub const MIN_SECRET_CHARS: usize = 32;
@@ -323,6 +327,7 @@ impl CommonArgs {
             free_failures: self.auth_free_failures,
             max_lock: Duration::from_secs(self.auth_max_lock_seconds),
         };
+        let push = self.push.config(frontend_url.as_deref())?;
         let addr = bind_addr(&host, port)?;
         Ok(ServerConfig {
             addr,
@@ -365,6 +370,7 @@ impl CommonArgs {
                 Role::Mcp => None,
             },
             webhooks: self.scheduler.webhooks(),
+            push,
         })
     }
 }

@@ -299,3 +299,38 @@ fn connection_limits_default_and_refuse_zero() {
     let e = frontend(&["--max-connections", "0"]).unwrap_err();
     assert_eq!(e.0, "MAX_CONNECTIONS must be at least 1");
 }
+
+#[test]
+fn vapid_settings_are_checked_and_the_subject_derived() {
+    let secret = "s".repeat(32);
+    let with = |extra: &[&str]| {
+        let mut args = vec!["--better-auth-secret", secret.as_str()];
+        args.extend_from_slice(extra);
+        backend(&args)
+    };
+    let cfg = with(&[]).unwrap();
+    assert!(cfg.push.key.is_none(), "generated and kept in the database");
+    assert_eq!(cfg.push.subject, "mailto:todo@localhost");
+    assert!(!cfg.push.settings.allow_insecure);
+    let cfg = with(&["--frontend-url", "https://todo.example.com/app"]).unwrap();
+    assert_eq!(cfg.push.subject, "https://todo.example.com");
+    let cfg = with(&["--vapid-subject", "mailto:ops@example.com"]).unwrap();
+    assert_eq!(cfg.push.subject, "mailto:ops@example.com");
+    for bad in ["ops@example.com", "http://example.com", "mailto:"] {
+        let e = with(&["--vapid-subject", bad]).unwrap_err();
+        assert!(e.0.starts_with("VAPID_SUBJECT"), "{e}");
+    }
+    let e = with(&["--vapid-private-key=not a key"]).unwrap_err();
+    assert!(e.0.starts_with("VAPID_PRIVATE_KEY"), "{e}");
+    let pem = todo_notify::VapidKey::generate_pem();
+    let cfg = with(&[&format!("--vapid-private-key={pem}")]).unwrap();
+    let key = cfg.push.key.clone().unwrap();
+    assert!(
+        !format!("{cfg:?}").contains(pem.lines().nth(1).unwrap()),
+        "the key stays out of Debug"
+    );
+    assert_eq!(
+        key.public_key(),
+        todo_notify::VapidKey::from_pem(&pem).unwrap().public_key()
+    );
+}

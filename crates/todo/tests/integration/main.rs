@@ -14,6 +14,7 @@ mod model;
 mod oauth;
 mod outages;
 mod process;
+mod push;
 mod reliability;
 mod reminders;
 mod retries;

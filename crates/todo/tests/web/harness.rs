@@ -73,22 +73,24 @@ fn todo(dir: &tempfile::TempDir, name: &str, args: &[&str], env: &[(&str, String
 impl App {
     /// `todo serve` on SQLite: UI and API in one process.
     pub async fn serve() -> App {
+        Self::serve_with(&[]).await
+    }
+
+    /// `todo serve` with more environment variables.
+    pub async fn serve_with(extra: &[(&str, String)]) -> App {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let db = format!("sqlite://{}", dir.path().join("todo.db").display());
         let base = format!("http://127.0.0.1:{port}");
-        let p = todo(
-            &dir,
-            "serve",
-            &["serve"],
-            &[
-                ("PORT", port.to_string()),
-                ("DATABASE_URL", db),
-                ("BETTER_AUTH_SECRET", SECRET.into()),
-                // The OAuth issuer: MCP clients sign in through this server's consent page.
-                ("PUBLIC_URL", base.clone()),
-            ],
-        );
+        let mut env = vec![
+            ("PORT", port.to_string()),
+            ("DATABASE_URL", db),
+            ("BETTER_AUTH_SECRET", SECRET.into()),
+            // The OAuth issuer: MCP clients sign in through this server's consent page.
+            ("PUBLIC_URL", base.clone()),
+        ];
+        env.extend_from_slice(extra);
+        let p = todo(&dir, "serve", &["serve"], &env);
         wait_for(&format!("{base}/ready"), 200, READY_WITHIN).await;
         App {
             base,
@@ -169,6 +171,28 @@ impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
             axum::http::Method::POST,
             Some(r#"{"type":"browser"}"#.into()),
         )
+    }
+}
+
+/// A Chrome DevTools Protocol command, through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+pub struct Cdp(pub &'static str, pub serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({"cmd": self.0, "params": self.1});
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -6,6 +6,7 @@
 //! two always match.
 
 mod harness;
+mod push;
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;

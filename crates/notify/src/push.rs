@@ -1,0 +1,618 @@
+//! Web Push: messages to browsers and installed apps through their vendor's push service (RFC 8030),
+//! encrypted for the subscription (RFC 8291, `aes128gcm` of RFC 8188) and signed with the server's
+//! VAPID key (RFC 8292).
+//!
+//! The cryptography is ring's (ECDH P-256, HKDF-SHA-256, AES-128-GCM, ECDSA P-256), the library rustls
+//! already links, and the VAPID token is a JWT made by `jsonwebtoken` (also on ring): the `web-push`
+//! crate would bring OpenSSL (through `ece`) and an HTTP client of its own, and `web-push-native` a
+//! second elliptic-curve and AES implementation (RustCrypto). The tests decrypt with the latter.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+use ring::{aead, agreement, hkdf};
+use serde::Serialize;
+use serde_json::Value;
+use todo_domain::{decode_base64url, Event};
+use todo_storage::{Delivery, PushTarget, Store};
+
+use crate::channels::{Outcome, SendFuture, Sender};
+use crate::egress;
+
+/// The app setting the generated key is kept under (the JWT secret's table).
+const KEY_SETTING: &str = "vapid_private_key";
+/// RFC 8291 §4: a push message body is at most 4096 octets, so one record of this size holds it.
+const RECORD_SIZE: u32 = 4096;
+/// Salt, record size, key id length and the 65-byte key id (RFC 8188 §2.1).
+const HEADER_BYTES: usize = 16 + 4 + 1 + 65;
+/// AES-GCM's tag and the last-record delimiter.
+const RECORD_OVERHEAD: usize = 16 + 1;
+/// Longest plaintext one message carries.
+const MAX_PLAINTEXT: usize = RECORD_SIZE as usize - HEADER_BYTES - RECORD_OVERHEAD;
+/// How long a VAPID token is valid (RFC 8292 §2: at most 24 hours).
+const TOKEN_LIFETIME: Duration = Duration::hours(12);
+/// Characters of a task title a notification shows.
+const MAX_TITLE_CHARS: usize = 200;
+
+/// A VAPID key pair (ECDSA P-256): the private key signs the tokens, the public one is what browsers
+/// subscribe with (`applicationServerKey`).
+pub struct VapidKey {
+    signing: jsonwebtoken::EncodingKey,
+    public: Vec<u8>,
+}
+
+impl std::fmt::Debug for VapidKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VapidKey")
+            .field("public", &self.public_key())
+            .finish_non_exhaustive()
+    }
+}
+
+impl VapidKey {
+    /// A new key, as PKCS#8 PEM (what `openssl genpkey -algorithm EC -pkeyopt
+    /// ec_paramgen_curve:P-256` writes, and what `VAPID_PRIVATE_KEY` takes).
+    pub fn generate_pem() -> String {
+        let doc =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .expect("the system's random source works");
+        pem::encode(&pem::Pem::new("PRIVATE KEY", doc.as_ref()))
+    }
+
+    /// Reads a P-256 private key in PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub fn from_pem(text: &str) -> Result<VapidKey, String> {
+        let pem = pem::parse(text.trim())
+            .map_err(|_| "is not a PEM block (-----BEGIN PRIVATE KEY-----…)".to_owned())?;
+        if pem.tag() != "PRIVATE KEY" {
+            return Err(format!(
+                "is a {} PEM block; give a PKCS#8 key (BEGIN PRIVATE KEY): `openssl pkcs8 -topk8 -nocrypt -in key.pem`",
+                pem.tag()
+            ));
+        }
+        let der = pem.contents();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
+                .map_err(|_| {
+                "is not a P-256 (prime256v1) private key with its public key".to_owned()
+            })?;
+        Ok(VapidKey {
+            signing: jsonwebtoken::EncodingKey::from_ec_der(der),
+            public: pair.public_key().as_ref().to_vec(),
+        })
+    }
+
+    /// The public key, base64url: the `applicationServerKey` browsers subscribe with.
+    pub fn public_key(&self) -> String {
+        URL_SAFE_NO_PAD.encode(&self.public)
+    }
+
+    /// The `Authorization` header value for a message to `endpoint` (RFC 8292 §3).
+    fn authorization(
+        &self,
+        endpoint: &url::Url,
+        subject: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, String> {
+        #[derive(Serialize)]
+        struct Claims<'a> {
+            aud: String,
+            exp: i64,
+            sub: &'a str,
+        }
+        let claims = Claims {
+            aud: endpoint.origin().ascii_serialization(),
+            exp: (now + TOKEN_LIFETIME).timestamp(),
+            sub: subject,
+        };
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        let token = jsonwebtoken::encode(&header, &claims, &self.signing)
+            .map_err(|e| format!("cannot sign the VAPID token: {e}"))?;
+        Ok(format!("vapid t={token}, k={}", self.public_key()))
+    }
+}
+
+enum KeySource {
+    Given(Arc<VapidKey>),
+    /// Generated by the first process that needs it and kept in the database, so every replica signs
+    /// with the same key (browsers' subscriptions are bound to it).
+    Stored {
+        store: Store,
+        kept: tokio::sync::OnceCell<Arc<VapidKey>>,
+    },
+}
+
+/// The server's VAPID identity: its key and the contact (`sub`) push services may write to.
+#[derive(Clone)]
+pub struct Vapid(Arc<(KeySource, String)>);
+
+/// The key could not be read from or kept in the database.
+#[derive(Debug, thiserror::Error)]
+#[error("the VAPID key is unavailable: {0}")]
+pub struct KeyUnavailable(String);
+
+impl Vapid {
+    /// The key given in the configuration.
+    pub fn given(key: Arc<VapidKey>, subject: String) -> Vapid {
+        Vapid(Arc::new((KeySource::Given(key), subject)))
+    }
+
+    /// The key kept in the database, generated (insert-if-absent) when there is none yet.
+    pub fn stored(store: Store, subject: String) -> Vapid {
+        let source = KeySource::Stored {
+            store,
+            kept: tokio::sync::OnceCell::new(),
+        };
+        Vapid(Arc::new((source, subject)))
+    }
+
+    pub fn subject(&self) -> &str {
+        &self.0 .1
+    }
+
+    /// The key; read once (on first need, so a process may start before migrations have run).
+    pub async fn key(&self) -> Result<Arc<VapidKey>, KeyUnavailable> {
+        match &self.0 .0 {
+            KeySource::Given(key) => Ok(key.clone()),
+            KeySource::Stored { store, kept } => kept
+                .get_or_try_init(|| async {
+                    let fresh = VapidKey::generate_pem();
+                    let pem = store
+                        .setting_or_init(KEY_SETTING, &fresh)
+                        .await
+                        .map_err(|e| KeyUnavailable(e.to_string()))?;
+                    let key = VapidKey::from_pem(&pem)
+                        .map_err(|e| KeyUnavailable(format!("the stored key {e}")))?;
+                    if pem == fresh {
+                        tracing::info!(public_key = %key.public_key(), "VAPID_PRIVATE_KEY not set: generated a key and stored it in the database");
+                    }
+                    Ok(Arc::new(key))
+                })
+                .await
+                .cloned(),
+        }
+    }
+}
+
+/// How push messages are sent.
+#[derive(Debug, Clone)]
+pub struct PushSettings {
+    /// Accept `http` endpoints and private addresses (a local push service in tests, development).
+    pub allow_insecure: bool,
+    /// A reminder this long after its time is no longer worth showing: not sent, not retried, and the
+    /// push service is told to drop it when it has not reached the device by then (TTL).
+    pub max_age: Duration,
+}
+
+impl Default for PushSettings {
+    fn default() -> Self {
+        PushSettings {
+            allow_insecure: false,
+            max_age: Duration::hours(1),
+        }
+    }
+}
+
+/// Sends the outbox's push messages.
+pub struct PushSender {
+    http: reqwest::Client,
+    store: Store,
+    vapid: Vapid,
+    settings: PushSettings,
+}
+
+/// What the notification shows and where a click leads (the service worker reads this).
+#[derive(Debug, Serialize, PartialEq)]
+struct Message {
+    /// The outbox's message id: the same on every retry.
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: String,
+    body: String,
+    /// Notifications with one tag replace each other: one per task.
+    tag: String,
+    url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due_at: Option<String>,
+}
+
+/// The message for a delivery, and the time it is about (a reminder's `fire_at`).
+fn message(d: &Delivery) -> Result<(Message, Option<DateTime<Utc>>), String> {
+    let event: Value =
+        serde_json::from_str(&d.payload).map_err(|e| format!("unreadable payload: {e}"))?;
+    let data = &event["data"];
+    let task = &data["task"];
+    let title: String = task["title"]
+        .as_str()
+        .unwrap_or("Todo")
+        .chars()
+        .take(MAX_TITLE_CHARS)
+        .collect();
+    let url = match (task["id"].as_i64(), task["list_id"].as_i64()) {
+        (Some(id), Some(list)) => format!("/?list={list}#task-{id}"),
+        (Some(id), None) => format!("/#task-{id}"),
+        _ => "/".to_owned(),
+    };
+    let tag = task["id"]
+        .as_i64()
+        .map_or_else(|| d.message_id.clone(), |id| format!("task-{id}"));
+    let body = match d.event {
+        Event::ReminderDue if data["late"].as_bool() == Some(true) => "Reminder (late)",
+        Event::ReminderDue => "Reminder",
+        Event::TaskCreated => "Task added",
+        Event::TaskUpdated => "Task changed",
+        Event::TaskCompleted => "Task completed",
+        Event::TaskDeleted => "Task deleted",
+        Event::WebhookTest => "Test",
+    };
+    let about = data["fire_at"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.to_utc());
+    Ok((
+        Message {
+            id: d.message_id.clone(),
+            kind: d.event.as_str(),
+            title,
+            body: body.to_owned(),
+            tag,
+            url,
+            due_at: task["due_at"].as_str().map(str::to_owned),
+        },
+        about,
+    ))
+}
+
+struct Len(usize);
+
+impl hkdf::KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+fn expand<const N: usize>(prk: &hkdf::Prk, info: &[&[u8]]) -> Result<[u8; N], String> {
+    let mut out = [0u8; N];
+    prk.expand(info, Len(N))
+        .and_then(|okm| okm.fill(&mut out))
+        .map_err(|_| "key derivation failed".to_owned())?;
+    Ok(out)
+}
+
+/// The `aes128gcm` body of `plaintext` for a subscription's keys (RFC 8291 §3.4, one record): an
+/// ephemeral ECDH key agreed with the browser's, mixed with its auth secret, keys AES-128-GCM.
+fn encrypt(plaintext: &[u8], ua_public: &[u8], auth: &[u8]) -> Result<Vec<u8>, String> {
+    if plaintext.len() > MAX_PLAINTEXT {
+        return Err(format!("message of {} bytes is too long", plaintext.len()));
+    }
+    let failed = |what: &'static str| move |_| format!("encryption failed: {what}");
+    let rng = SystemRandom::new();
+    let as_private = agreement::EphemeralPrivateKey::generate(&agreement::ECDH_P256, &rng)
+        .map_err(failed("key generation"))?;
+    let as_public = as_private
+        .compute_public_key()
+        .map_err(failed("public key"))?;
+    let mut salt = [0u8; 16];
+    rng.fill(&mut salt).map_err(failed("salt"))?;
+    let peer = agreement::UnparsedPublicKey::new(&agreement::ECDH_P256, ua_public);
+    let ikm: [u8; 32] = agreement::agree_ephemeral(as_private, &peer, |ecdh| {
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, auth).extract(ecdh);
+        expand(&prk, &[b"WebPush: info\0", ua_public, as_public.as_ref()])
+    })
+    .map_err(|_| "the subscription's public key is not a P-256 point".to_owned())??;
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &salt).extract(&ikm);
+    let cek: [u8; 16] = expand(&prk, &[b"Content-Encoding: aes128gcm\0"])?;
+    let nonce: [u8; 12] = expand(&prk, &[b"Content-Encoding: nonce\0"])?;
+    let key = aead::UnboundKey::new(&aead::AES_128_GCM, &cek).map_err(failed("key"))?;
+    let mut record = Vec::with_capacity(plaintext.len() + RECORD_OVERHEAD);
+    record.extend_from_slice(plaintext);
+    record.push(2); // The last (and only) record's delimiter.
+    aead::LessSafeKey::new(key)
+        .seal_in_place_append_tag(
+            aead::Nonce::assume_unique_for_key(nonce),
+            aead::Aad::empty(),
+            &mut record,
+        )
+        .map_err(failed("sealing"))?;
+    let mut body = Vec::with_capacity(HEADER_BYTES + record.len());
+    body.extend_from_slice(&salt);
+    body.extend_from_slice(&RECORD_SIZE.to_be_bytes());
+    body.push(as_public.as_ref().len() as u8);
+    body.extend_from_slice(as_public.as_ref());
+    body.extend_from_slice(&record);
+    Ok(body)
+}
+
+/// What a push service's answer means (RFC 8030 §5, §8.3).
+fn outcome(status: u16) -> Outcome {
+    match status {
+        200..=299 => Outcome::Sent { status },
+        404 | 410 => Outcome::Failed {
+            status: Some(status),
+            error: "the subscription has expired or was withdrawn; removed".into(),
+            retry: false,
+        },
+        // Throttled or unavailable: later may work.
+        429 | 500..=599 => Outcome::Failed {
+            status: Some(status),
+            error: "the push service is busy or unavailable".into(),
+            retry: true,
+        },
+        // A malformed request, a refused VAPID token, a message too large: the same again fails again.
+        _ => Outcome::Failed {
+            status: Some(status),
+            error: "the push service refused the message".into(),
+            retry: false,
+        },
+    }
+}
+
+fn give_up(error: impl Into<String>) -> Outcome {
+    Outcome::Failed {
+        status: None,
+        error: error.into(),
+        retry: false,
+    }
+}
+
+impl PushSender {
+    pub fn new(store: Store, vapid: Vapid, settings: PushSettings) -> Result<Self, String> {
+        let mut http = reqwest::Client::builder()
+            .connect_timeout(StdDuration::from_secs(10))
+            .timeout(StdDuration::from_secs(30))
+            // Push services answer; they do not redirect, and a redirect could lead anywhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("todo/", env!("CARGO_PKG_VERSION")));
+        if !settings.allow_insecure {
+            http = http.dns_resolver(egress::PublicOnly).https_only(true);
+        }
+        let http = http
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(PushSender {
+            http,
+            store,
+            vapid,
+            settings,
+        })
+    }
+
+    async fn deliver(&self, d: &Delivery) -> Outcome {
+        let target = match self.store.push_target(d.target_id).await {
+            Ok(Some(t)) => t,
+            Ok(None) => return give_up("the subscription was removed"),
+            Err(e) => {
+                return Outcome::Failed {
+                    status: None,
+                    error: format!("database: {e}"),
+                    retry: true,
+                }
+            }
+        };
+        let now = Utc::now();
+        let (message, about) = match message(d) {
+            Ok(m) => m,
+            Err(e) => return give_up(e),
+        };
+        // A reminder shown an hour late helps nobody; the push service keeps it no longer either.
+        let ttl = about.map_or(self.settings.max_age, |t| t + self.settings.max_age - now);
+        if ttl <= Duration::zero() {
+            return give_up(format!(
+                "more than {} min after its time; not worth showing",
+                self.settings.max_age.num_minutes()
+            ));
+        }
+        match self.post(&target, &message, ttl, now).await {
+            Ok(status) => {
+                let result = outcome(status);
+                if matches!(status, 404 | 410) {
+                    if let Err(e) = self
+                        .store
+                        .remove_expired_push_subscription(d.target_id, &target.p256dh)
+                        .await
+                    {
+                        tracing::warn!(error = %e, subscription = d.target_id, "could not remove an expired push subscription");
+                    }
+                }
+                result
+            }
+            Err((error, retry)) => Outcome::Failed {
+                status: None,
+                error,
+                retry,
+            },
+        }
+    }
+
+    /// Encrypts and posts one message; the push service's status, or why it was not reached (and
+    /// whether trying again may help).
+    async fn post(
+        &self,
+        target: &PushTarget,
+        message: &Message,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<u16, (String, bool)> {
+        let permanent = |e: String| (e, false);
+        let endpoint = url::Url::parse(&target.endpoint)
+            .map_err(|e| permanent(format!("bad endpoint: {e}")))?;
+        if !self.settings.allow_insecure {
+            egress::check_literal(&endpoint).map_err(permanent)?;
+        }
+        let (ua_public, auth) = match (
+            decode_base64url(&target.p256dh),
+            decode_base64url(&target.auth),
+        ) {
+            (Some(p), Some(a)) => (p, a),
+            _ => {
+                return Err(permanent(
+                    "the subscription's keys are not base64url".into(),
+                ))
+            }
+        };
+        let plaintext = serde_json::to_vec(message).expect("a message serialises");
+        let body = encrypt(&plaintext, &ua_public, &auth).map_err(permanent)?;
+        let key = self.vapid.key().await.map_err(|e| (e.to_string(), true))?;
+        let authorization = key
+            .authorization(&endpoint, self.vapid.subject(), now)
+            .map_err(permanent)?;
+        let urgency = if message.kind == Event::ReminderDue.as_str() {
+            "high"
+        } else {
+            "normal"
+        };
+        let response = self
+            .http
+            .post(endpoint)
+            .header("TTL", ttl.num_seconds().max(1).to_string())
+            .header("Urgency", urgency)
+            .header("Content-Encoding", "aes128gcm")
+            .header("Content-Type", "application/octet-stream")
+            .header("Authorization", authorization)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| (format!("push service not reached: {e}"), true))?;
+        Ok(response.status().as_u16())
+    }
+}
+
+impl Sender for PushSender {
+    fn send<'a>(&'a self, delivery: &'a Delivery) -> SendFuture<'a> {
+        Box::pin(self.deliver(delivery))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(payload: Value) -> Delivery {
+        Delivery {
+            id: 1,
+            user_id: "u".into(),
+            channel: todo_storage::Channel::Push,
+            target_id: 7,
+            event: Event::ReminderDue,
+            message_id: "msg_reminder_3_1000".into(),
+            payload: payload.to_string(),
+            attempt: 1,
+        }
+    }
+
+    #[test]
+    fn a_payload_decrypts_with_the_subscriptions_keys() {
+        use web_push_native::p256;
+        // The browser's side, made by an independent implementation (RustCrypto).
+        let ua_secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+        let ua_public = ua_secret.public_key().to_sec1_bytes();
+        let auth = [9u8; 16];
+        let body = encrypt(b"{\"hello\":\"world\"}", &ua_public, &auth).unwrap();
+        assert_eq!(&body[16..20], &4096u32.to_be_bytes());
+        assert_eq!(body[20], 65);
+        let auth = web_push_native::Auth::clone_from_slice(&auth);
+        let plain = web_push_native::decrypt(body, &ua_secret, &auth).unwrap();
+        assert_eq!(plain, b"{\"hello\":\"world\"}");
+        // Another subscription's keys cannot read it.
+        let other = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+        let body = encrypt(b"x", &ua_public, auth.as_slice()).unwrap();
+        assert!(web_push_native::decrypt(body, &other, &auth).is_err());
+        // A key that is not a point on the curve is refused, not sent.
+        let mut off_curve = ua_public.to_vec();
+        off_curve[64] ^= 1;
+        assert!(encrypt(b"x", &off_curve, auth.as_slice()).is_err());
+        assert!(encrypt(&[b'a'; MAX_PLAINTEXT + 1], &ua_public, auth.as_slice()).is_err());
+        assert!(
+            encrypt(&[b'a'; MAX_PLAINTEXT], &ua_public, auth.as_slice())
+                .unwrap()
+                .len()
+                == 4096
+        );
+    }
+
+    #[test]
+    fn the_vapid_token_is_an_es256_jwt_for_the_push_services_origin() {
+        let key = VapidKey::from_pem(&VapidKey::generate_pem()).unwrap();
+        let endpoint = url::Url::parse("https://push.example.net:8443/send/abc?x=1").unwrap();
+        let now = Utc::now();
+        let header = key
+            .authorization(&endpoint, "mailto:ops@example.com", now)
+            .unwrap();
+        let (t, k) = header
+            .strip_prefix("vapid t=")
+            .and_then(|r| r.split_once(", k="))
+            .unwrap();
+        assert_eq!(k, key.public_key());
+        let point = decode_base64url(k).unwrap();
+        let decoding = jsonwebtoken::DecodingKey::from_ec_components(
+            &URL_SAFE_NO_PAD.encode(&point[1..33]),
+            &URL_SAFE_NO_PAD.encode(&point[33..]),
+        )
+        .unwrap();
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        v.set_audience(&["https://push.example.net:8443"]);
+        let claims = jsonwebtoken::decode::<Value>(t, &decoding, &v)
+            .unwrap()
+            .claims;
+        assert_eq!(claims["sub"], "mailto:ops@example.com");
+        let exp = claims["exp"].as_i64().unwrap();
+        assert!(exp > now.timestamp() && exp <= (now + Duration::hours(24)).timestamp());
+    }
+
+    #[test]
+    fn keys_are_read_from_pkcs8_pem_only() {
+        assert!(VapidKey::from_pem("not a key").is_err());
+        let sec1 = pem::encode(&pem::Pem::new("EC PRIVATE KEY", vec![1, 2, 3]));
+        assert!(VapidKey::from_pem(&sec1).unwrap_err().contains("pkcs8"));
+        let junk = pem::encode(&pem::Pem::new("PRIVATE KEY", vec![1, 2, 3]));
+        assert!(VapidKey::from_pem(&junk).is_err());
+        let a = VapidKey::from_pem(&VapidKey::generate_pem()).unwrap();
+        assert_eq!(decode_base64url(&a.public_key()).unwrap().len(), 65);
+        assert!(!format!("{a:?}").contains("PRIVATE"));
+    }
+
+    #[test]
+    fn a_reminder_becomes_a_notification_of_its_task() {
+        let d = delivery(serde_json::json!({
+            "type": "reminder.due", "timestamp": "2027-01-01T09:00:05Z",
+            "data": {"reminder_id": 3, "fire_at": "2027-01-01T09:00:00Z", "late": false,
+                     "task": {"id": 42, "title": "Call Ada", "due_at": "2027-01-01T09:30:00Z", "list_id": 5}}
+        }));
+        let (m, about) = message(&d).unwrap();
+        assert_eq!(m.title, "Call Ada");
+        assert_eq!(m.body, "Reminder");
+        assert_eq!(m.url, "/?list=5#task-42");
+        assert_eq!(m.tag, "task-42");
+        assert_eq!(m.id, "msg_reminder_3_1000");
+        assert_eq!(about, Some("2027-01-01T09:00:00Z".parse().unwrap()));
+        assert!(message(&Delivery {
+            payload: "{".into(),
+            ..d
+        })
+        .is_err());
+    }
+
+    #[test]
+    fn gone_subscriptions_are_dropped_and_busy_services_retried() {
+        assert_eq!(outcome(201), Outcome::Sent { status: 201 });
+        for (status, retry) in [
+            (404, false),
+            (410, false),
+            (429, true),
+            (503, true),
+            (400, false),
+            (403, false),
+            (413, false),
+        ] {
+            match outcome(status) {
+                Outcome::Failed { retry: r, .. } => assert_eq!(r, retry, "{status}"),
+                o => panic!("{status}: {o:?}"),
+            }
+        }
+    }
+}
