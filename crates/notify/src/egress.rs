@@ -1,59 +1,62 @@
-//! Where the server may send messages: targets come from users (a push endpoint is whatever a browser,
-//! or a script, posted), so loopback, private and link-local addresses are refused after DNS
-//! resolution, and IP literals before connecting, unless a test or development setting allows them.
+//! Where the server may send messages: targets come from users (a webhook URL, a push endpoint a
+//! browser or a script posted), so addresses on the server's own machine and networks
+//! ([`todo_domain::is_public`]) are refused: after DNS resolution by the client's own resolver (the
+//! connection goes to the checked address, so a DNS answer cannot change in between), and IP literals
+//! before connecting. Tests and development may allow them.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use todo_domain::is_public;
 
-/// Whether `ip` is an address on the public internet.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => {
-                let first = v6.segments()[0];
-                !(v6.is_loopback()
-                    || v6.is_unspecified()
-                    || v6.is_multicast()
-                    || v6.is_unique_local()
-                    || v6.is_unicast_link_local()
-                    // Documentation (2001:db8::/32) and NAT64 (64:ff9b::/96, which reaches IPv4 hosts).
-                    || (first == 0x2001 && v6.segments()[1] == 0x0db8)
-                    || first == 0x0064)
-            }
-        },
+/// An address a message may not be sent to.
+#[derive(Debug)]
+pub(crate) struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "refused: {} is a loopback, private, link-local or other internal address",
+            self.0
+        )
     }
 }
 
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_private()
-        || ip.is_loopback()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_documentation()
-        || ip.is_multicast()
-        || a == 0
-        // Carrier-grade NAT (100.64/10), benchmarking (198.18/15), reserved (240/4).
-        || (a == 100 && (64..128).contains(&b))
-        || (a == 198 && (b == 18 || b == 19))
-        || a >= 240)
+impl std::error::Error for Refused {}
+
+impl Refused {
+    /// The refusal inside a failed request, if that is why it failed.
+    pub(crate) fn within<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Refused> {
+        let mut cur = Some(e);
+        while let Some(err) = cur {
+            if let Some(r) = err.downcast_ref::<Refused>() {
+                return Some(r);
+            }
+            cur = err.source();
+        }
+        None
+    }
 }
 
-/// A resolver that answers only public addresses.
-pub struct PublicOnly;
+/// A resolver that answers only public addresses; a name with none is refused.
+pub(crate) struct PublicOnly;
 
 impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
         Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> = all.into_iter().filter(|a| is_public(a.ip())).collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| is_public(a.ip()))
+                .collect();
             if public.is_empty() {
-                return Err(format!("{host} has no public address").into());
+                let shown = found
+                    .first()
+                    .map_or_else(|| name.as_str().to_owned(), |a| a.ip().to_string());
+                return Err(Box::new(Refused(format!("{} ({shown})", name.as_str()))) as _);
             }
             Ok(Box::new(public.into_iter()) as Addrs)
         })
@@ -61,7 +64,7 @@ impl Resolve for PublicOnly {
 }
 
 /// Refuses a URL whose host is a non-public IP literal (the resolver never sees those).
-pub fn check_literal(url: &url::Url) -> Result<(), String> {
+pub(crate) fn check_literal(url: &url::Url) -> Result<(), Refused> {
     let ip = match url.host() {
         Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
         Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
@@ -70,7 +73,7 @@ pub fn check_literal(url: &url::Url) -> Result<(), String> {
     if is_public(ip) {
         Ok(())
     } else {
-        Err(format!("{ip} is not a public address"))
+        Err(Refused(ip.to_string()))
     }
 }
 
@@ -79,34 +82,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn private_loopback_and_link_local_addresses_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "::",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:10.0.0.1",
-            "64:ff9b::a00:1",
-        ] {
-            assert!(!is_public(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in [
-            "142.250.185.74",
-            "2a00:1450:4001:80b::200a",
-            "::ffff:8.8.8.8",
-        ] {
-            assert!(is_public(ip.parse().unwrap()), "{ip}");
-        }
+    fn internal_literals_are_refused_and_names_left_to_the_resolver() {
         let url = |s: &str| url::Url::parse(s).unwrap();
-        assert!(check_literal(&url("https://[::1]/x")).is_err());
-        assert!(check_literal(&url("https://10.0.0.1/x")).is_err());
+        for bad in [
+            "https://[::1]/x",
+            "https://10.0.0.1/x",
+            "http://169.254.169.254/",
+        ] {
+            let e = check_literal(&url(bad)).unwrap_err();
+            assert!(e.to_string().starts_with("refused: "), "{bad}: {e}");
+        }
+        assert!(check_literal(&url("https://142.250.185.74/x")).is_ok());
         assert!(check_literal(&url("https://fcm.googleapis.com/x")).is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_resolver_refuses_a_name_with_only_internal_addresses() {
+        let err = PublicOnly
+            .resolve("localhost".parse().unwrap())
+            .await
+            .err()
+            .expect("localhost is refused");
+        assert!(Refused::within(err.as_ref()).is_some(), "{err}");
     }
 }

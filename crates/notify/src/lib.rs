@@ -4,7 +4,7 @@
 //! sent at least once, with an idempotency key, across crashes.
 
 mod channels;
-pub mod egress;
+mod egress;
 pub mod push;
 mod scheduler;
 mod webhook;

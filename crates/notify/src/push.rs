@@ -442,7 +442,7 @@ impl PushSender {
         let endpoint = url::Url::parse(&target.endpoint)
             .map_err(|e| permanent(format!("bad endpoint: {e}")))?;
         if !self.settings.allow_insecure {
-            egress::check_literal(&endpoint).map_err(permanent)?;
+            egress::check_literal(&endpoint).map_err(|e| permanent(e.to_string()))?;
         }
         let (ua_public, auth) = match (
             decode_base64url(&target.p256dh),

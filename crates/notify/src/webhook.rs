@@ -7,20 +7,18 @@
 //! literal addresses are checked before sending, no proxy is used, and redirects are not followed (a
 //! 3xx is a failed attempt, as the specification recommends).
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
-use todo_domain::is_public;
 use todo_storage::{Delivery, Store};
 
 use crate::channels::{Outcome, SendFuture, Sender};
+use crate::egress::{check_literal, PublicOnly, Refused};
 use crate::scheduler::Clock;
 
 /// How long an endpoint has to answer (the specification recommends 15–30 s). Shorter than any
@@ -48,46 +46,6 @@ pub fn sign(secret: &str, message_id: &str, timestamp: i64, body: &str) -> Optio
         "v1,{}",
         STANDARD.encode(mac.finalize().into_bytes())
     ))
-}
-
-/// An address a webhook may not reach.
-#[derive(Debug)]
-struct Refused(String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "refused: {} is a loopback, private, link-local or other internal address",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for Refused {}
-
-/// Resolves names to their public addresses only; a name with none is refused.
-struct PublicOnly;
-
-impl Resolve for PublicOnly {
-    fn resolve(&self, name: Name) -> Resolving {
-        Box::pin(async move {
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> = found
-                .iter()
-                .copied()
-                .filter(|a| is_public(a.ip()))
-                .collect();
-            if public.is_empty() {
-                let shown = found
-                    .first()
-                    .map_or_else(|| name.as_str().to_owned(), |a| a.ip().to_string());
-                return Err(Box::new(Refused(format!("{} ({shown})", name.as_str()))) as _);
-            }
-            Ok(Box::new(public.into_iter()) as Addrs)
-        })
-    }
 }
 
 /// Sends webhook messages claimed from the outbox.
@@ -147,13 +105,8 @@ impl WebhookSender {
             return give_up(format!("not a URL: {}", target.url));
         };
         if !self.settings.allow_private {
-            let literal = match url.host() {
-                Some(url::Host::Ipv4(a)) => Some(IpAddr::V4(a)),
-                Some(url::Host::Ipv6(a)) => Some(IpAddr::V6(a)),
-                _ => None,
-            };
-            if let Some(ip) = literal.filter(|ip| !is_public(*ip)) {
-                return give_up(Refused(ip.to_string()).to_string());
+            if let Err(refused) = check_literal(&url) {
+                return give_up(refused.to_string());
             }
         }
         let timestamp = chrono::Utc::now().timestamp();
@@ -195,7 +148,7 @@ impl WebhookSender {
                 error: format!("HTTP {}", r.status()),
                 retry: true,
             },
-            Err(e) => match refusal(&e) {
+            Err(e) => match Refused::within(&e) {
                 Some(refused) => give_up(refused.to_string()),
                 None if e.is_timeout() => Outcome::Failed {
                     status: None,
@@ -210,18 +163,6 @@ impl WebhookSender {
             },
         }
     }
-}
-
-/// The refusal inside a failed request, if that is why it failed.
-fn refusal<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Refused> {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(r) = err.downcast_ref::<Refused>() {
-            return Some(r);
-        }
-        cur = err.source();
-    }
-    None
 }
 
 /// An error with its causes, for the delivery log ("error sending request: connection refused").
