@@ -4,21 +4,27 @@
 
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use todo_domain::{
-    list_name_key, CreateList, CreateTask, ListQuery, RawListQuery, Task, TaskPatch, UpdateTask,
+    list_name_key, CreateList, CreateTask, ListQuery, RawListQuery, Task, TaskPatch, Tz, UpdateTask,
 };
-use todo_storage::{StorageError, Store};
+use todo_storage::{ReminderOf, StorageError, Store};
 
 pub use todo_domain::{
-    ADD_TASK, COMPLETE_TASK, CREATE_LIST, DELETE_TASK, LIST_LISTS, LIST_TASKS, UPDATE_TASK,
+    ADD_TASK, COMPLETE_TASK, CREATE_LIST, DELETE_TASK, LIST_LISTS, LIST_REMINDERS, LIST_TASKS,
+    UPDATE_TASK,
 };
 
 /// Most tasks one `list_tasks` call returns; the assistant talks about a screenful, not a database.
 const LIST_DEFAULT_LIMIT: u32 = 100;
+/// Most reminders one `list_reminders` call returns.
+const REMINDERS_LIMIT: u32 = 100;
+/// The window `list_reminders` looks at when given no end.
+const REMINDERS_DEFAULT_DAYS: i64 = 7;
 
 /// A tool as clients see it: name, what it does, and a JSON Schema of its arguments.
 #[derive(Debug, Clone)]
@@ -57,8 +63,9 @@ pub enum ToolError {
 mod args {
     use schemars::JsonSchema;
     use todo_domain::{
-        tag_pattern, Colour, Priority, Recurrence, RepeatFrom, Status, MAX_DESCRIPTION_CHARS,
-        MAX_LIMIT, MAX_LIST_NAME_CHARS, MAX_QUERY_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
+        tag_pattern, Colour, Priority, Recurrence, ReminderInput, RepeatFrom, Status,
+        MAX_DESCRIPTION_CHARS, MAX_LIMIT, MAX_LIST_NAME_CHARS, MAX_QUERY_CHARS, MAX_REMINDERS,
+        MAX_TAGS, MAX_TITLE_CHARS,
     };
 
     /// A list, by id or by name.
@@ -87,6 +94,12 @@ mod args {
         list: Option<ListRef>,
         /// Make it a subtask of this task.
         parent_id: Option<i64>,
+        /// When to remind the user, each {"at": RFC 3339} or {"before": ISO 8601 duration before
+        /// the due time, e.g. "PT10M"} (with "time": "HH:MM" in the user's time zone for a whole
+        /// number of days: {"before": "P1D", "time": "09:00"}). Replaces the task's reminders; []
+        /// removes them. Left out when adding a task with a due time: the user's default reminder.
+        #[schemars(length(max = MAX_REMINDERS))]
+        reminders: Option<Vec<ReminderInput>>,
         /// Accepted for compatibility; must be the signed-in user when given.
         user_id: Option<String>,
     }
@@ -158,6 +171,17 @@ mod args {
         user_id: Option<String>,
     }
 
+    #[derive(JsonSchema)]
+    pub(super) struct ListRemindersArgs {
+        /// Start of the window: an RFC 3339 instant, or a date (YYYY-MM-DD, from the start of that
+        /// day in the user's time zone). Default: now.
+        from: Option<String>,
+        /// End of the window (exclusive), written the same way. Default: 7 days after `from`.
+        to: Option<String>,
+        /// Accepted for compatibility; must be the signed-in user when given.
+        user_id: Option<String>,
+    }
+
     fn list_default_limit() -> u32 {
         super::LIST_DEFAULT_LIMIT
     }
@@ -211,6 +235,11 @@ static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
             name: CREATE_LIST,
             description: "Create a list. Returns {list_id, status: \"created\", name}.",
             input_schema: input_schema::<args::CreateListArgs>(),
+        },
+        ToolDef {
+            name: LIST_REMINDERS,
+            description: "List the user's reminders that go off in a window (default: the next 7 days), soonest first, with their task. Returns {time_zone, reminders: [{reminder_id, task_id, title, due_at, fire_at, fire_at_local, done, at | before[, time]}]}.",
+            input_schema: input_schema::<args::ListRemindersArgs>(),
         },
     ]
 });
@@ -313,8 +342,77 @@ pub async fn run(
             let list = store.create_list(user_id, new).await.map_err(storage)?;
             Ok(json!({"list_id": list.id, "status": "created", "name": list.name}))
         }
+        LIST_REMINDERS => {
+            let input: RemindersArgs = parse(args)?;
+            let tz = store.settings(user_id).await.map_err(storage)?.time_zone;
+            let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
+            let from = match input.from {
+                Some(f) => window_edge(&f, tz, "from")?,
+                None => Utc::now(),
+            };
+            let to = match input.to {
+                Some(t) => window_edge(&t, tz, "to")?,
+                None => from + Duration::days(REMINDERS_DEFAULT_DAYS),
+            };
+            if to <= from {
+                return Err(ToolError::Invalid("to: must be after from".into()));
+            }
+            let found = store
+                .reminders_between(user_id, from, to, REMINDERS_LIMIT)
+                .await
+                .map_err(storage)?;
+            let reminders: Vec<Value> = found.iter().map(|r| reminder_json(r, tz)).collect();
+            Ok(json!({"time_zone": tz.name(), "reminders": reminders}))
+        }
         other => Err(ToolError::UnknownTool(other.to_owned())),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RemindersArgs {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// An edge of `list_reminders`' window: an RFC 3339 instant, or a date's start in the user's zone.
+fn window_edge(raw: &str, tz: Tz, field: &str) -> Result<DateTime<Utc>, ToolError> {
+    let raw = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.to_utc());
+    }
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        ToolError::Invalid(format!(
+            "{field}: must be an RFC 3339 date-time or a date (YYYY-MM-DD)"
+        ))
+    })?;
+    let start = day.and_time(NaiveTime::MIN);
+    // A day that starts in a DST gap starts when the clocks allow.
+    Ok(tz
+        .from_local_datetime(&start)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(start + Duration::hours(1)))
+                .earliest()
+        })
+        .map_or_else(|| start.and_utc(), |t| t.to_utc()))
+}
+
+fn reminder_json(r: &ReminderOf, tz: Tz) -> Value {
+    let mut v = json!({
+        "reminder_id": r.reminder.id,
+        "task_id": r.task_id,
+        "title": r.title,
+        "due_at": r.due_at,
+        "fire_at": r.reminder.fire_at,
+        "fire_at_local": r.reminder.fire_at.map(|t| t.with_timezone(&tz).to_rfc3339()),
+        "done": r.reminder.done,
+    });
+    if let (Value::Object(out), Ok(Value::Object(when))) =
+        (&mut v, serde_json::to_value(&r.reminder.when))
+    {
+        out.extend(when);
+    }
+    v
 }
 
 /// Replaces a `list` argument (an id, or a name matched ignoring case) by `field` holding the list's id.

@@ -24,6 +24,7 @@ pub use health::{Outage, Readiness};
 pub use idempotency::{IdempotencyKey, Prior};
 pub use lists::ListDeletion;
 pub use outbox::{Attempt, Channel, Delivery, Fired};
+pub use reminders::ReminderOf;
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
 pub use throttle::FailedSignIns;

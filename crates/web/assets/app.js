@@ -32,17 +32,18 @@
 
   // ---- the header's unread count, live: the server sends the count whenever it changes (the
   // session cookie authorises the stream; the page's own count is right without this)
-  var unread = document.getElementById("unread-count");
-  if (userId && unread && window.EventSource) {
-    var shown = document.getElementById("unread-n");
-    var stream = new EventSource("/api/" + encodeURIComponent(userId) + "/notifications/stream");
-    stream.addEventListener("unread", function (ev) {
+  (function liveUnread() {
+    var badge = document.getElementById("unread-count");
+    if (!userId || !badge || !window.EventSource) return;
+    var count = document.getElementById("unread-n");
+    var source = new EventSource("/api/" + encodeURIComponent(userId) + "/notifications/stream");
+    source.addEventListener("unread", function (ev) {
       var n = parseInt(ev.data, 10) || 0;
-      shown.textContent = String(n);
-      unread.hidden = n === 0;
+      count.textContent = String(n);
+      badge.hidden = n === 0;
     });
-    window.addEventListener("pagehide", function () { stream.close(); });
-  }
+    window.addEventListener("pagehide", function () { source.close(); });
+  })();
 
   var chat = document.getElementById("chat");
   if (!userId || !chat) return;
