@@ -13,6 +13,7 @@ mod model;
 mod outages;
 mod process;
 mod reliability;
+mod reminder_fields;
 mod retries;
 mod security;
 mod tokens;
