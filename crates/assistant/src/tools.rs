@@ -550,6 +550,14 @@ mod tests {
             json!(["all", "pending", "completed"])
         );
         assert_eq!(list["status"]["default"], "all");
+        assert_eq!(add["reminders"]["maxItems"], todo_domain::MAX_REMINDERS);
+        assert_eq!(update["reminders"], add["reminders"]);
+        let reminder = &add["reminders"]["items"]["properties"];
+        for field in ["at", "before", "time"] {
+            assert!(reminder[field].is_object(), "{field}: {reminder}");
+        }
+        let window = &schema(LIST_REMINDERS)["properties"];
+        assert!(window["from"].is_object() && window["to"].is_object());
         for name in [COMPLETE_TASK, DELETE_TASK, UPDATE_TASK] {
             assert_eq!(schema(name)["required"], json!(["task_id"]), "{name}");
         }
