@@ -13,8 +13,8 @@ use crate::chat::chat;
 use crate::process::{spawn_role, terminate};
 use crate::support::{Db, TestApp, SECRET};
 
-/// The tools offered: the original five first, unchanged, then the lists' two.
-const TOOLS: [&str; 7] = [
+/// The tools offered: the original five first, unchanged, then the lists' two and the reminders'.
+const TOOLS: [&str; 8] = [
     "add_task",
     "list_tasks",
     "complete_task",
@@ -22,6 +22,7 @@ const TOOLS: [&str; 7] = [
     "update_task",
     "list_lists",
     "create_list",
+    "list_reminders",
 ];
 
 /// The Python with the official MCP SDK: `MCP_PYTHON`, else the venv `.ci/run` installs. Outside CI a
