@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fresh_store, OTHER, USER};
+use common::{fresh_store, tasks_of, OTHER, USER};
 use serde_json::{json, Value};
 use todo_assistant::tools;
 use todo_domain::SettingsPatch;
@@ -105,7 +105,7 @@ async fn tools_set_reminders_and_list_a_window_of_the_users_days() {
     .unwrap();
     assert_eq!(titles(&window("2027-06-03", "2027-06-05").await).len(), 1);
 
-    // Bad arguments name themselves.
+    // Bad arguments name themselves, and change nothing.
     let err = tools::run(
         &store,
         USER,
@@ -124,4 +124,61 @@ async fn tools_set_reminders_and_list_a_window_of_the_users_days() {
     .await
     .unwrap_err();
     assert!(err.to_string().contains("reminders[0].before"), "{err}");
+    let tasks = tasks_of(&store, USER).await;
+    let report = tasks.iter().find(|t| t["id"] == id).unwrap();
+    assert_eq!(report["due_at"], "2027-06-04T14:00:00Z");
+}
+
+/// The built-in assistant answers "what reminders do I have tomorrow?" from `list_reminders`, at the
+/// user's local times (the corpus cannot hold reminders to come: its clock is fixed in the past).
+#[tokio::test]
+async fn the_builtin_assistant_tells_tomorrows_reminders_in_local_time() {
+    use chrono::{Duration, NaiveTime, TimeZone, Utc};
+    use todo_assistant::{Toolbox, TurnTools};
+
+    let (_dir, store) = fresh_store().await;
+    let tz: todo_domain::Tz = "Asia/Tokyo".parse().unwrap();
+    let patch = SettingsPatch {
+        time_zone: Some(tz),
+        ..Default::default()
+    };
+    store.update_settings(USER, patch).await.unwrap();
+    // Noon UTC today is the assistant's clock; "tomorrow" is the next UTC date, which the tool
+    // reads as that day in Tokyo (from 15:00 UTC today): both reminders are still to come.
+    let now = Utc::now()
+        .date_naive()
+        .and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap())
+        .and_utc();
+    let tomorrow = now.date_naive() + Duration::days(1);
+    let at = |h: u32| {
+        tz.from_local_datetime(&tomorrow.and_time(NaiveTime::from_hms_opt(h, 15, 0).unwrap()))
+            .unwrap()
+            .to_utc()
+            .to_rfc3339()
+    };
+    for (title, hour) in [("Water the plants", 18), ("Call Sam", 10)] {
+        tools::run(
+            &store,
+            USER,
+            tools::ADD_TASK,
+            json!({"title": title, "reminders": [{"at": at(hour)}]}),
+        )
+        .await
+        .unwrap();
+    }
+    let toolbox = Toolbox::Local(store.clone());
+    let mut turn = TurnTools::new(&toolbox, USER);
+    let reply = todo_nlu::reply(
+        &[],
+        None,
+        "what reminders do I have tomorrow?",
+        &mut turn,
+        now,
+    )
+    .await
+    .text;
+    assert_eq!(
+        reply,
+        "You have 2 reminders tomorrow:\n- 10:15 “Call Sam”\n- 18:15 “Water the plants”"
+    );
 }
