@@ -146,12 +146,18 @@ async fn reminders_are_set_in_the_users_zone_and_refused_by_field(app: TestApp) 
     assert_eq!(none["reminders"], json!([]));
 }
 
-/// The first event of the unread stream opened with `cookie` (or nothing), or the refusal's status.
-async fn first_event(app: &TestApp, user_id: &str, cookie: Option<&str>) -> Result<String, u16> {
+/// The first event of the unread stream opened with `cookie` (or nothing, or with `bearer`), or
+/// the refusal's status.
+async fn first_event(
+    app: &TestApp,
+    user_id: &str,
+    cookie: Option<&str>,
+    bearer: Option<&str>,
+) -> Result<String, u16> {
     let mut r = app.request(
         Method::GET,
         &format!("/api/{user_id}/notifications/stream"),
-        None,
+        bearer,
     );
     if let Some(c) = cookie {
         r = r.header("cookie", c);
@@ -182,11 +188,21 @@ async fn the_unread_stream_opens_with_the_session_cookie(app: TestApp) {
     let u = app.sign_up("stream-cookie@example.com").await;
     let other = app.sign_up("stream-cookie-other@example.com").await;
     let cookie = format!("{}={}", todo_auth::session_cookie(false), u.session);
-    let event = first_event(&app, &u.id, Some(&cookie)).await.unwrap();
+    let event = first_event(&app, &u.id, Some(&cookie), None).await.unwrap();
     assert!(event.contains("event: unread\ndata: 0\n"), "{event}");
     // Without credentials, or for someone else, nothing is streamed.
-    assert_eq!(first_event(&app, &u.id, None).await, Err(401));
-    assert_eq!(first_event(&app, &other.id, Some(&cookie)).await, Err(403));
+    assert_eq!(first_event(&app, &u.id, None, None).await, Err(401));
+    assert_eq!(
+        first_event(&app, &other.id, Some(&cookie), None).await,
+        Err(403)
+    );
+    // A bearer token still opens it, and wins over a cookie.
+    let event = first_event(&app, &u.id, None, Some(&u.jwt)).await.unwrap();
+    assert!(event.contains("event: unread\ndata: 0\n"), "{event}");
+    assert_eq!(
+        first_event(&app, &u.id, Some(&cookie), Some("not-a-token")).await,
+        Err(401)
+    );
     let stale = format!("{}=not-a-session", todo_auth::session_cookie(false));
-    assert_eq!(first_event(&app, &u.id, Some(&stale)).await, Err(401));
+    assert_eq!(first_event(&app, &u.id, Some(&stale), None).await, Err(401));
 }
