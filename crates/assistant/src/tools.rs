@@ -4,24 +4,30 @@
 
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use todo_domain::{
-    list_name_key, CreateList, CreateTask, ListQuery, RawListQuery, Task, TaskPatch, UpdateTask,
-    MAX_LIMIT,
+    list_name_key, CreateList, CreateTask, ListQuery, RawListQuery, Task, TaskPatch, Tz,
+    UpdateTask, MAX_LIMIT,
 };
 
 use self::output::Done;
-use todo_storage::{StorageError, Store};
+use todo_storage::{ReminderOf, StorageError, Store};
 
 pub use todo_domain::{
-    ADD_TASK, COMPLETE_TASK, CREATE_LIST, DELETE_TASK, LIST_LISTS, LIST_TASKS, UPDATE_TASK,
+    ADD_TASK, COMPLETE_TASK, CREATE_LIST, DELETE_TASK, LIST_LISTS, LIST_REMINDERS, LIST_TASKS,
+    UPDATE_TASK,
 };
 
 /// Most tasks one `list_tasks` call returns; the assistant talks about a screenful, not a database.
 const LIST_DEFAULT_LIMIT: u32 = 100;
+/// Most reminders one `list_reminders` call returns.
+const REMINDERS_LIMIT: u32 = 100;
+/// The window `list_reminders` looks at when given no end.
+const REMINDERS_DEFAULT_DAYS: i64 = 7;
 
 /// A tool as clients see it: name, what it does, JSON Schemas of its arguments and its answer, and
 /// what it does to the user's data (MCP's annotations).
@@ -82,9 +88,10 @@ pub enum ToolError {
 /// What the tools answer, typed: MCP clients get it as `structuredContent` (described by the tool's
 /// output schema), and as JSON text in the shape the tools always had.
 pub mod output {
+    use chrono::{DateTime, Utc};
     use schemars::JsonSchema;
     use serde::Serialize;
-    use todo_domain::{Task, TaskList};
+    use todo_domain::{ReminderInput, Task, TaskList};
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
     #[serde(rename_all = "lowercase")]
@@ -135,6 +142,27 @@ pub mod output {
     pub struct Lists {
         pub lists: Vec<TaskList>,
     }
+
+    /// A reminder going off in the asked window, with its task.
+    #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+    pub struct ReminderItem {
+        pub reminder_id: i64,
+        pub task_id: i64,
+        pub title: String,
+        pub due_at: Option<DateTime<Utc>>,
+        pub fire_at: Option<DateTime<Utc>>,
+        /// `fire_at` in the user's time zone.
+        pub fire_at_local: Option<String>,
+        pub done: bool,
+        #[serde(flatten)]
+        pub when: ReminderInput,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+    pub struct Reminders {
+        pub time_zone: String,
+        pub reminders: Vec<ReminderItem>,
+    }
 }
 
 /// One tool call's answer.
@@ -145,6 +173,7 @@ pub enum Output {
     List(output::ListOutcome),
     Listed(output::Tasks),
     Lists(output::Lists),
+    Reminders(output::Reminders),
 }
 
 impl Output {
@@ -156,6 +185,7 @@ impl Output {
             Output::List(o) => serde_json::to_value(o),
             Output::Listed(o) => serde_json::to_value(&o.tasks),
             Output::Lists(o) => serde_json::to_value(&o.lists),
+            Output::Reminders(o) => serde_json::to_value(o),
         }
         .expect("outputs serialise")
     }
@@ -181,8 +211,9 @@ mod args {
 
     use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
     use todo_domain::{
-        tag_pattern, Colour, Priority, Recurrence, RepeatFrom, Status, MAX_DESCRIPTION_CHARS,
-        MAX_LIMIT, MAX_LIST_NAME_CHARS, MAX_QUERY_CHARS, MAX_TAGS, MAX_TITLE_CHARS,
+        tag_pattern, Colour, Priority, Recurrence, ReminderInput, RepeatFrom, Status,
+        MAX_DESCRIPTION_CHARS, MAX_LIMIT, MAX_LIST_NAME_CHARS, MAX_QUERY_CHARS, MAX_REMINDERS,
+        MAX_TAGS, MAX_TITLE_CHARS,
     };
 
     /// A list, by id or by name.
@@ -222,6 +253,10 @@ mod args {
         list: Option<ListRef>,
         /// Parent task id.
         parent_id: Option<i64>,
+        /// [{"at": RFC 3339} or {"before": ISO 8601 duration, "time"?: "HH:MM" for whole days}];
+        /// replaces the task's reminders. Left out on a new task with a due time: the user's default.
+        #[schemars(length(max = MAX_REMINDERS))]
+        reminders: Option<Vec<ReminderInput>>,
     }
 
     #[derive(JsonSchema)]
@@ -284,6 +319,14 @@ mod args {
         name: String,
         /// Palette colour.
         colour: Option<Colour>,
+    }
+
+    #[derive(JsonSchema)]
+    pub(super) struct ListRemindersArgs {
+        /// RFC 3339, or YYYY-MM-DD (that day's start in the user's zone). Default: now.
+        from: Option<String>,
+        /// Exclusive, written the same way. Default: 7 days after `from`.
+        to: Option<String>,
     }
 
     fn list_default_limit() -> u32 {
@@ -352,7 +395,7 @@ fn prune(v: &mut Value, drop: &dyn Fn(&str, &Value) -> bool) {
 }
 
 static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
-    use output::{ListOutcome, Lists, TaskOutcome, Tasks, TasksOutcome};
+    use output::{ListOutcome, Lists, Reminders, TaskOutcome, Tasks, TasksOutcome};
     let changes = |destructive| Effect::Changes { destructive };
     vec![
         ToolDef {
@@ -410,6 +453,14 @@ static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
             input_schema: args_schema::<args::CreateListArgs>(),
             output_schema: output_schema::<ListOutcome>(),
             effect: Effect::Adds,
+        },
+        ToolDef {
+            name: LIST_REMINDERS,
+            title: "List reminders",
+            description: "List reminders going off in a window (default: the next 7 days), soonest first.",
+            input_schema: args_schema::<args::ListRemindersArgs>(),
+            output_schema: output_schema::<Reminders>(),
+            effect: Effect::Reads,
         },
     ]
 });
@@ -543,6 +594,30 @@ pub async fn execute(
                 name: list.name,
             }))
         }
+        LIST_REMINDERS => {
+            let input: RemindersArgs = parse(args)?;
+            let tz = store.settings(user_id).await.map_err(storage)?.time_zone;
+            let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
+            let from = match input.from {
+                Some(f) => window_edge(&f, tz, "from")?,
+                None => Utc::now(),
+            };
+            let to = match input.to {
+                Some(t) => window_edge(&t, tz, "to")?,
+                None => from + Duration::days(REMINDERS_DEFAULT_DAYS),
+            };
+            if to <= from {
+                return Err(ToolError::Invalid("to: must be after from".into()));
+            }
+            let found = store
+                .reminders_between(user_id, from, to, REMINDERS_LIMIT)
+                .await
+                .map_err(storage)?;
+            Ok(Output::Reminders(output::Reminders {
+                time_zone: tz.name().to_owned(),
+                reminders: found.iter().map(|r| reminder_item(r, tz)).collect(),
+            }))
+        }
         other => Err(ToolError::UnknownTool(other.to_owned())),
     }
 }
@@ -615,6 +690,51 @@ async fn targets(
         return Err(ToolError::NeedsConfirmation(format!("{verb} {what}?")));
     }
     Ok(matched.iter().map(|t| t.id).collect())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RemindersArgs {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// An edge of `list_reminders`' window: an RFC 3339 instant, or a date's start in the user's zone.
+fn window_edge(raw: &str, tz: Tz, field: &str) -> Result<DateTime<Utc>, ToolError> {
+    let raw = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.to_utc());
+    }
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        ToolError::Invalid(format!(
+            "{field}: must be an RFC 3339 date-time or a date (YYYY-MM-DD)"
+        ))
+    })?;
+    let start = day.and_time(NaiveTime::MIN);
+    // A day that starts in a DST gap starts when the clocks allow.
+    Ok(tz
+        .from_local_datetime(&start)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(start + Duration::hours(1)))
+                .earliest()
+        })
+        .map_or_else(|| start.and_utc(), |t| t.to_utc()))
+}
+
+fn reminder_item(r: &ReminderOf, tz: Tz) -> output::ReminderItem {
+    output::ReminderItem {
+        reminder_id: r.reminder.id,
+        task_id: r.task_id,
+        title: r.title.clone(),
+        due_at: r.due_at,
+        fire_at: r.reminder.fire_at,
+        fire_at_local: r
+            .reminder
+            .fire_at
+            .map(|t| t.with_timezone(&tz).to_rfc3339()),
+        done: r.reminder.done,
+        when: r.reminder.when.clone(),
+    }
 }
 
 /// Replaces a `list` argument (an id, or a name matched ignoring case) by `field` holding the list's id.
@@ -780,6 +900,14 @@ mod tests {
             json!(["all", "pending", "completed"])
         );
         assert_eq!(list["status"]["default"], "all");
+        assert_eq!(add["reminders"]["maxItems"], todo_domain::MAX_REMINDERS);
+        assert_eq!(update["reminders"], add["reminders"]);
+        let reminder = &add["reminders"]["items"]["properties"];
+        for field in ["at", "before", "time"] {
+            assert!(reminder[field].is_object(), "{field}: {reminder}");
+        }
+        let window = &schema(LIST_REMINDERS)["properties"];
+        assert!(window["from"].is_object() && window["to"].is_object());
         assert_eq!(schema(UPDATE_TASK)["required"], json!(["task_id"]));
         for name in [COMPLETE_TASK, DELETE_TASK] {
             // By id, or by title.

@@ -60,6 +60,8 @@ pub const UPDATE_TASK: &str = "update_task";
 /// The lists' tools, next to the original five.
 pub const LIST_LISTS: &str = "list_lists";
 pub const CREATE_LIST: &str = "create_list";
+/// The reminders' read tool.
+pub const LIST_REMINDERS: &str = "list_reminders";
 
 /// A past message of a conversation, as an assistant sees it. (A "turn" is one whole exchange: the
 /// user's message, the tool calls it led to and the answer.)

@@ -18,8 +18,8 @@ mod webhook;
 
 pub use chat::{
     conversation_title, ChatReply, ChatRequest, ChatTurn, Conversation, Message, PastMessage, Role,
-    ToolCall, ADD_TASK, COMPLETE_TASK, CREATE_LIST, DELETE_TASK, LIST_LISTS, LIST_TASKS,
-    MAX_MESSAGE_CHARS, UPDATE_TASK,
+    ToolCall, ADD_TASK, COMPLETE_TASK, CREATE_LIST, DELETE_TASK, LIST_LISTS, LIST_REMINDERS,
+    LIST_TASKS, MAX_MESSAGE_CHARS, UPDATE_TASK,
 };
 pub use chrono_tz::Tz;
 pub use import::{ImportList, ImportPlan, ImportTask};

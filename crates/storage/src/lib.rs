@@ -36,6 +36,7 @@ pub use oauth::{
 };
 pub use outbox::{Attempt, Channel, Delivery, Fired};
 pub use push::PushTarget;
+pub use reminders::ReminderOf;
 pub use store::{DbKind, Schema, Store, StoreOptions};
 pub use tasks::TaskPage;
 pub use throttle::FailedSignIns;

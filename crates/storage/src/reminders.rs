@@ -305,3 +305,56 @@ where
     }
     Ok(())
 }
+
+/// A reminder that goes off in a window, with its task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReminderOf {
+    pub task_id: i64,
+    pub title: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub reminder: Reminder,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReminderOfRow {
+    #[sqlx(flatten)]
+    reminder: ReminderRow,
+    title: String,
+    due_at: Option<i64>,
+}
+
+impl crate::Store {
+    /// The user's reminders that go off in `[from, to)`, still waiting or already told (not those
+    /// cancelled or skipped), soonest first, at most `limit`. Found through the user's tasks, so
+    /// the scan is the user's own.
+    pub async fn reminders_between(
+        &self,
+        user_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ReminderOf>, crate::StorageError> {
+        let sql = "SELECT r.id, r.task_id, r.at, r.before_ms, r.at_local, r.fire_at, r.status, \
+                   t.title, t.due_at FROM tasks t JOIN reminders r ON r.task_id = t.id \
+                   WHERE t.user_id = $1 AND r.fire_at >= $2 AND r.fire_at < $3 \
+                   AND r.status IN ('pending', 'sent') ORDER BY r.fire_at, r.id LIMIT $4";
+        let rows: Vec<ReminderOfRow> = crate::store::with_pool!(&self.pool, |p| {
+            sqlx::query_as(sql)
+                .bind(user_id)
+                .bind(millis(from))
+                .bind(millis(to))
+                .bind(i64::from(limit))
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| ReminderOf {
+                task_id: r.reminder.task_id,
+                reminder: r.reminder.reminder(),
+                title: r.title,
+                due_at: r.due_at.map(from_millis),
+            })
+            .collect())
+    }
+}

@@ -29,6 +29,22 @@
   document.addEventListener("htmx:afterSettle", syncAllRepeats);
   syncAllRepeats();
   var userId = document.body.dataset.userId;
+
+  // ---- the header's unread count, live: the server sends the count whenever it changes (the
+  // session cookie authorises the stream; the page's own count is right without this)
+  (function liveUnread() {
+    var badge = document.getElementById("unread-count");
+    if (!userId || !badge || !window.EventSource) return;
+    var count = document.getElementById("unread-n");
+    var source = new EventSource("/api/" + encodeURIComponent(userId) + "/notifications/stream");
+    source.addEventListener("unread", function (ev) {
+      var n = parseInt(ev.data, 10) || 0;
+      count.textContent = String(n);
+      badge.hidden = n === 0;
+    });
+    window.addEventListener("pagehide", function () { source.close(); });
+  })();
+
   var chat = document.getElementById("chat");
   if (!userId || !chat) return;
 

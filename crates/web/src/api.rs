@@ -15,7 +15,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use todo_auth::session_cookie;
-use todo_domain::{Settings, Task, TaskList, Webhook};
+use todo_domain::{Notification, Settings, Task, TaskList, Webhook};
 use todo_transfer::{CalendarLink, CalendarLinkStatus, ImportSummary};
 
 use crate::backend::Backend;
@@ -255,7 +255,15 @@ impl Api {
             path: format!("/api/{}", todo_domain::user_id_segment(&id)),
             jwt,
         };
-        Ok(Some((Me { id, name, email }, tasks)))
+        // The header's count on every page; a page still shows when only the count fails.
+        let unread = tasks.notifications(1).await.map_or(0, |p| p.unread);
+        let me = Me {
+            id,
+            name,
+            email,
+            unread,
+        };
+        Ok(Some((me, tasks)))
     }
 
     /// Signs in; the answer is the session cookie the backend set, for the browser.
@@ -305,6 +313,8 @@ pub struct Me {
     pub id: String,
     pub name: String,
     pub email: String,
+    /// Unread notifications, for the header.
+    pub unread: i64,
 }
 
 /// The signed-in user's tasks, lists and settings on the backend.
@@ -528,6 +538,35 @@ impl Tasks {
             .await
     }
 
+    /// The user's time zone, which the pages show local times in.
+    pub async fn time_zone(&self) -> Result<chrono_tz::Tz, ApiError> {
+        Ok(self
+            .settings()
+            .await?
+            .time_zone
+            .parse()
+            .unwrap_or(chrono_tz::Tz::UTC))
+    }
+
+    /// The user's notifications, newest first, and how many are unread.
+    pub async fn notifications(&self, limit: u32) -> Result<NotificationPage, ApiError> {
+        let rest = format!("/notifications?limit={limit}");
+        self.call(Method::GET, &rest, None, StatusCode::OK).await
+    }
+
+    /// Marks every notification read.
+    pub async fn mark_all_read(&self) -> Result<(), ApiError> {
+        let body = json!({"all": true});
+        self.call::<IgnoredAny>(
+            Method::POST,
+            "/notifications/read",
+            Some(body),
+            StatusCode::OK,
+        )
+        .await
+        .map(|_| ())
+    }
+
     pub async fn update_settings(&self, body: Value) -> Result<Settings, ApiError> {
         self.call(Method::PUT, "/settings", Some(body), StatusCode::OK)
             .await
@@ -628,6 +667,13 @@ impl Tasks {
 /// One path segment, percent-encoded.
 fn url_segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A page of notifications as the API answers it.
+#[derive(Deserialize)]
+pub struct NotificationPage {
+    pub notifications: Vec<Notification>,
+    pub unread: i64,
 }
 
 /// A count the API answers in a header of an empty reply (0 when absent).

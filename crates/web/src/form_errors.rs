@@ -29,6 +29,10 @@ fn field_label(field: &str) -> &'static str {
         "until" => "End date",
         "url" => "URL",
         "events" => "Events",
+        "due_time" => "Due time",
+        "remind_day_time" => "The day-before time",
+        "remind_at" => "The reminder time",
+        "default_reminder" => "Default reminder",
         _ => "This",
     }
 }
@@ -56,10 +60,14 @@ pub fn field_errors(body: &Value) -> BTreeMap<String, String> {
             "parent_id" => "parent",
             "title" | "description" | "priority" | "tags" | "recurrence" | "repeat_from"
             | "email" | "password" | "name" | "time_zone" | "colour" | "every" | "month_day"
-            | "nth" | "weekday" | "ends" | "count" | "until" | "url" | "events" => base,
+            | "nth" | "weekday" | "ends" | "count" | "until" | "url" | "events" | "due_time"
+            | "remind_day_time" | "remind_at" | "default_reminder" | "reminders" => base,
             _ => "form",
         };
-        let text = if key == "form" {
+        let text = if key == "reminders" {
+            // The API's reminder messages are sentences about the task, not about a field.
+            format!("Reminders: {message}.")
+        } else if key == "form" {
             capitalise(
                 body["error"]["message"]
                     .as_str()
@@ -99,6 +107,12 @@ mod tests {
         let e = field_errors(&body);
         assert_eq!(e["tags"], "Tags must be at most 32 characters.");
         assert_eq!(e["due"], "Due date must be a date.");
+        let body =
+            json!({"error": {"fields": {"reminders[0].before": "the task has no due time"}}});
+        assert_eq!(
+            field_errors(&body)["reminders"],
+            "Reminders: the task has no due time."
+        );
         // An error about no field of the form is shown above it.
         let body = json!({"error": {"code": "validation_failed", "message": "body give at least one field",
             "fields": {"body": "give at least one field"}}});

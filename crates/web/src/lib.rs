@@ -12,6 +12,7 @@ mod flash;
 mod form_errors;
 mod layout;
 mod lists;
+mod notifications;
 mod push;
 mod security;
 mod settings;
@@ -69,6 +70,12 @@ pub fn router(backend: Backend, settings: WebSettings) -> Router {
         .route("/lists/{id}/archive", post(lists::archive))
         .route("/lists/{id}/delete", post(lists::delete))
         .route("/settings", get(settings::page).post(settings::save))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route(
+            "/settings/notifications",
+            get(notifications::settings).post(notifications::save_settings),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             settings,
             security::csrf,

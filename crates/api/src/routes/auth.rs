@@ -133,7 +133,7 @@ fn session_token(state: &AppState, parts: &Parts) -> Option<SessionToken> {
         })
 }
 
-async fn current_session(
+pub(crate) async fn current_session(
     state: &AppState,
     parts: &Parts,
 ) -> Result<Option<todo_storage::SessionUser>, ApiError> {

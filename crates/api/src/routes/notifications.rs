@@ -4,7 +4,8 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::stream::{self, Stream};
@@ -15,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Caller, JsonBody, PathParams};
+use crate::extract::{bearer, Caller, JsonBody, PathParams};
 use crate::AppState;
 
 /// Most notifications one page holds.
@@ -117,18 +118,35 @@ async fn mark_read(
     Ok(Json(Unread { unread }))
 }
 
-/// Server-sent events: an `unread` event with the count now and whenever it changes.
+/// Who reads the stream: the bearer token's user, or without one the session cookie's, because a
+/// browser's `EventSource` cannot send a header. Only the count is read, and the cookie is
+/// `SameSite=Lax`, so another site's page cannot open the stream as the user.
+async fn stream_reader(state: &AppState, parts: &mut Parts) -> Result<String, ApiError> {
+    if bearer(parts).is_some() {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        return Ok(caller.id().to_owned());
+    }
+    match super::auth::current_session(state, parts).await? {
+        Some(session) => Ok(session.user.id),
+        None => Err(ApiError::unauthorized("sign in first")),
+    }
+}
+
+/// Server-sent events: an `unread` event with the count now and whenever it changes. Authorised by
+/// a bearer token or the session cookie.
 #[utoipa::path(get, path = "/api/{user_id}/notifications/stream", tag = "notifications", security(("bearer" = [])),
     params(("user_id" = String, Path)),
     responses((status = 200, description = "`text/event-stream` of `unread` events (data: the count)"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn stream_unread(
     State(state): State<AppState>,
-    caller: Caller,
     PathParams(user_id): PathParams<String>,
+    mut parts: Parts,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    caller.owns(&user_id)?;
-    let user = caller.id().to_owned();
+    let user = stream_reader(&state, &mut parts).await?;
+    if user != user_id {
+        return Err(ApiError::forbidden());
+    }
     let first = state.store().unread_notifications(&user).await?;
     let told = state.notified();
     let events = stream::unfold(

@@ -24,6 +24,7 @@ mod list;
 mod lists;
 mod recur;
 mod refs;
+mod reminders;
 mod social;
 mod statements;
 mod subtasks;
@@ -36,6 +37,8 @@ use conversation::follow_up;
 use list::{list, show};
 use lists::lists;
 use recur::stop_repeating;
+use reminders::reminders;
+pub use reminders::Days;
 use social::{social, strip_politeness, unsupported};
 use statements::statement;
 use subtasks::subtasks;
@@ -83,6 +86,8 @@ pub enum Intent {
     CreateList(String),
     /// "what lists do I have?".
     Lists,
+    /// "what reminders do I have today?", "any reminders this week?".
+    Reminders(Days),
     /// "add a subtask to the report: check the figures", "break the report into: outline, draft".
     AddSubtasks(TaskRef, Vec<Draft>),
     Unknown,
@@ -275,6 +280,9 @@ pub(super) fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
         return i;
     }
     if let Some(i) = follow_up(&ws, now) {
+        return i;
+    }
+    if let Some(i) = reminders(&ws, now) {
         return i;
     }
     if let Some(i) = lists(&ws, now) {

@@ -703,3 +703,38 @@ fn subtask_requests() {
         Intent::Incomplete("subtask")
     );
 }
+
+#[test]
+fn questions_about_reminders() {
+    let today = now().date_naive();
+    for (s, from, to) in [
+        ("what reminders do I have today?", 0, 1),
+        ("any reminders today", 0, 1),
+        ("reminders for tomorrow?", 1, 2),
+        ("any reminders this week?", 0, 7),
+        ("show my reminders", 0, 7),
+    ] {
+        match p(s) {
+            Intent::Reminders(d) => {
+                assert_eq!(
+                    (d.from, d.to),
+                    (
+                        today + chrono::Duration::days(from),
+                        today + chrono::Duration::days(to)
+                    ),
+                    "{s}"
+                );
+            }
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+    // Setting a reminder is a task to add, as before; a reminder in a title is a title.
+    assert!(matches!(
+        p("remind me to call mom tomorrow"),
+        Intent::Add(_)
+    ));
+    assert!(matches!(
+        p("add a reminder to renew the passport"),
+        Intent::Add(_)
+    ));
+}

@@ -29,6 +29,7 @@ mod follow_up;
 mod list;
 mod lists;
 mod record;
+mod reminders;
 mod whole;
 mod wording;
 
@@ -186,6 +187,7 @@ async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut (impl Tools + Send))
         Intent::Bulk(action, scope) => bulk::bulk(ctx, action, scope, tools).await,
         Intent::CreateList(name) => lists::create(&name, tools).await,
         Intent::Lists => lists::show_lists(tools).await,
+        Intent::Reminders(days) => reminders::show(days, tools).await,
         Intent::AddSubtasks(r, drafts) => act(ctx, Action::AddSubtasks(drafts), &r, tools).await,
         // Handled by `conversation::follow_on` before anything runs.
         Intent::Undo | Intent::Again(_) | Intent::Redirect(_) => {

@@ -16,6 +16,7 @@ mod outages;
 mod process;
 mod push;
 mod reliability;
+mod reminder_fields;
 mod reminders;
 mod retries;
 mod security;

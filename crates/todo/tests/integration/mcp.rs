@@ -19,8 +19,8 @@ on_both_databases!(
     deleting_by_title_or_many_asks_first
 );
 
-/// The tools offered: the original five first, unchanged, then the lists' two.
-const TOOLS: [&str; 7] = [
+/// The tools offered: the original five first, unchanged, then the lists' two and the reminders'.
+const TOOLS: [&str; 8] = [
     "add_task",
     "list_tasks",
     "complete_task",
@@ -28,6 +28,7 @@ const TOOLS: [&str; 7] = [
     "update_task",
     "list_lists",
     "create_list",
+    "list_reminders",
 ];
 
 /// The Python with the official MCP SDK: `MCP_PYTHON`, else the venv `.ci/run` installs. Outside CI a

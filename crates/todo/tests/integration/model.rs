@@ -208,7 +208,8 @@ async fn the_model_drives_tools_over_several_steps() {
             "delete_task",
             "update_task",
             "list_lists",
-            "create_list"
+            "create_list",
+            "list_reminders"
         ]
     );
     assert_eq!(first["messages"][0]["role"], "system");

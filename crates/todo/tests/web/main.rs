@@ -1204,3 +1204,205 @@ async fn consent_and_connected_apps() {
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.client.close().await.unwrap();
 }
+
+/// Issue 11 in the browser: reminders picked beside the due date and shown on the task, one going
+/// off a few seconds later counted in the header without a reload (EventSource on the
+/// notifications stream, through the frontend's proxy in the split topology), the notifications
+/// page, marking all read, and the notification settings.
+async fn reminders(b: &Browser, app: &App) {
+    sign_up(b, app, &email("reminders")).await;
+    // Due the day after tomorrow at 17:00 (UTC, the user's zone until chosen): 10 minutes before,
+    // and 1 day before at 09:00 (tomorrow), both still to come.
+    b.fill("#new-title", "Write the report").await;
+    b.js("document.querySelector('.add-more').open = true; document.querySelector('.add .remind-more').open = true")
+        .await;
+    b.js(&format!(
+        "document.getElementById('new-due').value = {:?}; document.getElementById('new-due-time').value = '17:00';",
+        day(2)
+    ))
+    .await;
+    b.click(".add input[name=remind_10m]").await;
+    b.click(".add input[name=remind_day]").await;
+    assert_eq!(
+        b.find("#new-remind-day-time")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("09:00")
+    );
+    b.click(".add button[type=submit]").await;
+    b.until("the report is listed", &shown("Write the report"))
+        .await;
+    let id = row(b, "Write the report").await.unwrap();
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    let expected = format!("{} 09:00 (+1)", tomorrow.format("%a %-d %b"));
+    let m = meta(b, &id).await;
+    assert!(m.contains(&expected), "{m}");
+    assert!(m.contains("17:00"), "{m}");
+    let bell = b
+        .js(&format!(
+            "return document.querySelector('#{id} .reminder').title"
+        ))
+        .await;
+    assert_eq!(
+        bell.as_str(),
+        Some("Reminders: 10 minutes before, 1 day before at 09:00")
+    );
+    // The edit form shows them chosen.
+    let ticked = b
+        .js(&format!(
+            "return ['remind_10m', 'remind_day', 'remind_5m'].map(n => document.querySelector('#{id} .edit-form input[name=' + n + ']').checked)"
+        ))
+        .await;
+    assert_eq!(ticked, serde_json::json!([true, true, false]));
+
+    // A relative reminder without a due date is refused, named beside the picker.
+    b.fill("#new-title", "Someday").await;
+    b.js("document.querySelector('.add-more').open = true; document.querySelector('.add .remind-more').open = true")
+        .await;
+    b.click(".add input[name=remind_5m]").await;
+    b.click(".add button[type=submit]").await;
+    b.until(
+        "the reminder error",
+        "[...document.querySelectorAll('.add .field-error')].some(e => e.textContent.startsWith('Reminders: the task has no due time'))",
+    )
+    .await;
+    assert!(!titles(b).await.contains(&"Someday".to_owned()));
+    b.goto(&app.url("/")).await;
+
+    // An exact reminder three seconds ahead: the header counts it without a reload.
+    b.fill("#new-title", "Stretch").await;
+    b.js("document.querySelector('.add-more').open = true; document.querySelector('.add .remind-more').open = true")
+        .await;
+    assert_eq!(
+        b.js("return document.getElementById('unread-count').hidden")
+            .await,
+        true
+    );
+    b.js("window.notReloaded = true").await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(3)).format("%Y-%m-%dT%H:%M:%S");
+    b.js(&format!(
+        "document.getElementById('new-remind-at').value = '{at}'"
+    ))
+    .await;
+    b.click(".add button[type=submit]").await;
+    b.until("Stretch is listed", &shown("Stretch")).await;
+    b.until(
+        "the header counts the reminder",
+        "document.getElementById('unread-n').textContent === '1' && !document.getElementById('unread-count').hidden",
+    )
+    .await;
+    assert_eq!(b.js("return window.notReloaded === true").await, true);
+
+    // On the notifications page after a reload: unread, linking to its task.
+    b.click("#notif-link").await;
+    b.until(
+        "the notifications page",
+        "document.title === 'Notifications · Todo'",
+    )
+    .await;
+    assert_eq!(b.find("#unread-n").await.text().await.unwrap(), "1");
+    let item = b
+        .js("return [...document.querySelectorAll('.notification.unread a')].map(a => [a.textContent, a.getAttribute('href')])")
+        .await;
+    let stretch = row_id_number(&row_on_list(b, app, "Stretch").await);
+    assert_eq!(
+        item,
+        serde_json::json!([["Stretch", format!("/?q=Stretch&status=all#task-{stretch}")]])
+    );
+    b.goto(&app.url("/notifications")).await;
+    b.click("#notifications ~ form button, form[action='/notifications/read'] button")
+        .await;
+    b.until(
+        "all read",
+        "document.querySelectorAll('.notification').length === 1 && !document.querySelector('.notification.unread')",
+    )
+    .await;
+    assert_eq!(
+        b.js("return document.getElementById('unread-count').hidden")
+            .await,
+        true
+    );
+
+    // Notification settings persist.
+    b.goto(&app.url("/settings")).await;
+    b.click("a[href='/settings/notifications']").await;
+    b.until(
+        "the notification settings",
+        "document.getElementById('notify-push')",
+    )
+    .await;
+    for id in ["notify-in-app", "notify-push", "notify-webhooks"] {
+        assert_eq!(
+            b.find(&format!("#{id}"))
+                .await
+                .prop("checked")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("true"),
+            "{id}"
+        );
+    }
+    b.click("#notify-push").await;
+    b.find("#default-reminder")
+        .await
+        .select_by_value("PT30M")
+        .await
+        .unwrap();
+    b.click(".settings-form button[type=submit]").await;
+    b.until(
+        "saved",
+        "document.body.innerText.includes('Saved your notification settings.')",
+    )
+    .await;
+    b.goto(&app.url("/settings/notifications")).await;
+    let state = b
+        .js("return ['notify-in-app', 'notify-push', 'notify-webhooks'].map(i => document.getElementById(i).checked).concat([document.getElementById('default-reminder').value])")
+        .await;
+    assert_eq!(state, serde_json::json!([true, false, true, "PT30M"]));
+    let errors: Vec<String> = b
+        .console_errors()
+        .await
+        .into_iter()
+        .filter(|e| !e.contains("Failed to load resource"))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+}
+
+/// The row id (`task-7`) of the task titled `title` on the list page.
+async fn row_on_list(b: &Browser, app: &App, title: &str) -> String {
+    let back = b.js("return window.location.href").await;
+    b.goto(&app.url("/?status=all")).await;
+    let id = row(b, title).await.unwrap();
+    b.goto(back.as_str().unwrap()).await;
+    id
+}
+
+fn row_id_number(id: &str) -> i64 {
+    id.trim_start_matches("task-").parse().unwrap()
+}
+
+#[tokio::test]
+async fn reminders_on_serve() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::serve().await;
+    reminders(&b, &app).await;
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn reminders_on_frontend_and_backend() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(b) = Browser::start(1280, 860, true).await else {
+        return;
+    };
+    let app = App::split().await;
+    reminders(&b, &app).await;
+    b.client.close().await.unwrap();
+}

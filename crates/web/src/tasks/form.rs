@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use todo_domain::{Priority, Recurrence, RepeatFrom, Task};
 
 use super::recurrence::{self, FieldError, RepeatFields};
+use super::reminders::{self, RemindFields};
 
 pub fn priority_label(p: Priority) -> &'static str {
     match p {
@@ -55,6 +57,14 @@ pub struct TaskForm {
     pub priority: String,
     pub tags: String,
     pub due: String,
+    /// The due time, `HH:MM` in the user's zone; empty for a due date alone.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub due_time: String,
+    /// The user's time zone the form's local times are in (the page sets it).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub zone: String,
+    #[serde(flatten)]
+    pub remind: RemindFields,
     /// The repeat select: empty, a preset built with `repeat`, or a rule kept as is.
     pub recurrence: String,
     #[serde(flatten)]
@@ -72,18 +82,20 @@ pub struct TaskForm {
 }
 
 impl TaskForm {
-    /// An empty form adding to the list `list` (empty: the Inbox).
-    pub fn blank(list: &str) -> Self {
+    /// An empty form adding to the list `list` (empty: the Inbox), with local times in `tz`.
+    pub fn blank(list: &str, tz: Tz) -> Self {
         TaskForm {
             priority: Priority::default().as_str().into(),
             list: list.to_owned(),
+            zone: tz.name().to_owned(),
+            remind: RemindFields::blank(),
             ..TaskForm::default()
         }
     }
 
-    /// The form that edits `task`, or restores it after a deletion. A rule the editor could have
-    /// made is shown in its fields.
-    pub fn of(task: &Task) -> Self {
+    /// The form that edits `task`, or restores it after a deletion, with local times in `tz`. A
+    /// rule the editor could have made is shown in its fields.
+    pub fn of(task: &Task, tz: Tz) -> Self {
         let rule = task
             .recurrence
             .as_ref()
@@ -93,15 +105,16 @@ impl TaskForm {
             Some((preset, fields)) => (preset.to_owned(), fields),
             None => (rule, RepeatFields::default()),
         };
+        let (due, due_time) = reminders::due_fields(task.due_at, tz);
         TaskForm {
             title: task.title.clone(),
             description: task.description.clone().unwrap_or_default(),
             priority: task.priority.as_str().into(),
             tags: task.tags.join(", "),
-            due: task
-                .due_at
-                .map(|d| d.date_naive().to_string())
-                .unwrap_or_default(),
+            due,
+            due_time,
+            zone: tz.name().to_owned(),
+            remind: RemindFields::of(&task.reminders, tz),
             recurrence,
             repeat,
             repeat_from: match task.repeat_from {
@@ -117,6 +130,19 @@ impl TaskForm {
 
     pub fn err(&self, field: &str) -> Option<&str> {
         self.errors.get(field).map(String::as_str)
+    }
+
+    /// The zone the form's local times are in (UTC for a form from before zones were sent).
+    pub fn tz(&self) -> Tz {
+        self.zone.parse().unwrap_or(Tz::UTC)
+    }
+
+    /// Whether the reminder picker should be shown open.
+    pub fn remind_open(&self) -> bool {
+        self.remind.used()
+            || ["reminders", "remind_day_time", "remind_at"]
+                .iter()
+                .any(|f| self.errors.contains_key(*f))
     }
 
     /// Whether the add form's extra options should be shown open.
@@ -183,10 +209,14 @@ impl TaskForm {
             "tags": self.tags(),
             "completed": self.completed == "true",
         });
-        for (k, v) in [("description", &self.description), ("due_at", &self.due)] {
-            if !v.trim().is_empty() {
-                body[k] = json!(v.trim());
-            }
+        if !self.description.trim().is_empty() {
+            body["description"] = json!(self.description.trim());
+        }
+        if let Some(due) = reminders::due_at(&self.due, &self.due_time, self.tz())? {
+            body["due_at"] = json!(due);
+        }
+        if let Some(list) = self.remind.reminders(self.tz(), true)? {
+            body["reminders"] = list;
         }
         if let Some(rule) = recurrence::rule(&self.recurrence, &self.repeat)? {
             body["recurrence"] = json!(rule);
@@ -214,10 +244,13 @@ impl TaskForm {
             "title": self.title.trim(),
             "tags": self.tags(),
             "description": opt(&self.description),
-            "due_at": opt(&self.due),
+            "due_at": reminders::due_at(&self.due, &self.due_time, self.tz())?,
             "recurrence": recurrence::rule(&self.recurrence, &self.repeat)?,
             "repeat_from": self.repeat_from(),
         });
+        if let Some(list) = self.remind.reminders(self.tz(), false)? {
+            body["reminders"] = list;
+        }
         if !self.priority.is_empty() {
             body["priority"] = json!(self.priority);
         }
@@ -250,7 +283,7 @@ mod tests {
 
     #[test]
     fn the_editor_builds_the_rule_and_ids_are_numbers() {
-        let mut form = TaskForm::blank("7");
+        let mut form = TaskForm::blank("7", Tz::UTC);
         form.title = "Water the plants".into();
         form.recurrence = "weekly".into();
         form.repeat.every = "2".into();

@@ -7,12 +7,14 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 use todo_domain::{Recurrence, RepeatFrom, Task, TaskList, MAX_DEPTH};
 
 use super::form::{priority_label, TaskForm};
+use super::reminders;
 use crate::api::ApiError;
 use crate::auth::SignedIn;
 use crate::flash::{self, Flash};
@@ -230,6 +232,10 @@ pub struct TaskView {
     due_label: Option<String>,
     overdue: bool,
     recurrence: Option<String>,
+    /// The next reminder waiting to go off, in the user's zone ("Tue 2 Dec 09:00 (+1)").
+    reminder: Option<String>,
+    /// Every reminder in words, for the bell's tooltip.
+    reminders: String,
     /// Its list's name and colour, when the page shows every list.
     list: Option<(String, &'static str)>,
     /// "2/5": direct subtasks done of all, when it has any.
@@ -244,12 +250,27 @@ pub struct TaskView {
     adding: Option<TaskForm>,
 }
 
+/// What the page needs to know to show tasks: today, now, and the user's zone.
+#[derive(Clone, Copy)]
+struct Clock {
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    tz: Tz,
+}
+
 impl TaskView {
-    fn new(t: Task, today: NaiveDate, depth: usize) -> Self {
-        let due_date = t.due_at.map(|d| d.date_naive());
+    fn new(t: Task, clock: Clock, depth: usize) -> Self {
+        let Clock { now, today, tz } = clock;
+        // A due time is shown in the user's zone; a due date alone (midnight UTC) as that date.
+        let timed = t.due_at.filter(|d| d.time() != NaiveTime::MIN);
+        let due_date = t.due_at.map(|d| match timed {
+            Some(_) => d.with_timezone(&tz).date_naive(),
+            None => d.date_naive(),
+        });
+        let due_time = timed.map(|d| d.with_timezone(&tz).format(" %H:%M").to_string());
         let due_label = due_date.map(|d| {
             let days = (d - today).num_days();
-            match days {
+            let day = match days {
                 0 => "today".to_owned(),
                 1 => "tomorrow".to_owned(),
                 -1 => "yesterday".to_owned(),
@@ -257,8 +278,16 @@ impl TaskView {
                     d.format("%a %-d %b").to_string()
                 }
                 _ => d.format("%-d %b %Y").to_string(),
-            }
+            };
+            day + due_time.as_deref().unwrap_or_default()
         });
+        let reminder = reminders::next_label(&t.reminders, now, tz);
+        let reminders = t
+            .reminders
+            .iter()
+            .map(|r| reminders::describe(&r.when, tz))
+            .collect::<Vec<_>>()
+            .join(", ");
         let progress =
             (t.subtask_count > 0).then(|| format!("{}/{}", t.subtasks_done, t.subtask_count));
         let mut recurrence = t.recurrence.as_ref().map(Recurrence::describe);
@@ -274,7 +303,7 @@ impl TaskView {
             progress,
             open_subtasks: t.subtasks_done < t.subtask_count,
             subtasks: Vec::new(),
-            base_form: TaskForm::of(&t),
+            base_form: TaskForm::of(&t, tz),
             title: t.title,
             description: t.description.filter(|d| !d.trim().is_empty()),
             completed: t.completed,
@@ -285,6 +314,8 @@ impl TaskView {
             due_label,
             overdue: !t.completed && due_date.is_some_and(|d| d < today),
             recurrence,
+            reminder,
+            reminders,
             editing: None,
             adding: None,
         }
@@ -314,16 +345,10 @@ impl TaskView {
 }
 
 /// `subtree` (descendants of `root`, any order) as views, each after its parent.
-fn descendants(
-    root: i64,
-    subtree: &[Task],
-    today: NaiveDate,
-    depth: usize,
-    out: &mut Vec<TaskView>,
-) {
+fn descendants(root: i64, subtree: &[Task], clock: Clock, depth: usize, out: &mut Vec<TaskView>) {
     for t in subtree.iter().filter(|t| t.parent_id == Some(root)) {
-        out.push(TaskView::new(t.clone(), today, depth));
-        descendants(t.id, subtree, today, depth + 1, out);
+        out.push(TaskView::new(t.clone(), clock, depth));
+        descendants(t.id, subtree, clock, depth + 1, out);
     }
 }
 
@@ -398,13 +423,20 @@ pub async fn list_page(
     refused: Refused,
 ) -> Result<Response, ApiError> {
     let SignedIn { user, tasks } = signed_in;
+    let tz = tasks.time_zone().await?;
+    let now = Utc::now();
+    let clock = Clock {
+        now,
+        today: now.with_timezone(&tz).date_naive(),
+        tz,
+    };
     let (status, add, edit) = match refused {
-        Refused::Nothing => (StatusCode::OK, TaskForm::blank(&filters.list), None),
+        Refused::Nothing => (StatusCode::OK, TaskForm::blank(&filters.list, tz), None),
         // A refused subtask is shown in its parent's add-subtask form.
         Refused::Add(form) if !form.parent.is_empty() => match form.parent.parse() {
             Ok(parent) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                TaskForm::blank(&filters.list),
+                TaskForm::blank(&filters.list, tz),
                 Some((parent, form, true)),
             ),
             Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, form, None),
@@ -412,7 +444,7 @@ pub async fn list_page(
         Refused::Add(form) => (StatusCode::UNPROCESSABLE_ENTITY, form, None),
         Refused::Edit(id, form) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            TaskForm::blank(&filters.list),
+            TaskForm::blank(&filters.list, tz),
             Some((id, form, false)),
         ),
     };
@@ -424,7 +456,6 @@ pub async fn list_page(
         Err(ApiError::Invalid(body)) => (Vec::new(), None, Some(filter_message(&body))),
         Err(e) => return Err(e),
     };
-    let today = Utc::now().date_naive();
     let mut views = Vec::with_capacity(listed.len());
     for t in listed {
         let subtree = if t.subtask_count > 0 {
@@ -432,8 +463,8 @@ pub async fn list_page(
         } else {
             Vec::new()
         };
-        let mut view = TaskView::new(t, today, 0);
-        descendants(view.id, &subtree, today, 1, &mut view.subtasks);
+        let mut view = TaskView::new(t, clock, 0);
+        descendants(view.id, &subtree, clock, 1, &mut view.subtasks);
         if current_list.is_none() {
             view.list = lists
                 .iter()

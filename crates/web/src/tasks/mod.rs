@@ -4,12 +4,14 @@
 pub mod form;
 pub mod list;
 pub mod recurrence;
+pub mod reminders;
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use todo_domain::Task;
 
@@ -49,9 +51,9 @@ pub struct ToggleInput {
 pub struct Group(pub Vec<(i64, TaskForm)>);
 
 impl Group {
-    /// `root` and `subtree` (its descendants in any order), parents first.
-    fn of(root: &Task, mut subtree: Vec<Task>) -> Group {
-        let mut group = vec![(root.id, TaskForm::of(root))];
+    /// `root` and `subtree` (its descendants in any order), parents first, local times in `tz`.
+    fn of(root: &Task, mut subtree: Vec<Task>, tz: Tz) -> Group {
+        let mut group = vec![(root.id, TaskForm::of(root, tz))];
         while !subtree.is_empty() {
             let before = subtree.len();
             subtree.retain(|t| {
@@ -59,7 +61,7 @@ impl Group {
                     .parent_id
                     .is_some_and(|p| group.iter().any(|(id, _)| *id == p));
                 if placed {
-                    group.push((t.id, TaskForm::of(t)));
+                    group.push((t.id, TaskForm::of(t, tz)));
                 }
                 !placed
             });
@@ -293,7 +295,7 @@ pub async fn delete(
         Ok(n) => format!("Deleted “{}” and {}.", task.title, subtasks(n)),
         Err(e) => return Err(e),
     };
-    let undo = Group::of(&task, subtree);
+    let undo = Group::of(&task, subtree, tasks.time_zone().await?);
     Ok(redirect_with_flash(
         &web.settings,
         &back,
@@ -319,7 +321,11 @@ mod tests {
             .unwrap()
         };
         // A subtask moved under a newer one comes after it.
-        let group = Group::of(&task(1, None), vec![task(2, Some(3)), task(3, Some(1))]);
+        let group = Group::of(
+            &task(1, None),
+            vec![task(2, Some(3)), task(3, Some(1))],
+            Tz::UTC,
+        );
         let ids: Vec<i64> = group.0.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, [1, 3, 2]);
         assert_eq!(group.0[2].1.parent, "3");
