@@ -814,7 +814,7 @@ mod tests {
     #[test]
     fn a_reader_sees_only_the_reading_tools() {
         let names: Vec<_> = tool_list(false).into_iter().map(|t| t.name).collect();
-        assert_eq!(names, ["list_tasks", "list_lists"]);
+        assert_eq!(names, ["list_tasks", "list_lists", "list_reminders"]);
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub mod output {
     use chrono::{DateTime, Utc};
     use schemars::JsonSchema;
     use serde::Serialize;
-    use todo_domain::{ReminderInput, Task, TaskList};
+    use todo_domain::{Task, TaskList};
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
     #[serde(rename_all = "lowercase")]
@@ -112,6 +112,7 @@ pub mod output {
     #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
     pub struct TaskOutcome {
         pub task_id: i64,
+        #[schemars(with = "String")]
         pub status: Done,
         pub title: String,
     }
@@ -129,6 +130,7 @@ pub mod output {
     #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
     pub struct ListOutcome {
         pub list_id: i64,
+        #[schemars(with = "String")]
         pub status: Done,
         pub name: String,
     }
@@ -149,13 +151,9 @@ pub mod output {
         pub reminder_id: i64,
         pub task_id: i64,
         pub title: String,
-        pub due_at: Option<DateTime<Utc>>,
-        pub fire_at: Option<DateTime<Utc>>,
-        /// `fire_at` in the user's time zone.
-        pub fire_at_local: Option<String>,
+        /// RFC 3339 in the user's time zone (with its offset).
+        pub fire_at: Option<String>,
         pub done: bool,
-        #[serde(flatten)]
-        pub when: ReminderInput,
     }
 
     #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -211,9 +209,8 @@ mod args {
 
     use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
     use todo_domain::{
-        tag_pattern, Colour, Priority, Recurrence, ReminderInput, RepeatFrom, Status,
-        MAX_DESCRIPTION_CHARS, MAX_LIMIT, MAX_LIST_NAME_CHARS, MAX_QUERY_CHARS, MAX_REMINDERS,
-        MAX_TAGS, MAX_TITLE_CHARS,
+        tag_pattern, Colour, Priority, Recurrence, RepeatFrom, Status, MAX_DESCRIPTION_CHARS,
+        MAX_LIMIT, MAX_LIST_NAME_CHARS, MAX_QUERY_CHARS, MAX_REMINDERS, MAX_TAGS, MAX_TITLE_CHARS,
     };
 
     /// A list, by id or by name.
@@ -230,6 +227,24 @@ mod args {
 
         fn json_schema(_: &mut SchemaGenerator) -> Schema {
             json_schema!({"type": ["integer", "string"]})
+        }
+    }
+
+    /// One reminder: `at`, or `before` (with `time` for whole days); described on the field.
+    pub(super) struct ReminderArg;
+
+    impl JsonSchema for ReminderArg {
+        fn schema_name() -> Cow<'static, str> {
+            "ReminderArg".into()
+        }
+
+        fn inline_schema() -> bool {
+            true
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            let text = serde_json::json!({"type": "string"});
+            json_schema!({"type": "object", "properties": {"at": text, "before": text, "time": text}})
         }
     }
 
@@ -253,10 +268,9 @@ mod args {
         list: Option<ListRef>,
         /// Parent task id.
         parent_id: Option<i64>,
-        /// [{"at": RFC 3339} or {"before": ISO 8601 duration, "time"?: "HH:MM" for whole days}];
-        /// replaces the task's reminders. Left out on a new task with a due time: the user's default.
+        /// Each {at: RFC 3339} or {before: ISO 8601 duration like PT10M, time?: HH:MM}; replaces them.
         #[schemars(length(max = MAX_REMINDERS))]
-        reminders: Option<Vec<ReminderInput>>,
+        reminders: Option<Vec<ReminderArg>>,
     }
 
     #[derive(JsonSchema)]
@@ -323,9 +337,9 @@ mod args {
 
     #[derive(JsonSchema)]
     pub(super) struct ListRemindersArgs {
-        /// RFC 3339, or YYYY-MM-DD (that day's start in the user's zone). Default: now.
+        /// RFC 3339 or YYYY-MM-DD. Default: now.
         from: Option<String>,
-        /// Exclusive, written the same way. Default: 7 days after `from`.
+        /// Default: from + 7 days.
         to: Option<String>,
     }
 
@@ -378,7 +392,13 @@ fn args_schema<T: JsonSchema>() -> Value {
 /// description and the data itself make plain.
 fn output_schema<T: JsonSchema>() -> Value {
     let mut schema = schema::<T>();
-    prune(&mut schema, &|key, v| key == "description" && v.is_string());
+    // Formats, length limits and which fields are always there say nothing a reader of the data
+    // needs, and descriptions are in the tool's words: all of tools/list stays under 2,000 tokens.
+    prune(&mut schema, &|key, v| {
+        matches!(key, "description" | "format") && v.is_string()
+            || key == "maxLength"
+            || key == "required" && v.is_array()
+    });
     schema
 }
 
@@ -409,7 +429,7 @@ static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
         ToolDef {
             name: LIST_TASKS,
             title: "List tasks",
-            description: "List tasks, newest first (text: a JSON array).",
+            description: "List tasks, newest first.",
             input_schema: args_schema::<args::ListTasksArgs>(),
             output_schema: output_schema::<Tasks>(),
             effect: Effect::Reads,
@@ -417,7 +437,7 @@ static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
         ToolDef {
             name: COMPLETE_TASK,
             title: "Complete task",
-            description: "Mark a task, or the tasks with a title, completed.",
+            description: "Complete a task, or every task with a title.",
             input_schema: args_schema::<args::TaskRefArgs>(),
             output_schema: output_schema::<TasksOutcome>(),
             effect: changes(false),
@@ -441,7 +461,7 @@ static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
         ToolDef {
             name: LIST_LISTS,
             title: "List lists",
-            description: "List the lists with open and total task counts (text: a JSON array).",
+            description: "List the lists with open and total task counts.",
             input_schema: args_schema::<args::ListListsArgs>(),
             output_schema: output_schema::<Lists>(),
             effect: Effect::Reads,
@@ -457,7 +477,7 @@ static CATALOG: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
         ToolDef {
             name: LIST_REMINDERS,
             title: "List reminders",
-            description: "List reminders going off in a window (default: the next 7 days), soonest first.",
+            description: "List reminders going off between from and to, soonest first.",
             input_schema: args_schema::<args::ListRemindersArgs>(),
             output_schema: output_schema::<Reminders>(),
             effect: Effect::Reads,
@@ -726,14 +746,11 @@ fn reminder_item(r: &ReminderOf, tz: Tz) -> output::ReminderItem {
         reminder_id: r.reminder.id,
         task_id: r.task_id,
         title: r.title.clone(),
-        due_at: r.due_at,
-        fire_at: r.reminder.fire_at,
-        fire_at_local: r
+        fire_at: r
             .reminder
             .fire_at
             .map(|t| t.with_timezone(&tz).to_rfc3339()),
         done: r.reminder.done,
-        when: r.reminder.when.clone(),
     }
 }
 
@@ -901,10 +918,10 @@ mod tests {
         );
         assert_eq!(list["status"]["default"], "all");
         assert_eq!(add["reminders"]["maxItems"], todo_domain::MAX_REMINDERS);
-        assert_eq!(update["reminders"], add["reminders"]);
+        assert_eq!(update["reminders"]["items"], add["reminders"]["items"]);
         let reminder = &add["reminders"]["items"]["properties"];
         for field in ["at", "before", "time"] {
-            assert!(reminder[field].is_object(), "{field}: {reminder}");
+            assert_eq!(reminder[field]["type"], "string", "{field}: {reminder}");
         }
         let window = &schema(LIST_REMINDERS)["properties"];
         assert!(window["from"].is_object() && window["to"].is_object());

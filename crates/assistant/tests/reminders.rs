@@ -60,7 +60,7 @@ async fn tools_set_reminders_and_list_a_window_of_the_users_days() {
             .map(|r| {
                 (
                     r["title"].as_str().unwrap().to_owned(),
-                    r["fire_at_local"].as_str().unwrap().to_owned(),
+                    r["fire_at"].as_str().unwrap().to_owned(),
                 )
             })
             .collect()
@@ -90,8 +90,6 @@ async fn tools_set_reminders_and_list_a_window_of_the_users_days() {
             )
         ]
     );
-    assert_eq!(thursday["reminders"][0]["before"], "P1D");
-    assert_eq!(thursday["reminders"][0]["time"], "21:30");
     assert_eq!(thursday["reminders"][0]["task_id"], id);
 
     // update_task replaces them; [] removes them.

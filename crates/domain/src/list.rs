@@ -64,7 +64,8 @@ impl Colour {
     }
 }
 
-/// A list as stored and returned by the API, with its task counts.
+/// A list as stored and returned by the API, with its task counts. Its JSON Schema (the MCP tools'
+/// output schema) leaves out the position and times, which are in the data, to keep `tools/list` small.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct TaskList {
     #[schema(example = 3)]
@@ -73,6 +74,7 @@ pub struct TaskList {
     pub name: String,
     pub colour: Colour,
     /// User-defined order: lists are shown by ascending position.
+    #[schemars(skip)]
     pub position: i64,
     pub archived: bool,
     /// The user's default list: it cannot be deleted or archived.
@@ -80,7 +82,9 @@ pub struct TaskList {
     /// Tasks not yet completed, subtasks included.
     pub open_tasks: i64,
     pub total_tasks: i64,
+    #[schemars(skip)]
     pub created_at: DateTime<Utc>,
+    #[schemars(skip)]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -440,7 +440,7 @@ impl JsonSchema for Recurrence {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "description": "daily, weekdays, weekly, monthly, yearly, or an RFC 5545 RRULE such as FREQ=MONTHLY;BYDAY=-1FR",
+            "description": "daily, weekdays, weekly, monthly, yearly or an RFC 5545 RRULE",
             "maxLength": 500
         })
     }

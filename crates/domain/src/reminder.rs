@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Days, LocalResult, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -73,7 +72,7 @@ fn local_instant(tz: Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// A reminder as the API shows it: `at` or `before` (with `time`), plus when it goes off.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Reminder {
     pub id: i64,
     #[serde(flatten)]
@@ -85,7 +84,7 @@ pub struct Reminder {
 }
 
 /// One reminder as a client sends it: exactly one of `at` and `before`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReminderInput {
     /// RFC 3339 instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -88,12 +88,15 @@ pub fn search_text(title: &str, description: Option<&str>) -> String {
     }
 }
 
-/// A task as stored and returned by the API.
+/// A task as stored and returned by the API. Its JSON Schema (the MCP tools' output schema) names
+/// the fields a client acts on; the owner, times, counts, reminders and `repeat_from` are in the data but left out
+/// of it, which keeps the whole `tools/list` under 2,000 tokens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct Task {
     #[schema(example = 42)]
     pub id: i64,
     /// The owner: the `sub` of the token that created it.
+    #[schemars(skip)]
     pub user_id: String,
     #[schema(example = "Buy milk")]
     pub title: String,
@@ -105,6 +108,7 @@ pub struct Task {
     pub due_at: Option<DateTime<Utc>>,
     pub recurrence: Option<Recurrence>,
     /// What the next occurrence of a recurring task counts from.
+    #[schemars(skip)]
     pub repeat_from: RepeatFrom,
     /// The list it belongs to.
     #[schema(example = 1)]
@@ -112,12 +116,17 @@ pub struct Task {
     /// The task it is a subtask of (in the same list), or `null` at the top level.
     pub parent_id: Option<i64>,
     /// Direct subtasks, and how many of them are completed.
+    #[schemars(skip)]
     pub subtask_count: i64,
+    #[schemars(skip)]
     pub subtasks_done: i64,
     /// When its owner is reminded of it.
     #[serde(default)]
+    #[schemars(skip)]
     pub reminders: Vec<Reminder>,
+    #[schemars(skip)]
     pub created_at: DateTime<Utc>,
+    #[schemars(skip)]
     pub updated_at: DateTime<Utc>,
     /// First due date of the recurring series this task belongs to (internal bookkeeping).
     #[serde(skip)]

@@ -31,7 +31,7 @@ pub(super) async fn show(days: Days, tools: &mut impl Tools) -> String {
 
 /// "- 09:50 “Send the report”" (with the day, "Fri 4 Jun 09:50", over several days).
 fn line(r: &Value, one_day: bool) -> String {
-    let when = r["fire_at_local"]
+    let when = r["fire_at"]
         .as_str()
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| {
