@@ -88,7 +88,6 @@ pub enum ToolError {
 /// What the tools answer, typed: MCP clients get it as `structuredContent` (described by the tool's
 /// output schema), and as JSON text in the shape the tools always had.
 pub mod output {
-    use chrono::{DateTime, Utc};
     use schemars::JsonSchema;
     use serde::Serialize;
     use todo_domain::{Task, TaskList};
