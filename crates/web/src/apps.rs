@@ -296,9 +296,11 @@ async fn apps_page_with(
         created,
         errors,
     };
-    let mut response = (status, render(&page)).into_response();
-    flash::clear_shown(&web.settings, headers, &mut response);
-    Ok(response)
+    Ok(flash::shown(
+        &web.settings,
+        headers,
+        (status, render(&page)),
+    ))
 }
 
 pub async fn apps_page(

@@ -3,7 +3,7 @@
 
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,13 @@ pub fn clear_shown(settings: &WebSettings, headers: &HeaderMap, response: &mut R
             set_cookie(settings, FLASH_COOKIE, "", Some(0), "Lax"),
         );
     }
+}
+
+/// `page` as the answer, the message it shows cleared.
+pub fn shown(settings: &WebSettings, headers: &HeaderMap, page: impl IntoResponse) -> Response {
+    let mut response = page.into_response();
+    clear_shown(settings, headers, &mut response);
+    response
 }
 
 pub fn redirect_with_flash(

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 use serde_json::json;
@@ -124,9 +124,11 @@ async fn lists_page(
         archived: rows(true),
         add,
     };
-    let mut response = (status, render(&page)).into_response();
-    flash::clear_shown(&web.settings, headers, &mut response);
-    Ok(response)
+    Ok(flash::shown(
+        &web.settings,
+        headers,
+        (status, render(&page)),
+    ))
 }
 
 pub async fn page(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 use serde_json::json;
@@ -162,9 +162,7 @@ fn settings_page(
         form,
         errors,
     };
-    let mut response = (status, render(&page)).into_response();
-    flash::clear_shown(&web.settings, headers, &mut response);
-    response
+    flash::shown(&web.settings, headers, (status, render(&page)))
 }
 
 const TITLE: &str = "Notification settings";

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde_json::json;
@@ -103,9 +103,11 @@ async fn answer(
         errors,
         created,
     };
-    let mut response = (status, render(&page)).into_response();
-    flash::clear_shown(&web.settings, headers, &mut response);
-    Ok(response)
+    Ok(flash::shown(
+        &web.settings,
+        headers,
+        (status, render(&page)),
+    ))
 }
 
 async fn page(

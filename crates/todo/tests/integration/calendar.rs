@@ -530,19 +530,7 @@ async fn the_previous_schema_migrates_with_its_data() {
             Db::Sqlite => "sqlite",
             Db::Postgres => "postgres",
         };
-        let previous = tempfile::tempdir().unwrap();
-        let source = format!(
-            "{}/../storage/migrations/{kind}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        for entry in std::fs::read_dir(&source).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-            if name.as_str() < "20261201000010" {
-                std::fs::copy(&path, previous.path().join(name)).unwrap();
-            }
-        }
-        let migrator = sqlx::migrate::Migrator::new(previous.path()).await.unwrap();
+        let migrator = crate::support::migrations_before(db, "20261201000010").await;
         let list =
             "INSERT INTO lists (user_id, name, name_key, position, inbox, created_at, updated_at) \
                     VALUES ('external-c', 'Inbox', 'inbox', 0, TRUE, 1, 1) RETURNING id";

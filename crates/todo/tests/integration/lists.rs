@@ -491,23 +491,7 @@ async fn the_previous_schema_migrates_with_its_data() {
         let Some((url, dir)) = database(db).await else {
             continue;
         };
-        let previous = tempfile::tempdir().unwrap();
-        let kind = match db {
-            Db::Sqlite => "sqlite",
-            Db::Postgres => "postgres",
-        };
-        let source = format!(
-            "{}/../storage/migrations/{kind}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        for entry in std::fs::read_dir(&source).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-            if name.as_str() < "20261201000007" {
-                std::fs::copy(&path, previous.path().join(name)).unwrap();
-            }
-        }
-        let migrator = sqlx::migrate::Migrator::new(previous.path()).await.unwrap();
+        let migrator = crate::support::migrations_before(db, "20261201000007").await;
         let insert = "INSERT INTO tasks (user_id, title, completed, priority, tags, due_at, recurrence, created_at, \
                       updated_at, title_key, search_text) VALUES ($1, $2, FALSE, 2, '[]', $3, $4, 1, 1, $5, $5)";
         let rows = [
@@ -560,11 +544,11 @@ async fn the_previous_schema_migrates_with_its_data() {
             jwt: crate::support::hs256("external-a", json!({})),
         };
         let inbox = lists(&app, &a).await;
-        assert_eq!(inbox.as_array().unwrap().len(), 1, "{kind}: {inbox}");
+        assert_eq!(inbox.as_array().unwrap().len(), 1, "{db:?}: {inbox}");
         let (_, tasks) = app.list(&a, "sort=title").await;
-        assert_eq!(titles(&tasks), vec!["Gym", "Rent"], "{kind}");
+        assert_eq!(titles(&tasks), vec!["Gym", "Rent"], "{db:?}");
         for t in tasks.as_array().unwrap() {
-            assert_eq!(t["list_id"], inbox[0]["id"], "{kind}: {t}");
+            assert_eq!(t["list_id"], inbox[0]["id"], "{db:?}: {t}");
         }
         let rules: Vec<&str> = tasks
             .as_array()
@@ -572,7 +556,7 @@ async fn the_previous_schema_migrates_with_its_data() {
             .iter()
             .map(|t| t["recurrence"].as_str().unwrap())
             .collect();
-        assert_eq!(rules, vec!["daily", "monthly"], "{kind}");
+        assert_eq!(rules, vec!["daily", "monthly"], "{db:?}");
         // The monthly rent, due on 1 January 2026, still rolls forward on the 1st.
         let rent = tasks
             .as_array()
@@ -583,6 +567,6 @@ async fn the_previous_schema_migrates_with_its_data() {
         app.toggle(&a, &rent["id"]).await;
         let (_, open) = app.list(&a, "status=pending&sort=due").await;
         let next = open[0]["due_at"].as_str().unwrap();
-        assert!(next.ends_with("-01T09:00:00Z"), "{kind}: {next}");
+        assert!(next.ends_with("-01T09:00:00Z"), "{db:?}: {next}");
     }
 }

@@ -909,23 +909,7 @@ async fn the_previous_schema_migrates_with_its_data() {
         let Some((url, dir)) = crate::support::database(db).await else {
             continue;
         };
-        let previous = tempfile::tempdir().unwrap();
-        let kind = match db {
-            Db::Sqlite => "sqlite",
-            Db::Postgres => "postgres",
-        };
-        let source = format!(
-            "{}/../storage/migrations/{kind}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        for entry in std::fs::read_dir(&source).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-            if name.as_str() < "20261201000009" {
-                std::fs::copy(&path, previous.path().join(name)).unwrap();
-            }
-        }
-        let migrator = sqlx::migrate::Migrator::new(previous.path()).await.unwrap();
+        let migrator = crate::support::migrations_before(db, "20261201000009").await;
         let list = "INSERT INTO lists (user_id, name, name_key, position, archived, inbox, created_at, updated_at) \
                     VALUES ('old-user', 'Inbox', 'inbox', 0, FALSE, TRUE, 1, 1)";
         let task = "INSERT INTO tasks (user_id, list_id, title, completed, priority, tags, created_at, updated_at, \
@@ -967,14 +951,14 @@ async fn the_previous_schema_migrates_with_its_data() {
                 Some(json!({"name": "cli", "scopes": "tasks:read"})),
             )
             .await;
-        assert_eq!(status, 201, "{kind}: {created}");
+        assert_eq!(status, 201, "{db:?}: {created}");
         let pat = created["token"].as_str().unwrap();
         let (status, tasks) = app
             .call(Method::GET, "/api/old-user/tasks", Some(pat), None)
             .await;
-        assert_eq!(status, 200, "{kind}: {tasks}");
-        assert_eq!(tasks[0]["title"], "From before", "{kind}");
+        assert_eq!(status, 200, "{db:?}: {tasks}");
+        assert_eq!(tasks[0]["title"], "From before", "{db:?}");
         let names = tool_names(&app, pat).await;
-        assert_eq!(names.len(), 2, "{kind}: read-only over MCP too: {names:?}");
+        assert_eq!(names.len(), 2, "{db:?}: read-only over MCP too: {names:?}");
     }
 }

@@ -40,6 +40,29 @@ pub async fn database(db: Db) -> Option<(String, Option<tempfile::TempDir>)> {
     }
 }
 
+/// The migrations a database had before migration `version` (a file name's number): for the tests
+/// that migrate a database holding the previous schema's data.
+pub async fn migrations_before(db: Db, version: &str) -> sqlx::migrate::Migrator {
+    let kind = match db {
+        Db::Sqlite => "sqlite",
+        Db::Postgres => "postgres",
+    };
+    let previous = tempfile::tempdir().unwrap();
+    let source = format!(
+        "{}/../storage/migrations/{kind}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.as_str() < version {
+            std::fs::copy(&path, previous.path().join(name)).unwrap();
+        }
+    }
+    // The migrator reads the files now; the directory may go.
+    sqlx::migrate::Migrator::new(previous.path()).await.unwrap()
+}
+
 impl TestApp {
     pub async fn spawn(db: Db) -> Option<TestApp> {
         Self::spawn_with(db, &[]).await

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -516,9 +516,11 @@ pub async fn list_page(
         filters,
         tasks: views,
     };
-    let mut response = (status, render(&page)).into_response();
-    flash::clear_shown(&web.settings, headers, &mut response);
-    Ok(response)
+    Ok(flash::shown(
+        &web.settings,
+        headers,
+        (status, render(&page)),
+    ))
 }
 
 pub async fn index(
