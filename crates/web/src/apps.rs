@@ -283,11 +283,7 @@ async fn apps_page_with(
             last_used: day(&t["last_used_at"]),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::form_errors::status(&errors);
     let page = AppsPage {
         layout: Layout::new("Connected apps", csrf.0, Some(user)),
         flash: flash::read(&web.settings, headers),

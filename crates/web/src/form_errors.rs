@@ -2,7 +2,17 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::StatusCode;
 use serde_json::Value;
+
+/// The status of a form page shown again: 422 when it carries errors.
+pub fn status(errors: &BTreeMap<String, String>) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
 
 fn field_label(field: &str) -> &'static str {
     match field {

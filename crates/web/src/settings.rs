@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -45,11 +45,7 @@ fn settings_page(
     form: SettingsForm,
     errors: BTreeMap<String, String>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::form_errors::status(&errors);
     let page = SettingsPage {
         layout,
         flash: flash::read(&web.settings, headers),

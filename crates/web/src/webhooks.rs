@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
@@ -90,11 +90,7 @@ async fn answer(
     errors: BTreeMap<String, String>,
     created: Option<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::form_errors::status(&errors);
     let page = WebhooksPage {
         layout: Layout::new("Webhooks", csrf.0, Some(user)),
         flash: flash::read(&web.settings, headers),
