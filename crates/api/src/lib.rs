@@ -79,8 +79,6 @@ struct Inner {
     turn_slots: Arc<Semaphore>,
     throttle: Throttle,
     live_sessions: LiveSessions,
-    /// Users whose notifications changed in this process (live unread counts listen here).
-    notified: tokio::sync::broadcast::Sender<String>,
 }
 
 /// Most chat turns one process runs at once.
@@ -109,18 +107,7 @@ impl AppState {
             draining: AtomicBool::new(false),
             schema_current: AtomicBool::new(false),
             turn_slots: Arc::new(Semaphore::new(MAX_CONCURRENT_TURNS)),
-            notified: tokio::sync::broadcast::channel(1024).0,
         }))
-    }
-
-    /// Tells live unread counts that `user_id`'s notifications changed.
-    pub fn notify_changed(&self, user_id: &str) {
-        // No receiver means nobody is watching, which is fine.
-        let _ = self.0.notified.send(user_id.to_owned());
-    }
-
-    fn notified(&self) -> tokio::sync::broadcast::Receiver<String> {
-        self.0.notified.subscribe()
     }
 
     pub fn store(&self) -> &Store {

@@ -68,8 +68,6 @@ pub struct Tick {
     pub skipped: usize,
     pub sent: usize,
     pub failed: usize,
-    /// Users with a new in-app notification.
-    pub notified: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -111,7 +109,6 @@ impl Scheduler {
             tick.fired += fired.fired;
             tick.late += fired.late;
             tick.skipped += fired.skipped.len();
-            tick.notified.extend(fired.notified);
             if fired.fired + fired.skipped.len() < s.batch as usize {
                 break;
             }
@@ -119,8 +116,6 @@ impl Scheduler {
         if tick.fired > 0 {
             tracing::info!(fired = tick.fired, late = tick.late, "reminders went off");
         }
-        tick.notified.sort();
-        tick.notified.dedup();
         loop {
             let now = self.clock.now();
             let claimed = self.store.claim_deliveries(now, s.lease, s.batch).await?;
@@ -184,11 +179,7 @@ impl Scheduler {
 
     /// Runs until `shutdown` resolves: a tick, then sleep until the next reminder or message is due,
     /// at most `idle_poll`, or until this process schedules something ([`Store::scheduled`]).
-    pub async fn run(
-        self,
-        on_tick: impl Fn(&Tick) + Send,
-        shutdown: impl Future<Output = ()> + Send,
-    ) {
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
         let wake = self.store.scheduled();
         loop {
@@ -196,11 +187,8 @@ impl Scheduler {
             let woken = wake.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
-            match self.tick().await {
-                Ok(tick) => on_tick(&tick),
-                Err(e) => {
-                    tracing::warn!(error = %e, "scheduler: the database is unavailable; retrying")
-                }
+            if let Err(e) = self.tick().await {
+                tracing::warn!(error = %e, "scheduler: the database is unavailable; retrying");
             }
             let now = self.clock.now();
             let next = self.store.next_due().await.ok().flatten();

@@ -111,6 +111,15 @@ impl Store {
     }
 
     /// [`Store::publish`] of a change to one of `user_id`'s tasks.
+    /// The user's notifications changed (one was told, or some were read): live unread counts listen.
+    pub(crate) async fn notifications_changed(&self, user_id: &str) {
+        self.publish(Change {
+            user_id: user_id.to_owned(),
+            kind: ChangeKind::Notifications,
+        })
+        .await;
+    }
+
     pub(crate) async fn task_changed(&self, user_id: &str, task_id: i64) {
         self.publish(Change {
             user_id: user_id.to_owned(),

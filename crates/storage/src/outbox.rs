@@ -31,7 +31,7 @@ pub struct Fired {
     pub late: usize,
     /// Reminders found more than the allowed lateness after their time and dropped: (id, fire_at).
     pub skipped: Vec<(i64, DateTime<Utc>)>,
-    /// Users who got a new in-app notification.
+    /// Users who got a new in-app notification (told on the change bus).
     pub notified: Vec<String>,
     /// Messages queued for other channels.
     pub queued: usize,
@@ -164,8 +164,8 @@ impl Store {
              LEFT JOIN user_settings s ON s.user_id = r.user_id \
              WHERE r.status = 'pending' AND r.fire_at <= $1 ORDER BY r.fire_at, r.id LIMIT $2{lock}"
         );
-        let _turn = self.write_turn().await;
-        with_pool!(&self.pool, |p| {
+        let turn = self.write_turn().await;
+        let fired = with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             let due: Vec<DueRow> = sqlx::query_as(&claim)
                 .bind(millis(now))
@@ -304,8 +304,13 @@ impl Store {
                 b.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
-            Ok(fired)
-        })
+            fired
+        });
+        drop(turn);
+        for user in &fired.notified {
+            self.notifications_changed(user).await;
+        }
+        Ok(fired)
     }
 
     /// When the scheduler next has work: the earliest pending reminder or message (a leased message
@@ -455,8 +460,8 @@ impl Store {
         ids: Option<&[i64]>,
     ) -> Result<i64, StorageError> {
         let now = millis(Utc::now());
-        let _turn = self.write_turn().await;
-        with_pool!(&self.pool, |p| {
+        let turn = self.write_turn().await;
+        let unread = with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             match ids {
                 None => {
@@ -484,8 +489,11 @@ impl Store {
             }
             let unread = unread_in(&mut *tx, user_id).await?;
             tx.commit().await?;
-            Ok(unread)
-        })
+            unread
+        });
+        drop(turn);
+        self.notifications_changed(user_id).await;
+        Ok(unread)
     }
 }
 

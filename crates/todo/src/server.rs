@@ -229,19 +229,15 @@ impl Server {
         let draining = state.clone();
         let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
         let scheduler = config.scheduler.clone().map(|settings| {
-            let told = state.clone();
             let scheduler = Scheduler::new(
                 state.store().clone(),
                 channels,
                 Arc::new(SystemClock),
                 settings,
             );
-            tokio::spawn(scheduler.run(
-                move |tick| tick.notified.iter().for_each(|u| told.notify_changed(u)),
-                async move {
-                    let _ = scheduler_stopped.await;
-                },
-            ))
+            tokio::spawn(scheduler.run(async move {
+                let _ = scheduler_stopped.await;
+            }))
         });
         tracing::info!(addr = %listener.local_addr()?, database = ?state.store().kind(), "listening");
         let result = serve_until(

@@ -11,6 +11,7 @@ use axum::Json;
 use futures_util::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
 use todo_domain::Notification;
+use todo_storage::ChangeKind;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,7 +22,8 @@ use crate::AppState;
 
 /// Most notifications one page holds.
 const MAX_PAGE: u32 = 100;
-/// How often a stream looks at the count itself: another replica's scheduler may have told the user.
+/// How often a stream looks at the count itself, in case a change went by unseen (a lagging receiver,
+/// a replica's listener reconnecting).
 const STREAM_RECHECK: Duration = Duration::from_secs(15);
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -114,7 +116,6 @@ async fn mark_read(
         .store()
         .mark_notifications_read(caller.id(), ids.as_deref())
         .await?;
-    state.notify_changed(caller.id());
     Ok(Json(Unread { unread }))
 }
 
@@ -147,8 +148,9 @@ async fn stream_unread(
     if user != user_id {
         return Err(ApiError::forbidden());
     }
+    // Subscribed before the first count, so a change in between is not missed.
+    let told = state.store().changes();
     let first = state.store().unread_notifications(&user).await?;
-    let told = state.notified();
     let events = stream::unfold(
         (state, user, told, None::<i64>, first),
         |(state, user, mut told, sent, mut count)| async move {
@@ -157,11 +159,14 @@ async fn stream_unread(
                     let event = Event::default().event("unread").data(count.to_string());
                     return Some((Ok(event), (state, user, told, Some(count), count)));
                 }
-                // Wait for this process to tell the user something, or recheck now and then.
+                // Wait for the user's notifications to change (here or, on PostgreSQL, on another
+                // replica), or recheck now and then in case a change was missed.
                 let wait = async {
                     loop {
                         match told.recv().await {
-                            Ok(u) if u == user => return,
+                            Ok(c) if c.user_id == user && c.kind == ChangeKind::Notifications => {
+                                return
+                            }
                             Ok(_) => continue,
                             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
                             Err(_) => std::future::pending::<()>().await,
