@@ -10,6 +10,9 @@ pub const CONFIRM_DELETE: &str = "Say yes to confirm.";
 /// Ends a disambiguation question, after one "- #id title" line per candidate.
 pub const WHICH_ONE: &str = "Which one do you mean?";
 
+/// Starts the question of when to remind: "When should I remind you about 'Report' (task 3)?".
+pub const REMIND_WHEN: &str = "When should I remind you about";
+
 /// What the last answer asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
@@ -20,6 +23,8 @@ pub enum Pending {
         request: String,
         ids: Vec<i64>,
     },
+    /// Set a reminder on this task at the time the user says.
+    RemindWhen(i64),
     Nothing,
 }
 
@@ -43,6 +48,11 @@ pub fn pending(history: &[PastMessage]) -> Pending {
     let text = last.content.trim_end();
     if text.ends_with(CONFIRM_DELETE) {
         return Pending::Delete(task_ids(text));
+    }
+    if let Some(asked) = text.find(REMIND_WHEN) {
+        if let Some(id) = task_ids(&text[asked..]).first() {
+            return Pending::RemindWhen(*id);
+        }
     }
     if text.contains(WHICH_ONE) {
         // The request is the user message before the first of a run of our questions: after a

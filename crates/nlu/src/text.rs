@@ -158,7 +158,7 @@ fn normalise(text: &str) -> String {
 /// "sundae"/"sunday") are left out on purpose: a title must never gain a due date from a typo fix.
 const VOCABULARY: &str =
     "delete remove complete completed finished pending tasks task show list done mark \
-    tomorrow today tonight priority rename change update search reschedule remind \
+    tomorrow today tonight priority rename change update search reschedule remind reminding \
     create remaining urgent tuesday wednesday thursday saturday january february \
     september october november december monthly description important remember \
     postpone";

@@ -5,7 +5,8 @@ use todo_domain::Priority;
 
 use super::attrs::{attributes, priority_word, tidy_title, Attrs};
 use super::refs::number_word;
-use super::{Draft, Intent};
+use super::reminder_time::morning_of;
+use super::{Alarm, Draft, Intent};
 use crate::text::{in_list, norms, prefix, starts, Word};
 
 /// Common first words of a task ("buy milk"); a message starting with one is a task to add.
@@ -43,7 +44,31 @@ pub(super) fn explicit_add(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     {
         return Some(Intent::Incomplete("add"));
     }
-    Some(add(payload, now))
+    let asked_to_remind = ws[..k].iter().any(|w| w.is_in("remind reminder forget"));
+    Some(match add(payload, now) {
+        Intent::Add(drafts) if asked_to_remind => {
+            Intent::Add(drafts.into_iter().map(|d| reminded(d, now)).collect())
+        }
+        other => other,
+    })
+}
+
+/// "remind me to call mom at 5": a task with a due time is reminded then; one due on a day, at
+/// 9:00 that day (unless that has passed).
+fn reminded(mut d: Draft, now: DateTime<Utc>) -> Draft {
+    if let (Some(due), true) = (d.due, d.reminders.is_empty()) {
+        let at = if due.timed {
+            Some(Alarm::Before {
+                ms: 0,
+                on_day_at: None,
+            })
+        } else {
+            let morning = morning_of(due.at);
+            (morning > now).then_some(Alarm::At(morning))
+        };
+        d.reminders.extend(at);
+    }
+    d
 }
 
 /// How many words of an "add …" request (`first` its first word) come before the task: "add a
@@ -281,16 +306,7 @@ fn drafts(payload: &[Word], now: DateTime<Utc>) -> Vec<Draft> {
     };
     titles
         .into_iter()
-        .map(|title| Draft {
-            title,
-            description: a.description.clone(),
-            priority: a.priority,
-            tags: a.tags.clone(),
-            due: a.due,
-            recurrence: a.recurrence.clone(),
-            list: a.list.clone(),
-            loose: false,
-        })
+        .map(|title| a.clone().into_draft(title))
         .collect()
 }
 
@@ -307,6 +323,7 @@ fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
     let share_rule = only_last(&|a| a.recurrence.is_some());
     let share_description = only_last(&|a| a.description.is_some());
     let share_list = only_last(&|a| a.list.is_some());
+    let share_reminders = only_last(&|a| !a.reminders.is_empty());
     let tail = &items[last].0;
     items
         .iter()
@@ -334,6 +351,11 @@ fn shared(items: Vec<(Attrs, String)>) -> Vec<Draft> {
                 .list
                 .clone()
                 .or(share_list.then(|| tail.list.clone()).flatten()),
+            reminders: if a.reminders.is_empty() && share_reminders {
+                tail.reminders.clone()
+            } else {
+                a.reminders.clone()
+            },
             loose: false,
         })
         .collect()

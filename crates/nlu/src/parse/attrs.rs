@@ -1,13 +1,16 @@
-//! Attributes inside a request (priority, tags, due date, recurrence, description) and the title left.
+//! Attributes inside a request (priority, tags, due date, recurrence, description, reminders) and
+//! the title left.
 
 use chrono::{DateTime, Utc};
 use todo_domain::{Priority, Recurrence};
 
 use super::recur;
+use super::reminder_time::reminder_times;
+use super::{Alarm, Draft};
 use crate::dates::{self, When};
 use crate::text::{capitalise, in_list, join, Word};
 
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct Attrs {
     pub(super) priority: Option<Priority>,
     pub(super) tags: Vec<String>,
@@ -15,6 +18,24 @@ pub(super) struct Attrs {
     pub(super) recurrence: Option<Recurrence>,
     pub(super) description: Option<String>,
     pub(super) list: Option<String>,
+    pub(super) reminders: Vec<Alarm>,
+}
+
+impl Attrs {
+    /// A task titled `title` with these attributes.
+    pub(super) fn into_draft(self, title: String) -> Draft {
+        Draft {
+            title,
+            description: self.description,
+            priority: self.priority,
+            tags: self.tags,
+            due: self.due,
+            recurrence: self.recurrence,
+            list: self.list,
+            reminders: self.reminders,
+            loose: false,
+        }
+    }
 }
 
 pub(super) fn priority_word(w: &str) -> Option<Priority> {
@@ -44,6 +65,7 @@ pub(super) fn attributes(ws: &[Word], now: DateTime<Utc>) -> (Attrs, Vec<Word>) 
     let mut a = Attrs::default();
     let mut ws = ws.to_vec();
     description(&mut ws, &mut a);
+    reminders(&mut ws, &mut a, now);
     recurrence(&mut ws, &mut a, now);
     priority(&mut ws, &mut a);
     tags(&mut ws, &mut a, now);
@@ -84,6 +106,53 @@ fn description(ws: &mut Vec<Word>, a: &mut Attrs) {
             ws.truncate(start);
         }
     }
+}
+
+/// Reminders: "(and) remind me 10 minutes before", "with a reminder the day before at 9", "with a
+/// reminder" (when it is due). Taken before dates, so their times are not read as the due date.
+fn reminders(ws: &mut Vec<Word>, a: &mut Attrs, now: DateTime<Utc>) {
+    let Some((i, k)) = (0..ws.len()).find_map(|i| {
+        let w = norm_at(ws, i);
+        if w == "remind" && norm_at(ws, i + 1) == "me" {
+            Some((i, i + 2))
+        } else if in_list("reminder reminders alarm", w.as_str())
+            && i > 0
+            && in_list("a with set an", norm_at(ws, i - 1).as_str())
+        {
+            Some((i, i + 1))
+        } else {
+            None
+        }
+    }) else {
+        return;
+    };
+    let (end, times) = match reminder_times(&ws[k..], now) {
+        Some((len, times)) => (k + len, times),
+        // "with a reminder": when it is due; "remind me" with no time is not a reminder said here.
+        None if norm_at(ws, i) != "remind" && k == ws.len() => (
+            k,
+            vec![Alarm::Before {
+                ms: 0,
+                on_day_at: None,
+            }],
+        ),
+        None => return,
+    };
+    // Only at the end of the request, or of a clause: "remind me at 5 to call mom" is no attribute.
+    if end < ws.len() && !ws[end - 1].ends_clause() {
+        return;
+    }
+    let mut start = i;
+    while start > 0
+        && in_list(
+            "and with a an set also please",
+            norm_at(ws, start - 1).as_str(),
+        )
+    {
+        start -= 1;
+    }
+    a.reminders = times;
+    ws.drain(start..end);
 }
 
 /// Recurrence: "daily", "every week", "every other monday", "on the 1st of every month" (see

@@ -24,6 +24,7 @@ mod list;
 mod lists;
 mod recur;
 mod refs;
+mod reminder_time;
 mod reminders;
 mod social;
 mod statements;
@@ -37,8 +38,8 @@ use conversation::follow_up;
 use list::{list, show};
 use lists::lists;
 use recur::stop_repeating;
-use reminders::reminders;
-pub use reminders::Days;
+use reminders::{clear_reminders, reminders};
+pub use reminders::{reminder_answer, Days};
 use social::{social, strip_politeness, unsupported};
 use statements::statement;
 use subtasks::subtasks;
@@ -90,6 +91,8 @@ pub enum Intent {
     Reminders(Days),
     /// "add a subtask to the report: check the figures", "break the report into: outline, draft".
     AddSubtasks(TaskRef, Vec<Draft>),
+    /// "remind me about the report tomorrow at 9": reminders for a task the words may name.
+    Remind(Remind),
     Unknown,
 }
 
@@ -125,6 +128,28 @@ pub enum TaskRef {
     Many(Vec<i64>),
 }
 
+/// When a reminder goes off: at an instant, or before the task's due time.
+pub use todo_domain::When as Alarm;
+
+/// "remind me about the report tomorrow at 9": reminders `at` for the task `task` names; when the
+/// words name none, `or_add` is the task to add instead (due then, reminded when due). No times
+/// means the request did not say when: the answer asks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remind {
+    pub task: TaskRef,
+    pub at: Vec<Alarm>,
+    pub or_add: Option<Draft>,
+}
+
+/// A change to a task's reminders.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReminderChange {
+    /// "remind me 10 minutes before": these as well as the ones it has.
+    Add(Vec<Alarm>),
+    /// "no reminders for that".
+    Clear,
+}
+
 /// A task to create.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Draft {
@@ -136,6 +161,8 @@ pub struct Draft {
     pub recurrence: Option<Recurrence>,
     /// The list named ("add milk to the groceries list"), as typed.
     pub list: Option<String>,
+    /// "… and remind me 10 minutes before".
+    pub reminders: Vec<Alarm>,
     /// Added without saying "add" ("call the dentist"): when a task like it is already on the list,
     /// the message is more likely about that one, so it asks instead.
     pub loose: bool,
@@ -157,6 +184,7 @@ pub struct Changes {
     pub recurrence: Option<Option<Recurrence>>,
     /// "move task 3 to the work list": the list named, as typed.
     pub list: Option<String>,
+    pub reminders: Option<ReminderChange>,
 }
 
 impl Changes {
@@ -213,7 +241,11 @@ pub fn parse(text: &str, now: DateTime<Utc>) -> Vec<Intent> {
                 .filter(|i| !matches!(i, Intent::Greet | Intent::Thanks))
                 .cloned()
                 .collect();
-            return if actions.is_empty() { intents } else { actions };
+            return if actions.is_empty() {
+                intents
+            } else {
+                reminded_adds(actions)
+            };
         }
     }
     // "mark #2 as done and delete #3": two requests joined by "and" before a command word.
@@ -242,10 +274,36 @@ pub fn parse(text: &str, now: DateTime<Utc>) -> Vec<Intent> {
             && b != Intent::Unknown
             && (!matches!(a, Intent::Add(_)) || named(&b))
         {
-            return vec![a, b];
+            return reminded_adds(vec![a, b]);
         }
     }
     vec![one(&ws, now)]
+}
+
+/// "Add the dentist on friday at 3pm. Remind me an hour before.": the reminder belongs to the task
+/// just added, which no earlier answer named yet.
+fn reminded_adds(intents: Vec<Intent>) -> Vec<Intent> {
+    let mut out: Vec<Intent> = Vec::with_capacity(intents.len());
+    for intent in intents {
+        if let (
+            Intent::Remind(Remind {
+                task: TaskRef::It,
+                at,
+                or_add: None,
+            }),
+            Some(Intent::Add(drafts)),
+        ) = (&intent, out.last_mut())
+        {
+            if let [d] = drafts.as_mut_slice() {
+                if !at.is_empty() {
+                    d.reminders.extend(at.iter().copied());
+                    continue;
+                }
+            }
+        }
+        out.push(intent);
+    }
+    out
 }
 
 fn split_sentences(ws: &[Word]) -> Vec<Vec<Word>> {
@@ -266,6 +324,9 @@ pub(super) fn one(ws: &[Word], now: DateTime<Utc>) -> Intent {
         return Intent::Help;
     }
     if let Some(i) = social(&ws) {
+        return i;
+    }
+    if let Some(i) = clear_reminders(&strip_politeness(&ws)) {
         return i;
     }
     // Before courtesy is stripped: "and", "also", "oops" are what make these follow-ups.

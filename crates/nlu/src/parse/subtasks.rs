@@ -121,14 +121,8 @@ fn steps(target: &[Word], items: &[Word], several: bool, now: DateTime<Utc>) -> 
                 _ => tidy_title(&rest),
             };
             Draft {
-                title,
-                description: a.description,
-                priority: a.priority,
-                tags: a.tags,
-                due: a.due,
-                recurrence: a.recurrence,
                 list: None,
-                loose: false,
+                ..a.into_draft(title)
             }
         })
         .collect();

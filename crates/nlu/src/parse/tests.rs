@@ -3,7 +3,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use todo_domain::{Priority, Recurrence, Status};
 
-use super::{parse, Changes, Draft, Intent, TaskRef};
+use super::{
+    parse, reminder_answer, Alarm, Changes, Draft, Intent, Remind, ReminderChange, TaskRef,
+};
 use crate::dates;
 
 /// Thursday, 26 November 2026, 10:00 UTC.
@@ -728,7 +730,7 @@ fn questions_about_reminders() {
             other => panic!("{s}: {other:?}"),
         }
     }
-    // Setting a reminder is a task to add, as before; a reminder in a title is a title.
+    // "remind me to …" adds a task; a reminder in a title is a title.
     assert!(matches!(
         p("remind me to call mom tomorrow"),
         Intent::Add(_)
@@ -737,4 +739,198 @@ fn questions_about_reminders() {
         p("add a reminder to renew the passport"),
         Intent::Add(_)
     ));
+}
+
+const MIN: i64 = 60_000;
+const DAY: i64 = 86_400_000;
+
+fn before(ms: i64) -> Alarm {
+    Alarm::Before {
+        ms,
+        on_day_at: None,
+    }
+}
+
+fn at(d: u32, h: u32) -> Alarm {
+    Alarm::At(day(d) + chrono::Duration::hours(h.into()))
+}
+
+fn remind(s: &str) -> Remind {
+    match p(s) {
+        Intent::Remind(r) => r,
+        other => panic!("{s}: {other:?}"),
+    }
+}
+
+#[test]
+fn setting_reminders() {
+    // On the task just talked about.
+    for (s, when) in [
+        ("remind me 10 minutes before", before(10 * MIN)),
+        ("Remind me an hour before it's due", before(60 * MIN)),
+        ("please remind me half an hour early", before(30 * MIN)),
+        ("remind me when it's due", before(0)),
+        ("remind me tomorrow at 9", at(27, 9)),
+        ("set a reminder for tomorrow at 9am", at(27, 9)),
+    ] {
+        let r = remind(s);
+        assert_eq!(
+            (r.task, r.at, r.or_add),
+            (TaskRef::It, vec![when], None),
+            "{s}"
+        );
+    }
+    let r = remind("remind me 1 day before at 9");
+    let nine = chrono::NaiveTime::from_hms_opt(9, 0, 0);
+    assert_eq!(
+        r.at,
+        vec![Alarm::Before {
+            ms: DAY,
+            on_day_at: nine
+        }]
+    );
+    // On a task named: by words it may be new (due then, reminded when due), by number it is not.
+    let r = remind("remind me about the report tomorrow at 9");
+    assert_eq!(r.task, TaskRef::Words("report".into()));
+    assert_eq!(r.at, vec![at(27, 9)]);
+    let new = r.or_add.expect("a task to add when none is named");
+    assert_eq!(new.title, "Report");
+    assert_eq!(
+        new.due.map(|d| d.at),
+        Some(day(27) + chrono::Duration::hours(9))
+    );
+    assert_eq!(new.reminders, vec![before(0)]);
+    let r = remind("remind me 10 minutes before the dentist");
+    assert_eq!(
+        (r.task, r.at, r.or_add),
+        (
+            TaskRef::Words("dentist".into()),
+            vec![before(10 * MIN)],
+            None
+        )
+    );
+    let r = remind("remind me at 5pm about task 3");
+    assert_eq!((r.task, r.or_add), (TaskRef::Id(3), None));
+    assert_eq!(
+        p("add a reminder to task 2 10 minutes before"),
+        Intent::Remind(Remind {
+            task: TaskRef::Id(2),
+            at: vec![before(10 * MIN)],
+            or_add: None
+        })
+    );
+    // Not said when: asked.
+    let r = remind("remind me about the report");
+    assert!(r.at.is_empty() && r.or_add.is_some());
+    assert_eq!(p("remind me"), Intent::Incomplete("remind"));
+    assert_eq!(p("set a reminder"), Intent::Incomplete("remind"));
+}
+
+#[test]
+fn reminders_inside_adds_and_changes() {
+    let d = draft("add call mom tomorrow at 5pm and remind me 10 minutes before");
+    assert_eq!(d.title, "Call mom");
+    assert_eq!(
+        d.due.map(|d| d.at),
+        Some(day(27) + chrono::Duration::hours(17))
+    );
+    assert_eq!(d.reminders, vec![before(10 * MIN)]);
+    let d = draft("add pay rent on friday with a reminder the day before at 9");
+    assert_eq!(d.title, "Pay rent");
+    assert_eq!(d.reminders.len(), 1);
+    let d = draft("add the dentist friday 3pm with a reminder");
+    assert_eq!(
+        (d.title.as_str(), d.reminders.as_slice()),
+        ("Dentist", &[before(0)][..])
+    );
+    // Several sentences: the reminder goes with the task just added.
+    let v = parse(
+        "Add the dentist on friday at 3pm. Remind me an hour before.",
+        now(),
+    );
+    match v.as_slice() {
+        [Intent::Add(d)] => assert_eq!(d[0].reminders, vec![before(60 * MIN)]),
+        other => panic!("{other:?}"),
+    }
+    // "remind me to …" is reminded when due; a day alone at 9:00.
+    assert_eq!(
+        draft("remind me to call mom at 5pm").reminders,
+        vec![before(0)]
+    );
+    assert_eq!(
+        draft("remind me to call mom tomorrow").reminders,
+        vec![at(27, 9)]
+    );
+    assert_eq!(
+        draft("remind me tomorrow to call mom").reminders,
+        vec![at(27, 9)]
+    );
+    assert!(draft("add call mom tomorrow at 5pm").reminders.is_empty());
+    // With a change.
+    match p("move the dentist to friday at 3pm and remind me an hour before") {
+        Intent::Update(r, c) => {
+            assert_eq!(r, TaskRef::Words("dentist".into()));
+            assert!(c.due.is_some());
+            assert_eq!(
+                c.reminders,
+                Some(ReminderChange::Add(vec![before(60 * MIN)]))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn taking_reminders_off() {
+    let clear = |r: TaskRef| {
+        Intent::Update(
+            r,
+            Changes {
+                reminders: Some(ReminderChange::Clear),
+                ..Default::default()
+            },
+        )
+    };
+    for (s, r) in [
+        ("no reminders for that", TaskRef::It),
+        ("no reminder", TaskRef::It),
+        ("remove the reminders from task 3", TaskRef::Id(3)),
+        (
+            "delete the reminder for the dentist",
+            TaskRef::Words("dentist".into()),
+        ),
+        (
+            "turn off reminders for the report",
+            TaskRef::Words("report".into()),
+        ),
+        ("turn the reminder off for task 2", TaskRef::Id(2)),
+        (
+            "don't remind me about the report",
+            TaskRef::Words("report".into()),
+        ),
+        ("stop reminding me", TaskRef::It),
+        ("cancel all reminders on it", TaskRef::It),
+    ] {
+        assert_eq!(p(s), clear(r), "{s}");
+    }
+    // Other removals are what they were.
+    assert!(
+        matches!(p("remove the due date from task 3"), Intent::Update(_, c) if c.due == Some(None))
+    );
+    assert!(matches!(p("delete the dentist task"), Intent::Delete(_)));
+}
+
+#[test]
+fn a_time_alone_answers_when() {
+    for s in [
+        "10 minutes before",
+        "tomorrow at 9, please",
+        "make it an hour before",
+        "at 5pm",
+    ] {
+        assert!(reminder_answer(s, now()).is_some(), "{s}");
+    }
+    for s in ["yes", "the report", "buy milk tomorrow"] {
+        assert_eq!(reminder_answer(s, now()), None, "{s}");
+    }
 }

@@ -6,7 +6,7 @@ use todo_domain::Priority;
 
 use super::attrs::{attributes, priority_word, tag_word, Attrs};
 use super::refs::{explicit_ref_len, number_word, task_ref};
-use super::{Changes, Intent};
+use super::{Alarm, Changes, Intent, ReminderChange};
 use crate::dates;
 use crate::text::{capitalise, in_list, join, norms, prefix, starts, Word};
 
@@ -459,6 +459,7 @@ fn changes_to(
                     .is_some_and(|(start, end, _)| start == 0 && end == value.len());
                 changes.recurrence = a.recurrence.map(Some);
                 changes.description = a.description.map(Some);
+                changes.reminders = reminders_said(a.reminders);
             } else if moving {
                 return None;
             } else if in_list("make set mark turn give put assign schedule switch", first) {
@@ -531,7 +532,13 @@ pub(super) fn subject_first_update(ws: &[Word], now: DateTime<Utc>) -> Option<In
         due: a.due.map(Some),
         recurrence: a.recurrence.map(Some),
         description: a.description.map(Some),
+        reminders: reminders_said(a.reminders),
         ..Default::default()
     };
     Some(Intent::Update(task_ref(target), changes))
+}
+
+/// Reminders said with other changes ("move it to friday 3pm and remind me an hour before").
+fn reminders_said(at: Vec<Alarm>) -> Option<ReminderChange> {
+    (!at.is_empty()).then_some(ReminderChange::Add(at))
 }

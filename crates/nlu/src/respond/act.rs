@@ -7,11 +7,11 @@ use todo_domain::{Recurrence, Task, COMPLETE_TASK, DELETE_TASK, LIST_TASKS, UPDA
 
 use super::whole::NOTHING_YET;
 use super::wording::{
-    every_task, explain, explain_for, hashtags, named, not_found_id, priority_name, rfc3339,
-    rule_text, task_state, tasks_of, when_text,
+    and_list, every_task, explain, explain_for, hashtags, named, not_found_id, priority_name,
+    rfc3339, rule_text, task_state, tasks_of, when_text,
 };
 use super::Context;
-use super::{add, lists};
+use super::{add, lists, reminders};
 use crate::dates::When;
 use crate::history::{self, CONFIRM_DELETE};
 use crate::parse::{Changes, Draft, TaskRef};
@@ -97,7 +97,7 @@ async fn act_one(ctx: &Context<'_>, action: Action, r: &TaskRef, tools: &mut imp
     let needs_task = matches!(
         action,
         Action::Show | Action::StillOpen | Action::AddSubtasks(_)
-    ) || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day || c.shift_days.is_some());
+    ) || matches!(&action, Action::Update(c) if !c.add_tags.is_empty() || !c.remove_tags.is_empty() || c.keep_day || c.shift_days.is_some() || c.reminders.is_some());
     let found = match resolve(ctx, r, &action, needs_task, tools).await {
         Ok(f) => f,
         Err(reply) => return reply,
@@ -301,6 +301,30 @@ pub(super) async fn update(
             None => "no longer repeating".into(),
         });
     }
+    let mut reminded = None;
+    if let Some(change) = &c.reminders {
+        let due_after = match due {
+            Some(d) => d.map(|w| w.at),
+            None => task.and_then(|t| t.due_at),
+        };
+        let name = task.map_or_else(
+            || format!("task {id}"),
+            |t| format!("'{}' (task {id})", t.title),
+        );
+        let has = task.map_or(&[][..], |t| &t.reminders);
+        match reminders::change(ctx, &name, has, due_after, change) {
+            Ok((list, words)) => {
+                args.insert("reminders".into(), list);
+                said.push(match words.as_slice() {
+                    [] => "no reminders".into(),
+                    [one] => format!("a reminder {one}"),
+                    many => format!("reminders {}", and_list(many)),
+                });
+                reminded = Some(words);
+            }
+            Err(question) => return question,
+        }
+    }
     if let Some(name) = &c.list {
         let title = task.map_or_else(|| format!("task {id}"), |t| format!("'{}'", t.title));
         match lists::target(ctx, name, &format!("move {title} there"), tools).await {
@@ -329,8 +353,17 @@ pub(super) async fn update(
         });
         args.insert("tags".into(), json!(tags));
     }
+    let only_reminders = said.len() == 1;
     match tools.call(UPDATE_TASK, Value::Object(args)).await {
-        Ok(v) => format!("Updated {}: {}.", named(&v, id), said.join(", ")),
+        Ok(v) => match reminded.filter(|_| only_reminders) {
+            Some(words) if words.is_empty() => format!("Okay, no reminders for {}.", named(&v, id)),
+            Some(words) => format!(
+                "Okay, I'll remind you about {} {}.",
+                named(&v, id),
+                and_list(&words)
+            ),
+            None => format!("Updated {}: {}.", named(&v, id), said.join(", ")),
+        },
         Err(e) => explain_for(&e, id, "change it"),
     }
 }

@@ -1,15 +1,16 @@
 //! Adding tasks: one tool call per draft, then one sentence for all of them.
 
 use serde_json::{json, Map, Value};
-use todo_domain::{Task, ADD_TASK, LIST_TASKS};
+use todo_domain::{ReminderInput, Task, ADD_TASK, LIST_TASKS};
 
 use super::act::find_matches;
-use super::lists;
+use super::whole::NOTHING_YET;
 use super::wording::{
     and_list, explain, hashtags, priority_name, rfc3339, rule_text, short, tasks_of, when_text,
 };
 use super::Context;
-use crate::parse::Draft;
+use super::{lists, reminders};
+use crate::parse::{Draft, ReminderChange};
 use crate::Tools;
 
 pub(super) async fn add(ctx: &Context<'_>, drafts: &[Draft], tools: &mut impl Tools) -> String {
@@ -28,6 +29,14 @@ pub(super) async fn add(ctx: &Context<'_>, drafts: &[Draft], tools: &mut impl To
                 .filter(|d| d.list.is_some())
                 .for_each(|d| d.list = Some(list.clone())),
             Err(answer) => return answer,
+        }
+    }
+    // A reminder that cannot go off (nothing to count back from, a time past) asks before adding.
+    for d in drafts.iter().filter(|d| !d.reminders.is_empty()) {
+        let at = ReminderChange::Add(d.reminders.clone());
+        let name = format!("“{}”", short(&d.title));
+        if let Err(question) = reminders::change(ctx, &name, &[], d.due.map(|w| w.at), &at) {
+            return format!("{NOTHING_YET} {question}");
         }
     }
     let mut added = Vec::new();
@@ -89,6 +98,10 @@ fn arguments(d: &Draft) -> Map<String, Value> {
     }
     if let Some(l) = &d.list {
         args.insert("list".into(), json!(l));
+    }
+    if !d.reminders.is_empty() {
+        let at: Vec<ReminderInput> = d.reminders.iter().map(|a| ReminderInput::of(*a)).collect();
+        args.insert("reminders".into(), json!(at));
     }
     args
 }
@@ -155,6 +168,14 @@ fn draft_details(ctx: &Context<'_>, d: &Draft) -> String {
     }
     if d.description.is_some() {
         parts.push("with a description".into());
+    }
+    if !d.reminders.is_empty() {
+        let when: Vec<String> = d
+            .reminders
+            .iter()
+            .map(|a| reminders::said(*a, ctx.now))
+            .collect();
+        parts.push(format!("reminding you {}", and_list(&when)));
     }
     parts.join(", ")
 }

@@ -18,7 +18,7 @@ use todo_domain::{PastMessage, Role};
 
 use crate::history::{self, Pending};
 use crate::memory::{Confirm, Memory};
-use crate::parse::{self, Intent, TaskRef};
+use crate::parse::{self, Changes, Intent, ReminderChange, TaskRef};
 use crate::Tools;
 
 mod act;
@@ -115,6 +115,16 @@ async fn respond(
     mut intents: Vec<Intent>,
     tools: &mut (impl Tools + Send),
 ) -> String {
+    // After "when should I remind you about …?", a time alone ("10 minutes before") answers it.
+    if let Pending::RemindWhen(id) = history::pending(ctx.history) {
+        if let Some(at) = parse::reminder_answer(message, ctx.now) {
+            let changes = Changes {
+                reminders: Some(ReminderChange::Add(at)),
+                ..Default::default()
+            };
+            intents = vec![Intent::Update(TaskRef::Id(id), changes)];
+        }
+    }
     // After "which one do you mean?", an answer like "the oat one" names one of the choices.
     if intents == [Intent::Unknown]
         && matches!(history::pending(ctx.history), Pending::Choose { .. })
@@ -172,6 +182,7 @@ async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut (impl Tools + Send))
         Intent::Deny => match history::pending(ctx.history) {
             Pending::Delete(_) => "Okay, I won't delete anything.".into(),
             Pending::Choose { .. } => "Okay, never mind. What would you like to do instead?".into(),
+            Pending::RemindWhen(_) => "Okay, no reminder then.".into(),
             Pending::Nothing => "Okay. Anything else?".into(),
         },
         Intent::Pick(r) => follow_up::pick(ctx, r, tools).await,
@@ -188,6 +199,7 @@ async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut (impl Tools + Send))
         Intent::CreateList(name) => lists::create(&name, tools).await,
         Intent::Lists => lists::show_lists(tools).await,
         Intent::Reminders(days) => reminders::show(days, tools).await,
+        Intent::Remind(r) => reminders::remind(ctx, &r, tools).await,
         Intent::AddSubtasks(r, drafts) => act(ctx, Action::AddSubtasks(drafts), &r, tools).await,
         // Handled by `conversation::follow_on` before anything runs.
         Intent::Undo | Intent::Again(_) | Intent::Redirect(_) => {
@@ -215,6 +227,7 @@ fn incomplete(what: &str) -> String {
         "add" => "What should I add? For example: “add buy milk tomorrow”.".into(),
         "delete" => "Which task should I delete? Give its number or part of its title, e.g. “delete task 3” or “delete the meeting task”.".into(),
         "update" => "What should I change? For example: “rename task 2 to Call the bank” or “make task 3 high priority”.".into(),
+        "remind" => "What should I remind you about, and when? For example: “remind me to call mom tomorrow at 9” or “remind me about the report 10 minutes before”.".into(),
         "subtask" => "Which task, and what steps? For example: “add a subtask to the report: check the figures” or “break the report into: outline, draft, review”.".into(),
         _ => "Which task? Give its number or part of its title, e.g. “mark task 3 as done” or “done with the milk one”.".into(),
     }

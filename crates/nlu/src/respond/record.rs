@@ -98,6 +98,8 @@ fn reverse(name: &str, arguments: &Value, result: &Value, before: Option<Task>) 
                 }
             }
             args.insert("list".into(), old["list_id"].clone());
+            // Its reminders as they were: none stays none, not the user's default.
+            args.insert("reminders".into(), old["reminders"].clone());
             op(ADD_TASK, Value::Object(args))
         }
         _ => None,

@@ -1,6 +1,6 @@
 //! Wording: tasks, dates and tool refusals as the sentences of an answer.
 
-use chrono::{DateTime, Duration, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveTime, SecondsFormat, Timelike, Utc};
 use serde_json::{json, Value};
 use todo_domain::{Priority, Recurrence, Status, Task};
 
@@ -166,13 +166,18 @@ pub(super) fn when_text(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     if at.time() == chrono::NaiveTime::MIN {
         return date;
     }
-    let (pm, h) = at.hour12();
-    let time = if at.minute() == 0 {
-        format!("{h}{}", if pm { "pm" } else { "am" })
+    format!("{date} at {}", clock_text(at.time()))
+}
+
+/// "5pm", "9:30am".
+pub(super) fn clock_text(t: NaiveTime) -> String {
+    let (pm, h) = t.hour12();
+    let half = if pm { "pm" } else { "am" };
+    if t.minute() == 0 {
+        format!("{h}{half}")
     } else {
-        format!("{h}:{:02}{}", at.minute(), if pm { "pm" } else { "am" })
-    };
-    format!("{date} at {time}")
+        format!("{h}:{:02}{half}", t.minute())
+    }
 }
 
 pub(super) fn not_found_id(id: i64) -> String {
