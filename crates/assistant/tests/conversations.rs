@@ -51,9 +51,9 @@ struct Turn {
     tasks: Option<Vec<String>>,
 }
 
-/// A task as one line: "3 Pay rent ✓ !high due:2026-11-30T17:00 #home every:weekly ^1 @Work",
+/// A task as one line: "3 Pay rent ✓ !high due:2026-11-30T17:00 #home every:weekly ^1 @Work ⏰PT10M",
 /// leaving out what is at its default (pending, medium priority, no date, no tags, not repeating,
-/// top level, in the Inbox); `lists` names the other lists by id.
+/// top level, in the Inbox, no reminders); `lists` names the other lists by id.
 fn line(t: &Value, lists: &HashMap<i64, String>) -> String {
     let mut s = format!("{} {}", t["id"], t["title"].as_str().unwrap_or_default());
     if t["completed"] == json!(true) {
@@ -83,6 +83,19 @@ fn line(t: &Value, lists: &HashMap<i64, String>) -> String {
     }
     if let Some(d) = t["description"].as_str() {
         s.push_str(&format!(" «{d}»"));
+    }
+    // "⏰PT10M", "⏰P1D@09:00", "⏰2026-11-27T09:00".
+    for r in t["reminders"].as_array().into_iter().flatten() {
+        match (r["at"].as_str(), r["before"].as_str()) {
+            (Some(at), _) => s.push_str(&format!(" ⏰{}", &at[..at.len().min(16)])),
+            (None, Some(before)) => {
+                s.push_str(&format!(" ⏰{before}"));
+                if let Some(time) = r["time"].as_str() {
+                    s.push_str(&format!("@{time}"));
+                }
+            }
+            _ => {}
+        }
     }
     s
 }
