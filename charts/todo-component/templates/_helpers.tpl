@@ -108,7 +108,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* Secrets stored under other key names (e.g. `database-url`), mapped to the variables the binary reads. */}}
+{{/* Secrets stored under other key names (e.g. `database-url`), mapped to the variables the binary
+reads; and the VAPID key (see "todo-component.vapidKeyRef"). */}}
 {{- define "todo-component.secretEnv" -}}
 {{- $secret := include "todo-component.secretName" . }}
 {{- range $env, $key := .Values.secretEnv }}
@@ -117,6 +118,31 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
     secretKeyRef:
       name: {{ $secret }}
       key: {{ $key }}
+{{- end }}
+{{- with include "todo-component.vapidKeyRef" . }}
+- name: VAPID_PRIVATE_KEY
+  valueFrom:
+    secretKeyRef:
+      {{- trim . | nindent 6 }}
+{{- end }}
+{{- end }}
+
+{{/* Web Push (`push`, the backend's only): where VAPID_PRIVATE_KEY comes from, as a secretKeyRef's
+name and key. A key given inline lives in a Secret of its own (<full name>-vapid), read by this
+component alone rather than by every pod that loads the shared Secret. Nothing when neither is set:
+the backend then generates a key once and keeps it in the database. */}}
+{{- define "todo-component.vapidKeyRef" -}}
+{{- $p := .Values.push | default dict }}
+{{- $existing := $p.existingSecret | default dict }}
+{{- if and $p.vapidPrivateKey $existing.name }}
+{{- fail "push: give vapidPrivateKey or existingSecret.name, not both" }}
+{{- end }}
+{{- if $p.vapidPrivateKey }}
+name: {{ include "todo-component.fullname" . }}-vapid
+key: VAPID_PRIVATE_KEY
+{{- else if $existing.name }}
+name: {{ $existing.name }}
+key: {{ $existing.key | default "VAPID_PRIVATE_KEY" }}
 {{- end }}
 {{- end }}
 

@@ -26,6 +26,11 @@ fn examples() -> Vec<PathBuf> {
     files
 }
 
+/// A P-256 key in PKCS#8 PEM (the tests' ES256 signing key), to give as the VAPID key.
+fn vapid_pem() -> PathBuf {
+    repo_root().join("crates/todo/tests/fixtures/es256.pem")
+}
+
 fn render(helm: &Path, release: &str, args: &[&str]) -> Vec<Value> {
     let text = helm_template(helm, release, &chart_dir(), args).unwrap_or_else(|e| panic!("{e}"));
     parse_yaml_stream(&text)
@@ -49,6 +54,17 @@ fn lint_is_strict_clean_for_the_chart_the_library_each_subchart_and_each_example
             vec!["-f".into(), ex.display().to_string()],
         ));
     }
+    // The optional objects: the VAPID key's Secret and the backend's egress policy.
+    runs.push((
+        chart.display().to_string(),
+        vec![
+            format!(
+                "--set-file=backend.push.vapidPrivateKey={}",
+                vapid_pem().display()
+            ),
+            "--set=webhooks.egress.enabled=true".into(),
+        ],
+    ));
     for (dir, args) in runs {
         let out = output(
             Command::new(&helm)
@@ -82,9 +98,16 @@ fn render_all(helm: &Path, dir: &Path, namespace: &str) -> Vec<PathBuf> {
                 "--set=backend.autoscaling.enabled=true",
                 "--set=mcp.autoscaling.enabled=true",
                 "--set=backend.replicaCount=3",
+                "--set=webhooks.egress.enabled=true",
+                "--set=backend.push.subject=mailto:ops@example.com",
             ]
             .map(String::from)
-            .to_vec(),
+            .into_iter()
+            .chain([format!(
+                "--set-file=backend.push.vapidPrivateKey={}",
+                vapid_pem().display()
+            )])
+            .collect(),
         ),
         (
             "external-db".into(),
@@ -99,6 +122,16 @@ fn render_all(helm: &Path, dir: &Path, namespace: &str) -> Vec<PathBuf> {
             vec!["--set=secret.data.DATABASE_URL=postgres://u:p@db.example/todo".into()],
         ));
     }
+    cases.push((
+        "backend-alone-vapid-secret".into(),
+        chart.join("charts/backend"),
+        [
+            "--set=push.existingSecret.name=todo-vapid",
+            "--set=push.subject=https://todo.example.com",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ));
     for ex in examples() {
         let name = ex.file_stem().unwrap().to_string_lossy().into_owned();
         cases.push((
@@ -241,7 +274,7 @@ fn the_schema_rejects_bad_values_naming_the_value_and_the_rule() {
     let Some(helm) = tool("helm") else { return };
     let chart = chart_dir();
     // (setting, words the message must contain)
-    let cases: [(&str, &[&str]); 10] = [
+    let cases: [(&str, &[&str]); 13] = [
         (
             "frontend.service.nodePort=80",
             &["nodePort", "minimum", "30,000"],
@@ -280,6 +313,19 @@ fn the_schema_rejects_bad_values_naming_the_value_and_the_rule() {
             "backend.service.type=LoadBalancer",
             &["/service/type", "ClusterIP"],
         ),
+        // Web Push: the subject is a mailto: or https: URL, the key PKCS#8 (not SEC1) PEM.
+        (
+            "backend.push.subject=ops@example.com",
+            &["/push/subject", "does not match pattern"],
+        ),
+        (
+            "backend.push.vapidPrivateKey=-----BEGIN EC PRIVATE KEY-----",
+            &["/push/vapidPrivateKey", "does not match pattern"],
+        ),
+        (
+            "backend.push.existingSecret.name=Not_A_Name",
+            &["/push/existingSecret/name", "does not match pattern"],
+        ),
     ];
     for (set, words) in cases {
         let err = helm_template(&helm, "todo", &chart, &["--set", set])
@@ -295,6 +341,8 @@ fn the_schema_rejects_bad_values_naming_the_value_and_the_rule() {
         "backend.service.nodePort=32767",
         "backend.replicaCount=10",
         "global.secret.data.BETTER_AUTH_SECRET=abcdefghijklmnopqrstuvwxyz012345",
+        "backend.push.subject=mailto:ops@example.com",
+        "backend.push.subject=https://todo.example.com/contact",
     ] {
         helm_template(&helm, "todo", &chart, &["--set", set])
             .unwrap_or_else(|e| panic!("{set}: {e}"));
@@ -410,9 +458,10 @@ fn the_component_templates_exist_once_in_the_library_chart() {
 }
 
 /// Helm checks a chart's values against that chart's own values.schema.json only, so each component
-/// has one; they differ where the components do, and only there: the backend's allows `migration`.
+/// has one; they differ where the components do, and only there: the backend's allows `migration`
+/// and `push` (the VAPID key and subject).
 #[test]
-fn the_component_schemas_differ_only_by_the_backends_migration() {
+fn the_component_schemas_differ_only_by_the_backends_migration_and_push() {
     let schema = |c: &str| -> Value {
         let path = chart_dir()
             .join("charts")
@@ -428,14 +477,16 @@ fn the_component_schemas_differ_only_by_the_backends_migration() {
     );
     let mut backend = schema("backend");
     let props = backend["properties"].as_object_mut().unwrap();
-    assert!(
-        props.remove("migration").is_some(),
-        "the backend's schema lacks `migration`"
-    );
+    for own in ["migration", "push"] {
+        assert!(
+            props.remove(own).is_some(),
+            "the backend's schema lacks `{own}`"
+        );
+    }
     backend["title"] = frontend["title"].clone();
     assert_eq!(
         backend, frontend,
-        "charts/backend's schema differs beyond `migration`"
+        "charts/backend's schema differs beyond `migration` and `push`"
     );
 }
 
@@ -1229,7 +1280,8 @@ fn each_seed_topology_is_reproduced_by_its_example_values() {
 
 /// Webhooks: nothing new by default; `webhooks.allowPrivate` reaches the config, and
 /// `webhooks.egress.enabled` limits the backend's egress to DNS, its namespace and HTTP(S) to public
-/// addresses (never the cluster's or other private ranges), plus `extra` rules.
+/// addresses (never the cluster's or other private ranges), plus `extra` rules. Web Push services
+/// (FCM, Mozilla's, Apple's) are public HTTPS endpoints: the same rule lets them through.
 #[test]
 fn webhook_egress_and_private_targets_are_values() {
     let Some(helm) = tool("helm") else { return };
@@ -1265,6 +1317,9 @@ fn webhook_egress_and_private_targets_are_values() {
         web["ports"],
         json!([{"port": 443, "protocol": "TCP"}, {"port": 80, "protocol": "TCP"}])
     );
+    // Any public address, IPv4 and IPv6: webhook receivers and push services alike.
+    assert_eq!(web["to"][0]["ipBlock"]["cidr"], "0.0.0.0/0");
+    assert_eq!(web["to"][1]["ipBlock"]["cidr"], "::/0");
     let except = &web["to"][0]["ipBlock"]["except"];
     for private in [
         "10.0.0.0/8",
@@ -1279,6 +1334,162 @@ fn webhook_egress_and_private_targets_are_values() {
         );
     }
     assert_eq!(rules[3]["ports"][0]["port"], 5432);
+}
+
+/// The backend container's `VAPID_PRIVATE_KEY` variable, if it has one.
+fn vapid_env(objects: &[Value], deployment: &str) -> Option<Value> {
+    let d = find(objects, "Deployment", deployment).unwrap_or_else(|| panic!("{deployment}"));
+    d["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == "VAPID_PRIVATE_KEY")
+        .cloned()
+}
+
+fn secret_key_ref(env: &str, name: &str, key: &str) -> Value {
+    json!({"name": env, "valueFrom": {"secretKeyRef": {"name": name, "key": key}}})
+}
+
+/// Web Push needs nothing by default (the backend keeps a generated key in the database). A VAPID key
+/// given inline goes into a Secret only the backend reads (never a ConfigMap, nor the Secret every
+/// component loads), or is read from an existing Secret by name and key; the subject is config. The
+/// same in the umbrella and in the backend chart installed alone.
+#[test]
+fn the_vapid_key_comes_from_a_secret_and_the_subject_is_config() {
+    let Some(helm) = tool("helm") else { return };
+    let objects = render(&helm, "todo", &[]);
+    assert_eq!(vapid_env(&objects, "todo-backend"), None);
+    assert!(find(&objects, "Secret", "todo-backend-vapid").is_none());
+    let text = serde_json::to_string(&objects).unwrap();
+    assert!(!text.contains("VAPID"), "nothing about VAPID by default");
+
+    let pem = std::fs::read_to_string(vapid_pem()).unwrap();
+    let key_file = format!("backend.push.vapidPrivateKey={}", vapid_pem().display());
+    let inline = [
+        "--namespace",
+        "todo",
+        "--set-file",
+        &key_file,
+        "--set",
+        "backend.push.subject=mailto:ops@example.com",
+    ];
+    let objects = render(&helm, "todo", &inline);
+    let secret = find(&objects, "Secret", "todo-backend-vapid").expect("the key's Secret");
+    assert_eq!(secret["metadata"]["namespace"], "todo");
+    assert_eq!(data_keys(secret), ["VAPID_PRIVATE_KEY"]);
+    assert_eq!(
+        decode_b64(secret["data"]["VAPID_PRIVATE_KEY"].as_str().unwrap()),
+        pem.as_bytes()
+    );
+    assert_eq!(
+        vapid_env(&objects, "todo-backend"),
+        Some(secret_key_ref(
+            "VAPID_PRIVATE_KEY",
+            "todo-backend-vapid",
+            "VAPID_PRIVATE_KEY"
+        ))
+    );
+    for other in ["todo-frontend", "todo-mcp"] {
+        assert_eq!(vapid_env(&objects, other), None, "{other}");
+    }
+    let shared = find(&objects, "Secret", "todo-secrets").unwrap();
+    assert!(!data_keys(shared).contains(&"VAPID_PRIVATE_KEY".to_string()));
+    let body = pem.lines().nth(1).unwrap();
+    for cm in of_kind(&objects, "ConfigMap") {
+        let text = cm.to_string();
+        assert!(
+            !text.contains("VAPID_PRIVATE_KEY") && !text.contains(body),
+            "the key in a ConfigMap: {text}"
+        );
+    }
+    let config = find(&objects, "ConfigMap", "todo-backend-config").unwrap();
+    assert_eq!(config["data"]["VAPID_SUBJECT"], "mailto:ops@example.com");
+    // Another key rolls the backend's pods.
+    let checksum = |objects: &[Value]| {
+        find(objects, "Deployment", "todo-backend").unwrap()["spec"]["template"]["metadata"]
+            ["annotations"]["checksum/config"]
+            .clone()
+    };
+    let pinned = |key: &Path| {
+        let file = format!("backend.push.vapidPrivateKey={}", key.display());
+        checksum(&render(
+            &helm,
+            "todo",
+            &[
+                "--set-file",
+                &file,
+                "--set",
+                "global.secret.data.BETTER_AUTH_SECRET=abcdefghijklmnopqrstuvwxyz0123456789",
+                "--set",
+                "postgresql.password=0123456789abcdef",
+            ],
+        ))
+    };
+    let other_key = repo_root().join("crates/todo/tests/fixtures/rs256.pem");
+    assert_eq!(pinned(&vapid_pem()), pinned(&vapid_pem()));
+    assert_ne!(pinned(&vapid_pem()), pinned(&other_key));
+
+    // An existing Secret, with the backend chart on its own (as seed 004 installs it).
+    let backend = chart_dir().join("charts/backend");
+    let alone = |args: &[&str]| {
+        parse_yaml_stream(
+            &helm_template(&helm, "todo", &backend, args).unwrap_or_else(|e| panic!("{e}")),
+        )
+    };
+    let objects = alone(&[
+        "--set",
+        "push.existingSecret.name=todo-vapid",
+        "--set",
+        "push.existingSecret.key=private-key",
+        "--set",
+        "push.subject=https://todo.example.com",
+    ]);
+    assert_eq!(
+        vapid_env(&objects, "todo-backend"),
+        Some(secret_key_ref(
+            "VAPID_PRIVATE_KEY",
+            "todo-vapid",
+            "private-key"
+        ))
+    );
+    assert!(
+        of_kind(&objects, "Secret").is_empty(),
+        "the Secret exists already"
+    );
+    let config = find(&objects, "ConfigMap", "todo-backend-config").unwrap();
+    assert_eq!(config["data"]["VAPID_SUBJECT"], "https://todo.example.com");
+    // The key's name defaults to the variable's.
+    let objects = alone(&["--set", "push.existingSecret.name=todo-vapid"]);
+    assert_eq!(
+        vapid_env(&objects, "todo-backend"),
+        Some(secret_key_ref(
+            "VAPID_PRIVATE_KEY",
+            "todo-vapid",
+            "VAPID_PRIVATE_KEY"
+        ))
+    );
+    // Inline, alone: the chart's own Secret.
+    let file = format!("push.vapidPrivateKey={}", vapid_pem().display());
+    let objects = alone(&["--set-file", &file]);
+    assert!(find(&objects, "Secret", "todo-backend-vapid").is_some());
+
+    // Both at once is refused, naming both.
+    let err = helm_template(
+        &helm,
+        "todo",
+        &chart_dir(),
+        &[
+            "--set-file",
+            &key_file,
+            "--set",
+            "backend.push.existingSecret.name=todo-vapid",
+        ],
+    )
+    .expect_err("a key inline and an existing Secret");
+    assert!(
+        err.contains("vapidPrivateKey") && err.contains("existingSecret.name"),
+        "{err}"
+    );
 }
 
 /// The OAuth issuer is the web app's ingress host (https with TLS), and the MCP resource the MCP

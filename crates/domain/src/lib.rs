@@ -29,8 +29,8 @@ pub use list::{
 };
 pub use notification::{Event, Notification};
 pub use push::{
-    decode_base64url, NewPushSubscription, PushEndpoint, PushKeysInput, PushSubscription,
-    PushSubscriptionInput,
+    decode_base64url, NewPushSubscription, PushEndpoint, PushKeysInput, PushRenewal,
+    PushRenewalInput, PushSubscription, PushSubscriptionInput,
 };
 pub use query::{
     Cursor, Levels, ListQuery, Order, RawListQuery, SortKey, SortValue, Status, MAX_LIMIT,

@@ -110,6 +110,55 @@ impl PushSubscriptionInput {
     }
 }
 
+/// A browser's swap of one subscription for another (`pushsubscriptionchange` in its service worker):
+/// the endpoint it had, when it knows it, and the subscription it has now.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PushRenewalInput {
+    /// The endpoint of the subscription the browser dropped; absent or `null` when it gave none.
+    #[serde(default)]
+    pub old_endpoint: Option<String>,
+    /// The new subscription, as `PushSubscription.toJSON()` writes it.
+    pub subscription: PushSubscriptionInput,
+}
+
+/// A [`PushRenewalInput`] that passed its checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushRenewal {
+    pub old_endpoint: Option<String>,
+    pub subscription: NewPushSubscription,
+}
+
+impl PushRenewalInput {
+    /// Checks both parts, naming `old_endpoint` and the subscription's fields under `subscription.`.
+    pub fn validate(self, allow_insecure: bool) -> Result<PushRenewal, ValidationError> {
+        let mut errors = ValidationError::default();
+        let old_endpoint = self.old_endpoint.map(|e| e.trim().to_owned());
+        match &old_endpoint {
+            Some(e) if e.is_empty() => errors.add(
+                "old_endpoint",
+                "must not be empty (leave it out when there was none)",
+            ),
+            Some(e) if e.chars().count() > MAX_ENDPOINT_CHARS => errors.add(
+                "old_endpoint",
+                format!("must be at most {MAX_ENDPOINT_CHARS} characters"),
+            ),
+            _ => {}
+        }
+        match self.subscription.validate(allow_insecure) {
+            Ok(subscription) => errors.into_result(PushRenewal {
+                old_endpoint,
+                subscription,
+            }),
+            Err(e) => {
+                for (field, message) in e.fields {
+                    errors.add(format!("subscription.{field}"), message);
+                }
+                Err(errors)
+            }
+        }
+    }
+}
+
 /// The endpoint named in an unsubscribe.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct PushEndpoint {
@@ -173,6 +222,44 @@ mod tests {
             .unwrap_err()
             .fields
             .contains_key("endpoint"));
+    }
+
+    #[test]
+    fn a_renewal_names_its_fields_under_their_parts() {
+        let mut point = [7u8; 65];
+        point[0] = 4;
+        let good = input("https://p.example/new", &b64(&point), &b64(&[1u8; 16]));
+        let renewal = |old: Option<&str>, sub: PushSubscriptionInput| PushRenewalInput {
+            old_endpoint: old.map(str::to_owned),
+            subscription: sub,
+        };
+        let ok = renewal(Some(" https://p.example/old "), good.clone())
+            .validate(false)
+            .unwrap();
+        assert_eq!(ok.old_endpoint.as_deref(), Some("https://p.example/old"));
+        assert_eq!(ok.subscription.endpoint, "https://p.example/new");
+        assert_eq!(
+            renewal(None, good.clone())
+                .validate(false)
+                .unwrap()
+                .old_endpoint,
+            None
+        );
+        let e = renewal(Some(" "), input("", &b64(&point), "x"))
+            .validate(false)
+            .unwrap_err();
+        let fields: Vec<&str> = e.fields.keys().map(String::as_str).collect();
+        assert_eq!(
+            fields,
+            [
+                "old_endpoint",
+                "subscription.endpoint",
+                "subscription.keys.auth"
+            ]
+        );
+        let long = format!("https://p.example/{}", "a".repeat(MAX_ENDPOINT_CHARS));
+        let e = renewal(Some(&long), good).validate(false).unwrap_err();
+        assert!(e.fields["old_endpoint"].contains("at most"), "{e}");
     }
 
     #[test]

@@ -24,31 +24,72 @@ impl Store {
         user_id: &str,
         s: &NewPushSubscription,
     ) -> Result<(PushSubscription, bool), StorageError> {
+        let (saved, created, _) = self.store_push_subscription(user_id, None, s).await?;
+        Ok((saved, created))
+    }
+
+    /// The browser swapped its subscription at `old_endpoint` for `s` (its service worker's
+    /// `pushsubscriptionchange`): in one transaction the user's old row goes (another user's stays) and
+    /// `s` is saved as [`Store::save_push_subscription`] does. `true` when an old row went (never for
+    /// the same endpoint with new keys, which is an update).
+    pub async fn renew_push_subscription(
+        &self,
+        user_id: &str,
+        old_endpoint: Option<&str>,
+        s: &NewPushSubscription,
+    ) -> Result<(PushSubscription, bool), StorageError> {
+        let (saved, _, replaced) = self
+            .store_push_subscription(user_id, old_endpoint, s)
+            .await?;
+        Ok((saved, replaced))
+    }
+
+    /// Saves `s`, first removing the user's `replacing` endpoint; (row, created, replaced).
+    async fn store_push_subscription(
+        &self,
+        user_id: &str,
+        replacing: Option<&str>,
+        s: &NewPushSubscription,
+    ) -> Result<(PushSubscription, bool, bool), StorageError> {
         let now = millis(Utc::now());
         let _turn = self.write_turn().await;
-        let (id, created_at, existed): (i64, i64, bool) = with_pool!(&self.pool, |p| {
-            let mut tx = p.begin().await?;
-            let existed: Option<(i64,)> =
-                sqlx::query_as("SELECT id FROM push_subscriptions WHERE endpoint = $1")
-                    .bind(&s.endpoint)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let row: (i64, i64) = sqlx::query_as(
-                "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (endpoint) DO UPDATE SET \
-                 user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth, \
-                 created_at = excluded.created_at RETURNING id, created_at",
-            )
-            .bind(user_id)
-            .bind(&s.endpoint)
-            .bind(&s.p256dh)
-            .bind(&s.auth)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            (row.0, row.1, existed.is_some())
-        });
+        let (id, created_at, existed, replaced): (i64, i64, bool, bool) =
+            with_pool!(&self.pool, |p| {
+                let mut tx = p.begin().await?;
+                let mut replaced = false;
+                // The same endpoint with new keys is an update, keeping the row (and what is queued for it).
+                if let Some(old) = replacing.filter(|o| *o != s.endpoint) {
+                    replaced = sqlx::query(
+                        "DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2",
+                    )
+                    .bind(user_id)
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        > 0;
+                }
+                let existed: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM push_subscriptions WHERE endpoint = $1")
+                        .bind(&s.endpoint)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let row: (i64, i64) = sqlx::query_as(
+                    "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (endpoint) DO UPDATE SET \
+                     user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth, \
+                     created_at = excluded.created_at RETURNING id, created_at",
+                )
+                .bind(user_id)
+                .bind(&s.endpoint)
+                .bind(&s.p256dh)
+                .bind(&s.auth)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                (row.0, row.1, existed.is_some(), replaced)
+            });
         Ok((
             PushSubscription {
                 id,
@@ -56,6 +97,7 @@ impl Store {
                 created_at: from_millis(created_at),
             },
             !existed,
+            replaced,
         ))
     }
 

@@ -501,3 +501,59 @@ async fn an_endpoint_is_one_device_and_expiry_spares_a_renewed_one() {
         assert!(store.push_subscriptions("u2").await.unwrap().is_empty());
     }
 }
+
+/// The browser replaced a subscription: the user's old row goes and the new one is saved, in one
+/// step; another user's row is never removed that way; the same endpoint with new keys keeps its row.
+#[tokio::test]
+async fn a_renewal_swaps_only_the_users_own_subscription() {
+    let (_dir, urls) = databases().await;
+    for url in urls {
+        let store = Store::open(&url, &StoreOptions::default()).unwrap();
+        store.migrate().await.unwrap();
+        let (old, new, theirs) = (
+            "https://push.example/old",
+            "https://push.example/new",
+            "https://push.example/theirs",
+        );
+        store
+            .save_push_subscription("u1", &sub(old, "k1"))
+            .await
+            .unwrap();
+        store
+            .save_push_subscription("u2", &sub(theirs, "k9"))
+            .await
+            .unwrap();
+        let endpoints = |user: &'static str| {
+            let store = store.clone();
+            async move {
+                let rows = store.push_subscriptions(user).await.unwrap();
+                rows.into_iter().map(|s| s.endpoint).collect::<Vec<_>>()
+            }
+        };
+
+        let (saved, replaced) = store
+            .renew_push_subscription("u1", Some(old), &sub(new, "k2"))
+            .await
+            .unwrap();
+        assert!(replaced, "{url}");
+        assert_eq!(endpoints("u1").await, [new], "{url}");
+
+        let (_, replaced) = store
+            .renew_push_subscription("u1", Some(theirs), &sub("https://push.example/more", "k3"))
+            .await
+            .unwrap();
+        assert!(!replaced, "{url}");
+        assert_eq!(endpoints("u2").await, [theirs], "{url}");
+
+        let (rekeyed, replaced) = store
+            .renew_push_subscription("u1", Some(new), &sub(new, "k4"))
+            .await
+            .unwrap();
+        assert!(!replaced, "an update, not a removal: {url}");
+        assert_eq!(rekeyed.id, saved.id, "{url}");
+        assert_eq!(
+            store.push_target(saved.id).await.unwrap().unwrap().p256dh,
+            "k4"
+        );
+    }
+}

@@ -1,4 +1,5 @@
-// The service worker: shows reminders pushed to this device and opens their task when tapped.
+// The service worker: shows reminders pushed to this device and opens their task when tapped, and keeps
+// the server's copy of this device's subscription current when the browser replaces it.
 // Pushed messages are small JSON documents: {id, type, title, body, tag, url, due_at}.
 "use strict";
 
@@ -38,3 +39,31 @@ self.addEventListener("notificationclick", function (event) {
     return self.clients.openWindow(url);
   }));
 });
+
+// The push service expired or rotated this device's subscription. Subscribe again with the server's
+// key (unless the browser already did) and swap the server's copy: the old endpoint out, the new in.
+// The swap is posted as the settings page posts: with the session cookie and the session's CSRF token,
+// which a worker has no page to read, so it asks for it first (a same-origin GET).
+self.addEventListener("pushsubscriptionchange", function (event) {
+  event.waitUntil(renew(event.oldSubscription, event.newSubscription));
+});
+
+function renew(old, fresh) {
+  var url = "/settings/push/renew";
+  function ok(r) {
+    if (!r.ok) throw new Error(url + " answered " + r.status);
+    return r;
+  }
+  // Signed out, the server redirects to the sign-in page: a failure here, not a page to parse.
+  return fetch(url, { redirect: "error" }).then(ok).then(function (r) { return r.json(); }).then(function (s) {
+    var sub = fresh || self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: s.key });
+    return Promise.resolve(sub).then(function (sub) {
+      return fetch(url, {
+        method: "POST",
+        redirect: "error",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": s.csrf },
+        body: JSON.stringify({ old_endpoint: old ? old.endpoint : null, subscription: sub.toJSON() })
+      });
+    }).then(ok);
+  });
+}

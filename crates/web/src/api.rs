@@ -518,6 +518,18 @@ impl Tasks {
         Ok(())
     }
 
+    /// Swaps the subscription a browser replaced for its new one (`{"old_endpoint", "subscription"}`).
+    pub async fn renew_push(&self, body: Value) -> Result<(), ApiError> {
+        self.call::<IgnoredAny>(
+            Method::POST,
+            "/push/subscriptions/renew",
+            Some(body),
+            StatusCode::OK,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Stops push notifications to the device at `endpoint` (done too when it was not subscribed).
     pub async fn unsubscribe_push(&self, endpoint: &str) -> Result<(), ApiError> {
         let body = json!({ "endpoint": endpoint });

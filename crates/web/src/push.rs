@@ -29,6 +29,7 @@ pub fn routes() -> Router<Web> {
         .route(PAGE, get(page))
         .route("/settings/push/subscription", post(subscribe))
         .route("/settings/push/unsubscribe", post(unsubscribe))
+        .route("/settings/push/renew", get(renewal).post(renew))
 }
 
 /// The service worker, with the icon's hashed URL filled in.
@@ -123,4 +124,20 @@ struct Endpoint {
 
 async fn unsubscribe(SignedIn { tasks, .. }: SignedIn, Json(body): Json<Endpoint>) -> Response {
     answer(tasks.unsubscribe_push(&body.endpoint).await)
+}
+
+/// What the service worker needs to renew a subscription the browser replaced: the key to subscribe
+/// with, and this session's CSRF token for the post (a worker has no page to read it from). Readable by
+/// this origin only, as every page that embeds the token is.
+async fn renewal(
+    Extension(csrf): Extension<CsrfToken>,
+    SignedIn { tasks, .. }: SignedIn,
+) -> Result<Json<Value>, ApiError> {
+    let key = tasks.push_key().await?;
+    Ok(Json(json!({ "key": key, "csrf": csrf.0 })))
+}
+
+/// The service worker's swap (`{"old_endpoint", "subscription"}`), checked like the page's posts.
+async fn renew(SignedIn { tasks, .. }: SignedIn, Json(body): Json<Value>) -> Response {
+    answer(tasks.renew_push(body).await)
 }

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use todo_domain::{PushEndpoint, PushSubscription, PushSubscriptionInput};
+use todo_domain::{PushEndpoint, PushRenewalInput, PushSubscription, PushSubscriptionInput};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(public_key))
         .routes(routes!(list_subscriptions, subscribe, unsubscribe))
+        .routes(routes!(renew))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,6 +32,14 @@ struct PublicKey {
 #[derive(Debug, Serialize, ToSchema)]
 struct Subscriptions {
     subscriptions: Vec<PushSubscription>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Renewed {
+    subscription: PushSubscription,
+    /// Whether the caller's subscription at `old_endpoint` was removed (`false` when there was none:
+    /// already expired, or never the caller's).
+    replaced: bool,
 }
 
 /// The key browsers subscribe with.
@@ -124,4 +133,33 @@ async fn unsubscribe(
     } else {
         Err(ApiError::not_found("push subscription"))
     }
+}
+
+/// The browser replaced a subscription (`pushsubscriptionchange`): `{"old_endpoint", "subscription"}`.
+/// In one step the caller's subscription at `old_endpoint` is removed (another user's is left alone)
+/// and the new one stored, as `POST …/push/subscriptions` stores it.
+#[utoipa::path(post, path = "/api/{user_id}/push/subscriptions/renew", tag = "push", security(("bearer" = [])),
+    params(("user_id" = String, Path)), request_body = PushRenewalInput,
+    responses((status = 200, body = Renewed), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn renew(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(user_id): PathParams<String>,
+    JsonBody(body): JsonBody<PushRenewalInput>,
+) -> Result<Json<Renewed>, ApiError> {
+    caller.owns(&user_id)?;
+    let renewal = body.validate(state.push().allow_insecure)?;
+    let (subscription, replaced) = state
+        .store()
+        .renew_push_subscription(
+            caller.id(),
+            renewal.old_endpoint.as_deref(),
+            &renewal.subscription,
+        )
+        .await?;
+    Ok(Json(Renewed {
+        subscription,
+        replaced,
+    }))
 }

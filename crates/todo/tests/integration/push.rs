@@ -222,6 +222,178 @@ async fn reminders_arrive_encrypted_and_signed_on_postgres() {
     reminders_arrive_encrypted_and_signed(Db::Postgres).await;
 }
 
+/// The browser replaced a subscription (its service worker's `pushsubscriptionchange`): the swap
+/// removes the caller's old one and stores the new, which then receives the reminders; another user's
+/// subscription cannot be removed that way; bad input is a 422 naming each field and changes nothing.
+async fn a_renewed_subscription_replaces_the_old(db: Db) {
+    let Some(app) = spawn(db).await else { return };
+    let push = PushService::start().await;
+    let ada = app.sign_up("renew@example.com").await;
+    let bob = app.sign_up("renew-other@example.com").await;
+    let old = push.subscribe("old");
+    let bobs = push.subscribe("bobs");
+    for (user, sub) in [(&ada, &old), (&bob, &bobs)] {
+        let (status, body) = app
+            .send(user, Method::POST, "/push/subscriptions", Some(sub.clone()))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let renew = |old_endpoint: Value, subscription: &Value| json!({"old_endpoint": old_endpoint, "subscription": subscription});
+    let path = "/push/subscriptions/renew";
+
+    let new = push.subscribe("new");
+    let (status, body) = app
+        .send(
+            &ada,
+            Method::POST,
+            path,
+            Some(renew(old["endpoint"].clone(), &new)),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["replaced"], true, "{body}");
+    assert_eq!(body["subscription"]["endpoint"], new["endpoint"]);
+    assert_eq!(
+        devices(&app, &ada).await,
+        [new["endpoint"].as_str().unwrap()]
+    );
+
+    // The reminder goes to the new subscription, encrypted for its keys, and not to the old.
+    remind_in(&app, &ada, "Renewed", 2).await;
+    let got = push.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(got[0].device, "new");
+    assert_eq!(got[0].message["title"], "Renewed");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(push.received().len(), 1);
+    assert_eq!(push.refused(), Vec::<String>::new());
+
+    // Bob's endpoint named as Ada's old one: Bob keeps his subscription; Ada's new one is stored.
+    let newer = push.subscribe("newer");
+    let (status, body) = app
+        .send(
+            &ada,
+            Method::POST,
+            path,
+            Some(renew(bobs["endpoint"].clone(), &newer)),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["replaced"], false, "{body}");
+    assert_eq!(
+        devices(&app, &bob).await,
+        [bobs["endpoint"].as_str().unwrap()]
+    );
+    // Nor can Ada call it on Bob's behalf.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/{}/{}", bob.id, path.trim_start_matches('/')),
+            Some(&ada.jwt),
+            Some(renew(bobs["endpoint"].clone(), &newer)),
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        devices(&app, &bob).await,
+        [bobs["endpoint"].as_str().unwrap()]
+    );
+
+    // Without an old endpoint (the browser gave none) the new one is simply stored; the same
+    // endpoint with new keys is an update of it, not a removal.
+    let (status, body) = app
+        .send(
+            &ada,
+            Method::POST,
+            path,
+            Some(json!({"subscription": newer})),
+        )
+        .await;
+    assert_eq!((status, &body["replaced"]), (200, &json!(false)), "{body}");
+    let mut rekeyed = push.subscribe("newer");
+    rekeyed["endpoint"] = newer["endpoint"].clone();
+    let (status, body) = app
+        .send(
+            &ada,
+            Method::POST,
+            path,
+            Some(renew(newer["endpoint"].clone(), &rekeyed)),
+        )
+        .await;
+    assert_eq!((status, &body["replaced"]), (200, &json!(false)), "{body}");
+    let mine = [
+        new["endpoint"].as_str().unwrap(),
+        newer["endpoint"].as_str().unwrap(),
+    ];
+    assert_eq!(devices(&app, &ada).await, mine);
+
+    // Bad input: every field at fault named, nothing changed.
+    let long = format!("https://push.example/{}", "a".repeat(2048));
+    let bad_keys = json!({"endpoint": "ftp://push.example/x", "keys": {"p256dh": "AAAA"}});
+    let cases = [
+        (
+            renew(json!(" "), &bad_keys),
+            vec![
+                "old_endpoint",
+                "subscription.endpoint",
+                "subscription.keys.auth",
+                "subscription.keys.p256dh",
+            ],
+        ),
+        (renew(json!(long), &new), vec!["old_endpoint"]),
+        (renew(json!(5), &new), vec!["old_endpoint"]),
+        (
+            json!({"old_endpoint": new["endpoint"]}),
+            vec!["subscription"],
+        ),
+        (renew(Value::Null, &json!("x")), vec!["subscription"]),
+        (json!([1]), vec!["body"]),
+    ];
+    for (body, want) in cases {
+        let (status, answer) = app.send(&ada, Method::POST, path, Some(body.clone())).await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        let fields: Vec<&String> = answer["error"]["fields"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{body}: {answer}"))
+            .keys()
+            .collect();
+        assert_eq!(fields, want, "{body}: {answer}");
+    }
+    assert_eq!(devices(&app, &ada).await, mine);
+    assert_eq!(
+        devices(&app, &bob).await,
+        [bobs["endpoint"].as_str().unwrap()]
+    );
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/{}/{}", ada.id, path.trim_start_matches('/')),
+            None,
+            Some(renew(Value::Null, &new)),
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    // Documented, with its body's shape.
+    let (_, doc) = app.call(Method::GET, "/openapi.json", None, None).await;
+    let op = &doc["paths"]["/api/{user_id}/push/subscriptions/renew"]["post"];
+    assert!(op.is_object(), "openapi lacks the renewal");
+    let input = &doc["components"]["schemas"]["PushRenewalInput"]["properties"];
+    assert!(
+        input["old_endpoint"].is_object() && input["subscription"].is_object(),
+        "{input}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewed_subscription_replaces_the_old_on_sqlite() {
+    a_renewed_subscription_replaces_the_old(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewed_subscription_replaces_the_old_on_postgres() {
+    a_renewed_subscription_replaces_the_old(Db::Postgres).await;
+}
+
 /// Every replica on one database signs with the one key generated first; a given key is used as is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_share_one_vapid_key() {

@@ -400,6 +400,128 @@ async fn session_bound_forms_on_serve() {
     session_bound_forms(App::serve().await).await;
 }
 
+/// Posts JSON as the app's scripts do: the session cookie, and the CSRF token and Origin when given.
+async fn post_json(
+    c: &FormClient,
+    url: &str,
+    token: Option<&str>,
+    origin: Option<&str>,
+    body: serde_json::Value,
+) -> (u16, String) {
+    let mut r = c
+        .http
+        .post(url)
+        .header(COOKIE, c.cookie_header())
+        .json(&body);
+    if let Some(t) = token {
+        r = r.header("x-csrf-token", t);
+    }
+    if let Some(o) = origin {
+        r = r.header("origin", o);
+    }
+    let r = r.send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// A subscription as a browser writes it, at an https endpoint (stored, never sent to in this test).
+fn subscription(endpoint: &str) -> serde_json::Value {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let mut point = [7u8; 65];
+    point[0] = 4;
+    serde_json::json!({"endpoint": endpoint, "keys": {"p256dh": b64(&point), "auth": b64(&[1u8; 16])}})
+}
+
+/// The service worker's swap of a replaced subscription (`/settings/push/renew`) passes the checks the
+/// settings page's posts do: the session cookie, the session's CSRF token (which the worker reads
+/// from a same-origin GET, as a page embeds it) and the Origin check; refused, it changes nothing.
+async fn subscription_renewal(app: App) {
+    let mut c = FormClient::new();
+    c.get(&app.url("/sign-up")).await;
+    let anonymous = c.csrf();
+    let who = format!("renew-{}@example.com", std::process::id());
+    let form = [
+        ("_csrf", anonymous.as_str()),
+        ("email", who.as_str()),
+        ("password", "correct horse battery"),
+    ];
+    assert_eq!(c.post(&app.url("/sign-up"), &form).await.0, 303);
+
+    let url = app.url("/settings/push/renew");
+    let (status, body) = c.get(&url).await;
+    assert_eq!(status, 200, "{body}");
+    let given: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let csrf = given["csrf"].as_str().unwrap().to_owned();
+    assert_eq!(
+        csrf,
+        c.page_csrf(&app.url("/")).await,
+        "the session's token"
+    );
+    let (_, page) = c.get(&app.url("/settings/push")).await;
+    let key = given["key"].as_str().unwrap();
+    assert!(
+        key.len() > 80 && page.contains(&format!("data-key=\"{key}\"")),
+        "the key the page subscribes with: {key}"
+    );
+
+    let old = subscription("https://push.example/old");
+    let new = subscription("https://push.example/new");
+    let subscribe = app.url("/settings/push/subscription");
+    let (status, body) = post_json(&c, &subscribe, Some(&csrf), None, old).await;
+    assert_eq!(status, 204, "{body}");
+    let swap = serde_json::json!({"old_endpoint": "https://push.example/old", "subscription": new});
+    for (token, origin) in [
+        (None, None),
+        (Some("forged"), None),
+        (Some(anonymous.as_str()), None),
+        (Some(csrf.as_str()), Some("https://evil.example")),
+    ] {
+        let (status, _) = post_json(&c, &url, token, origin, swap.clone()).await;
+        assert_eq!(status, 403, "token {token:?}, origin {origin:?}");
+    }
+    let (status, body) = post_json(
+        &c,
+        &url,
+        Some(&csrf),
+        None,
+        serde_json::json!({"old_endpoint": "", "subscription": {"endpoint": "http://push.example/x"}}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let fields: serde_json::Value = serde_json::from_str(&body).unwrap();
+    for f in [
+        "old_endpoint",
+        "subscription.endpoint",
+        "subscription.keys.p256dh",
+    ] {
+        assert!(fields["error"]["fields"][f].is_string(), "{f}: {body}");
+    }
+    let (_, page) = c.get(&app.url("/settings/push")).await;
+    assert!(
+        page.contains("1 device receives your reminders."),
+        "unchanged"
+    );
+
+    let (status, body) = post_json(&c, &url, Some(&csrf), None, swap).await;
+    assert_eq!(status, 204, "{body}");
+    // Swapped, not added: still one device.
+    let (_, page) = c.get(&app.url("/settings/push")).await;
+    assert!(
+        page.contains("1 device receives your reminders."),
+        "swapped"
+    );
+
+    // Signed out, the worker is sent to the sign-in page (which it treats as a failure).
+    let r = FormClient::new().http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[LOCATION], "/sign-in");
+}
+
+#[tokio::test]
+async fn subscription_renewal_on_frontend_and_backend() {
+    subscription_renewal(App::split().await).await;
+}
+
 /// Guessing through the sign-in form meets the same limits as the API, explained on the form.
 #[tokio::test]
 async fn the_sign_in_form_explains_a_limit() {

@@ -10,6 +10,10 @@
 //! subscription, which the push service verifies and decrypts; the decrypted message, delivered to the
 //! service worker through DevTools, is shown as a notification. Not exercised: a tap on it
 //! (`notificationclick`), which DevTools cannot perform.
+//!
+//! The browser replacing a subscription (`pushsubscriptionchange`) cannot be brought about either: with
+//! no reachable push service Chromium never holds a real subscription to rotate. The worker's handler is
+//! run in the worker itself instead, through DevTools, for an event the test dispatches there.
 
 use std::time::Duration;
 
@@ -227,6 +231,159 @@ async fn this_device_subscribes_and_the_app_installs() {
     )
     .await;
     b.shot("push-settings").await;
+    let errors = b.console_errors().await;
+    assert!(
+        errors.is_empty(),
+        "console errors (CSP violations among them): {errors:?}"
+    );
+}
+
+/// Runs `expression` in the app's service worker: DevTools attaches to the worker's target and sends
+/// it a `Runtime.evaluate` (chromedriver answers only for the page, so the worker reports back by
+/// posting messages to it).
+async fn in_service_worker(b: &Browser, expression: &str) {
+    let targets = b
+        .client
+        .issue_cmd(Cdp("Target.getTargets", json!({})))
+        .await
+        .unwrap();
+    let worker = targets["targetInfos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type"] == "service_worker")
+        .unwrap_or_else(|| panic!("no service worker among {targets}"))["targetId"]
+        .clone();
+    let attached = b
+        .client
+        .issue_cmd(Cdp(
+            "Target.attachToTarget",
+            json!({"targetId": worker, "flatten": false}),
+        ))
+        .await
+        .unwrap();
+    let evaluate =
+        json!({"id": 1, "method": "Runtime.evaluate", "params": {"expression": expression}});
+    b.client
+        .issue_cmd(Cdp(
+            "Target.sendMessageToTarget",
+            json!({"sessionId": attached["sessionId"], "message": evaluate.to_string()}),
+        ))
+        .await
+        .unwrap();
+}
+
+/// In the worker: Chromium's own `pushManager.subscribe` replaced by one answering `NEXT` (as on the
+/// page), then a `pushsubscriptionchange` for the subscription at `OLD` dispatched to the app's
+/// handler. A script-made event refuses `waitUntil`, so what the handler hands it is kept instead and
+/// its outcome posted to the page, with the key the handler subscribed with.
+const CHANGE: &str = r#"(function () {
+  var next = NEXT, asked = null, kept = null;
+  function tell(m) {
+    return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (cs) {
+      cs.forEach(function (c) { c.postMessage(m); });
+    });
+  }
+  PushManager.prototype.subscribe = function (options) {
+    asked = options.applicationServerKey;
+    return Promise.resolve({ endpoint: next.endpoint, toJSON: function () { return next; } });
+  };
+  var waitUntil = ExtendableEvent.prototype.waitUntil;
+  ExtendableEvent.prototype.waitUntil = function (p) { kept = p; };
+  var event = new ExtendableEvent("pushsubscriptionchange");
+  Object.defineProperty(event, "oldSubscription", { value: { endpoint: OLD } });
+  Object.defineProperty(event, "newSubscription", { value: null });
+  self.dispatchEvent(event);
+  ExtendableEvent.prototype.waitUntil = waitUntil;
+  if (!kept) return tell({ handled: false });
+  kept.then(function (r) { return tell({ handled: true, status: r.status, key: asked }); },
+    function (e) { return tell({ handled: true, error: String(e) }); });
+})()"#;
+
+/// The subscriptions the server holds for the signed-in user, read through the API as the page could.
+async fn stored_endpoints(b: &Browser) -> Value {
+    b.js(
+        "const t = (await (await fetch('/api/auth/token')).json()).token; \
+          const r = await fetch('/api/' + document.body.dataset.userId + '/push/subscriptions', \
+            {headers: {'Authorization': 'Bearer ' + t}}); \
+          return (await r.json()).subscriptions.map(s => s.endpoint);",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_service_worker_swaps_a_replaced_subscription() {
+    let _one = ONE_BROWSER.lock().await;
+    let push = PushService::start().await;
+    let app = App::serve_with(&[("PUSH_ALLOW_INSECURE", "true".into())]).await;
+    let Some(b) = Browser::start(1200, 900, true).await else {
+        return;
+    };
+    sign_up(&b, &app, &email("rotate")).await;
+    b.goto(&app.url("/settings/push")).await;
+    b.until(
+        "the switch is offered",
+        "!document.getElementById('push-on').hidden",
+    )
+    .await;
+    let grant = json!({"permissions": ["notifications"], "origin": app.base});
+    b.client
+        .issue_cmd(Cdp("Browser.grantPermissions", grant))
+        .await
+        .unwrap();
+    let old = push.subscribe("old");
+    b.client.execute(STAND_IN, vec![old.clone()]).await.unwrap();
+    b.click("#push-on").await;
+    b.until(
+        "subscribed",
+        "document.getElementById('push-device').dataset.subscribed === 'true'",
+    )
+    .await;
+    assert_eq!(stored_endpoints(&b).await, json!([old["endpoint"]]));
+
+    b.js("window.__fromWorker = []; \
+          navigator.serviceWorker.addEventListener('message', e => window.__fromWorker.push(e.data));")
+        .await;
+    let new = push.subscribe("new");
+    let change = CHANGE
+        .replace("NEXT", &new.to_string())
+        .replace("OLD", &old["endpoint"].to_string());
+    in_service_worker(&b, &change).await;
+    b.until("the worker reports", "window.__fromWorker.length > 0")
+        .await;
+    let report = b.js("return window.__fromWorker[0]").await;
+    let key = b
+        .js("return document.getElementById('push-device').dataset.key")
+        .await;
+    assert_eq!(
+        report,
+        json!({"handled": true, "status": 204, "key": key}),
+        "the handler re-subscribed with the server's key and posted the swap"
+    );
+    assert_eq!(
+        stored_endpoints(&b).await,
+        json!([new["endpoint"]]),
+        "the old subscription replaced by the new"
+    );
+
+    // Reminders now reach the new subscription, encrypted for its keys.
+    let created = b
+        .js("const t = (await (await fetch('/api/auth/token')).json()).token; \
+             const at = new Date(Date.now() + 2000).toISOString().replace(/\\.\\d+Z$/, 'Z'); \
+             const due = new Date(Date.now() + 3600e3).toISOString(); \
+             const r = await fetch('/api/' + document.body.dataset.userId + '/tasks', {method: 'POST', \
+               headers: {'Authorization': 'Bearer ' + t, 'Content-Type': 'application/json'}, \
+               body: JSON.stringify({title: 'Rotated', due_at: due, reminders: [{at: at}]})}); \
+             return r.status;")
+        .await;
+    assert_eq!(created, 201);
+    let got = push.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(
+        (got[0].device.as_str(), &got[0].message["title"]),
+        ("new", &json!("Rotated"))
+    );
+    assert!(push.refused().is_empty(), "{:?}", push.refused());
+
     let errors = b.console_errors().await;
     assert!(
         errors.is_empty(),
