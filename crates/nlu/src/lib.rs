@@ -47,6 +47,14 @@
 //!   sets the first due date: the next such day after today. "Every monday" alone stays the plain
 //!   weekly rule, due next Monday, as before.
 //! - Subtasks go under the one task the message names: a name that fits several asks which.
+//! - Reminders: "remind me 10 minutes before" / "the day before at 9" / "when it's due" count back
+//!   from the due time (the day's time in the user's zone); "tomorrow at 9", "in 20 minutes" are
+//!   instants (a day alone means 9:00, a time already past today means tomorrow). "remind me about
+//!   the report …" reminds of the task it names, or adds it when none fits and a time was said;
+//!   "remind me to …" adds a task reminded when due. A reminder that cannot go off (no due date to
+//!   count back from, a time already past) or that says no time asks "When should I remind you
+//!   about …?", and a time alone answers that. New reminders join the task's others; "no
+//!   reminders for that" takes them all off; "undo" puts the old list back.
 
 mod dates;
 mod history;

@@ -81,10 +81,11 @@ fn also(ws: &[Word], now: DateTime<Utc>) -> Option<Intent> {
     } else if end >= 1 && ws[end - 1].is_in("too also") {
         end -= 1;
     }
-    let core = &ws[lead..end];
-    if (lead == 0 && end == ws.len()) || core.is_empty() {
+    // "also" alone is both the lead and the tail: nothing in between.
+    if (lead == 0 && end == ws.len()) || lead >= end {
         return None;
     }
+    let core = &ws[lead..end];
     if is_reference(core) {
         return Some(Intent::Again(task_ref(core)));
     }

@@ -308,6 +308,8 @@ fn never_panics_on_partial_messages() {
         "add a description to",
         "set the priority of",
         "the 99th one",
+        "also",
+        "too",
         "in 1001 days",
         "on 9999-12-31",
     ];

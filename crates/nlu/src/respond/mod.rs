@@ -218,6 +218,7 @@ fn help() -> String {
         "- “delete task 5”, “delete the meeting task” (I'll ask before deleting by name)",
         "- “create a list called Work”, “add milk to the groceries list”, “what's in my work list?”, “move task 3 to the work list”",
         "- “break the report into: outline, draft, review”, “remind me every other Monday to water the plants”, “stop repeating the gym task”",
+        "- “remind me about the report 10 minutes before”, “remind me 1 day before at 9”, “what reminders do I have today?”, “no reminders for that”",
     ]
     .join("\n")
 }

@@ -30,6 +30,16 @@ pub(super) fn task_state(t: &Task, now: DateTime<Utc>) -> String {
     if let Some(d) = &t.description {
         s.push_str(&format!("\nDescription: {d}"));
     }
+    let ahead: Vec<String> = t
+        .reminders
+        .iter()
+        .filter(|r| !r.done)
+        .filter_map(|r| r.fire_at)
+        .map(|at| when_text(at, now))
+        .collect();
+    if !ahead.is_empty() {
+        s.push_str(&format!("\nReminders: {}", and_list(&ahead)));
+    }
     s
 }
 
