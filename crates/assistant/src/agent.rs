@@ -1,7 +1,8 @@
 //! Which brain answers a turn: a model through its chat-completions endpoint, or the built-in offline
 //! assistant. Both act only through the turn's tools.
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
+use todo_domain::Tz;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::llm::Model;
@@ -49,14 +50,14 @@ pub struct TurnCaller<'a> {
 
 impl Assistant {
     /// Answers `message` after `history` (and the built-in assistant's `memory` of the last
-    /// answer), at `now` for the built-in assistant's dates.
+    /// answer), at `now` on the user's clock (their time zone) for the built-in assistant's dates.
     pub async fn respond(
         &self,
         caller: TurnCaller<'_>,
         history: &[PastMessage],
         memory: Option<&str>,
         message: &str,
-        now: DateTime<Utc>,
+        now: DateTime<Tz>,
         events: Option<UnboundedSender<AgentEvent>>,
     ) -> Answer {
         let mut tools = TurnTools::new(&self.toolbox, caller.user_id);
@@ -109,7 +110,7 @@ async fn builtin(
     history: &[PastMessage],
     memory: Option<&str>,
     message: &str,
-    now: DateTime<Utc>,
+    now: DateTime<Tz>,
     tools: &mut TurnTools<'_>,
 ) -> todo_nlu::Reply {
     let reply = todo_nlu::reply(history, memory, message, tools, now).await;

@@ -92,8 +92,17 @@ pub async fn run_turn_at(
         .await?
         .ok_or(ChatError::NotFound)?;
 
+    // The built-in assistant reads "tomorrow at 5pm" on the user's clock.
+    let zone = store.settings(user_id).await?.zone();
     let answer = assistant
-        .respond(caller, &history, memory.as_deref(), message, now, events)
+        .respond(
+            caller,
+            &history,
+            memory.as_deref(),
+            message,
+            now.with_timezone(&zone),
+            events,
+        )
         .await;
     let (response, tool_calls) = (answer.text, answer.tool_calls);
 

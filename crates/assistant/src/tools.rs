@@ -615,8 +615,7 @@ pub async fn execute(
         }
         LIST_REMINDERS => {
             let input: RemindersArgs = parse(args)?;
-            let tz = store.settings(user_id).await.map_err(storage)?.time_zone;
-            let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
+            let tz = store.settings(user_id).await.map_err(storage)?.zone();
             let from = match input.from {
                 Some(f) => window_edge(&f, tz, "from")?,
                 None => Utc::now(),

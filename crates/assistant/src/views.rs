@@ -45,8 +45,7 @@ fn midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
 /// Today in the user's time zone (their settings; UTC until they choose one).
 pub async fn today(store: &Store, user_id: &str) -> Result<Day, ToolError> {
     let settings = store.settings(user_id).await.map_err(unavailable)?;
-    let tz = settings.time_zone.parse().unwrap_or(Tz::UTC);
-    Ok(Day::containing(Utc::now(), tz))
+    Ok(Day::containing(Utc::now(), settings.zone()))
 }
 
 /// Up to [`MAX_LIMIT`] of the user's tasks (subtasks included) that `raw` selects.

@@ -35,7 +35,14 @@ async fn other_users_tasks_are_out_of_reach() {
             token: None,
         };
         let answer = assistant
-            .respond(caller, &[], None, say, chrono::Utc::now(), None)
+            .respond(
+                caller,
+                &[],
+                None,
+                say,
+                chrono::Utc::now().with_timezone(&todo_domain::Tz::UTC),
+                None,
+            )
             .await;
         let (reply, calls) = (answer.text, answer.tool_calls);
         assert!(!reply.contains("Secret plan"), "{say}: {reply}");

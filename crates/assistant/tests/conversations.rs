@@ -3,7 +3,8 @@
 //! memory written back) on SQLite and on PostgreSQL, so what the assistant remembers between turns
 //! really lives in the stored conversation.
 //!
-//! A conversation: `name`, `lists` (names of lists created first), `setup` (tasks created next,
+//! A conversation: `name`, `time_zone` (the user's setting, UTC when left out), `lists` (names of
+//! lists created first), `setup` (tasks created next,
 //! ids 1, 2, … in order, naming a list by `"list"` and a parent by `"parent_id"`; another user's
 //! task takes the next id, so new tasks start one after it) and `turns`. A turn:
 //! `say`; `calls`, the tool calls it must make, in order, none missing or extra (a name, or
@@ -24,6 +25,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use todo_assistant::chat::run_turn_at;
 use todo_assistant::{tools, Assistant, Brain, Toolbox, TurnCaller};
+use todo_domain::SettingsPatch;
 use todo_storage::{Store, StoreOptions};
 use todo_testkit::PgServer;
 
@@ -39,6 +41,8 @@ struct Conversation {
     lists: Vec<String>,
     #[serde(default)]
     setup: Vec<Value>,
+    /// The user's time zone setting (UTC when left out).
+    time_zone: Option<String>,
     turns: Vec<Turn>,
 }
 
@@ -142,6 +146,13 @@ fn call_matches(expected: &Value, name: &str, arguments: &Value) -> bool {
 
 async fn run(store: Store, c: Conversation) -> Vec<String> {
     create_lists(&store, USER, &c.lists).await;
+    if let Some(tz) = &c.time_zone {
+        let patch = SettingsPatch {
+            time_zone: Some(tz.parse().unwrap()),
+            ..Default::default()
+        };
+        store.update_settings(USER, patch).await.unwrap();
+    }
     for t in &c.setup {
         tools::run(&store, USER, tools::ADD_TASK, t.clone())
             .await

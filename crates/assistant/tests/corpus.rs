@@ -12,16 +12,18 @@
 
 mod common;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone};
 use common::{create_lists, fresh_store, tasks_of, OTHER, USER};
 use futures_util::{stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use todo_assistant::{tools, PastMessage, Role, Toolbox, TurnTools};
+use todo_domain::Tz;
 
-/// Thursday, 26 November 2026, 10:00 UTC: every date in the corpus is relative to it.
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap()
+/// Thursday, 26 November 2026, 10:00 UTC, for a user in UTC: every date in the corpus is relative
+/// to it.
+fn now() -> DateTime<Tz> {
+    Tz::UTC.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap()
 }
 
 #[derive(Deserialize)]

@@ -141,8 +141,8 @@ async fn the_builtin_assistant_tells_tomorrows_reminders_in_local_time() {
         ..Default::default()
     };
     store.update_settings(USER, patch).await.unwrap();
-    // Noon UTC today is the assistant's clock; "tomorrow" is the next UTC date, which the tool
-    // reads as that day in Tokyo (from 15:00 UTC today): both reminders are still to come.
+    // Noon UTC today (21:00 in Tokyo) is the assistant's clock; "tomorrow" is the next Tokyo date,
+    // from 15:00 UTC today: both reminders are still to come.
     let now = Utc::now()
         .date_naive()
         .and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap())
@@ -171,7 +171,7 @@ async fn the_builtin_assistant_tells_tomorrows_reminders_in_local_time() {
         None,
         "what reminders do I have tomorrow?",
         &mut turn,
-        now,
+        now.with_timezone(&tz),
     )
     .await
     .text;

@@ -38,7 +38,8 @@ pub use query::{
 };
 pub use recurrence::{parse_time_zone, NextOccurrence, Recurrence, RepeatFrom, SeriesState};
 pub use reminder::{
-    check_reminders, format_duration, parse_before, Reminder, ReminderInput, When, MAX_REMINDERS,
+    check_reminders, format_duration, local_instant, parse_before, Reminder, ReminderInput, When,
+    MAX_REMINDERS,
 };
 pub use settings::{Settings, SettingsPatch, UpdateSettings};
 pub use task::{

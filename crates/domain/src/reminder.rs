@@ -59,7 +59,7 @@ impl When {
 
 /// A local wall-clock time as an instant: in a DST gap the time after the gap (09:30 that does not
 /// exist is 10:30), in an overlap the first of the two.
-fn local_instant(tz: Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
+pub fn local_instant(tz: Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
         LocalResult::None => {

@@ -38,6 +38,11 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The time zone as a zone (UTC should a stored name no longer be known).
+    pub fn zone(&self) -> Tz {
+        self.time_zone.parse().unwrap_or(Tz::UTC)
+    }
+
     /// The default reminder as milliseconds before the due time.
     pub fn default_reminder_ms(&self) -> Option<i64> {
         self.default_reminder

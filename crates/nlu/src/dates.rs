@@ -1,6 +1,6 @@
 //! Date and time phrases ("tomorrow", "next friday 5pm", "in 3 days", "Dec 24", "2026-12-24") turned
-//! into instants. There is no user time zone, so everything is UTC; a day without a time is that
-//! day's midnight, the same instant a plain `YYYY-MM-DD` means everywhere else in the product.
+//! into times on the user's wall clock (kept as `DateTime<Utc>`, see [`crate::zone`]); a day without
+//! a time is that day's midnight, which crosses to the tools as the date itself.
 //!
 //! Weekdays: "friday" / "this friday" / "on friday" is the next Friday after today; "next friday"
 //! is the Friday of next week (so on a Thursday it is eight days away, not tomorrow).

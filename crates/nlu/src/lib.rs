@@ -7,7 +7,8 @@
 //! PostgreSQL, checking the whole task list after every turn).
 //!
 //! - [`text`]: words, keeping what was typed beside a normalised form (case, punctuation, typos).
-//! - [`dates`]: date and time phrases ("next friday 5pm", "in 3 days") -> UTC instants.
+//! - [`dates`]: date and time phrases ("next friday 5pm", "in 3 days") -> times on the user's wall
+//!   clock; [`zone`] turns them into instants at the tools and back.
 //! - [`parse`]: a message -> [`parse::Intent`]s, plain data, unit-tested without I/O.
 //! - [`history`]: what the conversation talked about, read back from the answers' own wording: the
 //!   tasks listed last (in order), the task just added or changed, a question ("Which one do you
@@ -39,7 +40,8 @@
 //!   by "it", or by picking from a list acts at once, as the task is already unambiguous. Bulk
 //!   actions ("clear completed tasks", "delete all", "mark them all done", "bring back all completed
 //!   ones") always state the count and ask first.
-//! - Dates are UTC; a date without a time is that day's midnight.
+//! - Dates and times are the user's (their time zone setting); a date without a time is that day's
+//!   midnight, which the product stores as midnight UTC, a date.
 //! - "to the groceries list" names a list (no longer a tag). A list name the user has no list for
 //!   is never guessed at: the answer names the lists there are and offers to create it, and a
 //!   "yes" does; in a compound request nothing runs.
@@ -62,12 +64,13 @@ mod memory;
 mod parse;
 mod respond;
 mod text;
+mod zone;
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde_json::Value;
-use todo_domain::{PastMessage, Task};
+use todo_domain::{PastMessage, Task, Tz};
 
 /// The task tools as the assistant reaches them, already bound to the signed-in user: the caller
 /// records, streams or forwards each call as it likes.
@@ -111,16 +114,17 @@ pub struct Reply {
 
 /// Answers `message` (the user's newest message) given the conversation so far (`history`, oldest
 /// first, NOT including `message`) and the memory stored with the last answer, acting only through
-/// `tools`.
+/// `tools`; `now` is in the user's time zone, which the dates it reads and says are in.
 pub async fn reply(
     history: &[PastMessage],
     memory: Option<&str>,
     message: &str,
     tools: &mut (impl Tools + Send),
-    now: DateTime<Utc>,
+    now: DateTime<Tz>,
 ) -> Reply {
     let memory = memory::Memory::read(memory);
-    let (text, memory) = respond::answer(history, &memory, message, tools, now).await;
+    let mut tools = zone::Zoned::new(tools, now.timezone());
+    let (text, memory) = respond::answer(history, &memory, message, &mut tools, now).await;
     Reply {
         text,
         memory: memory.write(),

@@ -16,7 +16,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use todo_auth::{hash_session_token, new_session_token};
-use todo_domain::{parse_time_zone, Tz};
 use todo_transfer::{CalendarLink, CalendarLinkStatus, Feed, FeedKind};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -137,7 +136,7 @@ async fn feed(
     let store = state.store();
     let user_id = store.calendar_owner(&hash).await?.ok_or_else(not_found)?;
     let settings = store.settings(&user_id).await?;
-    let tz = parse_time_zone(&settings.time_zone).unwrap_or(Tz::UTC);
+    let tz = settings.zone();
     let now = Utc::now();
     let tasks = store
         .dated_tasks(&user_id, now - chrono::Duration::days(DONE_DAYS))

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use todo_domain::{parse_time_zone, Tz};
 use todo_storage::Store;
 use todo_transfer::{Export, ExportConversation, ImportSummary, Options, MAX_IMPORT_BYTES};
 use utoipa::IntoParams;
@@ -164,7 +163,7 @@ pub async fn import_file(
     let options = Options {
         list: list.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()),
         now: chrono::Utc::now(),
-        tz: parse_time_zone(&settings.time_zone).unwrap_or(Tz::UTC),
+        tz: settings.zone(),
     };
     let reading = todo_transfer::read(file, content_type, &options)?;
     if dry_run {

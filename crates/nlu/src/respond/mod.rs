@@ -14,11 +14,12 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use todo_domain::{PastMessage, Role};
+use todo_domain::{PastMessage, Role, Tz};
 
 use crate::history::{self, Pending};
 use crate::memory::{Confirm, Memory};
 use crate::parse::{self, Changes, Intent, ReminderChange, TaskRef};
+use crate::zone::wall_clock;
 use crate::Tools;
 
 mod act;
@@ -40,7 +41,9 @@ const EXAMPLES: &str = "For example: “add buy milk tomorrow”, “what's pend
 
 /// What one answer knows besides the message: the clock and what the conversation left open.
 pub struct Context<'h> {
+    /// The user's wall clock (see [`crate::zone`]).
     pub now: DateTime<Utc>,
+    pub zone: Tz,
     pub history: &'h [PastMessage],
     pub memory: &'h Memory,
     /// The request being answered: the message, or the request a "yes" confirmed.
@@ -67,10 +70,13 @@ pub async fn answer(
     memory: &Memory,
     message: &str,
     tools: &mut (impl Tools + Send),
-    now: DateTime<Utc>,
+    now: DateTime<Tz>,
 ) -> (String, Memory) {
+    let zone = now.timezone();
+    let now = wall_clock(now);
     let mut ctx = Context {
         now,
+        zone,
         history,
         memory,
         request: message.to_owned(),
@@ -165,8 +171,9 @@ async fn run(ctx: &Context<'_>, intent: Intent, tools: &mut (impl Tools + Send))
         Intent::Bye => "Bye! Your tasks will be here when you get back.".into(),
         Intent::Help => help(),
         Intent::Clock => format!(
-            "It's {} (UTC).",
-            ctx.now.format("%A, %B %-d, %Y, %H:%M")
+            "It's {} ({}).",
+            ctx.now.format("%A, %B %-d, %Y, %H:%M"),
+            ctx.zone
         ),
         Intent::Unsupported(topic) => format!(
             "Sorry, I can't help with {topic} — I only manage your tasks. I can add, list, complete, update and delete them. {EXAMPLES}"
