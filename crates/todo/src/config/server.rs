@@ -158,6 +158,19 @@ const MAX_JWT_LIFETIME: u64 = 7 * 24 * 3600;
 /// A year.
 const MAX_SESSION_TTL: u64 = 366 * 24 * 3600;
 
+/// `http://127.0.0.1:3000` for a server bound to a loopback address on a fixed port.
+fn loopback_origin(host: &str, port: u16) -> Option<String> {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (loopback && port != 0).then(|| match host.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => format!("http://[{v6}]:{port}"),
+        Err(_) => format!("http://{host}:{port}"),
+    })
+}
+
 impl CommonArgs {
     pub(super) fn into_config(
         self,
@@ -178,9 +191,14 @@ impl CommonArgs {
                 .and_then(|u| url::Url::parse(u).ok())
                 .and_then(|u| u.host_str().map(str::to_owned)),
         );
-        let oauth = self
-            .oauth
-            .settings(non_empty(&self.public_url).as_deref())?;
+        // `todo serve` on this machine is reached at its own address: MCP clients sign in there
+        // without PUBLIC_URL. Any other role, or a wildcard bind, has no address it can know.
+        let public_url = non_empty(&self.public_url).or_else(|| {
+            (role == Role::Serve)
+                .then(|| loopback_origin(&host, port))
+                .flatten()
+        });
+        let oauth = self.oauth.settings(public_url.as_deref())?;
         // ...and to the public name MCP clients reach it by.
         mcp_hosts.extend(
             oauth
@@ -255,7 +273,7 @@ impl CommonArgs {
             .map(|o| o.trim())
             .filter(|o| !o.is_empty());
         let mut cors_origins = given.map(origin_of).collect::<Result<Vec<_>, _>>()?;
-        let public_url = match non_empty(&self.public_url) {
+        let public_url = match public_url {
             Some(u) => Some(http_url("PUBLIC_URL", &u)?),
             // The UI's origin: the ingress or `todo frontend` there passes /calendar on to the API.
             None => frontend_url

@@ -15,6 +15,29 @@ fn bare_todo_is_serve_on_port_3000() {
     assert!(matches!(cfg.secret, Secret::Generate));
 }
 
+#[test]
+fn serve_on_loopback_is_its_own_public_address() {
+    let issuer = |args: &[&str]| {
+        let cfg = parse(args).serve.into_config().unwrap();
+        let public = cfg.api.public_url.map(|u| u.to_string());
+        (cfg.api.oauth.map(|o| o.issuer), public)
+    };
+    let here = Some("http://127.0.0.1:3000".to_owned());
+    assert_eq!(issuer(&[]), (here, Some("http://127.0.0.1:3000/".into())));
+    assert_eq!(
+        issuer(&["--host", "::1", "--port", "8080"]).0.as_deref(),
+        Some("http://[::1]:8080")
+    );
+    // Reached by a name only the operator knows, or on a port chosen at bind: no guess.
+    assert_eq!(issuer(&["--host", "0.0.0.0"]), (None, None));
+    assert_eq!(issuer(&["--port", "0"]), (None, None));
+    let given = ["--public-url", "https://todo.example.com"];
+    assert_eq!(
+        issuer(&given).0.as_deref(),
+        Some("https://todo.example.com")
+    );
+}
+
 /// `todo backend <args>` parsed and validated.
 fn backend(args: &[&str]) -> Result<ServerConfig, ConfigError> {
     let args: Vec<&str> = std::iter::once("backend")
