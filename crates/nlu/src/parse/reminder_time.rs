@@ -9,7 +9,7 @@ use todo_domain::When as Alarm;
 
 use super::refs::number_word;
 use crate::dates;
-use crate::text::{in_list, Word};
+use crate::text::{in_list, prefix, Word};
 
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 60 * MINUTE_MS;
@@ -55,24 +55,11 @@ fn norm(ws: &[Word], i: usize) -> &str {
 
 /// "when it's due", "at the due time", "on time".
 fn at_due(ws: &[Word]) -> Option<(usize, Alarm)> {
-    let phrases = [
-        "when its due",
-        "when it is due",
-        "when due",
-        "when the task is due",
-        "at the due time",
-        "at due time",
-        "at the time its due",
-        "at the time",
-        "on time",
-        "at the deadline",
-    ];
-    let len = phrases.iter().find_map(|p| {
-        let words: Vec<&str> = p.split(' ').collect();
-        (0..words.len())
-            .all(|i| norm(ws, i) == words[i])
-            .then_some(words.len())
-    })?;
+    let len = prefix(
+        ws,
+        "when its due|when it is due|when due|when the task is due|at the due time|at due time|\
+        at the time its due|at the time|on time|at the deadline",
+    )?;
     Some((
         len,
         Alarm::Before {
@@ -132,30 +119,11 @@ fn unit(w: &str) -> Option<i64> {
 
 /// Words after "before" that only repeat what it is before: "it", "it's due", "the due time".
 fn tail_len(ws: &[Word]) -> usize {
-    [
-        "it is due",
-        "its due date",
-        "its due",
-        "it starts",
-        "its deadline",
-        "the due time",
-        "the due date",
-        "the deadline",
-        "the task",
-        "due time",
-        "due",
-        "hand",
-        "it",
-        "that",
-        "then",
-    ]
-    .iter()
-    .find_map(|p| {
-        let words: Vec<&str> = p.split(' ').collect();
-        (0..words.len())
-            .all(|i| norm(ws, i) == words[i])
-            .then_some(words.len())
-    })
+    prefix(
+        ws,
+        "it is due|its due date|its due|it starts|its deadline|the due time|the due date|\
+        the deadline|the task|due time|due|hand|it|that|then",
+    )
     .unwrap_or(0)
 }
 

@@ -62,10 +62,11 @@ pub(super) async fn remind(ctx: &Context<'_>, r: &Remind, tools: &mut impl Tools
             }
         );
     }
-    let action = Action::Update(Changes {
+    let changes = Changes {
         reminders: Some(ReminderChange::Add(r.at.clone())),
         ..Default::default()
-    });
+    };
+    let action = Action::Update(changes.clone());
     let (Some(draft), TaskRef::Words(query) | TaskRef::Title(query)) = (&r.or_add, &r.task) else {
         return act(ctx, action, &r.task, tools).await;
     };
@@ -78,12 +79,7 @@ pub(super) async fn remind(ctx: &Context<'_>, r: &Remind, tools: &mut impl Tools
         return add::add(ctx, std::slice::from_ref(draft), tools).await;
     }
     match locate(ctx, &r.task, &action, &all, tools).await {
-        Ok((task, _)) => {
-            let Action::Update(changes) = &action else {
-                unreachable!("built above")
-            };
-            update(ctx, task.id, Some(&task), changes, tools).await
-        }
+        Ok((task, _)) => update(ctx, task.id, Some(&task), &changes, tools).await,
         Err(reply) => reply,
     }
 }
