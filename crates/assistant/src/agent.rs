@@ -50,7 +50,7 @@ pub struct TurnCaller<'a> {
 
 impl Assistant {
     /// Answers `message` after `history` (and the built-in assistant's `memory` of the last
-    /// answer), at `now` on the user's clock (their time zone) for the built-in assistant's dates.
+    /// answer), at `now` on the user's clock (their time zone), which both brains read dates on.
     pub async fn respond(
         &self,
         caller: TurnCaller<'_>,
@@ -74,7 +74,7 @@ impl Assistant {
                 memory_next = Some(reply.memory);
                 reply.text
             }
-            Brain::Model(model) => match model.reply(history, message, &mut tools).await {
+            Brain::Model(model) => match model.reply(history, message, &mut tools, now).await {
                 Ok(text) => text,
                 Err(e) => {
                     tracing::warn!(error = %e, "model failed");

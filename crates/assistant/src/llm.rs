@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::DateTime;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use todo_domain::Tz;
 
 use crate::tools;
 use crate::turn::TurnTools;
@@ -116,14 +117,16 @@ impl Model {
         &self.config
     }
 
-    /// Runs one turn: `history` then `message`, acting through `tools`. Returns the answer's text.
+    /// Runs one turn: `history` then `message`, acting through `tools`, at `now` on the user's
+    /// clock. Returns the answer's text.
     pub async fn reply(
         &self,
         history: &[PastMessage],
         message: &str,
         tools: &mut TurnTools<'_>,
+        now: DateTime<Tz>,
     ) -> Result<String, ModelError> {
-        let mut messages = vec![json!({"role": "system", "content": system_prompt()})];
+        let mut messages = vec![json!({"role": "system", "content": system_prompt(now)})];
         messages.extend(
             history
                 .iter()
@@ -391,13 +394,19 @@ fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(MAX_WAIT_SECS)))
 }
 
-fn system_prompt() -> String {
+/// The standing instructions, with the user's clock: a model writing "tomorrow at 9" as an instant
+/// needs the user's zone and offset, not the server's.
+fn system_prompt(now: DateTime<Tz>) -> String {
     format!(
         "You are the assistant of a todo app. You manage the user's tasks only through the tools \
          given. Find a task's id with list_tasks before completing, updating or deleting it by name; \
          when several tasks match, ask which one. Confirm what you did in one or two friendly \
-         sentences. Dates are UTC; today is {}. Never ask for or use a user id: the tools always act \
-         for the signed-in user.",
-        Utc::now().format("%A %Y-%m-%d")
+         sentences. The user's time zone is {zone}: it is {local} there now. Read and say dates \
+         and times in that zone; write instants as RFC 3339 with its offset ({offset}), and a date \
+         without a time as YYYY-MM-DD. Never ask for or use a user id: the tools always act for \
+         the signed-in user.",
+        zone = now.timezone(),
+        local = now.format("%A %Y-%m-%d %H:%M"),
+        offset = now.format("%:z"),
     )
 }

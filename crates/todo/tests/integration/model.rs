@@ -164,6 +164,9 @@ async fn the_model_drives_tools_over_several_steps() {
     .await;
     let app = app_with_model(&base, &[]).await;
     let u = app.sign_up("model@example.com").await;
+    let zone = json!({"time_zone": "Asia/Tokyo"});
+    let (status, body) = app.send(&u, Method::PUT, "/settings", Some(zone)).await;
+    assert_eq!(status, 200, "{body}");
     let events = chat_stream(
         &app,
         &u,
@@ -213,6 +216,12 @@ async fn the_model_drives_tools_over_several_steps() {
         ]
     );
     assert_eq!(first["messages"][0]["role"], "system");
+    // The model is told the user's clock, so "tomorrow at 9" becomes 9:00 in Tokyo.
+    let system = first["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("Asia/Tokyo") && system.contains("(+09:00)"),
+        "{system}"
+    );
     assert_eq!(
         first["messages"].as_array().unwrap().last().unwrap()["content"],
         "remind me to buy milk, it's urgent"
