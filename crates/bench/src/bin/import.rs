@@ -52,6 +52,7 @@ fn document() -> Export {
             due_at: (i % 3 == 0).then(|| now + chrono::Duration::hours(i as i64)),
             recurrence: (i % 10 == 7).then_some(Recurrence::WEEKLY),
             repeat_from: RepeatFrom::Due,
+            reminders: Vec::new(),
             series_start: None,
             occurrence: 1,
             next_created: false,
