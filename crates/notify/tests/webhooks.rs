@@ -6,7 +6,10 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use todo_domain::{CreateTask, CreateWebhook, Event, NewWebhook, TaskPatch, UpdateSettings};
+use todo_domain::{
+    CreateList, CreateTask, CreateWebhook, Event, NewWebhook, TaskPatch, TasksOnDelete,
+    UpdateSettings,
+};
 use todo_notify::{Channels, Clock, Scheduler, SchedulerSettings, WebhookSender, WebhookSettings};
 use todo_storage::{Channel, Store, StoreOptions};
 use todo_testkit::{Receiver, Reply};
@@ -278,6 +281,81 @@ async fn subtasks_completed_or_deleted_with_their_parent_are_events_of_their_own
         assert!(got
             .iter()
             .all(|r| r.body["data"]["task"]["id"] != unrelated));
+        assert!(receiver.refused().is_empty(), "{:?}", receiver.refused());
+    }
+}
+
+#[tokio::test]
+async fn tasks_moved_or_deleted_with_their_list_are_events_of_their_own() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (_dir, stores) = stores().await;
+    for store in stores {
+        let receiver = Receiver::start().await;
+        receiver.set_secret(SECRET);
+        hook(
+            &store,
+            &receiver.url,
+            &[Event::TaskUpdated, Event::TaskDeleted],
+        )
+        .await;
+        let list = |name: &str| {
+            serde_json::from_value::<CreateList>(serde_json::json!({ "name": name }))
+                .unwrap()
+                .validate()
+                .unwrap()
+        };
+        let moving = store.create_list("u1", list("Moving")).await.unwrap().id;
+        let going = store.create_list("u1", list("Going")).await.unwrap().id;
+        let kept = add(
+            &store,
+            serde_json::json!({"title": "Kept", "list_id": moving}),
+        )
+        .await;
+        let under = add(
+            &store,
+            serde_json::json!({"title": "Under", "parent_id": kept}),
+        )
+        .await;
+        let gone = add(
+            &store,
+            serde_json::json!({"title": "Gone", "list_id": going}),
+        )
+        .await;
+        let also = add(
+            &store,
+            serde_json::json!({"title": "Also", "parent_id": gone}),
+        )
+        .await;
+
+        store
+            .delete_list("u1", moving, Some(TasksOnDelete::Move))
+            .await
+            .unwrap();
+        store
+            .delete_list("u1", going, Some(TasksOnDelete::Delete))
+            .await
+            .unwrap();
+        let s = scheduler(&store, clock_at(soon()), true);
+        assert_eq!(s.tick().await.unwrap().sent, 4);
+        let event = |kind: &str, id| (kind.to_owned(), id);
+        assert_eq!(
+            events(&receiver),
+            [
+                event("task.deleted", gone),
+                event("task.deleted", also),
+                event("task.updated", kept),
+                event("task.updated", under),
+            ]
+        );
+        let inbox = store.lists("u1").await.unwrap()[0].id;
+        let got = receiver.received();
+        let moved = got
+            .iter()
+            .find(|r| r.body["data"]["task"]["id"] == under)
+            .unwrap();
+        // As it is now: in the Inbox, under its parent still.
+        assert_eq!(moved.body["data"]["task"]["list_id"], inbox);
+        assert_eq!(moved.body["data"]["task"]["parent_id"], kept);
         assert!(receiver.refused().is_empty(), "{:?}", receiver.refused());
     }
 }

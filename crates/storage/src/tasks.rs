@@ -9,7 +9,7 @@ use crate::reminders::{self, ReminderRow};
 use crate::settings::{settings_in, SettingsRow};
 use crate::store::{with_pool, Pool};
 use crate::tree::{place, Spot, DESCENDANTS};
-use crate::webhooks::{queue_task_event, queue_task_events};
+use crate::webhooks::{queue_events_about, queue_task_event, queue_task_events};
 use crate::{StorageError, Store};
 
 /// A task's columns and its direct subtasks' counts (from the `tasks_parent` index).
@@ -491,8 +491,8 @@ impl Store {
                 queued = queue_task_event(&mut tx, user_id, event, task, now).await?;
             }
             // Each subtask completed with it is an event of its own.
-            let done = read_tasks(&mut tx, user_id, &subtasks).await?;
-            queued |= queue_task_events(&mut tx, user_id, Event::TaskCompleted, &done, now).await?;
+            queued |=
+                queue_events_about(&mut tx, user_id, Event::TaskCompleted, &subtasks, now).await?;
             tx.commit().await?;
             if let Some(task) = &task {
                 self.wake_for(task, queued);

@@ -11,11 +11,10 @@ use crate::lists::{ListRow, COLUMNS as LIST_COLUMNS};
 use crate::reminders::{self, at_local_time, NewReminder};
 use crate::store::{with_pool, Pool};
 use crate::tasks::{
-    bind_new_task, millis, now, read_tasks, TaskRow, COLUMNS as TASK_COLUMNS, NEW_TASK_COLUMNS,
-    NEW_TASK_VALUES,
+    bind_new_task, millis, now, TaskRow, COLUMNS as TASK_COLUMNS, NEW_TASK_COLUMNS, NEW_TASK_VALUES,
 };
 use crate::tree::{inbox, Spot};
-use crate::webhooks::{queue_task_events, subscribed};
+use crate::webhooks::queue_events_about;
 use crate::{Change, ChangeKind, StorageError, Store};
 
 /// Rows per insert statement: 18 values each (a task's; a reminder's are fewer) stays well inside
@@ -134,14 +133,9 @@ impl Store {
                 }
             }
             let pending = import_reminders(&mut tx, user_id, plan, &task_ids, now).await?;
-            // Reading the tasks back for their messages is only worth it when someone listens.
-            let mut queued = false;
-            if subscribed(&mut tx, user_id, Event::TaskCreated).await? {
-                task_ids.sort_unstable();
-                let tasks = read_tasks(&mut tx, user_id, &task_ids).await?;
-                queued =
-                    queue_task_events(&mut tx, user_id, Event::TaskCreated, &tasks, now).await?;
-            }
+            task_ids.sort_unstable();
+            let queued =
+                queue_events_about(&mut tx, user_id, Event::TaskCreated, &task_ids, now).await?;
             tx.commit().await?;
             if pending || queued {
                 self.scheduled().notify_one();

@@ -7,8 +7,9 @@ use serde_json::json;
 use sqlx::{Database, Encode, Type};
 use todo_domain::{AttemptLog, DeliveryLog, Event, NewWebhook, Task, Webhook, MAX_WEBHOOKS};
 
+use crate::reminders::ReminderRow;
 use crate::store::with_pool;
-use crate::tasks::{from_millis, millis};
+use crate::tasks::{from_millis, millis, read_tasks, TaskRow};
 use crate::{StorageError, Store};
 
 /// Messages per webhook the listing shows.
@@ -128,9 +129,35 @@ where
     Ok(queued > 0)
 }
 
-/// Whether any of the user's webhooks takes `event` now: an import asks before it reads back the
-/// tasks it wrote to make their messages.
-pub(crate) async fn subscribed<DB>(
+/// [`queue_task_events`] about the user's tasks `ids`, read back (with their reminders) only when
+/// one of the user's webhooks takes `event`: a write of many tasks reads them for someone listening.
+pub(crate) async fn queue_events_about<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: &str,
+    event: Event,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    TaskRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    if ids.is_empty() || !subscribed(tx, user_id, event).await? {
+        return Ok(false);
+    }
+    let tasks = read_tasks(tx, user_id, ids).await?;
+    queue_task_events(tx, user_id, event, &tasks, now).await
+}
+
+/// Whether any of the user's webhooks takes `event` now.
+async fn subscribed<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     user_id: &str,
     event: Event,
