@@ -542,18 +542,19 @@ impl Store {
             let Some(task) = row.map(Task::from) else {
                 return Ok(None);
             };
-            let mut removed: Vec<Task> = removed.into_iter().map(Task::from).collect();
-            removed.sort_by_key(|t| t.id);
-            // The task's event, then one for each subtask that went with it.
-            let mut queued =
-                queue_task_event(&mut tx, user_id, Event::TaskDeleted, &task, now).await?;
-            queued |=
-                queue_task_events(&mut tx, user_id, Event::TaskDeleted, &removed, now).await?;
+            let mut subtasks: Vec<Task> = removed.into_iter().map(Task::from).collect();
+            subtasks.sort_by_key(|t| t.id);
+            // The task's event, then one for each subtask that went with it, in one statement.
+            let mut deleted = vec![task];
+            deleted.append(&mut subtasks);
+            let queued =
+                queue_task_events(&mut tx, user_id, Event::TaskDeleted, &deleted, now).await?;
             tx.commit().await?;
             if queued {
                 self.scheduled().notify_one();
             }
-            Ok(Some((task, removed)))
+            let subtasks = deleted.split_off(1);
+            Ok(Some((deleted.remove(0), subtasks)))
         })
     }
 }
