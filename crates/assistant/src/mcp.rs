@@ -190,7 +190,8 @@ impl TodoMcp {
     }
 }
 
-/// Of `uris`, those `change` may have changed (all of them when changes were missed).
+/// Of `uris`, those `change` may have changed (all of them when changes were missed, or many tasks
+/// changed at once).
 fn touched<'a>(uris: &'a [String], change: Option<&Change>) -> Vec<&'a str> {
     uris.iter()
         .map(String::as_str)
@@ -202,6 +203,13 @@ fn touched<'a>(uris: &'a [String], change: Option<&Change>) -> Vec<&'a str> {
                     ..
                 }),
             ) => r.shows(*id),
+            (
+                Some(_),
+                Some(Change {
+                    kind: ChangeKind::Tasks,
+                    ..
+                }),
+            ) => true,
             (Some(_), Some(_)) => false,
             (Some(_), None) => true,
             (None, _) => false,
@@ -856,5 +864,14 @@ mod tests {
             kind: ChangeKind::Notifications,
         };
         assert!(touched(&uris, Some(&note)).is_empty());
+        let import = Change {
+            user_id: "u".into(),
+            kind: ChangeKind::Tasks,
+        };
+        assert_eq!(
+            touched(&uris, Some(&import)).len(),
+            3,
+            "an import touches all"
+        );
     }
 }

@@ -6,7 +6,10 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use todo_domain::{CreateTask, CreateWebhook, Event, NewWebhook, UpdateSettings};
+use todo_domain::{
+    CreateList, CreateTask, CreateWebhook, Event, NewWebhook, TaskPatch, TasksOnDelete,
+    UpdateSettings,
+};
 use todo_notify::{Channels, Clock, Scheduler, SchedulerSettings, WebhookSender, WebhookSettings};
 use todo_storage::{Channel, Store, StoreOptions};
 use todo_testkit::{Receiver, Reply};
@@ -71,7 +74,11 @@ async fn hook(store: &Store, url: &str, events: &[Event]) -> i64 {
 }
 
 async fn add_task(store: &Store, title: &str) -> i64 {
-    let new: CreateTask = serde_json::from_value(serde_json::json!({ "title": title })).unwrap();
+    add(store, serde_json::json!({ "title": title })).await
+}
+
+async fn add(store: &Store, task: serde_json::Value) -> i64 {
+    let new: CreateTask = serde_json::from_value(task).unwrap();
     store
         .create_task("u1", new.validate().unwrap())
         .await
@@ -182,6 +189,174 @@ async fn task_events_follow_the_subscription_and_the_switch() {
         assert!(got.iter().all(|r| r.body["data"]["task"]["id"] == id));
         assert_ne!(got[0].message_id, got[1].message_id);
         assert!(receiver.refused().is_empty());
+    }
+}
+
+/// The (type, task id) of each message received, sorted (they are sent concurrently).
+fn events(receiver: &Receiver) -> Vec<(String, i64)> {
+    let mut got: Vec<(String, i64)> = receiver
+        .received()
+        .iter()
+        .map(|r| {
+            let kind = r.body["type"].as_str().unwrap().to_owned();
+            (kind, r.body["data"]["task"]["id"].as_i64().unwrap())
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+#[tokio::test]
+async fn subtasks_completed_or_deleted_with_their_parent_are_events_of_their_own() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (_dir, stores) = stores().await;
+    for store in stores {
+        let receiver = Receiver::start().await;
+        receiver.set_secret(SECRET);
+        hook(
+            &store,
+            &receiver.url,
+            &[Event::TaskCompleted, Event::TaskDeleted],
+        )
+        .await;
+        let parent = add_task(&store, "Move house").await;
+        let pack = add(
+            &store,
+            serde_json::json!({"title": "Pack", "parent_id": parent}),
+        )
+        .await;
+        let boxes = add(
+            &store,
+            serde_json::json!({"title": "Boxes", "parent_id": pack}),
+        )
+        .await;
+        let booked = add(
+            &store,
+            serde_json::json!({"title": "Book van", "parent_id": parent, "completed": true}),
+        )
+        .await;
+        let unrelated = add_task(&store, "Unrelated").await;
+
+        let done = TaskPatch {
+            completed: Some(true),
+            ..Default::default()
+        };
+        store.update_task("u1", parent, done, true).await.unwrap();
+        let s = scheduler(&store, clock_at(soon()), true);
+        assert_eq!(s.tick().await.unwrap().sent, 3);
+        // The van was booked already: completing the parent did not complete it.
+        let completed = |id| ("task.completed".to_owned(), id);
+        assert_eq!(
+            events(&receiver),
+            [completed(parent), completed(pack), completed(boxes)]
+        );
+        let got = receiver.received();
+        let sub = got
+            .iter()
+            .find(|r| r.body["data"]["task"]["id"] == boxes)
+            .unwrap();
+        assert_eq!(sub.body["data"]["task"]["completed"], true);
+        assert_eq!(sub.body["data"]["task"]["parent_id"], pack);
+
+        store.delete_task("u1", parent).await.unwrap().unwrap();
+        let s = scheduler(&store, clock_at(soon()), true);
+        assert_eq!(s.tick().await.unwrap().sent, 4);
+        let deleted = |id| ("task.deleted".to_owned(), id);
+        let mut expected = vec![
+            completed(parent),
+            completed(pack),
+            completed(boxes),
+            deleted(parent),
+            deleted(pack),
+            deleted(boxes),
+            deleted(booked),
+        ];
+        expected.sort();
+        assert_eq!(events(&receiver), expected);
+        let got = receiver.received();
+        let mut ids: Vec<&str> = got.iter().map(|r| r.message_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 7, "each event is a message of its own");
+        assert!(got
+            .iter()
+            .all(|r| r.body["data"]["task"]["id"] != unrelated));
+        assert!(receiver.refused().is_empty(), "{:?}", receiver.refused());
+    }
+}
+
+#[tokio::test]
+async fn tasks_moved_or_deleted_with_their_list_are_events_of_their_own() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (_dir, stores) = stores().await;
+    for store in stores {
+        let receiver = Receiver::start().await;
+        receiver.set_secret(SECRET);
+        hook(
+            &store,
+            &receiver.url,
+            &[Event::TaskUpdated, Event::TaskDeleted],
+        )
+        .await;
+        let list = |name: &str| {
+            serde_json::from_value::<CreateList>(serde_json::json!({ "name": name }))
+                .unwrap()
+                .validate()
+                .unwrap()
+        };
+        let moving = store.create_list("u1", list("Moving")).await.unwrap().id;
+        let going = store.create_list("u1", list("Going")).await.unwrap().id;
+        let kept = add(
+            &store,
+            serde_json::json!({"title": "Kept", "list_id": moving}),
+        )
+        .await;
+        let under = add(
+            &store,
+            serde_json::json!({"title": "Under", "parent_id": kept}),
+        )
+        .await;
+        let gone = add(
+            &store,
+            serde_json::json!({"title": "Gone", "list_id": going}),
+        )
+        .await;
+        let also = add(
+            &store,
+            serde_json::json!({"title": "Also", "parent_id": gone}),
+        )
+        .await;
+
+        store
+            .delete_list("u1", moving, Some(TasksOnDelete::Move))
+            .await
+            .unwrap();
+        store
+            .delete_list("u1", going, Some(TasksOnDelete::Delete))
+            .await
+            .unwrap();
+        let s = scheduler(&store, clock_at(soon()), true);
+        assert_eq!(s.tick().await.unwrap().sent, 4);
+        let event = |kind: &str, id| (kind.to_owned(), id);
+        assert_eq!(
+            events(&receiver),
+            [
+                event("task.deleted", gone),
+                event("task.deleted", also),
+                event("task.updated", kept),
+                event("task.updated", under),
+            ]
+        );
+        let inbox = store.lists("u1").await.unwrap()[0].id;
+        let got = receiver.received();
+        let moved = got
+            .iter()
+            .find(|r| r.body["data"]["task"]["id"] == under)
+            .unwrap();
+        // As it is now: in the Inbox, under its parent still.
+        assert_eq!(moved.body["data"]["task"]["list_id"], inbox);
+        assert_eq!(moved.body["data"]["task"]["parent_id"], kept);
+        assert!(receiver.refused().is_empty(), "{:?}", receiver.refused());
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Change {
 pub enum ChangeKind {
     /// The task with this id was created, changed or deleted.
     Task(i64),
+    /// Many of the user's tasks at once (an import): whatever shows tasks may have changed.
+    Tasks,
     /// The user's notifications changed.
     Notifications,
 }
@@ -91,26 +93,41 @@ impl Store {
     /// Tells subscribers here, and on PostgreSQL every replica, about `change`. A change that cannot
     /// be sent is logged, not returned: the write it describes has happened.
     pub async fn publish(&self, change: Change) {
+        self.publish_all(vec![change]).await;
+    }
+
+    /// [`Store::publish`] of several changes, in order; on PostgreSQL in one statement.
+    async fn publish_all(&self, changes: Vec<Change>) {
+        if changes.is_empty() {
+            return;
+        }
         if let Pool::Postgres(pool) = &self.pool {
-            let wire = Wire {
-                origin: self.changes.origin.clone(),
-                change: change.clone(),
-            };
-            let payload = serde_json::to_string(&wire).expect("a change serialises");
-            let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            let payloads: Vec<String> = changes
+                .iter()
+                .map(|change| {
+                    let wire = Wire {
+                        origin: self.changes.origin.clone(),
+                        change: change.clone(),
+                    };
+                    serde_json::to_string(&wire).expect("a change serialises")
+                })
+                .collect();
+            // A function scan of the array: the notifications go out in its order.
+            let sent = sqlx::query("SELECT pg_notify($1, p) FROM UNNEST($2::text[]) AS p")
                 .bind(CHANNEL)
-                .bind(payload)
+                .bind(payloads)
                 .execute(pool)
                 .await;
             if let Err(e) = sent {
                 tracing::warn!(error = %e, "could not tell other replicas about a change");
             }
         }
-        // No receivers is not an error: nobody is watching.
-        let _ = self.changes.sender.send(change);
+        for change in changes {
+            // No receivers is not an error: nobody is watching.
+            let _ = self.changes.sender.send(change);
+        }
     }
 
-    /// [`Store::publish`] of a change to one of `user_id`'s tasks.
     /// The user's notifications changed (one was told, or some were read): live unread counts listen.
     pub(crate) async fn notifications_changed(&self, user_id: &str) {
         self.publish(Change {
@@ -120,12 +137,21 @@ impl Store {
         .await;
     }
 
+    /// [`Store::publish`] of a change to one of `user_id`'s tasks.
     pub(crate) async fn task_changed(&self, user_id: &str, task_id: i64) {
-        self.publish(Change {
-            user_id: user_id.to_owned(),
-            kind: ChangeKind::Task(task_id),
-        })
-        .await;
+        self.tasks_changed(user_id, &[task_id]).await;
+    }
+
+    /// A change for each of `task_ids`, published together.
+    pub(crate) async fn tasks_changed(&self, user_id: &str, task_ids: &[i64]) {
+        let changes = task_ids
+            .iter()
+            .map(|&id| Change {
+                user_id: user_id.to_owned(),
+                kind: ChangeKind::Task(id),
+            })
+            .collect();
+        self.publish_all(changes).await;
     }
 }
 

@@ -115,8 +115,7 @@ impl Store {
             let body = serde_json::to_string(&task)
                 .map_err(|e| StorageError::Database(sqlx::Error::Encode(Box::new(e))))?;
             store_key(&mut tx, user_id, key, Some((201, &body)), at).await?;
-            let queued =
-                queue_task_event(&mut *tx, user_id, Event::TaskCreated, &task, now).await?;
+            let queued = queue_task_event(&mut tx, user_id, Event::TaskCreated, &task, now).await?;
             tx.commit().await?;
             self.wake_for(&task, queued);
             Ok(Ok(task))

@@ -1,12 +1,14 @@
 //! The user's lists, with their task counts.
 
 use todo_domain::{
-    list_name_key, Colour, ListPatch, NewList, TaskList, TasksOnDelete, ValidationError,
+    list_name_key, Colour, Event, ListPatch, NewList, Task, TaskList, TasksOnDelete,
+    ValidationError,
 };
 
 use crate::store::with_pool;
-use crate::tasks::{from_millis, millis, now};
+use crate::tasks::{from_millis, millis, now, TaskRow, COLUMNS as TASK_COLUMNS};
 use crate::tree::inbox;
+use crate::webhooks::{queue_events_about, queue_task_events};
 use crate::{StorageError, Store};
 
 pub(crate) const COLUMNS: &str =
@@ -186,9 +188,7 @@ impl Store {
         tasks: Option<TasksOnDelete>,
     ) -> Result<ListDeletion, StorageError> {
         let (deletion, moved_or_deleted) = self.write_list_deletion(user_id, id, tasks).await?;
-        for task in moved_or_deleted {
-            self.task_changed(user_id, task).await;
-        }
+        self.tasks_changed(user_id, &moved_or_deleted).await;
         Ok(deletion)
     }
 
@@ -217,26 +217,38 @@ impl Store {
             if is_inbox {
                 return Ok((ListDeletion::Inbox, Vec::new()));
             }
-            let affected: Vec<i64> = match (count, tasks) {
-                (0, _) => Vec::new(),
+            // Each task moved or deleted is an event of its own.
+            let (affected, queued): (Vec<i64>, bool) = match (count, tasks) {
+                (0, _) => (Vec::new(), false),
                 (n, None) => return Ok((ListDeletion::HasTasks(n), Vec::new())),
                 (_, Some(TasksOnDelete::Move)) => {
                     let to = inbox(&mut tx, user_id, now).await?;
-                    sqlx::query_scalar(
+                    let mut moved: Vec<i64> = sqlx::query_scalar(
                         "UPDATE tasks SET list_id = $1, updated_at = $2 WHERE list_id = $3 RETURNING id",
                     )
                     .bind(to)
                     .bind(millis(now))
                     .bind(id)
                     .fetch_all(&mut *tx)
-                    .await?
+                    .await?;
+                    moved.sort_unstable();
+                    let queued =
+                        queue_events_about(&mut tx, user_id, Event::TaskUpdated, &moved, now)
+                            .await?;
+                    (moved, queued)
                 }
                 // Subtasks are in their parent's list, so one statement removes whole trees.
                 (_, Some(TasksOnDelete::Delete)) => {
-                    sqlx::query_scalar("DELETE FROM tasks WHERE list_id = $1 RETURNING id")
-                        .bind(id)
-                        .fetch_all(&mut *tx)
-                        .await?
+                    let sql =
+                        format!("DELETE FROM tasks WHERE list_id = $1 RETURNING {TASK_COLUMNS}");
+                    let rows: Vec<TaskRow> =
+                        sqlx::query_as(&sql).bind(id).fetch_all(&mut *tx).await?;
+                    let mut deleted: Vec<Task> = rows.into_iter().map(Task::from).collect();
+                    deleted.sort_by_key(|t| t.id);
+                    let queued =
+                        queue_task_events(&mut tx, user_id, Event::TaskDeleted, &deleted, now)
+                            .await?;
+                    (deleted.into_iter().map(|t| t.id).collect(), queued)
                 }
             };
             sqlx::query("DELETE FROM lists WHERE id = $1")
@@ -244,6 +256,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
+            if queued {
+                self.scheduled().notify_one();
+            }
             let tasks = affected.len() as u64;
             Ok((ListDeletion::Deleted { tasks }, affected))
         })

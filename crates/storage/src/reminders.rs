@@ -95,16 +95,7 @@ where
         .bind(task.id)
         .execute(&mut **tx)
         .await?;
-    let local = whens.iter().any(|w| {
-        matches!(
-            w,
-            When::Before {
-                on_day_at: Some(_),
-                ..
-            }
-        )
-    });
-    let tz = zone(tx, task, local).await?;
+    let tz = zone(tx, &task.user_id, whens.iter().any(at_local_time)).await?;
     for when in whens {
         insert(&mut **tx, task, *when, tz, now).await?;
     }
@@ -127,36 +118,116 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
-    let fire_at = when.fire_at(task.due_at, tz);
-    let (at, before_ms, at_local) = match when {
-        When::At(at) => (Some(millis(at)), None, None),
-        When::Before { ms, on_day_at } => (
-            None,
-            Some(ms),
-            on_day_at.map(|t| t.format("%H:%M").to_string()),
-        ),
-    };
-    sqlx::query(
-        "INSERT INTO reminders (task_id, user_id, at, before_ms, at_local, fire_at, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(task.id)
-    .bind(task.user_id.as_str())
-    .bind(at)
-    .bind(before_ms)
-    .bind(at_local)
-    .bind(fire_at.map(millis))
-    .bind(initial_status(fire_at, task.completed, now))
-    .bind(millis(now))
-    .execute(exec)
-    .await?;
+    let new = NewReminder::new(task.id, when, (task.due_at, task.completed), tz, now);
+    insert_many(exec, &task.user_id, &[new], now).await
+}
+
+/// A reminder about to be stored: its rule, when it goes off, and how it starts out.
+pub(crate) struct NewReminder {
+    task_id: i64,
+    at: Option<i64>,
+    before_ms: Option<i64>,
+    at_local: Option<String>,
+    fire_at: Option<i64>,
+    status: &'static str,
+}
+
+impl NewReminder {
+    /// Reminder `when` of task `task_id`, which is due at `due` and maybe `completed`.
+    pub(crate) fn new(
+        task_id: i64,
+        when: When,
+        (due, completed): (Option<DateTime<Utc>>, bool),
+        tz: Tz,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let fire_at = when.fire_at(due, tz);
+        let (at, before_ms, at_local) = match when {
+            When::At(at) => (Some(millis(at)), None, None),
+            When::Before { ms, on_day_at } => (
+                None,
+                Some(ms),
+                on_day_at.map(|t| t.format("%H:%M").to_string()),
+            ),
+        };
+        NewReminder {
+            task_id,
+            at,
+            before_ms,
+            at_local,
+            fire_at: fire_at.map(millis),
+            status: initial_status(fire_at, completed, now),
+        }
+    }
+
+    /// Whether the scheduler has it to send.
+    pub(crate) fn pending(&self) -> bool {
+        self.status == PENDING
+    }
+}
+
+/// Values bound per reminder in [`insert_many`], besides the two all its rows share.
+pub(crate) const VALUES_PER_REMINDER: usize = 6;
+
+/// Stores `reminders` of the user's tasks in one statement.
+pub(crate) async fn insert_many<'e, DB, E>(
+    exec: E,
+    user_id: &str,
+    reminders: &[NewReminder],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    // $1 (the owner) and $2 (the time) are every row's; each row's own values follow.
+    let rows: Vec<String> = (0..reminders.len())
+        .map(|r| {
+            let own: Vec<String> = (0..VALUES_PER_REMINDER)
+                .map(|k| format!("${}", 3 + r * VALUES_PER_REMINDER + k))
+                .collect();
+            format!("({}, $1, $2, {})", own[0], own[1..].join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO reminders (task_id, user_id, created_at, at, before_ms, at_local, fire_at, status) \
+         VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(user_id).bind(millis(now));
+    for r in reminders {
+        q = q
+            .bind(r.task_id)
+            .bind(r.at)
+            .bind(r.before_ms)
+            .bind(r.at_local.clone())
+            .bind(r.fire_at)
+            .bind(r.status);
+    }
+    q.execute(exec).await?;
     Ok(())
 }
 
-/// The task owner's time zone when `needed` (a reminder at a local time), else UTC without a query.
-async fn zone<'e, DB>(
+/// Whether `when` is at a local time of the user's time zone ("1 day before at 9:00").
+pub(crate) fn at_local_time(when: &When) -> bool {
+    matches!(
+        when,
+        When::Before {
+            on_day_at: Some(_),
+            ..
+        }
+    )
+}
+
+/// The user's time zone when `needed` (a reminder at a local time), else UTC without a query.
+pub(crate) async fn zone<'e, DB>(
     tx: &mut sqlx::Transaction<'e, DB>,
-    task: &Task,
+    user_id: &str,
     needed: bool,
 ) -> Result<Tz, sqlx::Error>
 where
@@ -167,7 +238,7 @@ where
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
     if needed {
-        time_zone(&mut **tx, &task.user_id).await
+        time_zone(&mut **tx, user_id).await
     } else {
         Ok(Tz::UTC)
     }
@@ -204,7 +275,7 @@ where
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
     let rows = rows_of(&mut **tx, task.id).await?;
-    let tz = zone(tx, task, rows.iter().any(|r| r.at_local.is_some())).await?;
+    let tz = zone(tx, &task.user_id, rows.iter().any(|r| r.at_local.is_some())).await?;
     for row in rows {
         let fire_at = row.when().fire_at(task.due_at, tz);
         let moved = fire_at.map(millis) != row.fire_at;
@@ -249,7 +320,7 @@ where
         return Ok(());
     };
     let rows = rows_of(&mut **tx, done.id).await?;
-    let tz = zone(tx, next, rows.iter().any(|r| r.at_local.is_some())).await?;
+    let tz = zone(tx, &next.user_id, rows.iter().any(|r| r.at_local.is_some())).await?;
     for row in rows {
         if let Some(when) = row.when().for_next(done.due_at, next_due) {
             insert(&mut **tx, next, when, tz, now).await?;
@@ -270,9 +341,8 @@ where
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
-    let mut out: HashMap<i64, Vec<Reminder>> = HashMap::new();
     if task_ids.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
     let params: Vec<String> = (1..=task_ids.len()).map(|k| format!("${k}")).collect();
     let sql = format!(
@@ -283,10 +353,34 @@ where
     for id in task_ids {
         q = q.bind(*id);
     }
-    for row in q.fetch_all(exec).await? {
+    Ok(by_task(q.fetch_all(exec).await?))
+}
+
+/// The reminders of each of the user's tasks, in the order they were set.
+pub(crate) async fn of_user<'e, DB, E>(
+    exec: E,
+    user_id: &str,
+) -> Result<HashMap<i64, Vec<Reminder>>, sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    // Through the user's tasks (indexed by user), as reminders are indexed by task.
+    let sql = "SELECT r.id, r.task_id, r.at, r.before_ms, r.at_local, r.fire_at, r.status \
+               FROM tasks t JOIN reminders r ON r.task_id = t.id WHERE t.user_id = $1 ORDER BY r.id";
+    let rows = sqlx::query_as(sql).bind(user_id).fetch_all(exec).await?;
+    Ok(by_task(rows))
+}
+
+fn by_task(rows: Vec<ReminderRow>) -> HashMap<i64, Vec<Reminder>> {
+    let mut out: HashMap<i64, Vec<Reminder>> = HashMap::new();
+    for row in rows {
         out.entry(row.task_id).or_default().push(row.reminder());
     }
-    Ok(out)
+    out
 }
 
 /// Fills in each task's reminders.

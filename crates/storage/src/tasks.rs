@@ -9,7 +9,7 @@ use crate::reminders::{self, ReminderRow};
 use crate::settings::{settings_in, SettingsRow};
 use crate::store::{with_pool, Pool};
 use crate::tree::{place, Spot, DESCENDANTS};
-use crate::webhooks::queue_task_event;
+use crate::webhooks::{queue_events_about, queue_task_event, queue_task_events};
 use crate::{StorageError, Store};
 
 /// A task's columns and its direct subtasks' counts (from the `tasks_parent` index).
@@ -281,7 +281,7 @@ impl Store {
                 let mut tx = p.begin().await?;
                 let task = create_in(&mut tx, user_id, &new, now).await??;
                 let queued =
-                    queue_task_event(&mut *tx, user_id, Event::TaskCreated, &task, now).await?;
+                    queue_task_event(&mut tx, user_id, Event::TaskCreated, &task, now).await?;
                 tx.commit().await?;
                 self.wake_for(&task, queued);
                 task
@@ -389,22 +389,25 @@ impl Store {
         patch: impl FnOnce(&Task) -> TaskPatch,
         complete_subtasks: bool,
     ) -> Result<Option<Task>, StorageError> {
-        let task = self
+        let written = self
             .write_modification(user_id, id, patch, complete_subtasks)
             .await?;
-        if task.is_some() {
-            self.task_changed(user_id, id).await;
-        }
-        Ok(task)
+        let Some((task, mut changed)) = written else {
+            return Ok(None);
+        };
+        changed.insert(0, id);
+        self.tasks_changed(user_id, &changed).await;
+        Ok(Some(task))
     }
 
+    /// [`Store::modify_task`]'s transaction: the task, and the subtasks completed with it.
     async fn write_modification(
         &self,
         user_id: &str,
         id: i64,
         patch: impl FnOnce(&Task) -> TaskPatch,
         complete_subtasks: bool,
-    ) -> Result<Option<Task>, StorageError> {
+    ) -> Result<Option<(Task, Vec<i64>)>, StorageError> {
         let now = now();
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
@@ -439,7 +442,7 @@ impl Store {
             let mut completing = vec![(task, patch)];
             if complete_subtasks && !was_completed && completing[0].1.completed == Some(true) {
                 let sql = format!(
-                    "SELECT {COLUMNS} FROM tasks WHERE id IN ({DESCENDANTS}) AND NOT completed"
+                    "SELECT {COLUMNS} FROM tasks WHERE id IN ({DESCENDANTS}) AND NOT completed ORDER BY id"
                 );
                 let open: Vec<TaskRow> = sqlx::query_as(&sql)
                     .bind(id)
@@ -451,6 +454,7 @@ impl Store {
                     (t, done)
                 }));
             }
+            let subtasks: Vec<i64> = completing[1..].iter().map(|(t, _)| t.id).collect();
             let mut tz = None;
             for (mut task, mut patch) in completing {
                 if tz.is_none() && (task.recurrence.is_some() || patch.recurrence.is_some()) {
@@ -484,13 +488,16 @@ impl Store {
                 } else {
                     Event::TaskUpdated
                 };
-                queued = queue_task_event(&mut *tx, user_id, event, task, now).await?;
+                queued = queue_task_event(&mut tx, user_id, event, task, now).await?;
             }
+            // Each subtask completed with it is an event of its own.
+            queued |=
+                queue_events_about(&mut tx, user_id, Event::TaskCompleted, &subtasks, now).await?;
             tx.commit().await?;
             if let Some(task) = &task {
                 self.wake_for(task, queued);
             }
-            Ok(task)
+            Ok(task.map(|t| (t, subtasks)))
         })
     }
 
@@ -501,45 +508,53 @@ impl Store {
         user_id: &str,
         id: i64,
     ) -> Result<Option<(Task, u64)>, StorageError> {
-        let deleted = self.write_deletion(user_id, id).await?;
-        if deleted.is_some() {
-            self.task_changed(user_id, id).await;
-        }
-        Ok(deleted)
+        let Some((task, subtasks)) = self.write_deletion(user_id, id).await? else {
+            return Ok(None);
+        };
+        let mut changed = vec![id];
+        changed.extend(subtasks.iter().map(|t| t.id));
+        self.tasks_changed(user_id, &changed).await;
+        Ok(Some((task, subtasks.len() as u64)))
     }
 
+    /// [`Store::delete_task`]'s transaction: the task, and the subtasks deleted with it.
     async fn write_deletion(
         &self,
         user_id: &str,
         id: i64,
-    ) -> Result<Option<(Task, u64)>, StorageError> {
+    ) -> Result<Option<(Task, Vec<Task>)>, StorageError> {
         let _turn = self.write_turn().await;
-        let subtasks = format!("DELETE FROM tasks WHERE id IN ({DESCENDANTS})");
+        let subtasks = format!("DELETE FROM tasks WHERE id IN ({DESCENDANTS}) RETURNING {COLUMNS}");
         let task = format!("DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}");
+        let now = now();
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let removed = sqlx::query(&subtasks)
+            let removed: Vec<TaskRow> = sqlx::query_as(&subtasks)
                 .bind(id)
                 .bind(user_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                .fetch_all(&mut *tx)
+                .await?;
             let row: Option<TaskRow> = sqlx::query_as(&task)
                 .bind(id)
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let task = row.map(Task::from);
-            let mut queued = false;
-            if let Some(task) = &task {
-                queued =
-                    queue_task_event(&mut *tx, user_id, Event::TaskDeleted, task, now()).await?;
-            }
+            let Some(task) = row.map(Task::from) else {
+                return Ok(None);
+            };
+            let mut subtasks: Vec<Task> = removed.into_iter().map(Task::from).collect();
+            subtasks.sort_by_key(|t| t.id);
+            // The task's event, then one for each subtask that went with it, in one statement.
+            let mut deleted = vec![task];
+            deleted.append(&mut subtasks);
+            let queued =
+                queue_task_events(&mut tx, user_id, Event::TaskDeleted, &deleted, now).await?;
             tx.commit().await?;
             if queued {
                 self.scheduled().notify_one();
             }
-            Ok(task.map(|t| (t, removed)))
+            let subtasks = deleted.split_off(1);
+            Ok(Some((deleted.remove(0), subtasks)))
         })
     }
 }
@@ -602,6 +617,47 @@ where
         reminders::attach(&mut **tx, std::slice::from_mut(&mut task)).await?;
     }
     Ok(Ok(task))
+}
+
+/// Tasks per statement when tasks are read by id.
+const IDS_PER_READ: usize = 500;
+
+/// The user's tasks of `ids` with their reminders, by id.
+pub(crate) async fn read_tasks<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: &str,
+    ids: &[i64],
+) -> Result<Vec<Task>, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    TaskRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let mut tasks = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_READ) {
+        let params: Vec<String> = (0..chunk.len()).map(|k| format!("${}", k + 2)).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tasks WHERE user_id = $1 AND id IN ({}) ORDER BY id",
+            params.join(", ")
+        );
+        let mut q = sqlx::query_as::<DB, TaskRow>(&sql).bind(user_id);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        let mut read: Vec<Task> = q
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(Task::from)
+            .collect();
+        reminders::attach(&mut **tx, &mut read).await?;
+        tasks.append(&mut read);
+    }
+    Ok(tasks)
 }
 
 /// Reads the caller's task through a write (a no-op touch), so the transaction holds the row, and on

@@ -1,21 +1,24 @@
 //! Whole-account export and import. An import is one transaction: its lists, then its tasks level by
-//! level in multi-row inserts, so ten thousand tasks take a few statements instead of ten thousand
-//! round trips, and a failure anywhere leaves nothing behind.
+//! level in multi-row inserts, their reminders, and (for a user with a webhook taking them) a
+//! `task.created` message per task, so ten thousand tasks take a few statements instead of ten
+//! thousand round trips, and a failure anywhere leaves nothing behind.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
-use todo_domain::{list_name_key, ImportPlan, Task, TaskList, ValidationError};
+use todo_domain::{list_name_key, Event, ImportPlan, Task, TaskList, ValidationError};
 
 use crate::lists::{ListRow, COLUMNS as LIST_COLUMNS};
+use crate::reminders::{self, at_local_time, NewReminder};
 use crate::store::{with_pool, Pool};
 use crate::tasks::{
     bind_new_task, millis, now, TaskRow, COLUMNS as TASK_COLUMNS, NEW_TASK_COLUMNS, NEW_TASK_VALUES,
 };
 use crate::tree::{inbox, Spot};
-use crate::{StorageError, Store};
+use crate::webhooks::queue_events_about;
+use crate::{Change, ChangeKind, StorageError, Store};
 
-/// Rows per insert statement: 18 values each stays well inside SQLite's 32,766 and PostgreSQL's
-/// 65,535 bound parameters.
+/// Rows per insert statement: 18 values each (a task's; a reminder's are fewer) stays well inside
+/// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 const ROWS_PER_INSERT: usize = 500;
 
 /// Everything of one user's that an export holds, read at one moment.
@@ -23,7 +26,7 @@ const ROWS_PER_INSERT: usize = 500;
 pub struct Holdings {
     /// In the user's order, the Inbox first.
     pub lists: Vec<TaskList>,
-    /// Every task, subtasks and completed ones included, by id.
+    /// Every task, subtasks and completed ones included, by id, with its reminders.
     pub tasks: Vec<Task>,
 }
 
@@ -53,16 +56,27 @@ impl Store {
                 .bind(user_id)
                 .fetch_all(&mut *tx)
                 .await?;
+            let mut reminders = reminders::of_user(&mut *tx, user_id).await?;
             tx.commit().await?;
+            let tasks = tasks
+                .into_iter()
+                .map(|row| {
+                    let mut task = Task::from(row);
+                    task.reminders = reminders.remove(&task.id).unwrap_or_default();
+                    task
+                })
+                .collect();
             Ok(Holdings {
                 lists: lists.into_iter().map(TaskList::from).collect(),
-                tasks: tasks.into_iter().map(Task::from).collect(),
+                tasks,
             })
         })
     }
 
     /// Writes `plan` for the user in one transaction and returns, for each of its lists, whether it
-    /// was created (the others existed: the Inbox, or a list of that name).
+    /// was created (the others existed: the Inbox, or a list of that name). Reminders whose time has
+    /// passed are stored as done, so an import of old tasks tells nobody anything; each task is a
+    /// `task.created` event, and the change bus hears of the import once ([`ChangeKind::Tasks`]).
     pub async fn import(
         &self,
         user_id: &str,
@@ -81,6 +95,24 @@ impl Store {
             )));
         }
         let now = now();
+        let created = self.write_import(user_id, plan, &levels, now).await?;
+        if !plan.tasks.is_empty() {
+            self.publish(Change {
+                user_id: user_id.to_owned(),
+                kind: ChangeKind::Tasks,
+            })
+            .await;
+        }
+        Ok(created)
+    }
+
+    async fn write_import(
+        &self,
+        user_id: &str,
+        plan: &ImportPlan,
+        levels: &[usize],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<bool>, StorageError> {
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
@@ -100,10 +132,52 @@ impl Store {
                     }
                 }
             }
+            let pending = import_reminders(&mut tx, user_id, plan, &task_ids, now).await?;
+            task_ids.sort_unstable();
+            let queued =
+                queue_events_about(&mut tx, user_id, Event::TaskCreated, &task_ids, now).await?;
             tx.commit().await?;
+            if pending || queued {
+                self.scheduled().notify_one();
+            }
             Ok(created)
         })
     }
+}
+
+/// Stores the reminders of the plan's tasks (with ids `task_ids`); whether any is left to send.
+async fn import_reminders<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: &str,
+    plan: &ImportPlan,
+    task_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let whens = |i: usize| plan.tasks[i].task.reminders.as_deref().unwrap_or_default();
+    let local = (0..plan.tasks.len()).any(|i| whens(i).iter().any(at_local_time));
+    let tz = reminders::zone(tx, user_id, local).await?;
+    let new: Vec<NewReminder> = (0..plan.tasks.len())
+        .flat_map(|i| {
+            let t = &plan.tasks[i].task;
+            whens(i)
+                .iter()
+                .map(move |w| NewReminder::new(task_ids[i], *w, (t.due_at, t.completed), tz, now))
+        })
+        .collect();
+    for chunk in new.chunks(ROWS_PER_INSERT) {
+        reminders::insert_many(&mut **tx, user_id, chunk, now).await?;
+    }
+    Ok(new.iter().any(NewReminder::pending))
 }
 
 /// The id of each of the plan's lists, creating the missing ones, and whether each was created.

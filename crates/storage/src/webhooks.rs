@@ -7,8 +7,9 @@ use serde_json::json;
 use sqlx::{Database, Encode, Type};
 use todo_domain::{AttemptLog, DeliveryLog, Event, NewWebhook, Task, Webhook, MAX_WEBHOOKS};
 
+use crate::reminders::ReminderRow;
 use crate::store::with_pool;
-use crate::tasks::{from_millis, millis};
+use crate::tasks::{from_millis, millis, read_tasks, TaskRow};
 use crate::{StorageError, Store};
 
 /// Messages per webhook the listing shows.
@@ -49,11 +50,24 @@ fn events_of(text: &str) -> Vec<Event> {
     text.split_whitespace().filter_map(Event::parse).collect()
 }
 
-/// Queues `event` about `task` for each of the user's webhooks subscribed to it (when the user has
-/// webhooks switched on), in the caller's transaction; one indexed statement, which finds nothing for
-/// a user without webhooks. Returns whether anything was queued.
-pub(crate) async fn queue_task_event<'e, DB, E>(
-    exec: E,
+/// The user's (`$1`) webhooks `w` that take events matching `$2` (an [`event_pattern`]) now: not
+/// disabled, and the user's webhooks switch on.
+const SUBSCRIBED: &str =
+    "w.user_id = $1 AND w.disabled_at IS NULL AND (' ' || w.events || ' ') LIKE $2 \
+     AND NOT EXISTS (SELECT 1 FROM user_settings s WHERE s.user_id = $1 AND NOT s.notify_webhooks)";
+
+fn event_pattern(event: Event) -> String {
+    format!("% {} %", event.as_str())
+}
+
+/// Events per statement of [`queue_task_events`] (two values each).
+const EVENTS_PER_INSERT: usize = 1000;
+
+/// Queues `event` about `task` for each of the user's webhooks subscribed to it, in the caller's
+/// transaction; one indexed statement, which finds nothing for a user without webhooks. Returns
+/// whether anything was queued.
+pub(crate) async fn queue_task_event<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
     user_id: &str,
     event: Event,
     task: &Task,
@@ -61,30 +75,108 @@ pub(crate) async fn queue_task_event<'e, DB, E>(
 ) -> Result<bool, sqlx::Error>
 where
     DB: Database,
-    E: sqlx::Executor<'e, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
 {
-    let payload = json!({"type": event.as_str(), "timestamp": now, "data": {"task": task}});
-    let queued: Vec<(i64,)> = sqlx::query_as(
-        "INSERT INTO deliveries (user_id, channel, target_id, event, message_id, payload, next_attempt_at, created_at) \
-         SELECT w.user_id, 'webhook', w.id, $2, $3, $4, $5, $5 FROM webhooks w \
-         WHERE w.user_id = $1 AND w.disabled_at IS NULL AND (' ' || w.events || ' ') LIKE $6 \
-         AND NOT EXISTS (SELECT 1 FROM user_settings s WHERE s.user_id = $1 AND NOT s.notify_webhooks) \
-         RETURNING id",
-    )
-    .bind(user_id)
-    .bind(event.as_str())
-    .bind(message_id())
-    .bind(payload.to_string())
-    .bind(millis(now))
-    .bind(format!("% {} %", event.as_str()))
-    .fetch_all(exec)
-    .await?;
-    Ok(!queued.is_empty())
+    queue_task_events(tx, user_id, event, std::slice::from_ref(task), now).await
+}
+
+/// [`queue_task_event`] for each of `tasks`: one message per task (with its own id) for each
+/// subscribed webhook, in a statement per [`EVENTS_PER_INSERT`] tasks.
+pub(crate) async fn queue_task_events<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: &str,
+    event: Event,
+    tasks: &[Task],
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let mut queued = 0;
+    for chunk in tasks.chunks(EVENTS_PER_INSERT) {
+        // Each task's message id and payload, as rows `m` (columns `column1`, `column2` on both databases).
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 5 + 2 * i, 6 + 2 * i))
+            .collect();
+        let sql = format!(
+            "INSERT INTO deliveries (user_id, channel, target_id, event, message_id, payload, next_attempt_at, created_at) \
+             SELECT w.user_id, 'webhook', w.id, $3, m.column1, m.column2, $4, $4 \
+             FROM webhooks w CROSS JOIN (VALUES {}) m WHERE {SUBSCRIBED} RETURNING id",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query_as::<DB, (i64,)>(&sql)
+            .bind(user_id)
+            .bind(event_pattern(event))
+            .bind(event.as_str())
+            .bind(millis(now));
+        for task in chunk {
+            let payload = json!({"type": event.as_str(), "timestamp": now, "data": {"task": task}});
+            q = q.bind(message_id()).bind(payload.to_string());
+        }
+        queued += q.fetch_all(&mut **tx).await?.len();
+    }
+    Ok(queued > 0)
+}
+
+/// [`queue_task_events`] about the user's tasks `ids`, read back (with their reminders) only when
+/// one of the user's webhooks takes `event`: a write of many tasks reads them for someone listening.
+pub(crate) async fn queue_events_about<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: &str,
+    event: Event,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    TaskRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    if ids.is_empty() || !subscribed(tx, user_id, event).await? {
+        return Ok(false);
+    }
+    let tasks = read_tasks(tx, user_id, ids).await?;
+    queue_task_events(tx, user_id, event, &tasks, now).await
+}
+
+/// Whether any of the user's webhooks takes `event` now.
+async fn subscribed<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: &str,
+    event: Event,
+) -> Result<bool, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let sql = format!("SELECT w.id FROM webhooks w WHERE {SUBSCRIBED} LIMIT 1");
+    let found: Option<(i64,)> = sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(event_pattern(event))
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(found.is_some())
 }
 
 impl Store {

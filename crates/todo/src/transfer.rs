@@ -81,10 +81,13 @@ pub async fn import(args: ImportArgs) -> Result<(), ConfigError> {
     } else {
         "Imported"
     };
+    let mut of_them = count(summary.subtasks, "subtask");
+    if summary.reminders > 0 {
+        of_them = format!("{of_them}, {}", count(summary.reminders, "reminder"));
+    }
     println!(
-        "{verb} {} ({}) into {}",
+        "{verb} {} ({of_them}) into {}",
         count(summary.tasks, "task"),
-        count(summary.subtasks, "subtask"),
         lists.join(", ")
     );
     Ok(())

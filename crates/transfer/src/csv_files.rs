@@ -314,7 +314,7 @@ fn create(
         repeat_from: None,
         list_id: None,
         parent_id: None,
-        // Imports carry no reminders (and do not take the user's default).
+        // A CSV carries no reminders, and an import does not add the user's default.
         reminders: Some(Vec::new()),
         user_id: None,
     }

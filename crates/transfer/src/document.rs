@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use todo_domain::{
     list_name_key, Colour, CreateList, CreateTask, ImportList, ImportPlan, ImportTask, Message,
-    Priority, Recurrence, RepeatFrom, Role, Task, TaskList, ToolCall, ValidationError, MAX_DEPTH,
+    Priority, Recurrence, ReminderInput, RepeatFrom, Role, Task, TaskList, ToolCall,
+    ValidationError, MAX_DEPTH,
 };
 use utoipa::ToSchema;
 
@@ -89,6 +90,12 @@ pub struct ExportTask {
     pub recurrence: Option<Recurrence>,
     #[serde(default)]
     pub repeat_from: RepeatFrom,
+    /// Up to 10, as the API takes them: `{"at": RFC 3339}`, `{"before": ISO 8601 duration}` or
+    /// `{"before": "P1D", "time": "09:00"}`. An import keeps those whose time has passed as done (they
+    /// are not sent), and a `before` one counts back from the task's `due_at` (a task without one keeps
+    /// it for when it gets one, as the API does when a due time is cleared).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reminders: Vec<ReminderInput>,
     /// Where a recurring task's series stands, so it goes on where it was: the series' first due
     /// date, which occurrence this is (from 1), and whether completing it already created the next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,7 +157,7 @@ impl ExportConversation {
 }
 
 impl Export {
-    /// The document of `lists` (in their order) and every one of their `tasks`.
+    /// The document of `lists` (in their order) and every one of their `tasks`, with their reminders.
     pub fn new(lists: &[TaskList], tasks: &[Task], exported_at: DateTime<Utc>) -> Self {
         let mut children: HashMap<Option<i64>, Vec<&Task>> = HashMap::new();
         for t in tasks {
@@ -185,6 +192,7 @@ impl Export {
                     due_at: t.due_at,
                     recurrence: t.recurrence.clone(),
                     repeat_from: t.repeat_from,
+                    reminders: t.reminders.iter().map(|r| r.when.clone()).collect(),
                     series_start: t.series_start,
                     occurrence: t.occurrence,
                     next_created: t.spawned_next,
@@ -372,8 +380,8 @@ impl Export {
                 repeat_from: Some(t.repeat_from),
                 list_id: None,
                 parent_id: None,
-                // Imports carry no reminders (and do not take the user's default).
-                reminders: Some(Vec::new()),
+                // Only the document's reminders: an import does not add the user's default.
+                reminders: Some(t.reminders.clone()),
                 user_id: None,
             }
             .validate();
@@ -478,5 +486,143 @@ mod tests {
             .collect();
         let e = doc(deep).into_plan().unwrap_err();
         assert_eq!(e.fields.keys().collect::<Vec<_>>(), ["tasks[4].parent"]);
+    }
+
+    fn document(tasks: Vec<ExportTask>) -> Export {
+        Export {
+            format: FORMAT.into(),
+            version: VERSION,
+            exported_at: Utc::now(),
+            lists: vec![],
+            tasks,
+            conversations: None,
+        }
+    }
+
+    #[test]
+    fn reminders_are_written_as_the_api_shows_them_and_read_back() {
+        let t: Task = serde_json::from_value(serde_json::json!({
+            "id": 7, "user_id": "u", "title": "Report", "description": null, "completed": false,
+            "priority": "high", "tags": [], "due_at": "2027-01-15T09:00:00Z", "recurrence": null,
+            "repeat_from": "due", "list_id": 1, "parent_id": null, "subtask_count": 0,
+            "subtasks_done": 0, "created_at": "2026-12-01T00:00:00Z",
+            "updated_at": "2026-12-01T00:00:00Z",
+            "reminders": [
+                {"id": 1, "at": "2027-01-14T08:30:00Z", "fire_at": "2027-01-14T08:30:00Z", "done": false},
+                {"id": 2, "before": "PT30M", "fire_at": "2027-01-15T08:30:00Z", "done": false},
+                {"id": 3, "before": "P1D", "time": "09:00", "fire_at": null, "done": true}
+            ]
+        }))
+        .unwrap();
+        let mut bare = t.clone();
+        bare.id = 8;
+        bare.reminders.clear();
+        let list: TaskList = serde_json::from_value(serde_json::json!({
+            "id": 1, "name": "Inbox", "colour": "grey", "position": 0, "archived": false,
+            "inbox": true, "open_tasks": 2, "total_tasks": 2,
+            "created_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z"
+        }))
+        .unwrap();
+        let doc = Export::new(&[list], &[t, bare], Utc::now());
+        let json = serde_json::to_value(&doc).unwrap();
+        // Only the rule: ids, firing times and done are the account's, not the document's.
+        assert_eq!(
+            json["tasks"][0]["reminders"],
+            serde_json::json!([
+                {"at": "2027-01-14T08:30:00Z"},
+                {"before": "PT30M"},
+                {"before": "P1D", "time": "09:00"}
+            ])
+        );
+        assert!(json["tasks"][1].get("reminders").is_none(), "{json}");
+
+        let read: Export = serde_json::from_value(json).unwrap();
+        let (plan, _) = read.into_plan().unwrap();
+        let when = |ms, time: Option<&str>| todo_domain::When::Before {
+            ms,
+            on_day_at: time.map(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
+        };
+        assert_eq!(
+            plan.tasks[0].task.reminders,
+            Some(vec![
+                todo_domain::When::At("2027-01-14T08:30:00Z".parse().unwrap()),
+                when(1_800_000, None),
+                when(86_400_000, Some("09:00")),
+            ])
+        );
+        // No reminders is none, not the user's default.
+        assert_eq!(plan.tasks[1].task.reminders, Some(vec![]));
+    }
+
+    #[test]
+    fn a_bad_reminder_is_refused_naming_its_task_and_field() {
+        let with = |reference, reminders: serde_json::Value| {
+            let mut t = task(reference, None, None, "t");
+            t.reminders = serde_json::from_value(reminders).unwrap();
+            t
+        };
+        let e = document(vec![
+            task(1, None, None, "fine"),
+            with(
+                2,
+                serde_json::json!([{"before": "PT10M"}, {"before": "soon"}]),
+            ),
+            with(
+                3,
+                serde_json::json!([{"at": "2027-01-01T09:00:00Z", "before": "PT5M"}]),
+            ),
+            with(4, serde_json::json!([{"before": "PT30M", "time": "09:00"}])),
+            with(5, serde_json::json!([{"at": "tomorrow"}])),
+            with(
+                6,
+                serde_json::json!(vec![serde_json::json!({"before": "PT1M"}); 11]),
+            ),
+        ])
+        .into_plan()
+        .unwrap_err();
+        assert_eq!(
+            e.fields.keys().collect::<Vec<_>>(),
+            [
+                "tasks[1].reminders[1].before",
+                "tasks[2].reminders[0]",
+                "tasks[3].reminders[0].time",
+                "tasks[4].reminders[0].at",
+                "tasks[5].reminders",
+            ],
+            "{e}"
+        );
+        // Not an object of reminders at all: the reader names where.
+        let raw = r#"{"format": "todo-export", "version": 1, "tasks": [{"title": "t", "reminders": [5]}]}"#;
+        let e = crate::read(raw.as_bytes(), Some("application/json"), &options()).unwrap_err();
+        assert!(e.fields.contains_key("tasks[0].reminders[0]"), "{e}");
+    }
+
+    fn options() -> crate::Options {
+        crate::Options {
+            list: None,
+            now: Utc::now(),
+            tz: todo_domain::Tz::UTC,
+        }
+    }
+
+    #[test]
+    fn a_document_from_before_reminders_reads_and_a_dry_run_counts_them() {
+        let old = r#"{"format": "todo-export", "version": 1, "exported_at": "2026-06-01T00:00:00Z",
+            "tasks": [{"ref": 1, "title": "Old"}, {"ref": 2, "parent": 1, "title": "Older"}]}"#;
+        let reading = crate::read(old.as_bytes(), None, &options()).unwrap();
+        let summary = reading.summary(&[false], true);
+        assert_eq!((summary.tasks, summary.reminders), (2, 0));
+        assert!(reading
+            .plan
+            .tasks
+            .iter()
+            .all(|t| t.task.reminders == Some(vec![])));
+
+        let new = r#"{"format": "todo-export", "version": 1, "tasks": [
+            {"ref": 1, "title": "A", "due_at": "2027-01-15T09:00:00Z",
+             "reminders": [{"before": "PT30M"}, {"at": "2020-01-01T00:00:00Z"}]},
+            {"ref": 2, "parent": 1, "title": "B", "reminders": [{"at": "2027-01-01T08:00:00Z"}]}]}"#;
+        let reading = crate::read(new.as_bytes(), None, &options()).unwrap();
+        assert_eq!(reading.summary(&[false], true).reminders, 3);
     }
 }

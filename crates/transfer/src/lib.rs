@@ -141,6 +141,8 @@ pub struct ImportSummary {
     /// Tasks created, subtasks included.
     pub tasks: usize,
     pub subtasks: usize,
+    /// Reminders of those tasks (an export document's); those whose time has passed are kept as done.
+    pub reminders: usize,
     /// Each list tasks go into, in the file's order, and whether it is new.
     pub lists: Vec<ListSummary>,
     /// The file's first tasks as they will be created.
@@ -226,6 +228,11 @@ impl Reading {
             format: self.format,
             tasks: plan.tasks.len(),
             subtasks: plan.tasks.iter().filter(|t| t.parent.is_some()).count(),
+            reminders: plan
+                .tasks
+                .iter()
+                .map(|t| t.task.reminders.as_ref().map_or(0, Vec::len))
+                .sum(),
             lists,
             sample,
         }

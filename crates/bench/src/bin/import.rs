@@ -3,13 +3,15 @@
 //! the fourth level), with tags, due dates and recurrences. It starts the release `todo backend` on
 //! SQLite (and on a throwaway PostgreSQL when there is one), imports the export document and the same
 //! tasks as a Todoist CSV into a fresh user per run, and prints the median, fastest and slowest of
-//! `BENCH_RUNS` runs (default 5) of each, and of a dry run of the document.
+//! `BENCH_RUNS` runs (default 5) of each, and of a dry run of the document. A last case imports the
+//! document with reminders on a third of its tasks for a user with a webhook taking `task.created`,
+//! so the import also writes 10,000 webhook messages.
 
 use std::time::{Duration, Instant};
 
 use reqwest::header::CONTENT_TYPE;
 use todo_bench::{migrate, sign_up, start_server};
-use todo_domain::{Colour, Priority, Recurrence, RepeatFrom};
+use todo_domain::{Colour, Priority, Recurrence, ReminderInput, RepeatFrom};
 use todo_testkit::PgServer;
 use todo_transfer::{Export, ExportList, ExportTask};
 
@@ -52,6 +54,7 @@ fn document() -> Export {
             due_at: (i % 3 == 0).then(|| now + chrono::Duration::hours(i as i64)),
             recurrence: (i % 10 == 7).then_some(Recurrence::WEEKLY),
             repeat_from: RepeatFrom::Due,
+            reminders: Vec::new(),
             series_start: None,
             occurrence: 1,
             next_created: false,
@@ -67,6 +70,28 @@ fn document() -> Export {
         tasks,
         conversations: None,
     }
+}
+
+/// The document with reminders: 30 minutes before on each task with a due date, and an absolute one
+/// (half of them in the past, so stored as done) on every tenth.
+fn with_reminders(mut doc: Export) -> Export {
+    let now = chrono::Utc::now();
+    for (i, t) in doc.tasks.iter_mut().enumerate() {
+        if t.due_at.is_some() {
+            t.reminders.push(ReminderInput {
+                before: Some("PT30M".into()),
+                ..Default::default()
+            });
+        }
+        if i % 10 == 0 {
+            let at = now + chrono::Duration::days(if i % 20 == 0 { -1 } else { 1 });
+            t.reminders.push(ReminderInput {
+                at: Some(at.to_rfc3339()),
+                ..Default::default()
+            });
+        }
+    }
+    doc
 }
 
 /// The same tasks as Todoist's CSV template: a section per list, INDENT for subtasks, DATE strings.
@@ -104,15 +129,19 @@ fn todoist_csv() -> String {
     csv
 }
 
-/// Seconds of one `POST …/import` into a fresh user.
-async fn import_once(
-    base: &str,
-    n: usize,
-    query: &str,
-    content_type: &str,
-    body: &str,
+/// An import to time.
+struct Case<'a> {
+    label: &'a str,
+    query: &'a str,
+    content_type: &'a str,
+    body: &'a str,
     expected: u16,
-) -> f64 {
+    /// The user has a webhook taking `task.created`.
+    webhook: bool,
+}
+
+/// Seconds of one `POST …/import` into a fresh user.
+async fn import_once(base: &str, n: usize, case: &Case<'_>) -> f64 {
     let user = sign_up(
         base,
         &format!("import-{n}-{}@example.com", std::process::id()),
@@ -122,20 +151,47 @@ async fn import_once(
         .timeout(Duration::from_secs(300))
         .build()
         .unwrap();
+    let hooks = format!("{base}/api/{}/webhooks", user.id);
+    let mut hook = None;
+    if case.webhook {
+        // A closed port: the scheduler's attempts fail at once (and the webhook goes before they pile up).
+        let created: serde_json::Value = client
+            .post(&hooks)
+            .bearer_auth(&user.jwt)
+            .json(
+                &serde_json::json!({"url": "http://127.0.0.1:9/hook", "events": ["task.created"]}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        hook = Some(created["id"].as_i64().expect("a webhook"));
+    }
     let started = Instant::now();
     let r = client
-        .post(format!("{base}/api/{}/import{query}", user.id))
+        .post(format!("{base}/api/{}/import{}", user.id, case.query))
         .bearer_auth(&user.jwt)
-        .header(CONTENT_TYPE, content_type)
-        .body(body.to_owned())
+        .header(CONTENT_TYPE, case.content_type)
+        .body(case.body.to_owned())
         .send()
         .await
         .unwrap();
     let elapsed = started.elapsed().as_secs_f64();
     let status = r.status().as_u16();
     let summary: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(status, expected, "{summary}");
+    assert_eq!(status, case.expected, "{summary}");
     assert_eq!(summary["tasks"].as_u64(), Some(TASKS as u64), "{summary}");
+    if let Some(id) = hook {
+        let gone = client
+            .delete(format!("{hooks}/{id}"))
+            .bearer_auth(&user.jwt)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gone.status().as_u16(), 204);
+    }
     elapsed
 }
 
@@ -150,11 +206,13 @@ async fn bench_database(kind: &str, url: &str, runs: usize) {
         &[
             ("REQUEST_TIMEOUT_SECONDS", "300"),
             ("AUTH_RATE_LIMIT_BURST", "1000"),
+            ("WEBHOOK_ALLOW_PRIVATE", "true"),
         ],
     )
     .await;
     let base = server.base_url();
     let doc = serde_json::to_string(&document()).unwrap();
+    let reminded = serde_json::to_string(&with_reminders(document())).unwrap();
     let csv = todoist_csv();
     println!(
         "\n{kind}: seconds per import of {TASKS} tasks in {LISTS} lists ({} KiB document, {} KiB CSV)",
@@ -165,27 +223,52 @@ async fn bench_database(kind: &str, url: &str, runs: usize) {
         "{:<28} {:>8} {:>8} {:>8}",
         "case", "median", "fastest", "slowest"
     );
-    let cases: [(&str, &str, &str, &str, u16); 3] = [
-        ("export document", "", "application/json", &doc, 201),
-        (
-            "export document, dry run",
-            "?dry_run=true",
-            "application/json",
-            &doc,
-            200,
-        ),
-        ("Todoist CSV", "", "text/csv", &csv, 201),
+    let json = "application/json";
+    let cases = [
+        Case {
+            label: "export document",
+            query: "",
+            content_type: json,
+            body: &doc,
+            expected: 201,
+            webhook: false,
+        },
+        Case {
+            label: "export document, dry run",
+            query: "?dry_run=true",
+            content_type: json,
+            body: &doc,
+            expected: 200,
+            webhook: false,
+        },
+        Case {
+            label: "Todoist CSV",
+            query: "",
+            content_type: "text/csv",
+            body: &csv,
+            expected: 201,
+            webhook: false,
+        },
+        Case {
+            label: "reminders and a webhook",
+            query: "",
+            content_type: json,
+            body: &reminded,
+            expected: 201,
+            webhook: true,
+        },
     ];
     let mut n = 0;
-    for (label, query, content_type, body, expected) in cases {
+    for case in &cases {
         let mut seconds = Vec::with_capacity(runs);
         for _ in 0..runs {
             n += 1;
-            seconds.push(import_once(&base, n, query, content_type, body, expected).await);
+            seconds.push(import_once(&base, n, case).await);
         }
         seconds.sort_by(f64::total_cmp);
         println!(
-            "{label:<28} {:>8.3} {:>8.3} {:>8.3}",
+            "{:<28} {:>8.3} {:>8.3} {:>8.3}",
+            case.label,
             seconds[runs / 2],
             seconds[0],
             seconds[runs - 1]

@@ -13,6 +13,7 @@ on_both_databases!(
     todoist_csv_nests_by_indent_and_reads_recurring_dates,
     plain_csv_creates_lists_and_bad_rows_write_nothing,
     imports_are_bounded_and_stay_with_their_user,
+    reminders_travel_with_the_export_and_past_ones_stay_quiet,
 );
 
 /// `POST …/import` with a raw body.
@@ -225,6 +226,200 @@ async fn export_then_import_into_a_fresh_user_gives_the_same_document(app: TestA
         (200, true),
         "{with}"
     );
+}
+
+async fn set_time_zone(app: &TestApp, u: &TestUser, tz: &str) {
+    let (status, body) = app
+        .send(
+            u,
+            Method::PUT,
+            "/settings",
+            Some(json!({ "time_zone": tz })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// The user's task called `title` as the API shows it, subtasks and completed ones included.
+async fn api_task(app: &TestApp, u: &TestUser, title: &str) -> Value {
+    let (status, tasks) = app.list(u, "include=subtasks&limit=100").await;
+    assert_eq!(status, 200, "{tasks}");
+    tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"] == title)
+        .unwrap_or_else(|| panic!("no task {title:?} in {tasks}"))
+        .clone()
+}
+
+/// A task's reminders as (rule, fire_at, done).
+fn reminders(task: &Value) -> Vec<(Value, Value, bool)> {
+    task["reminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut rule = r.clone();
+            let rule_fields = rule.as_object_mut().unwrap();
+            rule_fields.retain(|k, _| ["at", "before", "time"].contains(&k.as_str()));
+            (rule, r["fire_at"].clone(), r["done"].as_bool().unwrap())
+        })
+        .collect()
+}
+
+async fn reminders_travel_with_the_export_and_past_ones_stay_quiet(app: TestApp) {
+    let u = app.sign_up("remind-export@example.com").await;
+    set_time_zone(&app, &u, "Europe/Berlin").await;
+    app.create(
+        &u,
+        json!({"title": "Report", "due_at": "2027-01-15T09:00:00Z", "reminders": [
+            {"before": "PT30M"}, {"before": "P1D", "time": "09:00"}, {"at": "2027-01-14T12:00:00Z"}]}),
+    )
+    .await;
+    // Gone off long ago, and cancelled by completion: both done, as the API keeps them.
+    app.create(
+        &u,
+        json!({"title": "Old", "due_at": "2020-03-01T10:00:00Z", "reminders": [{"before": "PT1H"}]}),
+    )
+    .await;
+    app.create(
+        &u,
+        json!({"title": "Filed", "completed": true, "due_at": "2027-02-01T10:00:00Z",
+            "reminders": [{"before": "PT10M"}]}),
+    )
+    .await;
+    // A relative reminder stays when its task's due time is cleared.
+    let someday = app
+        .create(
+            &u,
+            json!({"title": "Someday", "due_at": "2027-03-01T10:00:00Z", "reminders": [{"before": "PT2H"}]}),
+        )
+        .await;
+    let (status, _) = app
+        .send(
+            &u,
+            Method::PUT,
+            &format!("/tasks/{}", someday["id"]),
+            Some(json!({"due_at": null})),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let before = export(&app, &u).await;
+    // The document holds the rules as the API takes them: no ids, firing times or done flags.
+    assert_eq!(
+        task(&before, "Report")["reminders"],
+        json!([{"before": "PT30M"}, {"before": "P1D", "time": "09:00"}, {"at": "2027-01-14T12:00:00Z"}])
+    );
+    assert_eq!(
+        task(&before, "Someday")["reminders"],
+        json!([{"before": "PT2H"}])
+    );
+
+    // Imported by someone in another time zone: "the day before at 9" is their 9 o'clock.
+    let fresh = app.sign_up("remind-import@example.com").await;
+    set_time_zone(&app, &fresh, "America/New_York").await;
+    let (status, dry) = import(
+        &app,
+        &fresh,
+        "?dry_run=true",
+        "application/json",
+        before.to_string(),
+    )
+    .await;
+    assert_eq!((status, dry["reminders"].as_i64()), (200, Some(6)), "{dry}");
+    let (status, done) = import(&app, &fresh, "", "application/json", before.to_string()).await;
+    assert_eq!(
+        (status, done["reminders"].as_i64()),
+        (201, Some(6)),
+        "{done}"
+    );
+    assert_eq!(export(&app, &fresh).await, before);
+
+    let report = api_task(&app, &fresh, "Report").await;
+    assert_eq!(
+        reminders(&report),
+        [
+            (
+                json!({"before": "PT30M"}),
+                json!("2027-01-15T08:30:00Z"),
+                false
+            ),
+            (
+                json!({"before": "P1D", "time": "09:00"}),
+                json!("2027-01-14T14:00:00Z"),
+                false
+            ),
+            (
+                json!({"at": "2027-01-14T12:00:00Z"}),
+                json!("2027-01-14T12:00:00Z"),
+                false
+            ),
+        ]
+    );
+    assert_eq!(
+        reminders(&api_task(&app, &fresh, "Old").await),
+        [(
+            json!({"before": "PT1H"}),
+            json!("2020-03-01T09:00:00Z"),
+            true
+        )]
+    );
+    assert_eq!(
+        reminders(&api_task(&app, &fresh, "Filed").await),
+        [(
+            json!({"before": "PT10M"}),
+            json!("2027-02-01T09:50:00Z"),
+            true
+        )]
+    );
+    assert_eq!(
+        reminders(&api_task(&app, &fresh, "Someday").await),
+        [(json!({"before": "PT2H"}), Value::Null, false)]
+    );
+
+    // The relative ones are relative still: they follow a new due time.
+    let (status, moved) = app
+        .send(
+            &fresh,
+            Method::PUT,
+            &format!("/tasks/{}", report["id"]),
+            Some(json!({"due_at": "2027-01-20T09:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    let fire: Vec<Value> = reminders(&moved).into_iter().map(|r| r.1).collect();
+    assert_eq!(
+        fire,
+        [
+            json!("2027-01-20T08:30:00Z"),
+            json!("2027-01-19T14:00:00Z"),
+            json!("2027-01-14T12:00:00Z")
+        ]
+    );
+
+    // Nothing imported was due to be told: the scheduler (woken by the import) tells nobody.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (status, told) = app.send(&fresh, Method::GET, "/notifications", None).await;
+    assert_eq!((status, told["unread"].as_i64()), (200, Some(0)), "{told}");
+
+    // A bad reminder is a row error naming its field, and nothing is written.
+    let other = app.sign_up("remind-bad@example.com").await;
+    let bad = json!({"format": "todo-export", "version": 1, "tasks": [
+        {"title": "Fine", "reminders": [{"at": "2027-01-01T09:00:00Z"}]},
+        {"title": "Bad", "due_at": "2027-01-01T09:00:00Z", "reminders": [{"before": "PT30M"}, {"before": "half an hour"}]}]});
+    for query in ["?dry_run=true", ""] {
+        let (status, e) = import(&app, &other, query, "application/json", bad.to_string()).await;
+        assert_eq!(status, 422, "{e}");
+        let fields = e["error"]["fields"].as_object().unwrap();
+        assert_eq!(
+            fields.keys().collect::<Vec<_>>(),
+            ["tasks[1].reminders[1].before"],
+            "{e}"
+        );
+    }
+    assert_eq!(export(&app, &other).await["tasks"], json!([]));
 }
 
 const TODOIST: &str = "\

@@ -27,6 +27,16 @@ async fn webhooks_are_registered_tested_logged_and_deleted_postgres() {
     registered_tested_logged_and_deleted(Db::Postgres).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_is_a_task_created_event_per_task_sqlite() {
+    an_import_is_a_task_created_event_per_task(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_is_a_task_created_event_per_task_postgres() {
+    an_import_is_a_task_created_event_per_task(Db::Postgres).await;
+}
+
 async fn create_hook(app: &TestApp, u: &TestUser, url: &str, events: &[&str]) -> (i64, String) {
     let (status, hook) = app
         .send(
@@ -422,4 +432,77 @@ async fn private_targets_are_refused_by_default() {
     let error = d["attempts"][0]["error"].as_str().unwrap();
     assert!(error.starts_with("refused"), "{error}");
     assert!(receiver.received().is_empty());
+}
+
+async fn an_import_is_a_task_created_event_per_task(db: Db) {
+    let Some(app) = TestApp::spawn_with(db, &["--webhook-allow-private", "true"]).await else {
+        return;
+    };
+    let u = app.sign_up("import-hooks@example.com").await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = create_hook(&app, &u, &receiver.url, &["task.created"]).await;
+    receiver.set_secret(&secret);
+    // Someone whose webhook takes other events: their import is no message.
+    let quiet = app.sign_up("import-quiet@example.com").await;
+    let elsewhere = Receiver::start().await;
+    create_hook(&app, &quiet, &elsewhere.url, &["task.deleted"]).await;
+
+    let doc = json!({"format": "todo-export", "version": 1, "tasks": [
+        {"ref": 1, "title": "Trip", "due_at": "2027-06-01T08:00:00Z", "reminders": [{"before": "P1D"}]},
+        {"ref": 2, "parent": 1, "title": "Passport"},
+        {"ref": 3, "parent": 1, "title": "Tickets", "completed": true},
+        {"ref": 4, "title": "Water the plants", "list": "Home"}]});
+    let (status, dry) = app
+        .send(&u, Method::POST, "/import?dry_run=true", Some(doc.clone()))
+        .await;
+    assert_eq!(status, 200, "{dry}");
+    let (status, done) = app
+        .send(&u, Method::POST, "/import", Some(doc.clone()))
+        .await;
+    assert_eq!(status, 201, "{done}");
+    let (status, done) = app.send(&quiet, Method::POST, "/import", Some(doc)).await;
+    assert_eq!(status, 201, "{done}");
+
+    // The import wakes the scheduler: the messages go out at once.
+    receiver.wait_for(4, Duration::from_secs(10)).await;
+    let (_, tasks) = app.list(&u, "include=subtasks").await;
+    let ids: HashMap<&str, &Value> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["title"].as_str().unwrap(), &t["id"]))
+        .collect();
+    assert_eq!(ids.len(), 4, "{tasks}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = receiver.received();
+    assert_eq!(got.len(), 4, "one message per task, none for the dry run");
+    assert!(receiver.refused().is_empty(), "{:?}", receiver.refused());
+    let mut seen = HashSet::new();
+    for r in &got {
+        assert_eq!(r.body["type"], "task.created", "{}", r.body);
+        let task = &r.body["data"]["task"];
+        assert_eq!(&task["id"], ids[task["title"].as_str().unwrap()], "{task}");
+        assert!(
+            seen.insert(r.message_id.clone()),
+            "each task is its own message"
+        );
+    }
+    let of = |title: &str| {
+        got.iter()
+            .map(|r| &r.body["data"]["task"])
+            .find(|t| t["title"] == title)
+            .unwrap()
+    };
+    // Each as the API shows it after the import: with its subtask counts and reminders.
+    let trip = of("Trip");
+    assert_eq!(
+        (
+            trip["subtask_count"].as_i64(),
+            trip["subtasks_done"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(trip["reminders"][0]["before"], "P1D", "{trip}");
+    assert_eq!(of("Passport")["parent_id"], *ids["Trip"]);
+    assert!(elsewhere.received().is_empty());
 }

@@ -776,6 +776,24 @@ async fn import_and_export_forms(app: App) {
     assert!(page.contains("This file has 2 tasks"), "{page}");
     assert!(page.contains("Groceries: 1 task (new list)"), "{page}");
     assert!(page.contains("repeats Every weekday"), "{page}");
+    // An export document's preview counts its reminders.
+    let reminded = r#"{"format": "todo-export", "version": 1, "tasks": [{"title": "Call",
+        "due_at": "2027-01-05T10:00:00Z", "reminders": [{"before": "PT10M"}, {"before": "P1D", "time": "09:00"}]}]}"#;
+    let (status, preview) = c
+        .upload(
+            &import,
+            &[
+                ("_csrf", None, &csrf),
+                ("file", Some("todo-export.json"), reminded),
+                ("list", None, ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{preview}");
+    assert!(
+        preview.contains("This file has 1 task with 2 reminders."),
+        "{preview}"
+    );
     let (status, doc) = c.get(&app.url("/settings/data/export")).await;
     assert_eq!(status, 200);
     let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
