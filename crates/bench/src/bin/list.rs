@@ -207,7 +207,8 @@ async fn write_call(store: &Store, write: Write, task: i64, i: usize) -> bool {
     match write {
         Write::Get => matches!(store.get_task(USER, task).await, Ok(Some(_))),
         Write::Create => {
-            let new = create(serde_json::json!({"title": format!("new task {i}"), "tags": ["bench"]}));
+            let new =
+                create(serde_json::json!({"title": format!("new task {i}"), "tags": ["bench"]}));
             store.create_task(USER, new).await.is_ok()
         }
         Write::CreateDue => {
@@ -224,7 +225,10 @@ async fn write_call(store: &Store, write: Write, task: i64, i: usize) -> bool {
             .unwrap()
             .validate()
             .unwrap();
-            matches!(store.update_task(USER, task, patch, false).await, Ok(Some(_)))
+            matches!(
+                store.update_task(USER, task, patch, false).await,
+                Ok(Some(_))
+            )
         }
     }
 }
@@ -294,7 +298,8 @@ async fn bench_database(kind: &str, urls: Vec<String>, duration: Duration) {
             .unwrap();
         let task = page.tasks[0].id;
         for (row, (write, _)) in table[reads..].iter_mut().zip(WRITES) {
-            row.1.push(measure_write(&store, write, task, duration).await);
+            row.1
+                .push(measure_write(&store, write, task, duration).await);
         }
         store.close().await;
     }
