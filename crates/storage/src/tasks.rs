@@ -308,9 +308,7 @@ impl Store {
             let _turn = self.write_turn().await;
             with_pool!(&self.pool, |p| {
                 let mut tx = p.begin().await?;
-                let task = create_in(&mut tx, user_id, &new, now).await??;
-                let queued =
-                    queue_task_event(&mut *tx, user_id, Event::TaskCreated, &task, now).await?;
+                let (task, queued) = create_in(&mut tx, user_id, &new, now).await??;
                 tx.commit().await?;
                 self.wake_for(&task, queued);
                 task
@@ -509,9 +507,16 @@ impl Store {
                 }
             }
             // Read back: the completions above may have changed the subtask counts.
-            let row = lock_task(&mut *tx, user_id, id).await?;
-            let task = with_reminders(&mut *tx, row.into_iter().collect()).await?;
-            let task = task.into_iter().next();
+            let sql =
+                format!("SELECT {COLUMNS}, {HOOKED} FROM tasks WHERE id = $1 AND user_id = $2");
+            let back: Option<HookedRow> = sqlx::query_as(&sql)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let hooked = back.as_ref().is_some_and(|b| b.hooked);
+            let rows = back.map(|b| b.task).into_iter().collect();
+            let task = with_reminders(&mut *tx, rows).await?.pop();
             let mut queued = false;
             if let Some(task) = &task {
                 let event = if task.completed && !was_completed {
@@ -519,7 +524,7 @@ impl Store {
                 } else {
                     Event::TaskUpdated
                 };
-                queued = queue_task_event(&mut *tx, user_id, event, task, now).await?;
+                queued = hooked && queue_task_event(&mut *tx, user_id, event, task, now).await?;
             }
             tx.commit().await?;
             if let Some(task) = &task {
@@ -586,13 +591,14 @@ fn spot_of(task: &Task) -> Spot {
     }
 }
 
-/// Places and inserts a new task: the part of creating one that runs inside the caller's transaction.
+/// Places and inserts a new task, with its reminders, and queues its `task.created` event: the part of
+/// creating one that runs inside the caller's transaction. Also returns whether an event was queued.
 pub(crate) async fn create_in<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     user_id: &str,
     new: &NewTask,
     now: DateTime<Utc>,
-) -> Result<Result<Task, StorageError>, sqlx::Error>
+) -> Result<Result<(Task, bool), StorageError>, sqlx::Error>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -617,35 +623,32 @@ where
         Ok(spot) => spot,
         Err(invalid) => return Ok(Err(StorageError::Invalid(invalid))),
     };
-    // Left out, the reminders are the user's default, for a task with a due time: the insert reads it.
-    let (mut task, whens) = match &new.reminders {
-        Some(whens) => (
-            insert_task(&mut **tx, user_id, new, spot, now).await?,
-            whens.clone(),
-        ),
-        None if new.due_at.is_some() => {
-            let sql = format!(
-                "{}, (SELECT s.default_reminder FROM user_settings s WHERE s.user_id = $1) AS default_reminder",
-                insert_sql()
-            );
-            let row: CreatedRow =
-                bind_new_task(sqlx::query_as(&sql), user_id, new, (now, now), spot, false)
-                    .fetch_one(&mut **tx)
-                    .await?;
+    let sql = format!(
+        "{}, {HOOKED}, (SELECT s.default_reminder FROM user_settings s WHERE s.user_id = $1) \
+         AS default_reminder",
+        insert_sql()
+    );
+    let row: CreatedRow =
+        bind_new_task(sqlx::query_as(&sql), user_id, new, (now, now), spot, false)
+            .fetch_one(&mut **tx)
+            .await?;
+    let hooked = row.row.hooked;
+    let mut task = Task::from(row.row.task);
+    // Left out, the reminders are the user's default, for a task with a due time.
+    let whens = match &new.reminders {
+        Some(whens) => whens.clone(),
+        None if task.due_at.is_some() => {
             let settings = Settings {
                 default_reminder: row.default_reminder,
                 ..Settings::default()
             };
-            let whens = settings.default_reminder_ms().map(|ms| When::Before {
+            let default = settings.default_reminder_ms().map(|ms| When::Before {
                 ms,
                 on_day_at: None,
             });
-            (row.task.into(), whens.into_iter().collect())
+            default.into_iter().collect()
         }
-        None => (
-            insert_task(&mut **tx, user_id, new, spot, now).await?,
-            Vec::new(),
-        ),
+        None => Vec::new(),
     };
     if !whens.is_empty() {
         if let Err(invalid) = reminders::set_reminders(tx, &task, &whens, now).await? {
@@ -653,7 +656,9 @@ where
         }
         reminders::attach(&mut **tx, std::slice::from_mut(&mut task)).await?;
     }
-    Ok(Ok(task))
+    let queued =
+        hooked && queue_task_event(&mut **tx, user_id, Event::TaskCreated, &task, now).await?;
+    Ok(Ok((task, queued)))
 }
 
 /// Reads the caller's task through a write (a no-op touch), so the transaction holds the row, and on
@@ -805,11 +810,23 @@ fn insert_sql() -> String {
     )
 }
 
+/// Whether the task's owner has a webhook switched on, as a column next to [`COLUMNS`]: a write queues
+/// its event only then, so one without webhooks runs no statement for them.
+const HOOKED: &str = "EXISTS (SELECT 1 FROM webhooks w \
+     WHERE w.user_id = tasks.user_id AND w.disabled_at IS NULL) AS hooked";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HookedRow {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    hooked: bool,
+}
+
 /// A new task's row and its owner's default reminder, as stored (an ISO 8601 duration).
 #[derive(sqlx::FromRow)]
 pub(crate) struct CreatedRow {
     #[sqlx(flatten)]
-    task: TaskRow,
+    row: HookedRow,
     default_reminder: Option<String>,
 }
 
