@@ -7,9 +7,7 @@ use todo_domain::{NewTask, Task};
 
 use crate::store::with_pool;
 use crate::tasks::{create_in, millis, now};
-use crate::webhooks::queue_task_event;
 use crate::{StorageError, Store};
-use todo_domain::Event;
 
 /// How long an answer is kept for retries.
 const ANSWER_LIFETIME: Duration = Duration::hours(24);
@@ -111,11 +109,10 @@ impl Store {
             if let Some(prior) = earlier(&mut *tx, user_id, key, at).await? {
                 return Ok(Err(prior));
             }
-            let task = create_in(&mut tx, user_id, new, now).await??;
+            let (task, queued) = create_in(&mut tx, user_id, new, now).await??;
             let body = serde_json::to_string(&task)
                 .map_err(|e| StorageError::Database(sqlx::Error::Encode(Box::new(e))))?;
             store_key(&mut tx, user_id, key, Some((201, &body)), at).await?;
-            let queued = queue_task_event(&mut tx, user_id, Event::TaskCreated, &task, now).await?;
             tx.commit().await?;
             self.wake_for(&task, queued);
             Ok(Ok(task))

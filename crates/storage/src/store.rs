@@ -344,6 +344,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.flush_changes().await;
         with_pool!(&self.pool, |p| p.close().await);
         with_pool!(&self.probe, |p| p.close().await);
     }

@@ -2,22 +2,23 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Type};
 use todo_domain::{
     search_text, title_key, Cursor, Event, Levels, ListQuery, NewTask, Order, Priority, Recurrence,
-    RepeatFrom, SortKey, SortValue, Status, Task, TaskPatch, Tz, When,
+    RepeatFrom, Settings, SortKey, SortValue, Status, Task, TaskPatch, Tz, When,
 };
 
 use crate::reminders::{self, ReminderRow};
-use crate::settings::{settings_in, SettingsRow};
 use crate::store::{with_pool, Pool};
 use crate::tree::{place, Spot, DESCENDANTS};
 use crate::webhooks::{queue_events_about, queue_task_event, queue_task_events};
 use crate::{StorageError, Store};
 
-/// A task's columns and its direct subtasks' counts (from the `tasks_parent` index).
+/// A task's columns, its direct subtasks' counts (from the `tasks_parent` index) and whether it has
+/// reminders (from `reminders_task`), so their own query runs only for the few tasks that do.
 pub(crate) const COLUMNS: &str =
     "id, user_id, title, description, completed, priority, tags, due_at, recurrence, \
      created_at, updated_at, series_start, spawned_next, list_id, parent_id, repeat_from_completion, occurrence, \
      (SELECT COUNT(*) FROM tasks c WHERE c.parent_id = tasks.id) AS subtask_count, \
-     (SELECT COUNT(*) FROM tasks c WHERE c.parent_id = tasks.id AND c.completed) AS subtasks_done";
+     (SELECT COUNT(*) FROM tasks c WHERE c.parent_id = tasks.id AND c.completed) AS subtasks_done, \
+     EXISTS (SELECT 1 FROM reminders r WHERE r.task_id = tasks.id) AS has_reminders";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TaskRow {
@@ -40,6 +41,7 @@ pub(crate) struct TaskRow {
     occurrence: i32,
     subtask_count: i64,
     subtasks_done: i64,
+    has_reminders: bool,
 }
 
 pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
@@ -84,6 +86,33 @@ impl From<TaskRow> for Task {
             occurrence: r.occurrence,
         }
     }
+}
+
+/// The tasks of `rows` with their reminders, read (in one query) only for those that have some.
+pub(crate) async fn with_reminders<'e, DB, E>(
+    exec: E,
+    rows: Vec<TaskRow>,
+) -> Result<Vec<Task>, sqlx::Error>
+where
+    DB: Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let armed: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.has_reminders)
+        .map(|r| r.id)
+        .collect();
+    let mut tasks: Vec<Task> = rows.into_iter().map(Task::from).collect();
+    if !armed.is_empty() {
+        let mut found = reminders::of_tasks(exec, &armed).await?;
+        for task in &mut tasks {
+            task.reminders = found.remove(&task.id).unwrap_or_default();
+        }
+    }
+    Ok(tasks)
 }
 
 /// One page of a task list, and the cursor of the next page when there is one.
@@ -279,9 +308,7 @@ impl Store {
             let _turn = self.write_turn().await;
             with_pool!(&self.pool, |p| {
                 let mut tx = p.begin().await?;
-                let task = create_in(&mut tx, user_id, &new, now).await??;
-                let queued =
-                    queue_task_event(&mut tx, user_id, Event::TaskCreated, &task, now).await?;
+                let (task, queued) = create_in(&mut tx, user_id, &new, now).await??;
                 tx.commit().await?;
                 self.wake_for(&task, queued);
                 task
@@ -309,11 +336,8 @@ impl Store {
                 .bind(user_id)
                 .fetch_optional(p)
                 .await?;
-            let mut task = row.map(Task::from);
-            if let Some(task) = task.as_mut() {
-                reminders::attach(p, std::slice::from_mut(task)).await?;
-            }
-            Ok(task)
+            let tasks = with_reminders(p, row.into_iter().collect()).await?;
+            Ok(tasks.into_iter().next())
         })
     }
 
@@ -324,12 +348,13 @@ impl Store {
         // A LIKE's selectivity depends on its pattern: planned afresh with the values each time (an
         // unnamed statement), PostgreSQL picks its trigram index or the sort order per search.
         let persistent = q.search.is_none() && q.tag.is_none();
-        let rows: Vec<TaskRow> = with_pool!(&self.pool, |p| bind_all(sqlx::query_as(&sql), args)
-            .persistent(persistent)
-            .fetch_all(p)
-            .await?);
-        let mut tasks: Vec<Task> = rows.into_iter().map(Task::from).collect();
-        with_pool!(&self.pool, |p| reminders::attach(p, &mut tasks).await?);
+        let mut tasks: Vec<Task> = with_pool!(&self.pool, |p| {
+            let rows: Vec<TaskRow> = bind_all(sqlx::query_as(&sql), args)
+                .persistent(persistent)
+                .fetch_all(p)
+                .await?;
+            with_reminders(p, rows).await?
+        });
         let next_cursor = if tasks.len() > q.limit as usize {
             tasks.truncate(q.limit as usize);
             tasks.last().map(|t| Cursor::after(t, q.sort, q.order))
@@ -412,9 +437,11 @@ impl Store {
         let _turn = self.write_turn().await;
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let Some(mut task) = lock_task(&mut *tx, user_id, id).await? else {
+            let Some(row) = lock_task(&mut *tx, user_id, id).await? else {
                 return Ok(None);
             };
+            let armed = row.has_reminders;
+            let mut task = Task::from(row);
             let patch = patch(&task);
             let was_completed = task.completed;
             let moved = match (patch.parent_id, patch.list_id) {
@@ -439,7 +466,7 @@ impl Store {
                 task.list_id = spot.list_id;
                 task.parent_id = spot.parent_id;
             }
-            let mut completing = vec![(task, patch)];
+            let mut completing = vec![(task, patch, armed)];
             if complete_subtasks && !was_completed && completing[0].1.completed == Some(true) {
                 let sql = format!(
                     "SELECT {COLUMNS} FROM tasks WHERE id IN ({DESCENDANTS}) AND NOT completed ORDER BY id"
@@ -449,14 +476,16 @@ impl Store {
                     .bind(user_id)
                     .fetch_all(&mut *tx)
                     .await?;
-                completing.extend(open.into_iter().map(Task::from).map(|t| {
+                completing.extend(open.into_iter().map(|row| {
+                    let armed = row.has_reminders;
+                    let t = Task::from(row);
                     let done = TaskPatch::toggle(&t);
-                    (t, done)
+                    (t, done, armed)
                 }));
             }
-            let subtasks: Vec<i64> = completing[1..].iter().map(|(t, _)| t.id).collect();
+            let subtasks: Vec<i64> = completing[1..].iter().map(|(t, _, _)| t.id).collect();
             let mut tz = None;
-            for (mut task, mut patch) in completing {
+            for (mut task, mut patch, mut armed) in completing {
                 if tz.is_none() && (task.recurrence.is_some() || patch.recurrence.is_some()) {
                     tz = Some(time_zone(&mut *tx, user_id).await?);
                 }
@@ -470,25 +499,36 @@ impl Store {
                     {
                         return Err(StorageError::Invalid(invalid));
                     }
-                } else if task.due_at != was_due || task.completed != was_done {
+                    armed = !whens.is_empty();
+                } else if armed && (task.due_at != was_due || task.completed != was_done) {
                     reminders::rearm(&mut tx, &task, now).await?;
                 }
                 if let Some(next) = next {
                     let next = insert_task(&mut *tx, user_id, &next, spot_of(&task), now).await?;
-                    reminders::carry_over(&mut tx, &task, &next, now).await?;
+                    if armed {
+                        reminders::carry_over(&mut tx, &task, &next, now).await?;
+                    }
                 }
             }
             // Read back: the completions above may have changed the subtask counts.
-            let mut task = lock_task(&mut *tx, user_id, id).await?;
+            let sql =
+                format!("SELECT {COLUMNS}, {HOOKED} FROM tasks WHERE id = $1 AND user_id = $2");
+            let back: Option<HookedRow> = sqlx::query_as(&sql)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let hooked = back.as_ref().is_some_and(|b| b.hooked);
+            let rows = back.map(|b| b.task).into_iter().collect();
+            let task = with_reminders(&mut *tx, rows).await?.pop();
             let mut queued = false;
-            if let Some(task) = task.as_mut() {
-                reminders::attach(&mut *tx, std::slice::from_mut(task)).await?;
+            if let Some(task) = &task {
                 let event = if task.completed && !was_completed {
                     Event::TaskCompleted
                 } else {
                     Event::TaskUpdated
                 };
-                queued = queue_task_event(&mut tx, user_id, event, task, now).await?;
+                queued = hooked && queue_task_event(&mut tx, user_id, event, task, now).await?;
             }
             // Each subtask completed with it is an event of its own.
             queued |=
@@ -566,13 +606,14 @@ fn spot_of(task: &Task) -> Spot {
     }
 }
 
-/// Places and inserts a new task: the part of creating one that runs inside the caller's transaction.
+/// Places and inserts a new task, with its reminders, and queues its `task.created` event: the part of
+/// creating one that runs inside the caller's transaction. Also returns whether an event was queued.
 pub(crate) async fn create_in<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     user_id: &str,
     new: &NewTask,
     now: DateTime<Utc>,
-) -> Result<Result<Task, StorageError>, sqlx::Error>
+) -> Result<Result<(Task, bool), StorageError>, sqlx::Error>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -589,7 +630,7 @@ where
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
     ReminderRow: for<'r> sqlx::FromRow<'r, DB::Row>,
-    SettingsRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    CreatedRow: for<'r> sqlx::FromRow<'r, DB::Row>,
     (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
@@ -597,26 +638,41 @@ where
         Ok(spot) => spot,
         Err(invalid) => return Ok(Err(StorageError::Invalid(invalid))),
     };
-    let mut task = insert_task(&mut **tx, user_id, new, spot, now).await?;
+    let sql = format!(
+        "{}, {HOOKED}, (SELECT s.default_reminder FROM user_settings s WHERE s.user_id = $1) \
+         AS default_reminder",
+        insert_sql()
+    );
+    let row: CreatedRow =
+        bind_new_task(sqlx::query_as(&sql), user_id, new, (now, now), spot, false)
+            .fetch_one(&mut **tx)
+            .await?;
+    let hooked = row.row.hooked;
+    let mut task = Task::from(row.row.task);
     // Left out, the reminders are the user's default, for a task with a due time.
-    let wants_default = new.reminders.is_none() && task.due_at.is_some();
-    if wants_default || new.reminders.as_ref().is_some_and(|r| !r.is_empty()) {
-        let settings = settings_in(&mut **tx, user_id).await?;
-        let whens = new.reminders.clone().unwrap_or_else(|| {
-            let default = settings.default_reminder_ms();
-            default.map_or_else(Vec::new, |ms| {
-                vec![When::Before {
-                    ms,
-                    on_day_at: None,
-                }]
-            })
-        });
+    let whens = match &new.reminders {
+        Some(whens) => whens.clone(),
+        None if task.due_at.is_some() => {
+            let settings = Settings {
+                default_reminder: row.default_reminder,
+                ..Settings::default()
+            };
+            let default = settings.default_reminder_ms().map(|ms| When::Before {
+                ms,
+                on_day_at: None,
+            });
+            default.into_iter().collect()
+        }
+        None => Vec::new(),
+    };
+    if !whens.is_empty() {
         if let Err(invalid) = reminders::set_reminders(tx, &task, &whens, now).await? {
             return Ok(Err(StorageError::Invalid(invalid)));
         }
         reminders::attach(&mut **tx, std::slice::from_mut(&mut task)).await?;
     }
-    Ok(Ok(task))
+    let queued = hooked && queue_task_event(tx, user_id, Event::TaskCreated, &task, now).await?;
+    Ok(Ok((task, queued)))
 }
 
 /// Tasks per statement when tasks are read by id.
@@ -662,7 +718,11 @@ where
 
 /// Reads the caller's task through a write (a no-op touch), so the transaction holds the row, and on
 /// SQLite the write lock, before reading: concurrent updates queue instead of losing each other's changes.
-async fn lock_task<'e, DB, E>(exec: E, user_id: &str, id: i64) -> Result<Option<Task>, sqlx::Error>
+async fn lock_task<'e, DB, E>(
+    exec: E,
+    user_id: &str,
+    id: i64,
+) -> Result<Option<TaskRow>, sqlx::Error>
 where
     DB: Database,
     E: sqlx::Executor<'e, Database = DB>,
@@ -674,12 +734,11 @@ where
     let sql = format!(
         "UPDATE tasks SET updated_at = updated_at WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}"
     );
-    let row: Option<TaskRow> = sqlx::query_as(&sql)
+    sqlx::query_as(&sql)
         .bind(id)
         .bind(user_id)
         .fetch_optional(exec)
-        .await?;
-    Ok(row.map(Task::from))
+        .await
 }
 
 /// The user's time zone, UTC until they choose one.
@@ -797,6 +856,35 @@ where
         .bind(spawned_next)
 }
 
+/// The statement that inserts one task (the values of [`bind_new_task`]) and returns its [`COLUMNS`].
+fn insert_sql() -> String {
+    let params: Vec<String> = (1..=NEW_TASK_VALUES).map(|k| format!("${k}")).collect();
+    format!(
+        "INSERT INTO tasks ({NEW_TASK_COLUMNS}) VALUES ({}) RETURNING {COLUMNS}",
+        params.join(", ")
+    )
+}
+
+/// Whether the task's owner has a webhook switched on, as a column next to [`COLUMNS`]: a write queues
+/// its event only then, so one without webhooks runs no statement for them.
+const HOOKED: &str = "EXISTS (SELECT 1 FROM webhooks w \
+     WHERE w.user_id = tasks.user_id AND w.disabled_at IS NULL) AS hooked";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HookedRow {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    hooked: bool,
+}
+
+/// A new task's row and its owner's default reminder, as stored (an ISO 8601 duration).
+#[derive(sqlx::FromRow)]
+pub(crate) struct CreatedRow {
+    #[sqlx(flatten)]
+    row: HookedRow,
+    default_reminder: Option<String>,
+}
+
 pub(crate) async fn insert_task<'e, DB, E>(
     exec: E,
     user_id: &str,
@@ -818,14 +906,16 @@ where
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> <DB as Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
 {
-    let params: Vec<String> = (1..=NEW_TASK_VALUES).map(|k| format!("${k}")).collect();
-    let sql = format!(
-        "INSERT INTO tasks ({NEW_TASK_COLUMNS}) VALUES ({}) RETURNING {COLUMNS}",
-        params.join(", ")
-    );
-    let row: TaskRow = bind_new_task(sqlx::query_as(&sql), user_id, t, (now, now), spot, false)
-        .fetch_one(exec)
-        .await?;
+    let row: TaskRow = bind_new_task(
+        sqlx::query_as(&insert_sql()),
+        user_id,
+        t,
+        (now, now),
+        spot,
+        false,
+    )
+    .fetch_one(exec)
+    .await?;
     Ok(row.into())
 }
 

@@ -220,3 +220,45 @@ async fn subtasks_written_with_their_parent_and_imports_reach_subscribers() {
         }
     }
 }
+
+/// On PostgreSQL a burst of changes leaves in batches (one statement for what queued up): every one
+/// still reaches the other replica, in order, the identical ones included (PostgreSQL would deliver
+/// identical payloads of one transaction once), and closing a store first sends what it published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_changes_reaches_other_replicas_whole_and_in_order() {
+    let (_dir, urls) = databases().await;
+    for url in urls {
+        let here = Store::open(&url, &StoreOptions::default()).unwrap();
+        here.migrate().await.unwrap();
+        if here.kind() != DbKind::Postgres {
+            continue;
+        }
+        let there = Store::open(&url, &StoreOptions::default()).unwrap();
+        let mut remote = there.changes();
+        loop {
+            here.publish(task("warm-up", 0)).await;
+            if tokio::time::timeout(Duration::from_millis(200), remote.recv())
+                .await
+                .is_ok()
+            {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while remote.try_recv().is_ok() {}
+
+        // Task 1 three times over, then tasks 2..=500: more than one batch.
+        let burst: Vec<Change> = [1, 1, 1]
+            .into_iter()
+            .chain(2..=500)
+            .map(|id| task("u1", id))
+            .collect();
+        for change in &burst {
+            here.publish(change.clone()).await;
+        }
+        here.close().await;
+        for expected in burst {
+            assert_eq!(next(&mut remote).await, expected);
+        }
+    }
+}

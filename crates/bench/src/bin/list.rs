@@ -1,8 +1,10 @@
 //! `scripts/bench-list.sh` (or `cargo run --release -p todo-bench --bin todo-bench-list`): how a 20-task
 //! page of one user's list scales with the list's size. For 100, 10,000 and 100,000 tasks, each in a
 //! database of its own, on SQLite and on PostgreSQL, it prints the median latency of the storage call
-//! (no HTTP, one call at a time) for each filter, search and sort, and the largest over smallest ratio.
-//! `BENCH_SECONDS` sets how long each case runs (default 0.5).
+//! (no HTTP, one call at a time) for each filter, search and sort, and the largest over smallest ratio;
+//! then, on the same database, the task hot path's other calls: reading one task, creating one with and
+//! without a due time, toggling and updating one. `BENCH_SECONDS` sets how long each case runs (default
+//! 0.5).
 //!
 //! The tasks look like a long-lived list: the older half completed, half with a description, three tags
 //! and words spread so that some searches and filters match a fixed handful of tasks at every size and
@@ -11,7 +13,7 @@
 use std::time::Duration;
 
 use todo_bench::{drive, run_length, seed_rows};
-use todo_domain::{ListQuery, RawListQuery};
+use todo_domain::{CreateTask, ListQuery, RawListQuery, UpdateTask};
 use todo_storage::{Store, StoreOptions};
 use todo_testkit::PgServer;
 
@@ -175,6 +177,74 @@ async fn measure(store: &Store, raw: &RawListQuery, duration: Duration) -> f64 {
     stats.p50_ms
 }
 
+/// The single-task calls measured after the pages, as the API makes them for one request.
+#[derive(Clone, Copy)]
+enum Write {
+    Get,
+    Create,
+    CreateDue,
+    Toggle,
+    Update,
+}
+
+const WRITES: [(Write, &str); 5] = [
+    (Write::Get, "read one task"),
+    (Write::Create, "create, no due time"),
+    (Write::CreateDue, "create with a due time"),
+    (Write::Toggle, "toggle a task with a due time"),
+    (Write::Update, "update its title and due time"),
+];
+
+/// Call `i` of `write` on `task` (a pending top-level task with a due time).
+async fn write_call(store: &Store, write: Write, task: i64, i: usize) -> bool {
+    let due = chrono::Utc::now() + chrono::Duration::hours(1 + (i % 100) as i64);
+    let create = |body: serde_json::Value| {
+        serde_json::from_value::<CreateTask>(body)
+            .unwrap()
+            .validate()
+            .unwrap()
+    };
+    match write {
+        Write::Get => matches!(store.get_task(USER, task).await, Ok(Some(_))),
+        Write::Create => {
+            let new =
+                create(serde_json::json!({"title": format!("new task {i}"), "tags": ["bench"]}));
+            store.create_task(USER, new).await.is_ok()
+        }
+        Write::CreateDue => {
+            let new = create(serde_json::json!({
+                "title": format!("new task {i}"), "tags": ["bench"], "due_at": due.to_rfc3339()
+            }));
+            store.create_task(USER, new).await.is_ok()
+        }
+        Write::Toggle => matches!(store.toggle_task(USER, task, false).await, Ok(Some(_))),
+        Write::Update => {
+            let patch = serde_json::from_value::<UpdateTask>(serde_json::json!({
+                "title": format!("renamed {i}"), "due_at": due.to_rfc3339()
+            }))
+            .unwrap()
+            .validate()
+            .unwrap();
+            matches!(
+                store.update_task(USER, task, patch, false).await,
+                Ok(Some(_))
+            )
+        }
+    }
+}
+
+/// The median latency of `write`'s calls in ms.
+async fn measure_write(store: &Store, write: Write, task: i64, duration: Duration) -> f64 {
+    let store = store.clone();
+    let stats = drive(1, duration, move |_, i| {
+        let store = store.clone();
+        async move { write_call(&store, write, task, i).await }
+    })
+    .await;
+    assert_eq!(stats.errors, 0);
+    stats.p50_ms
+}
+
 /// A cursor to the page in the middle of the pending tasks sorted by `sort`.
 async fn middle_cursor(store: &Store, sort: &str, n: usize) -> RawListQuery {
     let mut raw = RawListQuery {
@@ -200,6 +270,8 @@ async fn bench_database(kind: &str, urls: Vec<String>, duration: Duration) {
     for sort in ["created", "updated", "due", "priority", "title"] {
         table.push((format!("cursor mid-list, pending, sort={sort}"), vec![]));
     }
+    let reads = table.len();
+    table.extend(WRITES.iter().map(|(_, l)| (l.to_string(), vec![])));
     for (n, url) in SIZES.into_iter().zip(urls) {
         let store = Store::open(&url, &StoreOptions::default()).unwrap();
         store.migrate().await.unwrap();
@@ -212,6 +284,22 @@ async fn bench_database(kind: &str, urls: Vec<String>, duration: Duration) {
         }
         for (row, raw) in table.iter_mut().zip(&queries) {
             row.1.push(measure(&store, raw, duration).await);
+        }
+        // The first pending top-level task by due time has one.
+        let due_first = RawListQuery {
+            status: Some("pending".into()),
+            sort: Some("due".into()),
+            limit: Some("1".into()),
+            ..Default::default()
+        };
+        let page = store
+            .list_tasks(USER, &ListQuery::parse(&due_first).unwrap())
+            .await
+            .unwrap();
+        let task = page.tasks[0].id;
+        for (row, (write, _)) in table[reads..].iter_mut().zip(WRITES) {
+            row.1
+                .push(measure_write(&store, write, task, duration).await);
         }
         store.close().await;
     }
